@@ -1,0 +1,395 @@
+/*
+ * tlshs.h - a resumable TLS handshake object over OpenSSL.
+ *
+ * One tlshs object drives one TLS connection from its first byte to DONE or
+ * CLOSED.  It never blocks and owns no loop: every call does as much as it
+ * can and answers with one of four results (tlshs_result).  Bytes move either
+ * through memory (the default: the caller feeds the peer's bytes with
+ * tlshs_feed and takes ours with tlshs_take) or through a non-blocking socket
+ * (tlshs_set_fd).
+ *
+ * Settings live in a tlshs_config (one OpenSSL SSL_CTX), shared by any number
+ * of handshakes, reference-counted, and read-only once a handshake uses it.
+ *
+ * Threads: distinct objects may be used from distinct threads; one object
+ * must not be used from two threads at once.  A config may be shared across
+ * threads once it is in use (it is then read-only).
+ *
+ * The full reference is the manual page tlshs(3).
+ */
+#ifndef TLSHS_H
+#define TLSHS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(TLSHS_BUILDING)
+#define TLSHS_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define TLSHS_API __attribute__((visibility("default")))
+#else
+#define TLSHS_API
+#endif
+
+/** The library's version, as a string and as MAJOR*10000 + MINOR*100 + PATCH. */
+#define TLSHS_VERSION_STRING "0.1.0"
+#define TLSHS_VERSION_NUMBER 100
+
+/**
+ * What a call into a handshake object answers.
+ *
+ * TLSHS_WANT_READ:  bytes from the peer are needed: feed them (memory) or
+ *                   wait until the socket is readable (fd), then call again.
+ * TLSHS_WANT_WRITE: bytes for the peer are waiting: take them all (memory)
+ *                   or wait until the socket is writable (fd), then call again.
+ * TLSHS_DONE:       the operation completed (handshake finished, read or
+ *                   write done).
+ * TLSHS_CLOSED:     the connection is over (failed handshake, alert, EOF or
+ *                   close_notify); tlshs_error() says why.
+ */
+typedef enum {
+    TLSHS_WANT_READ = 1,
+    TLSHS_WANT_WRITE,
+    TLSHS_DONE,
+    TLSHS_CLOSED
+} tlshs_result;
+
+/** Which side of the connection a config (and its handshakes) plays. */
+typedef enum { TLSHS_CLIENT, TLSHS_SERVER } tlshs_role;
+
+/** Settings shared by handshakes (wraps one SSL_CTX). Opaque. */
+typedef struct tlshs_config tlshs_config;
+
+/** One TLS connection (wraps one SSL). Opaque. */
+typedef struct tlshs tlshs;
+
+/**
+ * One TLS message seen by a traced handshake (see tlshs_set_trace).
+ *
+ * sent:   1 if this side sent it, 0 if it was received.
+ * kind:   "handshake", "alert" or "change_cipher_spec".
+ * name:   the message's name ("ClientHello", "HelloRetryRequest",
+ *         "Certificate", "Finished", "NewSessionTicket", ...); for alerts
+ *         the level and the alert ("fatal:handshake_failure"); for a change
+ *         cipher spec "ChangeCipherSpec".  Unknown handshake types read
+ *         "Unknown".
+ * length: the message's length in bytes, with its 4-byte header for
+ *         handshake messages (2 for an alert, 1 for a change cipher spec).
+ *
+ * Every string is static: it stays valid for the life of the program.
+ */
+typedef struct tlshs_event {
+    int sent;
+    const char *kind;
+    const char *name;
+    size_t length;
+} tlshs_event;
+
+/* ------------------------------------------------------------------------
+ * Configuration
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Makes a config for one role, holding one reference.
+ *
+ * Defaults: TLS 1.2 is the lowest version; a client verifies the peer's
+ * chain against the system's trust store and the host name given to
+ * tlshs_new(); a server asks for no client certificate; tickets are on.
+ *
+ * @param role TLSHS_CLIENT or TLSHS_SERVER.
+ * @returns the config, or NULL if memory ran out or role is neither.
+ *          Release it with tlshs_config_free().
+ */
+TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
+
+/**
+ * Sets one key of a config (see tlshs(3) for the keys and their values).
+ *
+ * Keys: ca_file, ca_path, ca_pem, cert_file, key_file, cert_pem, key_pem,
+ * verify, min_version, max_version, alpn, ciphers, ciphersuites, groups,
+ * sigalgs, tickets, keylog_file.
+ *
+ * @param cfg   the config; it must not be in use by a handshake yet.
+ * @param key   the key's name.
+ * @param value its value, a NUL-terminated string.
+ * @returns 0 on success; -1 if cfg, key or value is NULL, the key is
+ *          unknown, the value is bad, or the config is in use.  The reason,
+ *          which names the key, is then in tlshs_config_error().
+ */
+TLSHS_API int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value);
+
+/**
+ * Why the last failed call on cfg failed (tlshs_config_set, or tlshs_new
+ * refusing this config), e.g.
+ * "ca_file: cannot read /x: No such file or directory".
+ *
+ * @returns a string owned by cfg, valid until the next call on cfg;
+ *          "" if nothing failed; "" for a NULL cfg.  Never NULL.
+ */
+TLSHS_API const char *tlshs_config_error(const tlshs_config *cfg);
+
+/**
+ * Drops the caller's reference to cfg.  The config lives on while any
+ * handshake made from it lives.  NULL is a no-op.
+ */
+TLSHS_API void tlshs_config_free(tlshs_config *cfg);
+
+/* ------------------------------------------------------------------------
+ * The handshake object
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Makes a handshake object in memory mode, holding a reference to cfg.
+ * From here on cfg is read-only.
+ *
+ * @param cfg         the settings.
+ * @param server_name a client's name for the server: it is sent as SNI and
+ *                    the certificate is checked against it (an IPv4 or IPv6
+ *                    literal is checked as an address and not sent as SNI).
+ *                    A client that verifies (verify "peer", the default)
+ *                    needs one; with verify "none" it may be NULL.  A
+ *                    server ignores it.
+ * @returns the object, or NULL if cfg is NULL, memory ran out, or cfg cannot
+ *          make handshakes (a server without a certificate, a verifying
+ *          client without server_name, a key that does not match its
+ *          certificate); the reason is then in tlshs_config_error(cfg).
+ */
+TLSHS_API tlshs *tlshs_new(tlshs_config *cfg, const char *server_name);
+
+/**
+ * Switches hs to fd mode: from now on it reads and writes the connected
+ * socket fd, which it puts in non-blocking mode.  The caller keeps owning fd
+ * (tlshs_free does not close it).  Call before the first tlshs_step.
+ *
+ * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL, fd is
+ *          negative, or the handshake has started.
+ */
+TLSHS_API int tlshs_set_fd(tlshs *hs, int fd);
+
+/**
+ * Offers a saved session for resumption (a client, before its first step).
+ *
+ * @param der a session as tlshs_session() exported it (DER SSL_SESSION).
+ * @returns 0, or -1 (reason in tlshs_usage_error) if hs is not a client
+ *          that has not started, or der is not a resumable session.
+ */
+TLSHS_API int tlshs_set_session(tlshs *hs, const void *der, size_t len);
+
+/**
+ * Turns recording of every TLS message on (on != 0) or off.  Recorded
+ * messages are kept until tlshs_free; see tlshs_trace_count().
+ *
+ * @returns 0, or -1 if hs is NULL.
+ */
+TLSHS_API int tlshs_set_trace(tlshs *hs, int on);
+
+/**
+ * Drives the handshake as far as it can go.
+ *
+ * The client's first step calls SSL_connect, every later step and every
+ * server step SSL_do_handshake.  In memory mode, after that call: if bytes
+ * for the peer are pending the answer is TLSHS_WANT_WRITE (so the final
+ * flight, and the alert of a failure, go out before DONE or CLOSED is
+ * reported); else TLSHS_DONE when the handshake is complete, TLSHS_CLOSED
+ * when it failed or the input ended (tlshs_feed_eof) first, else
+ * TLSHS_WANT_READ.  In fd mode the answer follows SSL_get_error.
+ * Once DONE or CLOSED, step answers the same again without side effects.
+ *
+ * @returns the result; TLSHS_CLOSED for a NULL hs.
+ */
+TLSHS_API tlshs_result tlshs_step(tlshs *hs);
+
+/**
+ * Memory mode: hands bytes received from the peer to hs (they are copied).
+ * They are consumed by the next tlshs_step, tlshs_read or tlshs_shutdown.
+ *
+ * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL, data is
+ *          NULL with len > 0, hs is in fd mode, the input has ended, or the
+ *          connection is closed.
+ */
+TLSHS_API int tlshs_feed(tlshs *hs, const void *data, size_t len);
+
+/**
+ * Memory mode: says the peer's byte stream has ended.  A handshake that has
+ * not completed then closes with "peer closed the connection during the
+ * handshake".
+ *
+ * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL or in fd
+ *          mode.  Calling it twice is harmless.
+ */
+TLSHS_API int tlshs_feed_eof(tlshs *hs);
+
+/**
+ * Memory mode: how many bytes wait to be taken for the peer.
+ * @returns the count; 0 for a NULL hs or in fd mode.
+ */
+TLSHS_API size_t tlshs_pending(const tlshs *hs);
+
+/**
+ * Memory mode: moves up to cap pending bytes into buf, in order.
+ * @returns how many were moved (0 if none, or hs or buf is NULL).
+ */
+TLSHS_API size_t tlshs_take(tlshs *hs, void *buf, size_t cap);
+
+/**
+ * Reads application data.  Before the handshake is DONE it first continues
+ * the handshake (as tlshs_step would) and answers its result unless DONE.
+ *
+ * @param buf receives up to cap bytes.
+ * @param n   receives how many bytes were read (0 unless DONE); may be NULL.
+ * @returns TLSHS_DONE with *n > 0 when data was read; TLSHS_WANT_WRITE when
+ *          reading produced bytes for the peer (a KeyUpdate answer, say) and
+ *          no data; TLSHS_WANT_READ when no data is there yet; TLSHS_CLOSED
+ *          when the peer closed (close_notify or EOF) or sent an alert, or
+ *          on a NULL hs or buf.
+ */
+TLSHS_API tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n);
+
+/**
+ * Writes application data.  Before the handshake is DONE it first continues
+ * the handshake (as tlshs_step would) and answers its result unless DONE.
+ * In memory mode the encrypted record waits in tlshs_pending() afterwards.
+ *
+ * @param n receives how many bytes were accepted (0 unless DONE); may be NULL.
+ * @returns TLSHS_DONE when all of buf was accepted (len 0 is DONE at once);
+ *          TLSHS_WANT_WRITE when the socket (fd mode) could not take it yet:
+ *          call again with the same buffer; TLSHS_WANT_READ likewise;
+ *          TLSHS_CLOSED when the connection is over.
+ */
+TLSHS_API tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n);
+
+/**
+ * Sends close_notify and waits for the peer's.
+ *
+ * @returns TLSHS_WANT_WRITE while our close_notify waits to be sent (memory:
+ *          take it); TLSHS_WANT_READ once it is sent and the peer's has not
+ *          arrived (a caller that does not care may stop here);
+ *          TLSHS_CLOSED when both were exchanged, or the connection was
+ *          already over.  Shutting down a handshake that is not DONE closes
+ *          it at once without sending anything.
+ */
+TLSHS_API tlshs_result tlshs_shutdown(tlshs *hs);
+
+/**
+ * Frees hs and drops its reference to its config.  Does not close an fd.
+ * NULL is a no-op.
+ */
+TLSHS_API void tlshs_free(tlshs *hs);
+
+/* ------------------------------------------------------------------------
+ * Outcome
+ *
+ * Returned strings are owned by hs and valid until tlshs_free(hs), unless
+ * said otherwise.
+ * ------------------------------------------------------------------------ */
+
+/**
+ * The last result answered by step, read, write or shutdown
+ * (TLSHS_WANT_READ before the first call; TLSHS_CLOSED for NULL).
+ */
+TLSHS_API tlshs_result tlshs_last_result(const tlshs *hs);
+
+/**
+ * Whether the handshake has completed (1) or not (0), whatever later reads
+ * and writes answered.
+ */
+TLSHS_API int tlshs_handshake_done(const tlshs *hs);
+
+/**
+ * Why the connection closed, in words: the verify error's text for a
+ * certificate failure ("certificate verify failed: Hostname mismatch"), the
+ * alert for a received alert ("peer sent fatal alert handshake_failure"),
+ * "peer closed the connection during the handshake" for an early EOF,
+ * OpenSSL's reason otherwise.  Set once, when hs first answers CLOSED.
+ *
+ * @returns "" unless hs has answered TLSHS_CLOSED; never NULL.
+ */
+TLSHS_API const char *tlshs_error(const tlshs *hs);
+
+/**
+ * Why the last call on hs that answered -1 (feed, feed_eof, set_fd,
+ * set_session) refused, e.g. "feed: the connection is closed".
+ * @returns the reason, "" if none; never NULL.  Valid until the next call.
+ */
+TLSHS_API const char *tlshs_usage_error(const tlshs *hs);
+
+/** The last TLS alert hs sent: its code (0..255), or -1 if none. */
+TLSHS_API int tlshs_alert_sent(const tlshs *hs);
+
+/** The last TLS alert hs received: its code (0..255), or -1 if none. */
+TLSHS_API int tlshs_alert_received(const tlshs *hs);
+
+/**
+ * The name of a TLS alert code, as RFC 8446 spells it ("handshake_failure",
+ * "close_notify", "unknown_ca"); "unknown" for a code with no name.  Static.
+ */
+TLSHS_API const char *tlshs_alert_name(int code);
+
+/** The negotiated version ("TLSv1.3"), or NULL before the handshake is done. */
+TLSHS_API const char *tlshs_version(const tlshs *hs);
+
+/** The negotiated cipher's OpenSSL name, or NULL before the handshake is done. */
+TLSHS_API const char *tlshs_cipher(const tlshs *hs);
+
+/** The protocol ALPN selected, or NULL if none was. */
+TLSHS_API const char *tlshs_alpn(const tlshs *hs);
+
+/**
+ * The server name: a client's as given to tlshs_new, a server's as received
+ * in the ClientHello's SNI (available once it arrived); NULL if none.
+ */
+TLSHS_API const char *tlshs_server_name(const tlshs *hs);
+
+/** 1 if the handshake resumed a session, else 0. */
+TLSHS_API int tlshs_resumed(const tlshs *hs);
+
+/**
+ * The result of verifying the peer's chain: X509_V_OK (0), or the verify
+ * error (X509_V_ERR_*, see openssl-verify(1)); X509_V_OK also when the peer
+ * sent no certificate.  -1 for a NULL hs.
+ */
+TLSHS_API long tlshs_verify_result(const tlshs *hs);
+
+/**
+ * The peer's certificate, DER-encoded.
+ * @param len receives its length (0 if none); may be NULL.
+ * @returns the bytes, or NULL if the peer sent none.
+ */
+TLSHS_API const unsigned char *tlshs_peer_cert(const tlshs *hs, size_t *len);
+
+/**
+ * Exports the session for later resumption (tlshs_set_session), as DER.
+ * In TLS 1.3 the session exists once the server's NewSessionTicket has been
+ * read: after DONE, call tlshs_read until it answers WANT_READ.
+ *
+ * @param buf NULL asks for the size only.
+ * @returns the DER length; 0 if there is no resumable session.  When cap is
+ *          smaller than the length nothing is copied and the length is
+ *          still returned.
+ */
+TLSHS_API size_t tlshs_session(const tlshs *hs, void *buf, size_t cap);
+
+/** How many messages the trace holds. */
+TLSHS_API size_t tlshs_trace_count(const tlshs *hs);
+
+/**
+ * Message i of the trace, oldest first.
+ * @returns the event, or NULL if i >= tlshs_trace_count(hs).  Valid until
+ *          the next step, read, write or shutdown on hs, or tlshs_free.
+ */
+TLSHS_API const tlshs_event *tlshs_trace_event(const tlshs *hs, size_t i);
+
+/** "WANT_READ", "WANT_WRITE", "DONE", "CLOSED"; "UNKNOWN" otherwise.  Static. */
+TLSHS_API const char *tlshs_result_name(tlshs_result r);
+
+/** The role hs plays. */
+TLSHS_API tlshs_role tlshs_get_role(const tlshs *hs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TLSHS_H */

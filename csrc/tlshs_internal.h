@@ -1,0 +1,82 @@
+/*
+ * tlshs_internal.h - private declarations shared by the files of csrc.
+ * Nothing here is part of the public API.
+ */
+#ifndef TLSHS_INTERNAL_H
+#define TLSHS_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include <openssl/ssl.h>
+
+#include "tlshs.h"
+
+#define TLSHS_MSGLEN 256 /* room for any error message we make */
+
+/* verify levels of the `verify` key */
+enum tlshs_verify { TLSHS_VERIFY_NONE, TLSHS_VERIFY_PEER, TLSHS_VERIFY_REQUIRE };
+
+struct tlshs_config {
+    atomic_int refs;        /* the caller's reference plus one per handshake */
+    atomic_int in_use;      /* set by the first tlshs_new: read-only from then on */
+    tlshs_role role;
+    SSL_CTX *ctx;
+    enum tlshs_verify verify;
+    unsigned has_ca : 1;    /* a ca_* key was given: no system store */
+    unsigned has_cert : 1;
+    unsigned has_key : 1;
+    unsigned char *alpn;    /* wire format (length-prefixed), NULL if none */
+    size_t alpn_len;
+    FILE *keylog;           /* keylog_file, opened for appending */
+    char error[TLSHS_MSGLEN];
+};
+
+/* Where a handshake object stands.  See tlshs_step in tlshs.c. */
+enum tlshs_phase {
+    PHASE_HANDSHAKE,   /* handshake running */
+    PHASE_FLUSH_DONE,  /* complete; the final flight still waits to be taken */
+    PHASE_OPEN,        /* DONE reported: read, write, shutdown */
+    PHASE_FLUSH_CLOSE, /* over; an alert or close_notify still waits to be taken */
+    PHASE_CLOSED       /* CLOSED reported */
+};
+
+struct tlshs {
+    tlshs_config *cfg;
+    SSL *ssl;
+    BIO *rbio, *wbio;        /* memory mode: owned by ssl; NULL in fd mode */
+    enum tlshs_phase phase;
+    tlshs_result last;
+    unsigned fd_mode : 1;
+    unsigned started : 1;    /* the first step has run */
+    unsigned eof_fed : 1;
+    unsigned complete : 1;   /* the handshake completed (even if later closed) */
+    unsigned trace_on : 1;
+    int alert_sent, alert_received;
+    int alert_received_fatal;
+    char *server_name;       /* a client's name for the server */
+    unsigned char *peer_der; /* the peer's certificate, DER; OPENSSL_free */
+    size_t peer_der_len;
+    char alpn[256];          /* the selected protocol, NUL-terminated */
+    tlshs_event *events;
+    size_t nevents, cap_events;
+    char error[TLSHS_MSGLEN];
+    char usage[TLSHS_MSGLEN];
+};
+
+/* names.c */
+const char *tlshs__handshake_name(unsigned type);
+const char *tlshs__alert_event_name(int level, int code);
+
+/* config.c */
+int tlshs__config_freeze(tlshs_config *cfg);
+void tlshs__config_fail(tlshs_config *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Formats into a fixed buffer of TLSHS_MSGLEN bytes. */
+void tlshs__format(char *buf, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* The reason OpenSSL left last in its error queue, or fallback. */
+const char *tlshs__openssl_reason(const char *fallback);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * check.h - the C suite's runner: named tests, CHECK macros that print the
+ * file, line and the values involved, and shared helpers for handshakes.
+ *
+ * A test is `void test_name(void)` listed in test_list.h.  A failed CHECK
+ * prints and returns from the test; the runner counts and goes on.
+ */
+#ifndef TLSHS_CHECK_H
+#define TLSHS_CHECK_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tlshs.h"
+
+/* Defines a test: TEST(test_name) { ... }; list it in the file's list_*.h. */
+#define TEST(name)                                                                 \
+    void name(void);                                                               \
+    void name(void)
+
+void check_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+extern int check_current_failed;
+
+#define CHECK(cond)                                                                \
+    do {                                                                           \
+        if (!(cond)) {                                                             \
+            check_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                    \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
+
+#define CHECK_INT(a, op, b)                                                        \
+    do {                                                                           \
+        long long check_a_ = (long long)(a), check_b_ = (long long)(b);            \
+        if (!(check_a_ op check_b_)) {                                             \
+            check_fail(__FILE__, __LINE__, "%s %s %s: %lld vs %lld", #a, #op, #b,   \
+                       check_a_, check_b_);                                        \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
+
+#define CHECK_RESULT(a, b)                                                         \
+    do {                                                                           \
+        tlshs_result check_a_ = (a), check_b_ = (b);                               \
+        if (check_a_ != check_b_) {                                                \
+            check_fail(__FILE__, __LINE__, "%s == %s: %s vs %s", #a, #b,            \
+                       tlshs_result_name(check_a_), tlshs_result_name(check_b_));  \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
+
+#define CHECK_STR(a, b)                                                            \
+    do {                                                                           \
+        const char *check_a_ = (a), *check_b_ = (b);                               \
+        if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0) {           \
+            check_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"", #a, #b,    \
+                       check_a_ ? check_a_ : "(null)", check_b_ ? check_b_ : "(null)"); \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
+
+/* a contains b */
+#define CHECK_CONTAINS(a, b)                                                       \
+    do {                                                                           \
+        const char *check_a_ = (a), *check_b_ = (b);                               \
+        if (!check_a_ || !strstr(check_a_, check_b_)) {                            \
+            check_fail(__FILE__, __LINE__, "%s contains %s: \"%s\" lacks \"%s\"",   \
+                       #a, #b, check_a_ ? check_a_ : "(null)", check_b_);          \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
+
+/* ---- helpers (helpers.c) ---- */
+
+/* The certificate folder (TLSHS_CERTS, default build/certs) joined with name;
+   a static buffer of 8, reused in turn. */
+const char *cert_path(const char *name);
+
+/* A config with the given role and a NULL-terminated list of key, value
+   pairs; the test fails (and this returns NULL) if any set fails. */
+tlshs_config *make_config(tlshs_role role, ...);
+
+/* A server config with server.pem/key, and a client config trusting ca.pem. */
+tlshs_config *server_config(void);
+tlshs_config *client_config(void);
+
+/* Moves bytes between a client and a server in memory until both are DONE or
+   CLOSED or max_rounds pass; returns 1 if both are DONE. */
+int pump(tlshs *client, tlshs *server, int max_rounds);
+
+/* Moves everything pending from one to the other; returns the byte count. */
+size_t move_bytes(tlshs *from, tlshs *to);
+
+/* Whether slow tests (many iterations) should be skipped (under valgrind). */
+int tests_slow(void);
+
+#endif

@@ -1,0 +1,79 @@
+/* Shared helpers of the C suite: see check.h. */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+const char *cert_path(const char *name) {
+    static char bufs[8][512];
+    static int next;
+    const char *dir = getenv("TLSHS_CERTS");
+    char *buf = bufs[next++ % 8];
+    snprintf(buf, sizeof bufs[0], "%s/%s", dir && *dir ? dir : "build/certs", name);
+    return buf;
+}
+
+tlshs_config *make_config(tlshs_role role, ...) {
+    tlshs_config *cfg = tlshs_config_new(role);
+    va_list ap;
+    const char *key;
+    if (!cfg) {
+        check_fail(__FILE__, __LINE__, "tlshs_config_new failed");
+        return NULL;
+    }
+    va_start(ap, role);
+    while ((key = va_arg(ap, const char *)) != NULL) {
+        const char *value = va_arg(ap, const char *);
+        if (tlshs_config_set(cfg, key, value) != 0) {
+            check_fail(__FILE__, __LINE__, "config_set(%s, %s): %s", key, value,
+                       tlshs_config_error(cfg));
+            tlshs_config_free(cfg);
+            cfg = NULL;
+            break;
+        }
+    }
+    va_end(ap);
+    return cfg;
+}
+
+tlshs_config *server_config(void) {
+    return make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
+                       cert_path("server.key"), (char *)NULL);
+}
+
+tlshs_config *client_config(void) {
+    return make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), (char *)NULL);
+}
+
+size_t move_bytes(tlshs *from, tlshs *to) {
+    unsigned char buf[4096];
+    size_t total = 0, n;
+    while ((n = tlshs_take(from, buf, sizeof buf)) > 0) {
+        if (tlshs_feed(to, buf, n) != 0) return total;
+        total += n;
+    }
+    return total;
+}
+
+static int finished(tlshs_result r) {
+    return r == TLSHS_DONE || r == TLSHS_CLOSED;
+}
+
+int pump(tlshs *client, tlshs *server, int max_rounds) {
+    tlshs_result rc = TLSHS_WANT_READ, rs = TLSHS_WANT_READ;
+    for (int i = 0; i < max_rounds; i++) {
+        rc = tlshs_step(client);
+        move_bytes(client, server);
+        rs = tlshs_step(server);
+        move_bytes(server, client);
+        if (finished(rc) && finished(rs) && tlshs_pending(client) == 0 &&
+            tlshs_pending(server) == 0)
+            break;
+    }
+    return rc == TLSHS_DONE && rs == TLSHS_DONE;
+}
+
+int tests_slow(void) {
+    const char *s = getenv("TLSHS_TEST_SLOW");
+    return s && *s && *s != '0';
+}

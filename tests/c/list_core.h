@@ -1,0 +1,1 @@
+TEST_ENTRY(test_memory_handshake_tls13)
