@@ -1,0 +1,1 @@
+/* tests of test_interop.c */
