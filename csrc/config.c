@@ -419,7 +419,7 @@ int tlshs__config_freeze(tlshs_config *cfg) {
                            tlshs__openssl_reason("unknown error"));
         return -1;
     }
-    SSL_CTX_set_verify(cfg->ctx, modes[cfg->verify], NULL);
+    SSL_CTX_set_verify(cfg->ctx, modes[cfg->verify], tlshs__on_verify);
     ERR_clear_error();
     atomic_store(&cfg->in_use, 1);
     return 0;

@@ -66,12 +66,30 @@ static void on_message(int write_p, int version, int content_type, const void *b
             add_event(hs, write_p, "handshake", name, len);
         }
         break;
-    case SSL3_RT_CHANGE_CIPHER_SPEC:
-        if (hs->trace_on) add_event(hs, write_p, "change_cipher_spec", "ChangeCipherSpec", len);
+    case SSL3_RT_CHANGE_CIPHER_SPEC: /* OpenSSL reports only the ones it sends */
+        if (hs->trace_on && write_p)
+            add_event(hs, 1, "change_cipher_spec", "ChangeCipherSpec", len);
         break;
-    default: /* record headers, inner content types */
+    case SSL3_RT_HEADER: /* so a received one shows by its record header */
+        if (hs->trace_on && !write_p && len >= 5 && p[0] == SSL3_RT_CHANGE_CIPHER_SPEC)
+            add_event(hs, 0, "change_cipher_spec", "ChangeCipherSpec", (size_t)p[3] << 8 | p[4]);
+        break;
+    default: /* inner content types */
         break;
     }
+}
+
+/* Keeps the peer's leaf as it is verified, so it can be read even when the
+   verification fails (OpenSSL then keeps no peer certificate). */
+int tlshs__on_verify(int ok, X509_STORE_CTX *store) {
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    tlshs *hs = ssl ? SSL_get_app_data(ssl) : NULL;
+    X509 *leaf = X509_STORE_CTX_get0_cert(store);
+    if (hs && leaf && !hs->peer_der) {
+        int n = i2d_X509(leaf, &hs->peer_der);
+        hs->peer_der_len = n > 0 ? (size_t)n : 0;
+    }
+    return ok;
 }
 
 /* ---- life ---- */
@@ -119,6 +137,7 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     }
     BIO_set_mem_eof_return(hs->rbio, -1); /* empty means "no more yet" until feed_eof */
     SSL_set_bio(hs->ssl, hs->rbio, hs->wbio);
+    SSL_set_app_data(hs->ssl, hs);
     SSL_set_msg_callback(hs->ssl, on_message);
     SSL_set_msg_callback_arg(hs->ssl, hs);
     if (cfg->role == TLSHS_CLIENT) {
@@ -150,6 +169,7 @@ void tlshs_free(tlshs *hs) { /* see tlshs.h */
 
 int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
     int flags;
+    BIO *bio;
     if (!hs) return -1;
     if (hs->started || hs->fd_mode) {
         usage(hs, "set_fd: the transport is fixed once the handshake has started");
@@ -163,12 +183,13 @@ int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
         usage(hs, "set_fd: cannot make %d non-blocking: %s", fd, strerror(errno));
         return -1;
     }
-    ERR_clear_error();
-    if (!SSL_set_fd(hs->ssl, fd)) { /* frees the memory BIOs */
-        usage(hs, "set_fd: %s", tlshs__openssl_reason("cannot attach the socket"));
+    bio = tlshs__fd_bio(fd);
+    if (!bio) {
+        usage(hs, "set_fd: out of memory");
         ERR_clear_error();
         return -1;
     }
+    SSL_set_bio(hs->ssl, bio, bio); /* frees the memory BIOs; one reference for both */
     hs->rbio = hs->wbio = NULL;
     hs->fd_mode = 1;
     return 0;
@@ -343,6 +364,15 @@ static tlshs_result ensure_open(tlshs *hs) {
     return tlshs_step(hs);
 }
 
+/* OpenSSL sends the KeyUpdate a peer asked for only on its next write; a
+   zero-length write sends it now, so a reader that owes one says WANT_WRITE
+   (memory) or flushes it to the socket (fd). */
+static void send_owed_key_update(tlshs *hs) {
+    size_t none;
+    if (SSL_get_key_update_type(hs->ssl) == SSL_KEY_UPDATE_NONE) return;
+    if (!SSL_write_ex(hs->ssl, "", 0, &none)) ERR_clear_error();
+}
+
 tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tlshs.h */
     size_t got = 0;
     int ok, err, saved_errno, want;
@@ -358,6 +388,7 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
     errno = 0;
     ok = SSL_read_ex(hs->ssl, buf, cap, &got);
     saved_errno = errno;
+    send_owed_key_update(hs);
     if (ok) {
         if (n) *n = got;
         return hs->last = TLSHS_DONE;

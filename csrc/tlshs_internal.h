@@ -69,6 +69,13 @@ struct tlshs {
 const char *tlshs__handshake_name(unsigned type);
 const char *tlshs__alert_event_name(int level, int code);
 
+/* tlshs.c: the verify callback every config installs */
+int tlshs__on_verify(int ok, X509_STORE_CTX *store);
+
+/* fdbio.c: a BIO over a non-blocking fd that never raises SIGPIPE; NULL if
+   memory ran out */
+BIO *tlshs__fd_bio(int fd);
+
 /* config.c */
 int tlshs__config_freeze(tlshs_config *cfg);
 void tlshs__config_fail(tlshs_config *cfg, const char *fmt, ...)

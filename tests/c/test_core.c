@@ -1,21 +1,1174 @@
-/* test_core.c - the contract's rules, in memory, tlshs against itself and raw OpenSSL. */
+/* test_core.c - the contract's rules in memory: tlshs against itself and
+   against raw OpenSSL, configuration keys, failures, trace, sessions. */
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "check.h"
 
-TEST(test_memory_handshake_tls13) {
-    tlshs_config *sc = server_config(), *cc = client_config();
-    tlshs *s, *c;
-    CHECK(sc && cc);
+/* A client and a server made from two configs; the configs' references are
+   handed to the objects, so freeing the pair frees everything. */
+struct pair {
+    tlshs *c, *s;
+};
+
+static struct pair pair_of(tlshs_config *cc, tlshs_config *sc, const char *name) {
+    struct pair p = {NULL, NULL};
+    if (cc && sc) {
+        p.c = tlshs_new(cc, name);
+        p.s = tlshs_new(sc, NULL);
+    }
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    return p;
+}
+
+static void pair_free(struct pair *p) {
+    tlshs_free(p->c);
+    tlshs_free(p->s);
+}
+
+/* Steps the pair until both are CLOSED or DONE; the results land in rc, rs. */
+static void run_pair(struct pair *p, tlshs_result *rc, tlshs_result *rs) {
+    for (int i = 0; i < 30; i++) {
+        *rc = tlshs_step(p->c);
+        move_bytes(p->c, p->s);
+        *rs = tlshs_step(p->s);
+        move_bytes(p->s, p->c);
+        if ((*rc == TLSHS_DONE || *rc == TLSHS_CLOSED) && (*rs == TLSHS_DONE || *rs == TLSHS_CLOSED))
+            return;
+    }
+}
+
+static int has_event(const tlshs *hs, int sent, const char *kind, const char *name) {
+    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
+        const tlshs_event *e = tlshs_trace_event(hs, i);
+        if (e->sent == sent && strcmp(e->kind, kind) == 0 && strcmp(e->name, name) == 0) return 1;
+    }
+    return 0;
+}
+
+static int count_events(const tlshs *hs, int sent, const char *name) {
+    int n = 0;
+    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
+        const tlshs_event *e = tlshs_trace_event(hs, i);
+        n += e->sent == sent && strcmp(e->name, name) == 0;
+    }
+    return n;
+}
+
+/* ---------------------------------------------------------------- names */
+
+TEST(test_result_names) {
+    CHECK_INT(TLSHS_WANT_READ, ==, 1);
+    CHECK_INT(TLSHS_WANT_WRITE, ==, 2);
+    CHECK_INT(TLSHS_DONE, ==, 3);
+    CHECK_INT(TLSHS_CLOSED, ==, 4);
+    CHECK_STR(tlshs_result_name(TLSHS_WANT_READ), "WANT_READ");
+    CHECK_STR(tlshs_result_name(TLSHS_WANT_WRITE), "WANT_WRITE");
+    CHECK_STR(tlshs_result_name(TLSHS_DONE), "DONE");
+    CHECK_STR(tlshs_result_name(TLSHS_CLOSED), "CLOSED");
+    CHECK_STR(tlshs_result_name((tlshs_result)0), "UNKNOWN");
+    CHECK_STR(tlshs_result_name((tlshs_result)99), "UNKNOWN");
+}
+
+TEST(test_alert_names) {
+    CHECK_STR(tlshs_alert_name(0), "close_notify");
+    CHECK_STR(tlshs_alert_name(40), "handshake_failure");
+    CHECK_STR(tlshs_alert_name(48), "unknown_ca");
+    CHECK_STR(tlshs_alert_name(70), "protocol_version");
+    CHECK_STR(tlshs_alert_name(116), "certificate_required");
+    CHECK_STR(tlshs_alert_name(120), "no_application_protocol");
+    CHECK_STR(tlshs_alert_name(-1), "unknown");
+    CHECK_STR(tlshs_alert_name(255), "unknown");
+}
+
+/* --------------------------------------------------------------- config */
+
+static void expect_set_error(tlshs_role role, const char *key, const char *value,
+                             const char *expect) {
+    tlshs_config *cfg = tlshs_config_new(role);
+    int r;
+    CHECK(cfg);
+    r = tlshs_config_set(cfg, key, value);
+    if (r != -1 || !strstr(tlshs_config_error(cfg), expect))
+        check_fail(__FILE__, __LINE__, "set(%s, %s) = %d, error \"%s\", want \"%s\"", key, value, r,
+                   tlshs_config_error(cfg), expect);
+    CHECK_INT(ERR_peek_error(), ==, 0); /* nothing left behind for others */
+    tlshs_config_free(cfg);
+}
+
+TEST(test_config_bad_keys_and_values) {
+    expect_set_error(TLSHS_CLIENT, "nope", "x", "nope: unknown key");
+    expect_set_error(TLSHS_CLIENT, "ca_file", "/nonexistent/ca.pem",
+                     "ca_file: cannot read /nonexistent/ca.pem: No such file or directory");
+    expect_set_error(TLSHS_CLIENT, "ca_path", "/nonexistent", "ca_path: cannot open directory");
+    expect_set_error(TLSHS_CLIENT, "ca_pem", "not a certificate", "ca_pem: no PEM certificate found");
+    expect_set_error(TLSHS_SERVER, "cert_file", "/nonexistent", "cert_file: cannot read /nonexistent");
+    expect_set_error(TLSHS_SERVER, "cert_file", "Makefile", "cert_file: Makefile: ");
+    expect_set_error(TLSHS_SERVER, "key_file", "/nonexistent", "key_file: cannot read");
+    expect_set_error(TLSHS_SERVER, "cert_pem", "garbage", "cert_pem: no PEM certificate found");
+    expect_set_error(TLSHS_SERVER, "key_pem", "garbage", "key_pem: no usable PEM private key");
+    expect_set_error(TLSHS_CLIENT, "verify", "maybe", "verify: 'maybe' is not one of none, peer, require");
+    expect_set_error(TLSHS_CLIENT, "min_version", "2.0", "min_version: '2.0' is not one of");
+    expect_set_error(TLSHS_CLIENT, "max_version", "None", "max_version: 'None' is not one of");
+    expect_set_error(TLSHS_CLIENT, "max_version", "TLSv9", "max_version: OpenSSL rejected 'TLSv9'");
+    expect_set_error(TLSHS_CLIENT, "alpn", "", "alpn: the list is empty");
+    expect_set_error(TLSHS_CLIENT, "alpn", "h2,,x", "alpn: 'h2,,x': each protocol must be 1 to 255 bytes");
+    expect_set_error(TLSHS_CLIENT, "ciphers", "NO-SUCH-CIPHER", "ciphers: OpenSSL rejected 'NO-SUCH-CIPHER'");
+    expect_set_error(TLSHS_CLIENT, "ciphersuites", "TLS_NOPE", "ciphersuites: OpenSSL rejected");
+    expect_set_error(TLSHS_CLIENT, "groups", "nogroup", "groups: OpenSSL rejected 'nogroup'");
+    expect_set_error(TLSHS_CLIENT, "sigalgs", "RSA+NOPE", "sigalgs: OpenSSL rejected");
+    expect_set_error(TLSHS_CLIENT, "tickets", "yes", "tickets: 'yes' is not one of on, off");
+    expect_set_error(TLSHS_CLIENT, "keylog_file", "/nonexistent/dir/keys", "keylog_file: cannot open");
+}
+
+TEST(test_config_min_above_max) {
+    tlshs_config *cfg = make_config(TLSHS_CLIENT, "max_version", "1.2", (char *)NULL);
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_set(cfg, "min_version", "1.3"), ==, -1);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "min_version: 1.3 leaves no version");
+    CHECK_INT(tlshs_config_set(cfg, "max_version", "1.3"), ==, 0); /* min stayed at 1.2 */
+    CHECK_STR(tlshs_config_error(cfg), "");
+    tlshs_config_free(cfg);
+}
+
+TEST(test_config_null_arguments) {
+    tlshs_config *cfg = tlshs_config_new(TLSHS_CLIENT);
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_set(NULL, "verify", "none"), ==, -1);
+    CHECK_INT(tlshs_config_set(cfg, NULL, "none"), ==, -1);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "key is NULL");
+    CHECK_INT(tlshs_config_set(cfg, "verify", NULL), ==, -1);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "verify: value is NULL");
+    CHECK_STR(tlshs_config_error(NULL), "");
+    CHECK(tlshs_config_new((tlshs_role)7) == NULL);
+    CHECK(tlshs_new(NULL, "localhost") == NULL);
+    tlshs_config_free(NULL);
+    tlshs_config_free(cfg);
+}
+
+TEST(test_config_read_only_in_use) {
+    tlshs_config *cfg = client_config();
+    tlshs *hs;
+    CHECK(cfg);
+    hs = tlshs_new(cfg, "localhost");
+    CHECK(hs);
+    CHECK_INT(tlshs_config_set(cfg, "alpn", "h2"), ==, -1);
+    CHECK_STR(tlshs_config_error(cfg), "alpn: config is in use by a handshake");
+    tlshs_free(hs);
+    CHECK_INT(tlshs_config_set(cfg, "alpn", "h2"), ==, -1); /* stays read-only */
+    tlshs_config_free(cfg);
+}
+
+TEST(test_config_freed_while_in_use) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost"); /* configs freed */
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_STR(tlshs_version(p.c), "TLSv1.3");
+    pair_free(&p);
+}
+
+TEST(test_server_needs_certificate) {
+    tlshs_config *cfg = tlshs_config_new(TLSHS_SERVER);
+    CHECK(cfg);
+    CHECK(tlshs_new(cfg, NULL) == NULL);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "a server needs a certificate");
+    tlshs_config_free(cfg);
+    cfg = make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), (char *)NULL);
+    CHECK(cfg);
+    CHECK(tlshs_new(cfg, NULL) == NULL);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "the certificate has no key");
+    tlshs_config_free(cfg);
+}
+
+TEST(test_key_must_match_certificate) {
+    tlshs_config *cfg = make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), (char *)NULL);
+    CHECK(cfg);
+    /* OpenSSL refuses a mismatched key at once; either way it never gets used */
+    if (tlshs_config_set(cfg, "key_file", cert_path("client.key")) == 0) {
+        CHECK(tlshs_new(cfg, NULL) == NULL);
+        CHECK_CONTAINS(tlshs_config_error(cfg), "does not match");
+    } else {
+        CHECK_CONTAINS(tlshs_config_error(cfg), "key_file: ");
+    }
+    tlshs_config_free(cfg);
+}
+
+TEST(test_client_needs_server_name) {
+    tlshs_config *cfg = client_config();
+    tlshs *hs;
+    CHECK(cfg);
+    CHECK(tlshs_new(cfg, NULL) == NULL);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "server_name: a client that verifies needs");
+    CHECK(tlshs_new(cfg, "") == NULL);
+    tlshs_config_free(cfg);
+    cfg = make_config(TLSHS_CLIENT, "verify", "none", (char *)NULL);
+    CHECK(cfg);
+    hs = tlshs_new(cfg, NULL);
+    CHECK(hs);
+    CHECK(tlshs_server_name(hs) == NULL);
+    tlshs_free(hs);
+    tlshs_config_free(cfg);
+}
+
+/* The system store is the default trust: our private CA is not in it. */
+TEST(test_client_default_is_system_store) {
+    struct pair p = pair_of(tlshs_config_new(TLSHS_CLIENT), server_config(), "localhost");
+    tlshs_result rc, rs;
+    CHECK(p.c && p.s);
+    run_pair(&p, &rc, &rs);
+    CHECK_RESULT(rc, TLSHS_CLOSED);
+    CHECK_CONTAINS(tlshs_error(p.c), "certificate verify failed");
+    CHECK_INT(tlshs_verify_result(p.c), !=, 0);
+    pair_free(&p);
+}
+
+TEST(test_pem_keys) {
+    char ca[4096], cert[4096], key[4096];
+    const char *files[3] = {"ca.pem", "server-ec.pem", "server-ec.key"};
+    char *bufs[3] = {ca, cert, key};
+    struct pair p;
+    for (int i = 0; i < 3; i++) {
+        FILE *f = fopen(cert_path(files[i]), "r");
+        size_t n;
+        CHECK(f);
+        n = fread(bufs[i], 1, 4095, f);
+        fclose(f);
+        bufs[i][n] = '\0';
+    }
+    p = pair_of(make_config(TLSHS_CLIENT, "ca_pem", ca, (char *)NULL),
+                make_config(TLSHS_SERVER, "cert_pem", cert, "key_pem", key, (char *)NULL),
+                "localhost");
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    pair_free(&p);
+}
+
+TEST(test_ca_path) {
+    const char *dir = cert_path("hashed");
+    char cmd[1200];
+    struct pair p;
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s %s/ && openssl rehash %s 2>/dev/null", dir,
+             cert_path("ca.pem"), dir, dir);
+    CHECK_INT(system(cmd), ==, 0);
+    p = pair_of(make_config(TLSHS_CLIENT, "ca_path", dir, (char *)NULL), server_config(), "localhost");
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    pair_free(&p);
+}
+
+/* ----------------------------------------------------- the memory rules */
+
+/* Rule 1 and 2 of the contract, flight by flight, in TLS 1.3. */
+TEST(test_memory_rules_tls13_flights) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    CHECK(p.c && p.s);
+    CHECK_RESULT(tlshs_last_result(p.c), TLSHS_WANT_READ);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE); /* ClientHello */
+    CHECK_INT(tlshs_pending(p.c), >, 0);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE); /* still pending: still WANT_WRITE */
+    CHECK_INT(move_bytes(p.c, p.s), >, 0);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_READ); /* taken: waits for the server */
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE); /* ServerHello .. Finished */
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE);
+    move_bytes(p.s, p.c);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_READ);
+    /* the client completes, but its Finished waits: WANT_WRITE before DONE */
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE);
+    CHECK(tlshs_handshake_done(p.c));
+    CHECK_STR(tlshs_version(p.c), "TLSv1.3");
+    move_bytes(p.c, p.s);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_DONE);
+    CHECK_RESULT(tlshs_last_result(p.c), TLSHS_DONE);
+    /* the server completes and its tickets wait: WANT_WRITE before DONE */
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE);
+    move_bytes(p.s, p.c);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_DONE);
+    /* DONE is sticky and has no side effects: fed bytes stay unread */
+    CHECK_INT(tlshs_feed(p.c, "xyz", 3), ==, 0);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_DONE);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_DONE);
+    CHECK_INT(tlshs_pending(p.c), ==, 0);
+    CHECK_STR(tlshs_error(p.c), "");
+    pair_free(&p);
+}
+
+TEST(test_tls12_handshake) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
+                                        "1.2", (char *)NULL),
+                            server_config(), "localhost");
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_STR(tlshs_version(p.c), "TLSv1.2");
+    CHECK_STR(tlshs_version(p.s), "TLSv1.2");
+    CHECK_STR(tlshs_cipher(p.c), tlshs_cipher(p.s));
+    CHECK_INT(tlshs_resumed(p.c), ==, 0);
+    pair_free(&p);
+}
+
+TEST(test_outcome_before_done_is_empty) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    CHECK(p.c && p.s);
+    CHECK(tlshs_version(p.c) == NULL);
+    CHECK(tlshs_cipher(p.c) == NULL);
+    CHECK(tlshs_alpn(p.c) == NULL);
+    CHECK(tlshs_peer_cert(p.c, NULL) == NULL);
+    CHECK_INT(tlshs_alert_sent(p.c), ==, -1);
+    CHECK_INT(tlshs_alert_received(p.c), ==, -1);
+    CHECK_STR(tlshs_error(p.c), "");
+    CHECK_INT(tlshs_session(p.c, NULL, 0), ==, 0);
+    CHECK_INT(tlshs_trace_count(p.c), ==, 0);
+    CHECK(tlshs_trace_event(p.c, 0) == NULL);
+    CHECK_INT(tlshs_get_role(p.c), ==, TLSHS_CLIENT);
+    CHECK_INT(tlshs_get_role(p.s), ==, TLSHS_SERVER);
+    pair_free(&p);
+}
+
+TEST(test_outcome_after_done) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    const unsigned char *der;
+    size_t len = 0;
+    X509 *x;
+    char cn[64] = "";
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_STR(tlshs_server_name(p.c), "localhost");
+    CHECK_STR(tlshs_server_name(p.s), "localhost"); /* as the server received it */
+    CHECK_STR(tlshs_cipher(p.c), "TLS_AES_256_GCM_SHA384");
+    CHECK_INT(tlshs_verify_result(p.c), ==, X509_V_OK);
+    der = tlshs_peer_cert(p.c, &len);
+    CHECK(der && len > 100);
+    x = d2i_X509(NULL, &der, (long)len);
+    CHECK(x);
+    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
+    X509_free(x);
+    CHECK_STR(cn, "localhost");
+    CHECK(tlshs_peer_cert(p.s, &len) == NULL); /* no client certificate */
+    CHECK_INT(len, ==, 0);
+    CHECK_INT(tlshs_alert_sent(p.c), ==, -1);
+    pair_free(&p);
+}
+
+TEST(test_alpn_server_order) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "alpn",
+                                        "h2,http/1.1", (char *)NULL),
+                            make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
+                                        cert_path("server.key"), "alpn", "http/1.1,h2", (char *)NULL),
+                            "localhost");
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_STR(tlshs_alpn(p.c), "http/1.1");
+    CHECK_STR(tlshs_alpn(p.s), "http/1.1");
+    pair_free(&p);
+}
+
+TEST(test_alpn_no_overlap_fails) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "alpn", "h2",
+                                        (char *)NULL),
+                            make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
+                                        cert_path("server.key"), "alpn", "spdy/3", (char *)NULL),
+                            "localhost");
+    tlshs_result rc, rs;
+    CHECK(p.c && p.s);
+    run_pair(&p, &rc, &rs);
+    CHECK_RESULT(rs, TLSHS_CLOSED);
+    CHECK_RESULT(rc, TLSHS_CLOSED);
+    CHECK_INT(tlshs_alert_sent(p.s), ==, 120);
+    CHECK_INT(tlshs_alert_received(p.c), ==, 120);
+    CHECK_STR(tlshs_error(p.c), "peer sent fatal alert no_application_protocol");
+    pair_free(&p);
+}
+
+TEST(test_ip_literal_server_name) {
+    struct pair p = pair_of(client_config(), server_config(), "127.0.0.1");
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20)); /* checked against the IP SAN */
+    CHECK_STR(tlshs_server_name(p.c), "127.0.0.1");
+    CHECK(tlshs_server_name(p.s) == NULL); /* no SNI for an address (RFC 6066) */
+    pair_free(&p);
+}
+
+/* ------------------------------------------------------------- failures */
+
+TEST(test_unknown_ca_fails_with_alert) {
+    struct pair p = pair_of(client_config(),
+                            make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"), "key_file",
+                                        cert_path("unknown.key"), (char *)NULL),
+                            "localhost");
+    tlshs_result r = TLSHS_WANT_READ;
+    CHECK(p.c && p.s);
+    tlshs_set_trace(p.c, 1);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE);
+    move_bytes(p.c, p.s);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE);
+    move_bytes(p.s, p.c);
+    /* the client rejects the chain: its alert goes out before CLOSED */
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE);
+    CHECK_STR(tlshs_error(p.c), ""); /* not CLOSED yet */
+    CHECK_INT(tlshs_alert_sent(p.c), ==, 48);
+    move_bytes(p.c, p.s);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.c), "certificate verify failed: unable to get local issuer certificate");
+    CHECK_INT(tlshs_verify_result(p.c), ==, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    CHECK(has_event(p.c, 1, "alert", "fatal:unknown_ca"));
+    CHECK(tlshs_peer_cert(p.c, NULL) != NULL); /* what the server presented */
+    r = tlshs_step(p.s);
+    CHECK_RESULT(r, TLSHS_CLOSED);
+    CHECK_INT(tlshs_alert_received(p.s), ==, 48);
+    CHECK_STR(tlshs_error(p.s), "peer sent fatal alert unknown_ca");
+    /* CLOSED is sticky, the reason stays, and feeding is refused */
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
+    CHECK_INT(tlshs_feed(p.c, "x", 1), ==, -1);
+    CHECK_CONTAINS(tlshs_usage_error(p.c), "feed: the connection is closed");
+    CHECK_STR(tlshs_error(p.c), "certificate verify failed: unable to get local issuer certificate");
+    CHECK_INT(ERR_peek_error(), ==, 0);
+    pair_free(&p);
+}
+
+TEST(test_wrong_host_name_fails) {
+    struct pair p = pair_of(client_config(),
+                            make_config(TLSHS_SERVER, "cert_file", cert_path("wrongname.pem"),
+                                        "key_file", cert_path("wrongname.key"), (char *)NULL),
+                            "localhost");
+    tlshs_result rc, rs;
+    CHECK(p.c && p.s);
+    run_pair(&p, &rc, &rs);
+    CHECK_RESULT(rc, TLSHS_CLOSED);
+    CHECK_RESULT(rs, TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.c), "certificate verify failed: hostname mismatch");
+    CHECK_INT(tlshs_verify_result(p.c), ==, X509_V_ERR_HOSTNAME_MISMATCH);
+    CHECK_INT(tlshs_alert_sent(p.c), >=, 0);
+    CHECK_INT(tlshs_alert_received(p.s), ==, tlshs_alert_sent(p.c));
+    pair_free(&p);
+}
+
+TEST(test_verify_none_accepts_anything) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "verify", "none", (char *)NULL),
+                            make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"), "key_file",
+                                        cert_path("unknown.key"), (char *)NULL),
+                            "localhost");
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_INT(tlshs_verify_result(p.c), !=, X509_V_OK); /* recorded, not enforced */
+    pair_free(&p);
+}
+
+TEST(test_version_mismatch) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
+                                        "1.2", (char *)NULL),
+                            make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
+                                        cert_path("server.key"), "min_version", "1.3", (char *)NULL),
+                            "localhost");
+    tlshs_result rc, rs;
+    CHECK(p.c && p.s);
+    run_pair(&p, &rc, &rs);
+    CHECK_RESULT(rc, TLSHS_CLOSED);
+    CHECK_RESULT(rs, TLSHS_CLOSED);
+    CHECK_INT(tlshs_alert_sent(p.s), ==, 70);
+    CHECK_STR(tlshs_error(p.c), "peer sent fatal alert protocol_version");
+    CHECK_CONTAINS(tlshs_error(p.s), "unsupported protocol");
+    pair_free(&p);
+}
+
+static tlshs_config *server_requiring_cert(void) {
+    return make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
+                       cert_path("server.key"), "verify", "require", "ca_file", cert_path("ca.pem"),
+                       (char *)NULL);
+}
+
+TEST(test_client_certificate) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "cert_file",
+                                        cert_path("client.pem"), "key_file", cert_path("client.key"),
+                                        (char *)NULL),
+                            server_requiring_cert(), "localhost");
+    size_t len = 0;
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK(tlshs_peer_cert(p.s, &len) != NULL);
+    CHECK_INT(len, >, 100);
+    CHECK_INT(tlshs_verify_result(p.s), ==, X509_V_OK);
+    pair_free(&p);
+}
+
+TEST(test_missing_client_certificate) {
+    struct pair p = pair_of(client_config(), server_requiring_cert(), "localhost");
+    tlshs_result rc = TLSHS_WANT_READ, rs;
+    CHECK(p.c && p.s);
+    run_pair(&p, &rc, &rs);
+    CHECK_RESULT(rs, TLSHS_CLOSED);
+    CHECK_CONTAINS(tlshs_error(p.s), "peer did not return a certificate");
+    CHECK_INT(tlshs_alert_sent(p.s), ==, 116);
+    /* In TLS 1.3 the client is DONE before the server judges it; the alert
+       reaches it on its first read. */
+    if (rc == TLSHS_DONE) {
+        char buf[64];
+        CHECK_RESULT(tlshs_read(p.c, buf, sizeof buf, NULL), TLSHS_CLOSED);
+    }
+    CHECK_STR(tlshs_error(p.c), "peer sent fatal alert certificate_required");
+    pair_free(&p);
+}
+
+TEST(test_client_certificate_unknown_ca) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "cert_file",
+                                        cert_path("unknown-client.pem"), "key_file",
+                                        cert_path("unknown-client.key"), (char *)NULL),
+                            server_requiring_cert(), "localhost");
+    tlshs_result rc, rs;
+    CHECK(p.c && p.s);
+    run_pair(&p, &rc, &rs);
+    CHECK_RESULT(rs, TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.s), "certificate verify failed: unable to get local issuer certificate");
+    CHECK_INT(tlshs_alert_sent(p.s), ==, 48);
+    pair_free(&p);
+}
+
+TEST(test_garbage_bytes) {
+    static const char http[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    unsigned char junk[512];
+    CHECK(p.c && p.s);
+    CHECK_INT(tlshs_feed(p.s, http, sizeof http - 1), ==, 0);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_CLOSED); /* not TLS at all: no alert */
+    CHECK_STR(tlshs_error(p.s), "http request");
+    CHECK_INT(tlshs_pending(p.s), ==, 0);
+    /* random bytes at a client that has sent its ClientHello */
+    for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)(i * 131 + 7);
+    tlshs_step(p.c);
+    move_bytes(p.c, p.s);
+    tlshs_feed(p.c, junk, sizeof junk);
+    tlshs_step(p.c);
+    tlshs_take(p.c, junk, sizeof junk);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
+    CHECK(strlen(tlshs_error(p.c)) > 0);
+    CHECK_INT(ERR_peek_error(), ==, 0);
+    pair_free(&p);
+}
+
+TEST(test_truncated_record_then_eof) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    unsigned char hello[4096];
+    size_t n;
+    CHECK(p.c && p.s);
+    tlshs_step(p.c);
+    n = tlshs_take(p.c, hello, sizeof hello);
+    CHECK_INT(n, >, 50);
+    CHECK_INT(tlshs_feed(p.s, hello, n / 2), ==, 0);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_READ); /* half a record: waits */
+    CHECK_INT(tlshs_feed_eof(p.s), ==, 0);
+    CHECK_INT(tlshs_feed_eof(p.s), ==, 0); /* twice is harmless */
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE); /* OpenSSL's decode_error alert */
+    CHECK_STR(tlshs_error(p.s), "");
+    CHECK_INT(tlshs_alert_sent(p.s), ==, 50);
+    tlshs_take(p.s, hello, sizeof hello);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.s), "peer closed the connection during the handshake");
+    pair_free(&p);
+}
+
+TEST(test_eof_mid_handshake) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    unsigned char buf[64];
+    CHECK(p.c && p.s);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE);
+    move_bytes(p.c, p.s);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_READ);
+    CHECK_INT(tlshs_feed_eof(p.c), ==, 0);
+    CHECK_INT(tlshs_feed(p.c, "x", 1), ==, -1);
+    CHECK_STR(tlshs_usage_error(p.c), "feed: the input has ended (feed_eof)");
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE); /* the alert goes first */
+    CHECK_INT(tlshs_take(p.c, buf, sizeof buf), >, 0);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.c), "peer closed the connection during the handshake");
+    pair_free(&p);
+}
+
+TEST(test_one_byte_fragments) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    tlshs_result rc = TLSHS_WANT_READ, rs = TLSHS_WANT_READ;
+    unsigned char b;
+    int feeds = 0;
+    CHECK(p.c && p.s);
+    for (int i = 0; i < 20000 && !(rc == TLSHS_DONE && rs == TLSHS_DONE); i++) {
+        rc = tlshs_step(p.c);
+        if (tlshs_take(p.c, &b, 1) == 1) tlshs_feed(p.s, &b, 1), feeds++;
+        rs = tlshs_step(p.s);
+        if (tlshs_take(p.s, &b, 1) == 1) tlshs_feed(p.c, &b, 1), feeds++;
+    }
+    CHECK_RESULT(rc, TLSHS_DONE);
+    CHECK_RESULT(rs, TLSHS_DONE);
+    CHECK_INT(feeds, >, 1000);
+    pair_free(&p);
+}
+
+/* ---------------------------------------------------------------- trace */
+
+TEST(test_trace_tls13) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    const tlshs_event *e;
+    CHECK(p.c && p.s);
+    CHECK_INT(tlshs_set_trace(p.c, 1), ==, 0);
+    CHECK_INT(tlshs_set_trace(p.s, 1), ==, 0);
+    CHECK_INT(tlshs_set_trace(NULL, 1), ==, -1);
+    CHECK(pump(p.c, p.s, 20));
+    e = tlshs_trace_event(p.c, 0);
+    CHECK(e);
+    CHECK_INT(e->sent, ==, 1);
+    CHECK_STR(e->kind, "handshake");
+    CHECK_STR(e->name, "ClientHello");
+    CHECK_INT(e->length, >, 100);
+    CHECK(has_event(p.c, 0, "handshake", "ServerHello"));
+    CHECK(has_event(p.c, 0, "handshake", "EncryptedExtensions"));
+    CHECK(has_event(p.c, 0, "handshake", "Certificate"));
+    CHECK(has_event(p.c, 0, "handshake", "CertificateVerify"));
+    CHECK(has_event(p.c, 0, "handshake", "Finished"));
+    CHECK(has_event(p.c, 1, "handshake", "Finished"));
+    CHECK(!has_event(p.c, 0, "handshake", "HelloRetryRequest"));
+    CHECK(has_event(p.s, 0, "handshake", "ClientHello"));
+    CHECK(has_event(p.s, 1, "handshake", "NewSessionTicket"));
+    CHECK_INT(count_events(p.c, 1, "ClientHello"), ==, 1);
+    /* the server saw as many messages as the client sent, and the same sizes */
+    CHECK(tlshs_trace_event(p.s, 0)->length == e->length);
+    CHECK(tlshs_trace_event(p.c, tlshs_trace_count(p.c)) == NULL);
+    pair_free(&p);
+}
+
+TEST(test_trace_hello_retry_request) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "groups",
+                                        "X25519:P-256", (char *)NULL),
+                            make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
+                                        cert_path("server.key"), "groups", "P-256", (char *)NULL),
+                            "localhost");
+    CHECK(p.c && p.s);
+    tlshs_set_trace(p.c, 1);
+    tlshs_set_trace(p.s, 1);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK(has_event(p.c, 0, "handshake", "HelloRetryRequest"));
+    CHECK(has_event(p.s, 1, "handshake", "HelloRetryRequest"));
+    CHECK_INT(count_events(p.c, 1, "ClientHello"), ==, 2);
+    CHECK_INT(count_events(p.c, 0, "ServerHello"), ==, 1); /* the real one */
+    pair_free(&p);
+}
+
+TEST(test_trace_tls12_change_cipher_spec) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
+                                        "1.2", (char *)NULL),
+                            server_config(), "localhost");
+    CHECK(p.c && p.s);
+    tlshs_set_trace(p.c, 1);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK(has_event(p.c, 0, "handshake", "ServerKeyExchange"));
+    CHECK(has_event(p.c, 0, "handshake", "ServerHelloDone"));
+    CHECK(has_event(p.c, 1, "handshake", "ClientKeyExchange"));
+    CHECK(has_event(p.c, 1, "change_cipher_spec", "ChangeCipherSpec"));
+    CHECK(has_event(p.c, 0, "change_cipher_spec", "ChangeCipherSpec"));
+    pair_free(&p);
+}
+
+TEST(test_keylog_file) {
+    const char *path = cert_path("keylog.txt");
+    struct pair p;
+    char line[512];
+    int found = 0;
+    FILE *f;
+    remove(path);
+    p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "keylog_file", path,
+                            (char *)NULL),
+                server_config(), "localhost");
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    pair_free(&p);
+    f = fopen(path, "r");
+    CHECK(f);
+    while (fgets(line, sizeof line, f))
+        found += strncmp(line, "CLIENT_HANDSHAKE_TRAFFIC_SECRET ", 32) == 0 ||
+                 strncmp(line, "CLIENT_TRAFFIC_SECRET_0 ", 24) == 0;
+    fclose(f);
+    CHECK_INT(found, ==, 2);
+}
+
+/* ------------------------------------------------------------- sessions */
+
+/* A full handshake that leaves the client's session in buf; returns its length. */
+static size_t first_session(tlshs_config *cc, tlshs_config *sc, unsigned char *buf, size_t cap) {
+    tlshs *c = tlshs_new(cc, "localhost"), *s = tlshs_new(sc, NULL);
+    unsigned char junk[64];
+    size_t len = 0;
+    if (c && s && pump(c, s, 20)) {
+        tlshs_read(c, junk, sizeof junk, NULL); /* takes in the NewSessionTicket */
+        len = tlshs_session(c, buf, cap);
+    }
+    tlshs_free(c);
+    tlshs_free(s);
+    return len;
+}
+
+static void check_resumption(const char *max_version) {
+    tlshs_config *cc = make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
+                                   max_version, (char *)NULL);
+    tlshs_config *sc = server_config();
+    unsigned char sess[8192];
+    size_t len;
+    tlshs *c, *s;
+    CHECK(cc && sc);
+    len = first_session(cc, sc, sess, sizeof sess);
+    CHECK_INT(len, >, 0);
+    CHECK_INT(len, <=, sizeof sess);
     c = tlshs_new(cc, "localhost");
     s = tlshs_new(sc, NULL);
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
     CHECK(c && s);
-    CHECK(pump(c, s, 20));
-    CHECK_STR(tlshs_version(c), "TLSv1.3");
-    CHECK_STR(tlshs_version(s), "TLSv1.3");
-    CHECK_INT(tlshs_verify_result(c), ==, 0);
+    CHECK_INT(tlshs_set_session(c, sess, len), ==, 0);
+    tlshs_set_trace(c, 1);
+    if (pump(c, s, 20)) {
+        CHECK_INT(tlshs_resumed(c), ==, 1);
+        CHECK_INT(tlshs_resumed(s), ==, 1);
+        CHECK(!has_event(c, 0, "handshake", "Certificate"));
+    } else {
+        check_fail(__FILE__, __LINE__, "resumed handshake failed: %s / %s", tlshs_error(c),
+                   tlshs_error(s));
+    }
+    tlshs_free(c);
+    tlshs_free(s);
+}
+
+TEST(test_session_resumption_tls13) {
+    check_resumption("1.3");
+}
+
+TEST(test_session_resumption_tls12) {
+    check_resumption("1.2");
+}
+
+TEST(test_session_size_query) {
+    tlshs_config *cc = client_config(), *sc = server_config();
+    tlshs *c = NULL, *s = NULL;
+    unsigned char small[8] = {0}, junk[64], *big = NULL;
+    size_t len;
+    CHECK(cc && sc);
+    c = tlshs_new(cc, "localhost");
+    s = tlshs_new(sc, NULL);
+    if (c && s && pump(c, s, 20)) {
+        CHECK_RESULT(tlshs_read(c, junk, sizeof junk, NULL), TLSHS_WANT_READ);
+        len = tlshs_session(c, NULL, 0);
+        CHECK_INT(len, >, sizeof small);
+        CHECK_INT(tlshs_session(c, small, sizeof small), ==, len); /* too small: nothing copied */
+        CHECK_INT(small[0], ==, 0);
+        big = malloc(len);
+        CHECK(big);
+        CHECK_INT(tlshs_session(c, big, len), ==, len);
+        CHECK_INT(big[0], ==, 0x30); /* a DER SEQUENCE */
+        CHECK_INT(tlshs_session(s, NULL, 0), ==, 0); /* a server exports none */
+    } else {
+        check_fail(__FILE__, __LINE__, "handshake failed");
+    }
+    free(big);
     tlshs_free(c);
     tlshs_free(s);
     tlshs_config_free(cc);
     tlshs_config_free(sc);
+}
+
+TEST(test_tickets_off_leaves_no_session) {
+    tlshs_config *cc = client_config();
+    tlshs_config *sc = make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
+                                   cert_path("server.key"), "tickets", "off", (char *)NULL);
+    unsigned char sess[8192];
+    CHECK(cc && sc);
+    CHECK_INT(first_session(cc, sc, sess, sizeof sess), ==, 0);
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+}
+
+TEST(test_bad_sessions_refused) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    static const unsigned char junk[] = {0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x01};
+    CHECK(p.c && p.s);
+    CHECK_INT(tlshs_set_session(p.c, junk, sizeof junk), ==, -1);
+    CHECK_STR(tlshs_usage_error(p.c), "set_session: not a DER-encoded TLS session");
+    CHECK_INT(tlshs_set_session(p.c, "hello", 5), ==, -1);
+    CHECK_INT(tlshs_set_session(p.c, NULL, 10), ==, -1);
+    CHECK_INT(tlshs_set_session(p.c, junk, 0), ==, -1);
+    CHECK_INT(tlshs_set_session(p.s, junk, sizeof junk), ==, -1);
+    CHECK_CONTAINS(tlshs_usage_error(p.s), "only a client");
+    CHECK_INT(tlshs_set_session(NULL, junk, sizeof junk), ==, -1);
+    CHECK(pump(p.c, p.s, 20)); /* refused sessions left nothing behind */
+    CHECK_INT(tlshs_set_session(p.c, junk, sizeof junk), ==, -1);
+    CHECK_CONTAINS(tlshs_usage_error(p.c), "before its first step");
+    CHECK_INT(ERR_peek_error(), ==, 0);
+    pair_free(&p);
+}
+
+TEST(test_truncated_session_refused) {
+    tlshs_config *cc = client_config(), *sc = server_config();
+    unsigned char sess[8192];
+    size_t len;
+    tlshs *c;
+    CHECK(cc && sc);
+    len = first_session(cc, sc, sess, sizeof sess);
+    CHECK_INT(len, >, 10);
+    c = tlshs_new(cc, "localhost");
+    CHECK(c);
+    CHECK_INT(tlshs_set_session(c, sess, len - 1), ==, -1);
+    CHECK_INT(tlshs_set_session(c, sess, len / 2), ==, -1);
+    sess[len] = 0;
+    CHECK_INT(tlshs_set_session(c, sess, len + 1), ==, -1); /* trailing bytes */
+    CHECK_INT(tlshs_set_session(c, sess, len), ==, 0);
+    tlshs_free(c);
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+}
+
+/* --------------------------------------------- read, write and shutdown */
+
+/* Writes msg on from, moves it, reads it on to; returns 1 if it arrived whole. */
+static int send_text(tlshs *from, tlshs *to, const char *msg) {
+    char buf[256];
+    size_t n = 0, got = 0;
+    if (tlshs_write(from, msg, strlen(msg), &n) != TLSHS_DONE || n != strlen(msg)) return 0;
+    move_bytes(from, to);
+    while (got < strlen(msg)) {
+        if (tlshs_read(to, buf + got, sizeof buf - got, &n) != TLSHS_DONE) return 0;
+        got += n;
+    }
+    return got == strlen(msg) && memcmp(buf, msg, got) == 0;
+}
+
+TEST(test_read_write_and_shutdown) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    char buf[64];
+    size_t n = 99;
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, &n), TLSHS_WANT_READ);
+    CHECK_INT(n, ==, 0);
+    CHECK(send_text(p.c, p.s, "hello server"));
+    CHECK(send_text(p.s, p.c, "hello client"));
+    CHECK_RESULT(tlshs_write(p.c, "", 0, &n), TLSHS_DONE);
+    CHECK_INT(n, ==, 0);
+    /* the client closes: its close_notify goes out first */
+    CHECK_RESULT(tlshs_shutdown(p.c), TLSHS_WANT_WRITE);
+    move_bytes(p.c, p.s);
+    CHECK_RESULT(tlshs_shutdown(p.c), TLSHS_WANT_READ);
+    CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, &n), TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.s), "peer sent close_notify");
+    CHECK_INT(tlshs_alert_received(p.s), ==, 0);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_CLOSED);
+    /* the server answers with its own */
+    CHECK_RESULT(tlshs_shutdown(p.s), TLSHS_WANT_WRITE);
+    move_bytes(p.s, p.c);
+    CHECK_RESULT(tlshs_shutdown(p.s), TLSHS_CLOSED);
+    CHECK_RESULT(tlshs_shutdown(p.c), TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.c), "shut down: close_notify sent and received");
+    CHECK_RESULT(tlshs_write(p.c, "x", 1, &n), TLSHS_CLOSED);
+    CHECK_RESULT(tlshs_read(p.c, buf, sizeof buf, &n), TLSHS_CLOSED);
+    CHECK_RESULT(tlshs_shutdown(p.c), TLSHS_CLOSED);
+    pair_free(&p);
+}
+
+TEST(test_eof_after_handshake) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    char buf[64];
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_INT(tlshs_feed_eof(p.s), ==, 0);
+    CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, NULL), TLSHS_WANT_WRITE); /* an alert */
+    CHECK_INT(tlshs_take(p.s, buf, sizeof buf), >, 0);
+    CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, NULL), TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.s), "peer closed the connection without close_notify");
+    pair_free(&p);
+}
+
+TEST(test_shutdown_before_done) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    CHECK(p.c && p.s);
+    tlshs_step(p.c);
+    CHECK_RESULT(tlshs_shutdown(p.c), TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.c), "shut down before the handshake completed");
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
+    pair_free(&p);
+}
+
+TEST(test_write_before_done_continues_handshake) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    size_t n = 7;
+    char buf[64];
+    tlshs_result r = TLSHS_WANT_READ;
+    CHECK(p.c && p.s);
+    CHECK_RESULT(tlshs_write(p.c, "early", 5, &n), TLSHS_WANT_WRITE); /* the ClientHello */
+    CHECK_INT(n, ==, 0);
+    for (int i = 0; i < 10 && r != TLSHS_DONE; i++) {
+        move_bytes(p.c, p.s);
+        tlshs_step(p.s);
+        move_bytes(p.s, p.c);
+        r = tlshs_write(p.c, "early", 5, &n);
+    }
+    CHECK_RESULT(r, TLSHS_DONE);
+    CHECK_INT(n, ==, 5);
+    move_bytes(p.c, p.s);
+    CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, &n), TLSHS_DONE);
+    CHECK_INT(n, ==, 5);
+    pair_free(&p);
+}
+
+/* A raw OpenSSL server (memory BIOs) that asks for a key update: the tlshs
+   client's read must answer WANT_WRITE for the KeyUpdate it owes. */
+TEST(test_read_that_must_write_key_update) {
+    tlshs_config *cc = client_config();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL *s = NULL;
+    BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
+    tlshs *c = NULL;
+    unsigned char buf[16384];
+    size_t n;
+    int r = 0;
+    if (!cc || !ctx || !in || !out) goto done;
+    SSL_CTX_use_certificate_chain_file(ctx, cert_path("server.pem"));
+    SSL_CTX_use_PrivateKey_file(ctx, cert_path("server.key"), SSL_FILETYPE_PEM);
+    s = SSL_new(ctx);
+    SSL_set_bio(s, in, out);
+    in = out = NULL;
+    SSL_set_accept_state(s);
+    c = tlshs_new(cc, "localhost");
+    for (int i = 0; i < 10 && (r = tlshs_step(c)) != TLSHS_DONE; i++) {
+        while ((n = tlshs_take(c, buf, sizeof buf)) > 0) BIO_write(SSL_get_rbio(s), buf, (int)n);
+        SSL_do_handshake(s);
+        while ((int)(n = (size_t)BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0 && n <= sizeof buf)
+            tlshs_feed(c, buf, n);
+    }
+    if (r != TLSHS_DONE) {
+        check_fail(__FILE__, __LINE__, "handshake with raw OpenSSL: %s", tlshs_error(c));
+        goto done;
+    }
+    while ((n = tlshs_take(c, buf, sizeof buf)) > 0) BIO_write(SSL_get_rbio(s), buf, (int)n);
+    SSL_key_update(s, SSL_KEY_UPDATE_REQUESTED);
+    SSL_write(s, "k", 1);
+    while ((int)(n = (size_t)BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0 && n <= sizeof buf)
+        tlshs_feed(c, buf, n);
+    tlshs_set_trace(c, 1);
+    r = tlshs_read(c, buf, sizeof buf, &n); /* the ticket, the KeyUpdate, then "k" */
+    if (r == TLSHS_DONE) r = tlshs_read(c, buf, sizeof buf, &n);
+    if (r != TLSHS_WANT_WRITE || !has_event(c, 1, "handshake", "KeyUpdate"))
+        check_fail(__FILE__, __LINE__, "read after a KeyUpdate request answered %s",
+                   tlshs_result_name((tlshs_result)r));
+done:
+    tlshs_free(c);
+    SSL_free(s);
+    BIO_free(in);
+    BIO_free(out);
+    SSL_CTX_free(ctx);
+    tlshs_config_free(cc);
+    ERR_clear_error();
+}
+
+/* ----------------------------------------------------------- fd mode */
+
+/* Drives both ends over a socketpair, polling as each asks. */
+TEST(test_fd_mode_socketpair) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    int sv[2] = {-1, -1};
+    tlshs_result rc = TLSHS_WANT_WRITE, rs = TLSHS_WANT_READ;
+    char buf[64];
+    size_t n = 0;
+    CHECK(p.c && p.s);
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        check_fail(__FILE__, __LINE__, "socketpair: %s", strerror(errno));
+        pair_free(&p);
+        return;
+    }
+    if (tlshs_set_fd(p.c, sv[0]) || tlshs_set_fd(p.s, sv[1])) {
+        check_fail(__FILE__, __LINE__, "set_fd: %s", tlshs_usage_error(p.c));
+        goto out;
+    }
+    for (int i = 0; i < 200 && !(rc == TLSHS_DONE && rs == TLSHS_DONE); i++) {
+        struct pollfd fds[2] = {{sv[0], rc == TLSHS_WANT_WRITE ? POLLOUT : POLLIN, 0},
+                                {sv[1], rs == TLSHS_WANT_WRITE ? POLLOUT : POLLIN, 0}};
+        if (rc != TLSHS_DONE) rc = tlshs_step(p.c);
+        if (rs != TLSHS_DONE) rs = tlshs_step(p.s);
+        if (rc == TLSHS_CLOSED || rs == TLSHS_CLOSED) break;
+        poll(fds, 2, 100);
+    }
+    if (rc != TLSHS_DONE || rs != TLSHS_DONE) {
+        check_fail(__FILE__, __LINE__, "fd handshake: %s / %s", tlshs_error(p.c), tlshs_error(p.s));
+        goto out;
+    }
+    if (tlshs_pending(p.c) != 0 || tlshs_take(p.c, buf, sizeof buf) != 0 ||
+        tlshs_feed(p.c, "x", 1) != -1 || tlshs_feed_eof(p.c) != -1 || tlshs_set_fd(p.c, sv[0]) != -1)
+        check_fail(__FILE__, __LINE__, "memory calls in fd mode must refuse");
+    if (tlshs_write(p.c, "ping", 4, &n) != TLSHS_DONE || n != 4)
+        check_fail(__FILE__, __LINE__, "write in fd mode");
+    for (int i = 0; i < 100 && tlshs_read(p.s, buf, sizeof buf, &n) != TLSHS_DONE; i++) {
+        struct pollfd fd = {sv[1], POLLIN, 0};
+        poll(&fd, 1, 100);
+    }
+    if (n != 4 || memcmp(buf, "ping", 4) != 0) check_fail(__FILE__, __LINE__, "read in fd mode");
+    /* the client takes in its tickets, then hangs up without close_notify */
+    if (tlshs_read(p.c, buf, sizeof buf, &n) != TLSHS_WANT_READ)
+        check_fail(__FILE__, __LINE__, "client read: %s", tlshs_error(p.c));
+    close(sv[0]);
+    sv[0] = -1;
+    for (int i = 0; i < 100 && (rs = tlshs_read(p.s, buf, sizeof buf, &n)) == TLSHS_WANT_READ; i++) {
+        struct pollfd fd = {sv[1], POLLIN, 0};
+        poll(&fd, 1, 100);
+    }
+    if (rs != TLSHS_CLOSED || !strstr(tlshs_error(p.s), "without close_notify"))
+        check_fail(__FILE__, __LINE__, "hang-up: %s \"%s\"", tlshs_result_name(rs), tlshs_error(p.s));
+out:
+    pair_free(&p);
+    if (sv[0] >= 0) close(sv[0]);
+    close(sv[1]);
+}
+
+TEST(test_fd_mode_eof_mid_handshake) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    int sv[2];
+    tlshs_result r = TLSHS_WANT_READ;
+    CHECK(p.c && p.s);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    tlshs_set_fd(p.c, sv[0]);
+    r = tlshs_step(p.c); /* ClientHello out */
+    close(sv[1]);         /* the server goes away */
+    for (int i = 0; i < 50 && r != TLSHS_CLOSED; i++) r = tlshs_step(p.c);
+    close(sv[0]);
+    pair_free(&p);
+    CHECK_RESULT(r, TLSHS_CLOSED);
+}
+
+TEST(test_set_fd_refusals) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    CHECK(p.c && p.s);
+    CHECK_INT(tlshs_set_fd(p.c, -1), ==, -1);
+    CHECK_STR(tlshs_usage_error(p.c), "set_fd: -1 is not an open file descriptor");
+    CHECK_INT(tlshs_set_fd(p.c, 987654), ==, -1);
+    CHECK_INT(tlshs_set_fd(NULL, 0), ==, -1);
+    tlshs_step(p.c);
+    CHECK_INT(tlshs_set_fd(p.c, 0), ==, -1);
+    CHECK_CONTAINS(tlshs_usage_error(p.c), "once the handshake has started");
+    pair_free(&p);
+}
+
+/* ------------------------------------------------------- bad input, NULL */
+
+TEST(test_null_handshake_is_safe) {
+    size_t n = 5;
+    char buf[4];
+    CHECK_RESULT(tlshs_step(NULL), TLSHS_CLOSED);
+    CHECK_INT(tlshs_feed(NULL, "x", 1), ==, -1);
+    CHECK_INT(tlshs_feed_eof(NULL), ==, -1);
+    CHECK_INT(tlshs_pending(NULL), ==, 0);
+    CHECK_INT(tlshs_take(NULL, buf, 4), ==, 0);
+    CHECK_RESULT(tlshs_read(NULL, buf, 4, &n), TLSHS_CLOSED);
+    CHECK_INT(n, ==, 0);
+    CHECK_RESULT(tlshs_write(NULL, "x", 1, &n), TLSHS_CLOSED);
+    CHECK_RESULT(tlshs_shutdown(NULL), TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(NULL), "");
+    CHECK_STR(tlshs_usage_error(NULL), "");
+    CHECK_INT(tlshs_alert_sent(NULL), ==, -1);
+    CHECK_INT(tlshs_alert_received(NULL), ==, -1);
+    CHECK(tlshs_version(NULL) == NULL);
+    CHECK(tlshs_cipher(NULL) == NULL);
+    CHECK(tlshs_alpn(NULL) == NULL);
+    CHECK(tlshs_server_name(NULL) == NULL);
+    CHECK_INT(tlshs_resumed(NULL), ==, 0);
+    CHECK_INT(tlshs_verify_result(NULL), ==, -1);
+    CHECK(tlshs_peer_cert(NULL, &n) == NULL);
+    CHECK_INT(n, ==, 0);
+    CHECK_INT(tlshs_session(NULL, NULL, 0), ==, 0);
+    CHECK_INT(tlshs_trace_count(NULL), ==, 0);
+    CHECK(tlshs_trace_event(NULL, 0) == NULL);
+    CHECK_RESULT(tlshs_last_result(NULL), TLSHS_CLOSED);
+    CHECK_INT(tlshs_handshake_done(NULL), ==, 0);
+    tlshs_free(NULL);
+}
+
+TEST(test_bad_buffers) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    size_t n = 3;
+    CHECK(p.c && p.s);
+    CHECK_INT(tlshs_feed(p.c, NULL, 5), ==, -1);
+    CHECK_STR(tlshs_usage_error(p.c), "feed: data is NULL");
+    CHECK_INT(tlshs_feed(p.c, NULL, 0), ==, 0);
+    CHECK_INT(tlshs_take(p.c, NULL, 10), ==, 0);
+    CHECK_RESULT(tlshs_read(p.c, NULL, 10, &n), TLSHS_CLOSED);
+    CHECK_STR(tlshs_usage_error(p.c), "read: no buffer to read into");
+    CHECK_RESULT(tlshs_write(p.c, NULL, 10, &n), TLSHS_CLOSED);
+    CHECK_STR(tlshs_error(p.c), ""); /* refusals do not close the connection */
+    CHECK(pump(p.c, p.s, 20));
+    pair_free(&p);
+}
+
+TEST(test_free_mid_handshake) {
+    for (int stop = 0; stop < 6; stop++) {
+        struct pair p = pair_of(client_config(), server_config(), "localhost");
+        CHECK(p.c && p.s);
+        tlshs_set_trace(p.c, 1);
+        for (int i = 0; i < stop; i++) {
+            tlshs_step(p.c);
+            move_bytes(p.c, p.s);
+            tlshs_step(p.s);
+            if (i % 2) move_bytes(p.s, p.c);
+        }
+        pair_free(&p); /* pending bytes, half-read input: all freed */
+    }
+}
+
+/* One object's failure leaves nothing in OpenSSL's error queue for another. */
+TEST(test_errors_do_not_leak_between_objects) {
+    struct pair bad = pair_of(client_config(),
+                              make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"),
+                                          "key_file", cert_path("unknown.key"), (char *)NULL),
+                              "localhost");
+    struct pair good = pair_of(client_config(), server_config(), "localhost");
+    tlshs_result rc, rs;
+    CHECK(bad.c && good.c);
+    tlshs_step(good.c);
+    run_pair(&bad, &rc, &rs);
+    CHECK_RESULT(rc, TLSHS_CLOSED);
+    CHECK_INT(ERR_peek_error(), ==, 0);
+    CHECK(pump(good.c, good.s, 20));
+    CHECK_STR(tlshs_error(good.c), "");
+    pair_free(&bad);
+    pair_free(&good);
+}
+
+TEST(test_cipher_settings) {
+    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
+                                        "1.2", "ciphers", "ECDHE-RSA-AES128-GCM-SHA256", (char *)NULL),
+                            server_config(), "localhost");
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_STR(tlshs_cipher(p.c), "ECDHE-RSA-AES128-GCM-SHA256");
+    pair_free(&p);
+    p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "ciphersuites",
+                            "TLS_CHACHA20_POLY1305_SHA256", "sigalgs", "ECDSA+SHA256:RSA-PSS+SHA256",
+                            (char *)NULL),
+                server_config(), "localhost");
+    CHECK(p.c && p.s);
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_STR(tlshs_cipher(p.c), "TLS_CHACHA20_POLY1305_SHA256");
+    pair_free(&p);
+}
+
+/* One config, many handshakes in turn and at once. */
+TEST(test_many_handshakes_share_config) {
+    tlshs_config *cc = client_config(), *sc = server_config();
+    enum { N = 8 };
+    tlshs *c[N], *s[N];
+    int ok = 1, rounds = tests_slow() ? 2 : 10;
+    CHECK(cc && sc);
+    for (int r = 0; r < rounds && ok; r++) {
+        for (int i = 0; i < N; i++) c[i] = tlshs_new(cc, "localhost"), s[i] = tlshs_new(sc, NULL);
+        for (int i = 0; i < N; i++) ok &= pump(c[i], s[i], 20);
+        for (int i = 0; i < N; i++) tlshs_free(c[i]), tlshs_free(s[i]);
+    }
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    CHECK(ok);
 }

@@ -1,0 +1,88 @@
+/* fdbio.c - the fd transport's BIO: a socket BIO that never raises SIGPIPE.
+ *
+ * OpenSSL's own socket BIO write()s, so a peer that hung up kills a program
+ * that has not ignored SIGPIPE when OpenSSL sends it an alert.  This one
+ * send()s with MSG_NOSIGNAL (falling back to write() for an fd that is not
+ * a socket) and otherwise behaves like BIO_s_socket on a non-blocking fd.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+
+#include "tlshs_internal.h"
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+
+static BIO_METHOD *fd_method;
+static CRYPTO_ONCE fd_method_once = CRYPTO_ONCE_STATIC_INIT;
+
+static int fd_of(BIO *b) {
+    return (int)(intptr_t)BIO_get_data(b);
+}
+
+static int retryable(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == EINPROGRESS;
+}
+
+static int fd_write(BIO *b, const char *data, int len) {
+    ssize_t n = send(fd_of(b), data, (size_t)len, MSG_NOSIGNAL);
+    if (n < 0 && errno == ENOTSOCK) n = write(fd_of(b), data, (size_t)len);
+    BIO_clear_retry_flags(b);
+    if (n < 0 && retryable(errno)) BIO_set_retry_write(b);
+    return (int)n;
+}
+
+static int fd_read(BIO *b, char *buf, int len) {
+    ssize_t n = read(fd_of(b), buf, (size_t)len);
+    BIO_clear_retry_flags(b);
+    if (n < 0 && retryable(errno)) BIO_set_retry_read(b);
+    return (int)n;
+}
+
+static int fd_puts(BIO *b, const char *s) {
+    return fd_write(b, s, (int)strlen(s));
+}
+
+static long fd_ctrl(BIO *b, int cmd, long num, void *ptr) {
+    (void)num;
+    switch (cmd) {
+    case BIO_C_GET_FD:
+        if (ptr) *(int *)ptr = fd_of(b);
+        return fd_of(b);
+    case BIO_CTRL_FLUSH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int fd_create(BIO *b) {
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static void make_method(void) {
+    BIO_METHOD *m = BIO_meth_new(BIO_TYPE_SOURCE_SINK | BIO_get_new_index(), "tlshs fd");
+    if (m && BIO_meth_set_write(m, fd_write) && BIO_meth_set_read(m, fd_read) &&
+        BIO_meth_set_puts(m, fd_puts) && BIO_meth_set_ctrl(m, fd_ctrl) &&
+        BIO_meth_set_create(m, fd_create)) {
+        fd_method = m;
+        return;
+    }
+    BIO_meth_free(m);
+}
+
+BIO *tlshs__fd_bio(int fd) {
+    BIO *b;
+    if (!CRYPTO_THREAD_run_once(&fd_method_once, make_method) || !fd_method) return NULL;
+    b = BIO_new(fd_method);
+    if (b) BIO_set_data(b, (void *)(intptr_t)fd);
+    return b;
+}
