@@ -35,6 +35,10 @@ SSL_CFLAGS := $(shell pkg-config --cflags openssl 2>/dev/null)
 SSL_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 LIB_CFLAGS := $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -DTLSHS_BUILDING -D_POSIX_C_SOURCE=200809L $(SSL_CFLAGS)
 
+VERSION   := $(shell sed -n 's/^\#define TLSHS_VERSION_STRING "\(.*\)"/\1/p' csrc/tlshs.h)
+# every public function gets a man page name (a link to tlshs.3)
+MAN_LINKS := $(shell grep "^TLSHS_API" csrc/tlshs.h | sed "s/\x28.*//" | grep -o "tlshs_[a-z_0-9]*$$")
+
 LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
@@ -62,7 +66,7 @@ $(BUILD)/libtlshs.so: $(LIB_OBJ)
 
 $(BUILD)/tlshs.pc: tlshs.pc.in Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define TLSHS_VERSION_STRING "\(.*\)"/\1/p' csrc/tlshs.h)|g' $< > $@
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 # ---- test certificates (made fresh, never committed) ----
 certs: $(CERTS)/.done
@@ -138,14 +142,16 @@ install: all
 	install -m 755 $(BUILD)/libtlshs.so $(DESTDIR)$(PREFIX)/lib/libtlshs.so.0
 	ln -sf libtlshs.so.0 $(DESTDIR)$(PREFIX)/lib/libtlshs.so
 	install -m 644 csrc/tlshs.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(BUILD)/tlshs.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' tlshs.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tlshs.pc
 	install -m 644 man/tlshs.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	for f in $(MAN_LINKS); do ln -sf tlshs.3 $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 	$(MAKE) --no-print-directory install-lua
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libtlshs.a $(DESTDIR)$(PREFIX)/lib/libtlshs.so $(DESTDIR)$(PREFIX)/lib/libtlshs.so.0 \
 	      $(DESTDIR)$(PREFIX)/include/tlshs.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/tlshs.pc \
 	      $(DESTDIR)$(PREFIX)/share/man/man3/tlshs.3
+	for f in $(MAN_LINKS); do rm -f $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 
 format:
 	clang-format -i csrc/*.c csrc/*.h lua/*.c tests/c/*.c tests/c/*.h bench/*.c examples/*.c

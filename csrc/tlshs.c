@@ -26,6 +26,12 @@ static void usage(tlshs *hs, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* Clears OpenSSL's error queue of this thread; a peek first, because the
+   queue is nearly always empty and a full clear walks every slot. */
+static void clear_errors(void) {
+    if (ERR_peek_error()) ERR_clear_error();
+}
+
 /* ---- the message callback: alerts always, the trace when on ---- */
 
 static void add_event(tlshs *hs, int sent, const char *kind, const char *name, size_t length) {
@@ -326,7 +332,7 @@ static int want_of(int ssl_err) {
 
 static tlshs_result run_handshake(tlshs *hs) {
     int r, err, saved_errno, want;
-    ERR_clear_error();
+    clear_errors();
     errno = 0;
     if (!hs->started && hs->cfg->role == TLSHS_CLIENT) r = SSL_connect(hs->ssl);
     else r = SSL_do_handshake(hs->ssl);
@@ -336,13 +342,12 @@ static tlshs_result run_handshake(tlshs *hs) {
         hs->complete = 1;
         capture_outcome(hs);
         hs->phase = PHASE_FLUSH_DONE;
-        ERR_clear_error();
+        clear_errors();
         return settle(hs, TLSHS_DONE);
     }
     err = SSL_get_error(hs->ssl, r);
     want = want_of(err);
     if (want < 0) close_with(hs, err, saved_errno);
-    else ERR_clear_error();
     return settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
 }
 
@@ -370,7 +375,7 @@ static tlshs_result ensure_open(tlshs *hs) {
 static void send_owed_key_update(tlshs *hs) {
     size_t none;
     if (SSL_get_key_update_type(hs->ssl) == SSL_KEY_UPDATE_NONE) return;
-    if (!SSL_write_ex(hs->ssl, "", 0, &none)) ERR_clear_error();
+    if (!SSL_write_ex(hs->ssl, "", 0, &none)) clear_errors();
 }
 
 tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tlshs.h */
@@ -384,7 +389,7 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
         return TLSHS_CLOSED;
     }
     if ((r = ensure_open(hs)) != TLSHS_DONE) return r;
-    ERR_clear_error();
+    clear_errors();
     errno = 0;
     ok = SSL_read_ex(hs->ssl, buf, cap, &got);
     saved_errno = errno;
@@ -398,11 +403,11 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
     if (err == SSL_ERROR_ZERO_RETURN) {
         set_error(hs, "peer sent close_notify");
         hs->phase = PHASE_CLOSED;
-        ERR_clear_error();
+        clear_errors();
         return hs->last = TLSHS_CLOSED;
     }
     if (want < 0) close_with(hs, err, saved_errno);
-    else ERR_clear_error();
+    else clear_errors();
     return settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
 }
 
@@ -418,7 +423,7 @@ tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /*
     }
     if ((r = ensure_open(hs)) != TLSHS_DONE) return r;
     if (len == 0) return hs->last = TLSHS_DONE;
-    ERR_clear_error();
+    clear_errors();
     errno = 0;
     ok = SSL_write_ex(hs->ssl, buf, len, &put);
     saved_errno = errno;
@@ -429,7 +434,7 @@ tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /*
     err = SSL_get_error(hs->ssl, 0);
     want = want_of(err);
     if (want < 0) close_with(hs, err, saved_errno);
-    else ERR_clear_error();
+    else clear_errors();
     if (want >= 0) return hs->last = (tlshs_result)want; /* retry with the same buffer */
     return settle(hs, TLSHS_CLOSED);
 }
@@ -445,7 +450,7 @@ tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
         hs->phase = PHASE_CLOSED;
         return hs->last = TLSHS_CLOSED;
     }
-    ERR_clear_error();
+    clear_errors();
     r = SSL_shutdown(hs->ssl);
     if (r < 0) {
         err = SSL_get_error(hs->ssl, r);
@@ -453,14 +458,14 @@ tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
         if (want < 0) {
             /* an error while closing still closes; keep the first reason */
             set_error(hs, "shut down: %s", tlshs__openssl_reason("error while closing"));
-            ERR_clear_error();
+            clear_errors();
             hs->phase = PHASE_FLUSH_CLOSE;
             return settle(hs, TLSHS_CLOSED);
         }
-        ERR_clear_error();
+        clear_errors();
         return settle(hs, (tlshs_result)want);
     }
-    ERR_clear_error();
+    clear_errors();
     if (r == 1) {
         set_error(hs, "shut down: close_notify sent and received");
         hs->phase = PHASE_FLUSH_CLOSE;
@@ -496,7 +501,7 @@ int tlshs_feed(tlshs *hs, const void *data, size_t len) { /* see tlshs.h */
         int chunk = len > INT_MAX ? INT_MAX : (int)len;
         int w = BIO_write(hs->rbio, p, chunk);
         if (w <= 0) {
-            ERR_clear_error();
+            clear_errors();
             usage(hs, "feed: out of memory");
             return -1;
         }
@@ -593,7 +598,7 @@ size_t tlshs_session(const tlshs *hs, void *buf, size_t cap) { /* see tlshs.h */
     if (!sess || !SSL_SESSION_is_resumable(sess)) return 0;
     len = i2d_SSL_SESSION(sess, NULL);
     if (len <= 0) {
-        ERR_clear_error();
+        clear_errors();
         return 0;
     }
     if (buf && cap >= (size_t)len) {

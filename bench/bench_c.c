@@ -1,0 +1,224 @@
+/*
+ * bench_c.c - what a handshake costs through tlshs against the same
+ * handshake through raw OpenSSL calls, in one run.
+ *
+ * Both sides do the same work: one client SSL_CTX and one server SSL_CTX
+ * shared by every handshake, a fresh client and server per handshake over
+ * memory BIOs, bytes moved through a 16 KiB buffer, TLS 1.3 with X25519 and
+ * the ECDSA P-256 certificate, the client verifying the chain and the name.
+ * Rounds alternate (raw, tlshs, raw, ...) and the median of each is reported.
+ *
+ * Usage: bench-c [CERTDIR [HANDSHAKES_PER_ROUND [ROUNDS]]]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "tlshs.h"
+
+static const char *certdir = "build/certs";
+static unsigned char buf[16384];
+
+static const char *path(const char *name) {
+    static char p[2][512];
+    static int i;
+    char *out = p[i++ % 2];
+    snprintf(out, sizeof p[0], "%s/%s", certdir, name);
+    return out;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what) {
+    fprintf(stderr, "bench-c: %s\n", what);
+    ERR_print_errors_fp(stderr);
+    exit(1);
+}
+
+/* ---- raw OpenSSL ---- */
+
+static SSL_CTX *raw_ctx(int server) {
+    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    if (!ctx) die("SSL_CTX_new");
+    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    if (!SSL_CTX_set1_groups_list(ctx, "X25519")) die("groups");
+    if (server) {
+        if (!SSL_CTX_use_certificate_chain_file(ctx, path("server-ec.pem")) ||
+            !SSL_CTX_use_PrivateKey_file(ctx, path("server-ec.key"), SSL_FILETYPE_PEM))
+            die("server certificate");
+    } else {
+        if (!SSL_CTX_load_verify_file(ctx, path("ca.pem"))) die("ca.pem");
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    }
+    return ctx;
+}
+
+static void raw_move(SSL *from, SSL *to) {
+    int n;
+    while ((n = BIO_read(SSL_get_wbio(from), buf, sizeof buf)) > 0)
+        BIO_write(SSL_get_rbio(to), buf, n);
+}
+
+static int raw_drive(SSL *ssl, int *done) {
+    int r;
+    if (*done) return 1;
+    r = SSL_do_handshake(ssl);
+    if (r == 1) return *done = 1;
+    return SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ;
+}
+
+static SSL *raw_ssl(SSL_CTX *ctx, int server) {
+    SSL *ssl = SSL_new(ctx);
+    SSL_set_bio(ssl, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+    if (server) {
+        SSL_set_accept_state(ssl);
+    } else {
+        SSL_set_tlsext_host_name(ssl, "localhost");
+        SSL_set1_host(ssl, "localhost");
+        SSL_set_connect_state(ssl);
+    }
+    return ssl;
+}
+
+static void raw_handshake(SSL_CTX *cctx, SSL_CTX *sctx) {
+    SSL *c = raw_ssl(cctx, 0), *s = raw_ssl(sctx, 1);
+    int cd = 0, sd = 0;
+    for (int i = 0; i < 20 && !(cd && sd); i++) {
+        if (!raw_drive(c, &cd)) die("raw client failed");
+        raw_move(c, s);
+        if (!raw_drive(s, &sd)) die("raw server failed");
+        raw_move(s, c);
+    }
+    if (!cd || !sd) die("raw handshake did not finish");
+    SSL_free(c);
+    SSL_free(s);
+}
+
+/* ---- tlshs ---- */
+
+static tlshs_config *hs_config(tlshs_role role) {
+    tlshs_config *cfg = tlshs_config_new(role);
+    int bad = !cfg || tlshs_config_set(cfg, "min_version", "1.3") ||
+              tlshs_config_set(cfg, "groups", "X25519");
+    if (!bad && role == TLSHS_SERVER)
+        bad = tlshs_config_set(cfg, "cert_file", path("server-ec.pem")) ||
+              tlshs_config_set(cfg, "key_file", path("server-ec.key"));
+    if (!bad && role == TLSHS_CLIENT) bad = tlshs_config_set(cfg, "ca_file", path("ca.pem"));
+    if (bad) die(cfg ? tlshs_config_error(cfg) : "out of memory");
+    return cfg;
+}
+
+static void hs_move(tlshs *from, tlshs *to) {
+    size_t n;
+    while ((n = tlshs_take(from, buf, sizeof buf)) > 0) tlshs_feed(to, buf, n);
+}
+
+static void hs_handshake(tlshs_config *cc, tlshs_config *sc) {
+    tlshs *c = tlshs_new(cc, "localhost"), *s = tlshs_new(sc, NULL);
+    tlshs_result rc = TLSHS_WANT_READ, rs = TLSHS_WANT_READ;
+    for (int i = 0; i < 20 && !(rc == TLSHS_DONE && rs == TLSHS_DONE); i++) {
+        rc = tlshs_step(c);
+        hs_move(c, s);
+        rs = tlshs_step(s);
+        hs_move(s, c);
+        if (rc == TLSHS_CLOSED || rs == TLSHS_CLOSED) die(tlshs_error(rc == TLSHS_CLOSED ? c : s));
+    }
+    if (rc != TLSHS_DONE || rs != TLSHS_DONE) die("tlshs handshake did not finish");
+    tlshs_free(c);
+    tlshs_free(s);
+}
+
+/* ---- the no-progress step: a client that has sent its ClientHello ---- */
+
+static double raw_idle_ns(SSL_CTX *cctx, long calls) {
+    SSL *c = raw_ssl(cctx, 0);
+    double t;
+    SSL_do_handshake(c);
+    BIO_read(SSL_get_wbio(c), buf, sizeof buf);
+    t = now();
+    for (long i = 0; i < calls; i++) {
+        int r = SSL_do_handshake(c);
+        if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ) die("raw idle step");
+    }
+    t = now() - t;
+    SSL_free(c);
+    return t / (double)calls * 1e9;
+}
+
+static double hs_idle_ns(tlshs_config *cc, long calls) {
+    tlshs *c = tlshs_new(cc, "localhost");
+    double t;
+    tlshs_step(c);
+    tlshs_take(c, buf, sizeof buf);
+    t = now();
+    for (long i = 0; i < calls; i++)
+        if (tlshs_step(c) != TLSHS_WANT_READ) die("tlshs idle step");
+    t = now() - t;
+    tlshs_free(c);
+    return t / (double)calls * 1e9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int main(int argc, char **argv) {
+    int per_round = 500, rounds = 7;
+    long idle_calls = 2000000;
+    double raw_rate[64], hs_rate[64], raw_idle[64], hs_idle[64], r, h;
+    SSL_CTX *rc, *rs;
+    tlshs_config *cc, *sc;
+    if (argc > 1) certdir = argv[1];
+    if (argc > 2) per_round = atoi(argv[2]);
+    if (argc > 3) rounds = atoi(argv[3]);
+    if (per_round < 1 || rounds < 1 || rounds > 64) die("usage: bench-c [CERTDIR [N [ROUNDS<=64]]]");
+    rc = raw_ctx(0);
+    rs = raw_ctx(1);
+    cc = hs_config(TLSHS_CLIENT);
+    sc = hs_config(TLSHS_SERVER);
+    raw_handshake(rc, rs); /* warm up both */
+    hs_handshake(cc, sc);
+    for (int k = 0; k < rounds; k++) {
+        double t = now();
+        for (int i = 0; i < per_round; i++) raw_handshake(rc, rs);
+        raw_rate[k] = per_round / (now() - t);
+        t = now();
+        for (int i = 0; i < per_round; i++) hs_handshake(cc, sc);
+        hs_rate[k] = per_round / (now() - t);
+        raw_idle[k] = raw_idle_ns(rc, idle_calls / rounds);
+        hs_idle[k] = hs_idle_ns(cc, idle_calls / rounds);
+    }
+    printf("bench-c: TLS 1.3, X25519, ECDSA P-256, client verifies chain and name; "
+           "%d rounds of %d handshakes, alternating; medians\n",
+           rounds, per_round);
+    r = median(raw_rate, rounds);
+    h = median(hs_rate, rounds);
+    printf("full handshake (client+server, in memory):\n");
+    printf("  raw OpenSSL  %8.1f handshakes/s  %7.1f us each\n", r, 1e6 / r);
+    printf("  tlshs        %8.1f handshakes/s  %7.1f us each\n", h, 1e6 / h);
+    printf("  tlshs costs  %+.1f%% against raw OpenSSL\n", (r / h - 1) * 100);
+    r = median(raw_idle, rounds);
+    h = median(hs_idle, rounds);
+    printf("step with no progress (client waiting for ServerHello):\n");
+    printf("  raw SSL_do_handshake+SSL_get_error  %6.1f ns\n", r);
+    printf("  tlshs_step                          %6.1f ns\n", h);
+    SSL_CTX_free(rc);
+    SSL_CTX_free(rs);
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    return 0;
+}
