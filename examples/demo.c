@@ -1,0 +1,305 @@
+/*
+ * demo.c - what `make demo` runs: a tlshs client and server handshake in
+ * memory, and the program prints every flight between them.
+ *
+ *   build/tlshs-demo [CERTDIR]        (CERTDIR defaults to build/certs)
+ *
+ * It uses CERTDIR/server-ec.pem and server-ec.key (the server's ECDSA
+ * certificate, for "localhost") and CERTDIR/ca.pem (the CA the client trusts);
+ * `make certs` makes them.  In order it:
+ *   1. runs a full handshake, printing who sent which messages in how many
+ *      bytes (from each side's trace), then the outcome;
+ *   2. lets the client read the server's NewSessionTicket and saves the
+ *      session;
+ *   3. sends one line of application data each way, then the client's
+ *      close_notify;
+ *   4. runs a second handshake that resumes the saved session.
+ * Every call is checked; on a failure it prints why and exits 1.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlshs.h"
+
+/* One side of the connection, and how much of its trace is printed. */
+struct side {
+    const char *name; /* "client" or "server" */
+    tlshs *hs;
+    size_t traced;  /* trace events already looked at */
+    size_t flights; /* flights and bytes sent in this handshake */
+    size_t bytes;
+};
+
+static void die(const char *fmt, ...) {
+    va_list ap;
+    fflush(stdout); /* what was printed so far comes first */
+    fprintf(stderr, "tlshs-demo: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    exit(1);
+}
+
+static void die_closed(const struct side *s, const struct side *peer) {
+    fflush(stdout);
+    fprintf(stderr, "tlshs-demo: the %s closed the connection: %s\n", s->name, tlshs_error(s->hs));
+    if (*tlshs_error(peer->hs))
+        fprintf(stderr, "tlshs-demo: the %s says: %s\n", peer->name, tlshs_error(peer->hs));
+    exit(1);
+}
+
+/*
+ * Writes into out (", "-separated) the names of the messages s sent (sent = 1)
+ * or received (sent = 0) since the last call, and moves past all of them.
+ */
+static void new_names(struct side *s, int sent, char *out, size_t cap) {
+    size_t count = tlshs_trace_count(s->hs);
+    out[0] = '\0';
+    for (; s->traced < count; s->traced++) {
+        const tlshs_event *ev = tlshs_trace_event(s->hs, s->traced);
+        size_t used = strlen(out);
+        if (!ev) die("trace event %zu missing", s->traced);
+        if (ev->sent == sent) snprintf(out + used, cap - used, "%s%s", used ? ", " : "", ev->name);
+    }
+}
+
+/* Whether s's whole trace holds a message called name that s sent. */
+static int sent_message(const struct side *s, const char *name) {
+    for (size_t i = 0; i < tlshs_trace_count(s->hs); i++) {
+        const tlshs_event *ev = tlshs_trace_event(s->hs, i);
+        if (ev && ev->sent && strcmp(ev->name, name) == 0) return 1;
+    }
+    return 0;
+}
+
+/* Prints "  client -> server   329 bytes: " and the list, wrapped at 79 columns. */
+static void print_flight(const struct side *s, const struct side *peer, size_t bytes,
+                         const char *list) {
+    int col = printf("  %s -> %s  %5zu bytes: ", s->name, peer->name, bytes);
+    int indent = col;
+    while (*list) {
+        const char *comma = strstr(list, ", ");
+        int len = comma ? (int)(comma - list) + 1 : (int)strlen(list);
+        if (col > indent && col + 1 + len > 79)
+            col = printf("\n%*s", indent, "") - 1;
+        else if (col > indent)
+            col += printf(" ");
+        col += printf("%.*s", len, list);
+        list += comma ? (size_t)len + 1 : (size_t)len;
+    }
+    printf("\n");
+}
+
+/*
+ * Moves every pending byte of s to peer and prints the flight: its size and
+ * the messages in it (what = NULL: the names from s's trace).
+ */
+static size_t ship(struct side *s, struct side *peer, const char *what) {
+    unsigned char buf[4096];
+    char names[512];
+    size_t total = 0, n;
+    while ((n = tlshs_take(s->hs, buf, sizeof buf)) > 0) {
+        if (tlshs_feed(peer->hs, buf, n) != 0)
+            die("feeding the %s failed: %s", peer->name, tlshs_usage_error(peer->hs));
+        total += n;
+    }
+    new_names(s, 1, names, sizeof names); /* received ones print as the peer's flight */
+    if (!what) what = names[0] ? names : "(no message in the trace)";
+    if (total > 0) {
+        print_flight(s, peer, total, what);
+        s->flights++;
+        s->bytes += total;
+    }
+    return total;
+}
+
+/* Steps s until it needs the peer (WANT_READ) or ends (DONE), shipping each flight. */
+static tlshs_result advance(struct side *s, struct side *peer) {
+    for (int i = 0; i < 16; i++) {
+        tlshs_result r = tlshs_step(s->hs);
+        if (r == TLSHS_WANT_WRITE) {
+            ship(s, peer, NULL);
+            continue;
+        }
+        if (r == TLSHS_CLOSED) die_closed(s, peer);
+        return r;
+    }
+    die("the %s keeps answering WANT_WRITE", s->name);
+    return TLSHS_CLOSED;
+}
+
+/* Both sides take turns until both are DONE, then a summary line. */
+static void handshake(struct side *client, struct side *server) {
+    for (int round = 0; round < 10; round++) {
+        tlshs_result rc = advance(client, server);
+        tlshs_result rs = advance(server, client);
+        if (rc == TLSHS_DONE && rs == TLSHS_DONE) {
+            printf("  both sides answered DONE: %zu flights, %zu bytes in all\n",
+                   client->flights + server->flights, client->bytes + server->bytes);
+            return;
+        }
+    }
+    die("the handshake did not finish in 10 rounds");
+}
+
+static tlshs_config *make_config(tlshs_role role, const char *const *kv) {
+    tlshs_config *cfg = tlshs_config_new(role);
+    if (!cfg) die("tlshs_config_new: out of memory");
+    for (; kv[0]; kv += 2)
+        if (tlshs_config_set(cfg, kv[0], kv[1]) != 0) die("config: %s", tlshs_config_error(cfg));
+    return cfg;
+}
+
+static void new_side(struct side *s, const char *name, tlshs_config *cfg, const char *sni) {
+    s->name = name;
+    s->traced = s->flights = s->bytes = 0;
+    s->hs = tlshs_new(cfg, sni);
+    if (!s->hs) die("tlshs_new (%s): %s", name, tlshs_config_error(cfg));
+    if (tlshs_set_trace(s->hs, 1) != 0) die("tlshs_set_trace (%s) failed", name);
+}
+
+static const char *or_none(const char *s) {
+    return s ? s : "(none)";
+}
+
+static void print_outcome(const struct side *client, const struct side *server) {
+    long verify = tlshs_verify_result(client->hs);
+    size_t certlen = 0;
+    int resumed = tlshs_resumed(client->hs);
+    tlshs_peer_cert(client->hs, &certlen);
+    printf("  Outcome:\n");
+    printf("    version    %s\n", or_none(tlshs_version(client->hs)));
+    printf("    cipher     %s\n", or_none(tlshs_cipher(client->hs)));
+    printf("    ALPN       %s  (the client offered h2,http/1.1; the server chose)\n",
+           or_none(tlshs_alpn(client->hs)));
+    printf("    SNI        %s  (as the server received it)\n",
+           or_none(tlshs_server_name(server->hs)));
+    if (resumed)
+        printf("    verify     %ld%s, carried over from the saved session\n", verify,
+               verify == 0 ? " = X509_V_OK" : " (a verify error)");
+    else
+        printf("    verify     %ld%s: the server's certificate (%zu bytes of DER)\n"
+               "               chains to ca.pem and names \"localhost\"\n",
+               verify, verify == 0 ? " = X509_V_OK" : " (a verify error)", certlen);
+    printf("    resumed    %s\n", resumed ? "yes" : "no");
+}
+
+/* One line from a to b: write, ship, read. */
+static void send_line(struct side *a, struct side *b, const char *line) {
+    char buf[256];
+    size_t n = 0;
+    char what[300];
+    tlshs_result r = tlshs_write(a->hs, line, strlen(line), &n);
+    if (r != TLSHS_DONE || n != strlen(line))
+        die("tlshs_write (%s) answered %s", a->name, tlshs_result_name(r));
+    snprintf(what, sizeof what, "application data \"%s\"", line);
+    ship(a, b, what);
+    r = tlshs_read(b->hs, buf, sizeof buf - 1, &n);
+    if (r == TLSHS_CLOSED) die_closed(b, a);
+    if (r != TLSHS_DONE) die("tlshs_read (%s) answered %s", b->name, tlshs_result_name(r));
+    buf[n] = '\0';
+    printf("  the %s read %zu bytes: \"%s\"\n", b->name, n, buf);
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : "build/certs";
+    char cert[512], key[512], ca[512];
+    struct side client, server;
+    unsigned char *session;
+    size_t session_len;
+    char scratch[1], names[512];
+    size_t n = 0;
+    tlshs_result r;
+
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+        fprintf(stderr, "usage: %s [CERTDIR]   (default build/certs; `make certs` makes it)\n",
+                argv[0]);
+        return 2;
+    }
+    snprintf(cert, sizeof cert, "%s/server-ec.pem", dir);
+    snprintf(key, sizeof key, "%s/server-ec.key", dir);
+    snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+
+    const char *server_keys[] = {"cert_file", cert, "key_file", key, "alpn", "h2,http/1.1", NULL};
+    const char *client_keys[] = {"ca_file", ca, "alpn", "h2,http/1.1", NULL};
+    tlshs_config *server_cfg = make_config(TLSHS_SERVER, server_keys);
+    tlshs_config *client_cfg = make_config(TLSHS_CLIENT, client_keys);
+
+    printf("tlshs %s demo: a client and a server handshake in memory; this program\n"
+           "carries each side's bytes to the other (tlshs_take, then tlshs_feed).\n"
+           "server: %s (ECDSA, for localhost)\n"
+           "client: trusts %s, connects to \"localhost\"\n\n",
+           TLSHS_VERSION_STRING, cert, ca);
+
+    /* 1. A full handshake. */
+    printf("1. A full handshake: who sent each flight, its size on the wire, its messages\n");
+    new_side(&client, "client", client_cfg, "localhost");
+    new_side(&server, "server", server_cfg, NULL);
+    handshake(&client, &server);
+    printf("  (TLS 1.3 encrypts every handshake message after the ServerHello; the names\n"
+           "  come from each side's trace, which sees the messages before encryption.\n"
+           "  ChangeCipherSpec is a dummy record TLS 1.3 sends for middlebox compatibility.)\n\n");
+    print_outcome(&client, &server);
+    if (tlshs_verify_result(client.hs) != 0 || tlshs_resumed(client.hs))
+        die("unexpected outcome: verify %s, resumed %s",
+            tlshs_verify_result(client.hs) ? "failed" : "ok",
+            tlshs_resumed(client.hs) ? "yes" : "no");
+
+    /* 2. TLS 1.3: the session ticket arrives after the handshake; read it. */
+    printf("\n2. The server's NewSessionTicket came after DONE; the client reads it\n");
+    r = tlshs_read(client.hs, scratch, sizeof scratch, &n);
+    if (r == TLSHS_CLOSED) die_closed(&client, &server);
+    if (r != TLSHS_WANT_READ) die("tlshs_read (client) answered %s", tlshs_result_name(r));
+    new_names(&client, 0, names, sizeof names);
+    session_len = tlshs_session(client.hs, NULL, 0);
+    if (session_len == 0) die("the client has no session to save");
+    session = malloc(session_len);
+    if (!session) die("out of memory");
+    if (tlshs_session(client.hs, session, session_len) != session_len)
+        die("tlshs_session changed size");
+    printf("  tlshs_read answered WANT_READ; the client's trace shows it received:\n"
+           "    %s\n"
+           "  tlshs_session saved the session: %zu bytes of DER\n",
+           names[0] ? names : "(nothing)", session_len);
+
+    /* 3. Application data, then the client closes. */
+    printf("\n3. One line each way\n");
+    send_line(&client, &server, "hello from the client");
+    send_line(&server, &client, "hello from the server");
+    r = tlshs_shutdown(client.hs);
+    if (r != TLSHS_WANT_WRITE) die("tlshs_shutdown (client) answered %s", tlshs_result_name(r));
+    ship(&client, &server, NULL);
+    r = tlshs_read(server.hs, scratch, sizeof scratch, &n);
+    if (r != TLSHS_CLOSED)
+        die("the server's read after close_notify answered %s", tlshs_result_name(r));
+    printf("  the server's tlshs_read answers CLOSED: %s\n", tlshs_error(server.hs));
+    tlshs_free(client.hs);
+    tlshs_free(server.hs);
+
+    /* 4. A second handshake that resumes the first one's session. */
+    printf("\n4. Second handshake, offering the saved session (tlshs_set_session)\n");
+    new_side(&client, "client", client_cfg, "localhost");
+    new_side(&server, "server", server_cfg, NULL);
+    if (tlshs_set_session(client.hs, session, session_len) != 0)
+        die("tlshs_set_session: %s", tlshs_usage_error(client.hs));
+    handshake(&client, &server);
+    printf("\n");
+    print_outcome(&client, &server);
+    if (!tlshs_resumed(client.hs) || !tlshs_resumed(server.hs))
+        die("the second handshake did not resume (client %s, server %s)",
+            tlshs_resumed(client.hs) ? "resumed" : "did not",
+            tlshs_resumed(server.hs) ? "resumed" : "did not");
+    if (sent_message(&server, "Certificate")) die("the resumed handshake still sent a Certificate");
+    printf("\nResumed: both sides report tlshs_resumed() = 1; the server sent no\n"
+           "Certificate this time, the saved session stood in for it.\n");
+
+    free(session);
+    tlshs_free(client.hs);
+    tlshs_free(server.hs);
+    tlshs_config_free(client_cfg);
+    tlshs_config_free(server_cfg);
+    return 0;
+}
