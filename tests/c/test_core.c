@@ -1172,3 +1172,78 @@ TEST(test_many_handshakes_share_config) {
     tlshs_config_free(sc);
     CHECK(ok);
 }
+
+/* -------------------------------------------------- mutated flights */
+
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ull;
+static unsigned rng(void) { /* xorshift64*: the same sequence every run */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (unsigned)((rng_state * 2685821657736338717ull) >> 32);
+}
+
+/* One handshake in which flight number `flight` (0 = the ClientHello) has
+   one byte changed, or is cut short (cut != 0).  Returns 1 if it ended as it
+   must: both DONE, or a side CLOSED with a reason, within bounded steps. */
+static int mutated_handshake(int flight, int cut, unsigned *flights_seen) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    tlshs *side[2];
+    tlshs_result r[2] = {TLSHS_WANT_READ, TLSHS_WANT_READ};
+    int n = 0, ok = 0;
+    static unsigned char b[65536];
+    if (!p.c || !p.s) goto out;
+    side[0] = p.c;
+    side[1] = p.s;
+    for (int round = 0; round < 12; round++) {
+        for (int k = 0; k < 2; k++) {
+            size_t len;
+            r[k] = tlshs_step(side[k]);
+            len = tlshs_take(side[k], b, sizeof b);
+            if (len == 0) continue;
+            if (n++ == flight) {
+                size_t at = rng() % len;
+                if (cut) { /* a prefix, then the stream ends */
+                    if (tlshs_feed(side[1 - k], b, at) != 0) goto out;
+                    tlshs_feed_eof(side[1 - k]);
+                    continue;
+                }
+                b[at] ^= (unsigned char)(1u + rng() % 255);
+            }
+            tlshs_feed(side[1 - k], b, len); /* refused once that side has closed: fine */
+        }
+        if ((r[0] == TLSHS_DONE || r[0] == TLSHS_CLOSED) && (r[1] == TLSHS_DONE || r[1] == TLSHS_CLOSED))
+            break;
+    }
+    /* a length field may now promise bytes that never come: end the input */
+    for (int k = 0; k < 2; k++) {
+        tlshs_feed_eof(side[k]);
+        for (int i = 0; i < 4 && (r[k] = tlshs_step(side[k])) == TLSHS_WANT_WRITE; i++)
+            tlshs_take(side[k], b, sizeof b);
+    }
+    if (flights_seen && (unsigned)n > *flights_seen) *flights_seen = (unsigned)n;
+    ok = (r[0] == TLSHS_DONE && r[1] == TLSHS_DONE) ||
+         (r[0] == TLSHS_CLOSED && *tlshs_error(p.c)) || (r[1] == TLSHS_CLOSED && *tlshs_error(p.s));
+    for (int k = 0; k < 2; k++)
+        if (!((r[k] == TLSHS_DONE) || (r[k] == TLSHS_CLOSED && *tlshs_error(side[k])))) ok = 0;
+out:
+    pair_free(&p);
+    return ok;
+}
+
+TEST(test_mutated_flights_never_crash_or_hang) {
+    unsigned flights = 4, runs = tests_slow() ? 3 : 25;
+    for (unsigned f = 0; f < flights; f++) {
+        for (unsigned i = 0; i < runs; i++) {
+            if (!mutated_handshake((int)f, 0, &flights)) {
+                check_fail(__FILE__, __LINE__, "flight %u, flipped byte, run %u did not end cleanly", f, i);
+                return;
+            }
+            if (!mutated_handshake((int)f, 1, NULL)) {
+                check_fail(__FILE__, __LINE__, "flight %u, cut short, run %u did not end cleanly", f, i);
+                return;
+            }
+        }
+    }
+    CHECK_INT(ERR_peek_error(), ==, 0);
+}
