@@ -393,12 +393,12 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
     errno = 0;
     ok = SSL_read_ex(hs->ssl, buf, cap, &got);
     saved_errno = errno;
+    err = ok ? SSL_ERROR_NONE : SSL_get_error(hs->ssl, 0); /* before any other call */
     send_owed_key_update(hs);
     if (ok) {
         if (n) *n = got;
         return hs->last = TLSHS_DONE;
     }
-    err = SSL_get_error(hs->ssl, 0);
     want = want_of(err);
     if (err == SSL_ERROR_ZERO_RETURN) {
         set_error(hs, "peer sent close_notify");

@@ -1,0 +1,6 @@
+TEST_ENTRY(test_gnutls_serv_tls13)
+TEST_ENTRY(test_gnutls_serv_tls12)
+TEST_ENTRY(test_gnutls_serv_client_cert)
+TEST_ENTRY(test_gnutls_serv_resumption)
+TEST_ENTRY(test_gnutls_cli_tls13)
+TEST_ENTRY(test_gnutls_cli_tls12)
