@@ -163,6 +163,8 @@ TLSHS_API tlshs *tlshs_new(tlshs_config *cfg, const char *server_name);
  * Switches hs to fd mode: from now on it reads and writes the connected
  * socket fd, which it puts in non-blocking mode.  The caller keeps owning fd
  * (tlshs_free does not close it).  Call before the first tlshs_step.
+ * Writes use send(2) with MSG_NOSIGNAL: a peer that hung up never raises
+ * SIGPIPE; the connection answers CLOSED with the socket error instead.
  *
  * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL, fd is
  *          negative, or the handshake has started.
@@ -241,8 +243,9 @@ TLSHS_API size_t tlshs_take(tlshs *hs, void *buf, size_t cap);
  * @param buf receives up to cap bytes.
  * @param n   receives how many bytes were read (0 unless DONE); may be NULL.
  * @returns TLSHS_DONE with *n > 0 when data was read; TLSHS_WANT_WRITE when
- *          reading produced bytes for the peer (a KeyUpdate answer, say) and
- *          no data; TLSHS_WANT_READ when no data is there yet; TLSHS_CLOSED
+ *          reading produced bytes for the peer (the KeyUpdate a peer asked
+ *          for, which tlshs sends at once) and no data: a read that returns
+ *          data answers DONE, and the next one WANT_WRITE; TLSHS_WANT_READ when no data is there yet; TLSHS_CLOSED
  *          when the peer closed (close_notify or EOF) or sent an alert, or
  *          on a NULL hs or buf.
  */
@@ -354,7 +357,8 @@ TLSHS_API int tlshs_resumed(const tlshs *hs);
 TLSHS_API long tlshs_verify_result(const tlshs *hs);
 
 /**
- * The peer's certificate, DER-encoded.
+ * The peer's certificate, DER-encoded: the one it presented, also when its
+ * verification failed (and, after a resumption, the session's).
  * @param len receives its length (0 if none); may be NULL.
  * @returns the bytes, or NULL if the peer sent none.
  */
