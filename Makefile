@@ -43,7 +43,7 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-valgrind test-man \
+.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-valgrind test-man fuzz test-fuzz \
         bench install uninstall clean distclean format
 .DEFAULT_GOAL := all
 
@@ -77,7 +77,7 @@ $(CERTS)/.done: tests/gencerts.sh
 # ---- Debian packages the build, the tests and the benchmarks need ----
 DEB_PKGS := build-essential pkg-config libssl-dev openssl swig python3 python3-dev python3-pytest \
             python3-venv python3-pip python3-setuptools python3-openssl lua5.4 liblua5.4-dev \
-            lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc
+            lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -115,6 +115,26 @@ test-c-asan: $(BUILD)/test-c-asan certs
 test-c-valgrind: $(BUILD)/test-c certs
 	TLSHS_CERTS=$(CERTS) TLSHS_TEST_SLOW=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 $(BUILD)/test-c
+
+# libFuzzer over feed and step (clang); FUZZ_SECONDS bounds the run. The
+# corpus stays in build/fuzz-corpus between runs.
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz-handshake: tests/fuzz/fuzz_handshake.c $(LIB_SRC) $(LIB_HDR)
+	clang $(WARN) -D_POSIX_C_SOURCE=200809L -DTLSHS_BUILDING -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Icsrc $< $(LIB_SRC) -o $@ $(SSL_LIBS)
+
+fuzz: $(BUILD)/fuzz-handshake certs
+	@mkdir -p $(BUILD)/fuzz-corpus
+	@if TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-handshake -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -timeout=10 -artifact_prefix=$(BUILD)/ -print_final_stats=1 $(BUILD)/fuzz-corpus \
+	    > $(BUILD)/fuzz.log 2>&1; then \
+	    tail -7 $(BUILD)/fuzz.log; echo "1 passed, 0 failed (no crash, hang or broken rule in $(FUZZ_SECONDS) s)"; \
+	else \
+	    tail -40 $(BUILD)/fuzz.log; echo "0 passed, 1 failed (the input is in $(BUILD)/crash-* or timeout-*)"; exit 1; \
+	fi
+
+test-fuzz:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 
 test-man:
 	mandoc -Tlint -W warning man/tlshs.3 && echo "1 passed, 0 failed"
