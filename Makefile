@@ -44,7 +44,7 @@ LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
 .PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-valgrind test-man fuzz test-fuzz \
-        bench install uninstall clean distclean format
+        bench bench-c install uninstall clean distclean format
 .DEFAULT_GOAL := all
 
 all: lib pc
@@ -77,7 +77,7 @@ $(CERTS)/.done: tests/gencerts.sh
 # ---- Debian packages the build, the tests and the benchmarks need ----
 DEB_PKGS := build-essential pkg-config libssl-dev openssl swig python3 python3-dev python3-pytest \
             python3-venv python3-pip python3-setuptools python3-openssl lua5.4 liblua5.4-dev \
-            lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev
+            lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev python3-mypy
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -152,8 +152,11 @@ test: deps
 $(BUILD)/bench-c: bench/bench_c.c $(BUILD)/libtlshs.a
 	$(CC) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
-bench: all certs $(BUILD)/bench-c
+bench-c: all certs $(BUILD)/bench-c
 	$(BUILD)/bench-c $(CERTS)
+
+# every benchmark, one after the other (each compares side by side in one run)
+bench: bench-c bench-python bench-lua
 
 # ---- install ----
 install: all

@@ -1,6 +1,44 @@
-# Python binding (issue 3): targets python, test-python, bench-python, clean-python.
-.PHONY: python test-python bench-python clean-python
-python:
-test-python:
-bench-python:
+# Python binding (issue 3), included by the top Makefile.
+#
+#   make python        builds the C extension in place, python/tlshs/_tlshs*.so,
+#                      from bindings/tlshs.i (SWIG) linked with build/libtlshs.a,
+#                      so that PYTHONPATH=python $(PYTHON) -c "import tlshs" works
+#   make test-python   runs pytest over tests/python (needs make certs)
+#   make bench-python  runs bench/bench_python.py
+#   make clean-python  removes what the targets above made
+#
+# `pip install .` (setup.py) builds the same extension from the same .i file
+# but compiles csrc/*.c into it instead of linking the archive.
+
+.PHONY: python test-python clean-python bench-python
+
+PY_INCLUDE    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
+PY_EXT_SUFFIX := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+PY_BUILD      := $(BUILD)/python
+PY_WRAP       := $(PY_BUILD)/tlshs_wrap.c
+PY_EXT        := python/tlshs/_tlshs$(PY_EXT_SUFFIX)
+# The SWIG wrapper is generated code: warnings that it trips are not ours to fix.
+PY_CFLAGS     := $(CFLAGS) -fPIC -fvisibility=hidden -Wall -Wno-unused-parameter \
+                 -Wno-missing-field-initializers -Icsrc -I$(PY_INCLUDE)
+
+all: python
+
+python: $(PY_EXT)
+
+$(PY_WRAP): bindings/tlshs.i csrc/tlshs.h
+	@mkdir -p $(@D)
+	$(SWIG) -python -interface _tlshs -Icsrc -outdir $(PY_BUILD) -o $@ bindings/tlshs.i
+
+# The archive's tlshs_* symbols stay inside the extension (--exclude-libs).
+$(PY_EXT): $(PY_WRAP) $(BUILD)/libtlshs.a
+	$(CC) $(PY_CFLAGS) -shared $(PY_WRAP) -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL
+
+test-python: python certs
+	TLSHS_CERTS=$(CERTS) PYTHONPATH=python $(PYTHON) -m pytest -p no:cacheprovider tests/python
+
+bench-python: python certs
+	TLSHS_CERTS=$(CERTS) PYTHONPATH=python $(PYTHON) bench/bench_python.py
+
 clean-python:
+	rm -rf $(PY_BUILD) python/tlshs/_tlshs*.so python/tlshs/__pycache__ python/*.egg-info \
+	       tests/python/__pycache__ bindings/tlshs_wrap.c bindings/_tlshs.py

@@ -112,7 +112,7 @@ static int set_server_name(tlshs *hs, const char *name) {
     if (!hs->server_name) return -1;
     if (is_ip_literal(name))
         return check && !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(hs->ssl), name) ? -1 : 0;
-    if (!SSL_set_tlsext_host_name(hs->ssl, name)) return -1;
+    if (!SSL_set_tlsext_host_name(hs->ssl, hs->server_name)) return -1; /* a macro that drops const */
     return check && !SSL_set1_host(hs->ssl, name) ? -1 : 0;
 }
 

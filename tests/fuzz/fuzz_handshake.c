@@ -20,6 +20,9 @@
 
 #include "tlshs.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static tlshs_config *client_cfg, *server_cfg;
 static unsigned char hello[8192];
 static size_t hello_len;

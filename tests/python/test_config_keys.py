@@ -1,0 +1,126 @@
+"""Every configuration key through the Python binding, each with a
+handshake that shows it took effect (tlshs against tlshs or CPython)."""
+
+import shutil
+import subprocess
+
+import pytest
+
+import tlshs
+from conftest import PyPeer, cert, client_config, pump, pump_py, py_client_context, server_config
+
+
+def run(ccfg, scfg, server_name="localhost"):
+    c = tlshs.Handshake(ccfg, server_name=server_name)
+    s = tlshs.Handshake(scfg)
+    results = pump(c, s)
+    return results, c, s
+
+
+def pem(name):
+    with open(cert(name), encoding="ascii") as f:
+        return f.read()
+
+
+def test_pem_keys():
+    (rc, rs), c, s = run(tlshs.Config("client", ca_pem=pem("ca.pem")),
+                         tlshs.Config("server", cert_pem=pem("server.pem"), key_pem=pem("server.key")))
+    assert (rc, rs) == (tlshs.DONE, tlshs.DONE)
+
+
+def test_ca_path(tmp_path):
+    shutil.copy(cert("ca.pem"), tmp_path)
+    subprocess.run(["openssl", "rehash", str(tmp_path)], check=True, timeout=30)
+    (rc, _), c, _ = run(tlshs.Config("client", ca_path=str(tmp_path)), server_config())
+    assert rc == tlshs.DONE, c.error
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (rc, _), c, _ = run(tlshs.Config("client", ca_path=str(empty)), server_config())
+    assert rc == tlshs.CLOSED and c.verify_result == 20
+    with pytest.raises(tlshs.ConfigError, match="^ca_path: .*No such file or directory"):
+        tlshs.Config("client", ca_path=str(tmp_path / "nothing-here"))
+
+
+def test_verify_none_accepts_any_certificate():
+    (rc, _), c, _ = run(tlshs.Config("client", verify="none"), server_config("unknown"))
+    assert rc == tlshs.DONE
+    assert c.verify_result == 20  # verified, reported, not enforced
+
+
+def test_ciphersuites():
+    (rc, _), c, s = run(client_config(ciphersuites="TLS_AES_128_GCM_SHA256"), server_config())
+    assert rc == tlshs.DONE and c.cipher == s.cipher == "TLS_AES_128_GCM_SHA256"
+
+
+def test_ciphers_tls12():
+    (rc, _), c, _ = run(client_config(max_version="1.2", ciphers="ECDHE-ECDSA-AES128-GCM-SHA256"),
+                        server_config("server-ec"))
+    assert rc == tlshs.DONE and c.cipher == "ECDHE-ECDSA-AES128-GCM-SHA256"
+    assert c.version == "TLSv1.2"
+
+
+def test_groups_without_overlap():
+    (rc, rs), c, s = run(client_config(groups="P-256"), server_config(groups="P-384"))
+    assert (rc, rs) == (tlshs.CLOSED, tlshs.CLOSED)
+    assert s.error == "no suitable key share" and s.alert_sent == 40
+    assert c.error == "peer sent fatal alert handshake_failure"
+
+
+def test_groups_with_overlap_via_hello_retry():
+    c = tlshs.Handshake(client_config(groups="X25519:P-256"), server_name="localhost", trace=True)
+    s = tlshs.Handshake(server_config(groups="P-256"))
+    assert pump(c, s) == (tlshs.DONE, tlshs.DONE)
+    assert (False, "HelloRetryRequest") in [(e.sent, e.name) for e in c.trace]
+
+
+def test_sigalgs_without_overlap():
+    (rc, rs), c, s = run(client_config(sigalgs="rsa_pss_rsae_sha256"), server_config("server-ec"))
+    assert (rc, rs) == (tlshs.CLOSED, tlshs.CLOSED)
+    assert s.error == "no suitable signature algorithm"
+
+
+def test_tickets_off_sends_no_ticket():
+    c = tlshs.Handshake(client_config(), server_name="localhost", trace=True)
+    s = tlshs.Handshake(server_config(tickets="off"))
+    assert pump(c, s) == (tlshs.DONE, tlshs.DONE)
+    for _ in range(5):
+        if c.read()[0] == tlshs.WANT_READ:
+            break
+    assert "NewSessionTicket" not in [e.name for e in c.trace]
+    assert c.session is None  # no ticket: nothing resumable in TLS 1.3
+
+
+def test_keylog_file(tmp_path):
+    log = tmp_path / "keys.log"
+    (rc, _), c, _ = run(client_config(keylog_file=str(log)), server_config())
+    assert rc == tlshs.DONE
+    c.close()
+    text = log.read_text()
+    assert "CLIENT_HANDSHAKE_TRAFFIC_SECRET " in text and "SERVER_TRAFFIC_SECRET_0 " in text
+
+
+def test_min_version_13_against_cpython_12():
+    peer = PyPeer(py_client_context(version="1.2"), server_side=False, server_hostname="localhost")
+    with tlshs.Handshake(server_config(min_version="1.3")) as hs:
+        assert pump_py(hs, peer) == tlshs.CLOSED
+        assert hs.alert_sent == 70
+
+
+@pytest.mark.parametrize("keys,message", [
+    (dict(ciphersuites="NOPE"), "ciphersuites: "),
+    (dict(ciphers="NOPE"), "ciphers: "),
+    (dict(groups="nope"), "groups: "),
+    (dict(sigalgs="nope"), "sigalgs: "),
+    (dict(alpn=""), "alpn: "),
+    (dict(alpn="a,,b"), "alpn: "),
+    (dict(min_version="1.3", max_version="1.1"), "max_version: "),
+    (dict(cert_pem="junk"), "cert_pem: "),
+    (dict(ca_pem="junk"), "ca_pem: "),
+    (dict(keylog_file="/nonexistent/x"), "keylog_file: cannot open /nonexistent/x: No such file or directory"),
+    (dict(verify="maybe"), "verify: "),
+    (dict(tickets="yes"), "tickets: "),
+])
+def test_bad_values_name_the_key(keys, message):
+    with pytest.raises(tlshs.ConfigError) as e:
+        tlshs.Config("client", **keys)
+    assert str(e.value).startswith(message), str(e.value)
