@@ -183,6 +183,16 @@ int main(int argc, char **argv) {
     SSL_CTX *rc, *rs;
     tlshs_config *cc, *sc;
     if (argc > 1) certdir = argv[1];
+    if (argc == 6 && strcmp(argv[2], "--only") == 0 && strcmp(argv[4], "--count") == 0) {
+        /* for bench/instructions.sh: a warm-up and N handshakes of one kind */
+        int raw = strcmp(argv[3], "raw") == 0, count = atoi(argv[5]);
+        if (raw) rc = raw_ctx(0), rs = raw_ctx(1);
+        else cc = hs_config(TLSHS_CLIENT), sc = hs_config(TLSHS_SERVER);
+        for (int i = 0; i <= count; i++) raw ? raw_handshake(rc, rs) : hs_handshake(cc, sc);
+        if (raw) SSL_CTX_free(rc), SSL_CTX_free(rs);
+        else tlshs_config_free(cc), tlshs_config_free(sc);
+        return 0;
+    }
     if (argc > 2) per_round = atoi(argv[2]);
     if (argc > 3) rounds = atoi(argv[3]);
     if (per_round < 1 || rounds < 1 || rounds > 64) die("usage: bench-c [CERTDIR [N [ROUNDS<=64]]]");

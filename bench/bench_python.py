@@ -219,7 +219,19 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--handshakes", type=int, default=300, help="handshakes per repetition")
     ap.add_argument("--calls", type=int, default=200000, help="calls per no-progress timing")
+    ap.add_argument("--only", choices=("tlshs", "ssl", "pyopenssl"),
+                    help="do --count handshakes with one library after one warm-up, and print "
+                         "nothing (for bench/instructions.sh, which counts instructions)")
+    ap.add_argument("--count", type=int, default=0)
     args = ap.parse_args()
+
+    if args.only:
+        cfgs, fn = {"tlshs": (tlshs_setup, tlshs_handshake), "ssl": (cpython_setup, cpython_handshake),
+                    "pyopenssl": (pyopenssl_setup, pyopenssl_handshake)}[args.only]
+        cfgs = cfgs()
+        for _ in range(args.count + 1):
+            fn(*cfgs)
+        return 0
 
     libs = {
         "tlshs": (tlshs_setup(), tlshs_handshake),

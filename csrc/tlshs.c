@@ -86,15 +86,13 @@ static void on_message(int write_p, int version, int content_type, const void *b
 }
 
 /* Keeps the peer's leaf as it is verified, so it can be read even when the
-   verification fails (OpenSSL then keeps no peer certificate). */
+   verification fails (OpenSSL then keeps no peer certificate).  Only a
+   reference: the DER is made if someone asks (tlshs_peer_cert). */
 int tlshs__on_verify(int ok, X509_STORE_CTX *store) {
     SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
     tlshs *hs = ssl ? SSL_get_app_data(ssl) : NULL;
     X509 *leaf = X509_STORE_CTX_get0_cert(store);
-    if (hs && leaf && !hs->peer_der) {
-        int n = i2d_X509(leaf, &hs->peer_der);
-        hs->peer_der_len = n > 0 ? (size_t)n : 0;
-    }
+    if (hs && leaf && !hs->peer_seen && X509_up_ref(leaf)) hs->peer_seen = leaf;
     return ok;
 }
 
@@ -132,6 +130,7 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     hs->cfg = cfg;
     atomic_fetch_add(&cfg->refs, 1);
     hs->alert_sent = hs->alert_received = -1;
+    hs->peer = &hs->peer_store;
     hs->last = TLSHS_WANT_READ;
     hs->ssl = SSL_new(cfg->ctx);
     hs->rbio = BIO_new(BIO_s_mem());
@@ -166,7 +165,8 @@ fail:
 void tlshs_free(tlshs *hs) { /* see tlshs.h */
     if (!hs) return;
     SSL_free(hs->ssl); /* frees the memory BIOs too */
-    OPENSSL_free(hs->peer_der);
+    X509_free(hs->peer_seen);
+    OPENSSL_free(hs->peer_store.der);
     free(hs->server_name);
     free(hs->events);
     tlshs_config_free(hs->cfg);
@@ -286,11 +286,6 @@ static void explain_failure(tlshs *hs, int ssl_err, int saved_errno) {
 static void capture_outcome(tlshs *hs) {
     const unsigned char *alpn;
     unsigned alpn_len;
-    X509 *peer = SSL_get0_peer_certificate(hs->ssl);
-    if (peer && !hs->peer_der) {
-        int n = i2d_X509(peer, &hs->peer_der);
-        hs->peer_der_len = n > 0 ? (size_t)n : 0;
-    }
     SSL_get0_alpn_selected(hs->ssl, &alpn, &alpn_len);
     if (alpn && alpn_len) {
         memcpy(hs->alpn, alpn, alpn_len); /* alpn_len < 256 by the protocol */
@@ -586,8 +581,16 @@ long tlshs_verify_result(const tlshs *hs) { /* see tlshs.h */
 }
 
 const unsigned char *tlshs_peer_cert(const tlshs *hs, size_t *len) { /* see tlshs.h */
-    if (len) *len = hs && hs->peer_der ? hs->peer_der_len : 0;
-    return hs ? hs->peer_der : NULL;
+    if (len) *len = 0;
+    if (!hs) return NULL;
+    if (!hs->peer->der) {
+        /* the verified leaf, else (a resumption, verify none) the session's */
+        const X509 *x = hs->peer_seen ? hs->peer_seen : SSL_get0_peer_certificate(hs->ssl);
+        int n = x ? i2d_X509(x, &hs->peer->der) : 0;
+        hs->peer->len = n > 0 ? (size_t)n : 0;
+    }
+    if (len) *len = hs->peer->len;
+    return hs->peer->der;
 }
 
 size_t tlshs_session(const tlshs *hs, void *buf, size_t cap) { /* see tlshs.h */

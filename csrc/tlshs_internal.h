@@ -56,8 +56,11 @@ struct tlshs {
     int alert_sent, alert_received;
     int alert_received_fatal;
     char *server_name;       /* a client's name for the server */
-    unsigned char *peer_der; /* the peer's certificate, DER; OPENSSL_free */
-    size_t peer_der_len;
+    X509 *peer_seen;         /* the leaf the peer presented, as verified */
+    struct peer_der {        /* its DER, made on the first tlshs_peer_cert */
+        unsigned char *der;  /* OPENSSL_free */
+        size_t len;
+    } peer_store, *peer;     /* peer points at peer_store: a const getter fills it */
     char alpn[256];          /* the selected protocol, NUL-terminated */
     tlshs_event *events;
     size_t nevents, cap_events;

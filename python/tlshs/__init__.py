@@ -253,11 +253,6 @@ class Config:
         return ptr
 
 
-def _free_handshake(lock: threading.Lock, ptr: Any) -> None:
-    with lock:
-        _c.tlshs_free(ptr)
-
-
 class Handshake:
     """One TLS connection, driven step by step (one OpenSSL SSL).
 
@@ -289,7 +284,7 @@ class Handshake:
     from several threads on one object are serialised by a lock.
     """
 
-    __slots__ = ("_h", "_lock", "_cfg", "_sock", "_role", "_finalizer", "__weakref__")
+    __slots__ = ("_h", "_lock", "_cfg", "_sock", "_role", "__weakref__")
 
     def __init__(
         self,
@@ -325,7 +320,7 @@ class Handshake:
             ptr = _c.tlshs_new(cptr, server_name)
             if ptr is None:
                 raise ConfigError(_c.tlshs_config_error(cptr) or "cannot make a handshake")
-        self._finalizer = weakref.finalize(self, _free_handshake, self._lock, ptr)
+        self._h = ptr  # from here on close() (or, failing that, __del__) frees it
         try:
             if sock is not None:
                 if not -(2**31) <= fd < 2**31 or _c.tlshs_set_fd(ptr, fd) != 0:
@@ -335,9 +330,8 @@ class Handshake:
             if trace and _c.tlshs_set_trace(ptr, 1) != 0:
                 raise Error(_c.tlshs_usage_error(ptr))
         except BaseException:
-            self._finalizer()
+            self.close()
             raise
-        self._h = ptr
         self._cfg = cfg
         self._sock = sock
         self._role = "client" if _c.tlshs_get_role(ptr) == _c.TLSHS_CLIENT else "server"
@@ -453,12 +447,22 @@ class Handshake:
         """Frees the connection's state.  Does not close ``sock``.  Safe to
         call more than once; any other use afterwards raises Error."""
         with self._lock:
-            if self._h is None:
+            h = self._h
+            if h is None:
                 return
             self._h = None
             self._cfg = None
             self._sock = None
-        self._finalizer()  # takes the lock itself
+            _c.tlshs_free(h)
+
+    def __del__(self, _free: Any = _c.tlshs_free) -> None:
+        # The safety net for a handshake never closed; close() is the way.
+        # Nothing else can hold the object now, so no lock is needed, and
+        # _free is bound early so this works at interpreter shutdown too.
+        h = getattr(self, "_h", None)
+        if h is not None:
+            self._h = None
+            _free(h)
 
     def __enter__(self) -> Handshake:
         """Answers self; the ``with`` block closes it at its end."""
