@@ -81,6 +81,11 @@ const char *cert_path(const char *name);
    pairs; the test fails (and this returns NULL) if any set fails. */
 tlshs_config *make_config(tlshs_role role, ...);
 
+/* A server config with server.pem/key, and a client config trusting ca.pem,
+   each with more NULL-terminated key, value pairs (key NULL for none). */
+tlshs_config *server_with(const char *key, ...);
+tlshs_config *client_with(const char *key, ...);
+
 /* A server config with server.pem/key, and a client config trusting ca.pem. */
 tlshs_config *server_config(void);
 tlshs_config *client_config(void);

@@ -13,36 +13,65 @@ const char *cert_path(const char *name) {
     return buf;
 }
 
-tlshs_config *make_config(tlshs_role role, ...) {
-    tlshs_config *cfg = tlshs_config_new(role);
-    va_list ap;
-    const char *key;
-    if (!cfg) {
-        check_fail(__FILE__, __LINE__, "tlshs_config_new failed");
+/* Sets one key; on failure the test fails and cfg is freed (NULL returned). */
+static tlshs_config *set_or_fail(tlshs_config *cfg, const char *key, const char *value) {
+    if (cfg && tlshs_config_set(cfg, key, value) != 0) {
+        check_fail(__FILE__, __LINE__, "config_set(%s, %s): %s", key, value,
+                   tlshs_config_error(cfg));
+        tlshs_config_free(cfg);
         return NULL;
     }
+    return cfg;
+}
+
+/* Sets the NULL-terminated key, value pairs of ap, starting with key. */
+static tlshs_config *set_pairs(tlshs_config *cfg, const char *key, va_list ap) {
+    for (; cfg && key; key = va_arg(ap, const char *))
+        cfg = set_or_fail(cfg, key, va_arg(ap, const char *));
+    return cfg;
+}
+
+static tlshs_config *new_config(tlshs_role role) {
+    tlshs_config *cfg = tlshs_config_new(role);
+    if (!cfg) check_fail(__FILE__, __LINE__, "tlshs_config_new failed");
+    return cfg;
+}
+
+tlshs_config *make_config(tlshs_role role, ...) {
+    va_list ap;
+    tlshs_config *cfg;
     va_start(ap, role);
-    while ((key = va_arg(ap, const char *)) != NULL) {
-        const char *value = va_arg(ap, const char *);
-        if (tlshs_config_set(cfg, key, value) != 0) {
-            check_fail(__FILE__, __LINE__, "config_set(%s, %s): %s", key, value,
-                       tlshs_config_error(cfg));
-            tlshs_config_free(cfg);
-            cfg = NULL;
-            break;
-        }
-    }
+    cfg = set_pairs(new_config(role), va_arg(ap, const char *), ap);
+    va_end(ap);
+    return cfg;
+}
+
+tlshs_config *server_with(const char *key, ...) {
+    tlshs_config *cfg = new_config(TLSHS_SERVER);
+    va_list ap;
+    cfg = set_or_fail(cfg, "cert_file", cert_path("server.pem"));
+    cfg = set_or_fail(cfg, "key_file", cert_path("server.key"));
+    va_start(ap, key);
+    cfg = set_pairs(cfg, key, ap);
+    va_end(ap);
+    return cfg;
+}
+
+tlshs_config *client_with(const char *key, ...) {
+    tlshs_config *cfg = set_or_fail(new_config(TLSHS_CLIENT), "ca_file", cert_path("ca.pem"));
+    va_list ap;
+    va_start(ap, key);
+    cfg = set_pairs(cfg, key, ap);
     va_end(ap);
     return cfg;
 }
 
 tlshs_config *server_config(void) {
-    return make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
-                       cert_path("server.key"), (char *)NULL);
+    return server_with(NULL);
 }
 
 tlshs_config *client_config(void) {
-    return make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), (char *)NULL);
+    return client_with(NULL);
 }
 
 size_t move_bytes(tlshs *from, tlshs *to) {

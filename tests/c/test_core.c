@@ -41,7 +41,8 @@ static void run_pair(struct pair *p, tlshs_result *rc, tlshs_result *rs) {
         move_bytes(p->c, p->s);
         *rs = tlshs_step(p->s);
         move_bytes(p->s, p->c);
-        if ((*rc == TLSHS_DONE || *rc == TLSHS_CLOSED) && (*rs == TLSHS_DONE || *rs == TLSHS_CLOSED))
+        if ((*rc == TLSHS_DONE || *rc == TLSHS_CLOSED) &&
+            (*rs == TLSHS_DONE || *rs == TLSHS_CLOSED))
             return;
     }
 }
@@ -109,24 +110,30 @@ TEST(test_config_bad_keys_and_values) {
     expect_set_error(TLSHS_CLIENT, "ca_file", "/nonexistent/ca.pem",
                      "ca_file: cannot read /nonexistent/ca.pem: No such file or directory");
     expect_set_error(TLSHS_CLIENT, "ca_path", "/nonexistent", "ca_path: cannot open directory");
-    expect_set_error(TLSHS_CLIENT, "ca_pem", "not a certificate", "ca_pem: no PEM certificate found");
-    expect_set_error(TLSHS_SERVER, "cert_file", "/nonexistent", "cert_file: cannot read /nonexistent");
+    expect_set_error(TLSHS_CLIENT, "ca_pem", "not a certificate",
+                     "ca_pem: no PEM certificate found");
+    expect_set_error(TLSHS_SERVER, "cert_file", "/nonexistent",
+                     "cert_file: cannot read /nonexistent");
     expect_set_error(TLSHS_SERVER, "cert_file", "Makefile", "cert_file: Makefile: ");
     expect_set_error(TLSHS_SERVER, "key_file", "/nonexistent", "key_file: cannot read");
     expect_set_error(TLSHS_SERVER, "cert_pem", "garbage", "cert_pem: no PEM certificate found");
     expect_set_error(TLSHS_SERVER, "key_pem", "garbage", "key_pem: no usable PEM private key");
-    expect_set_error(TLSHS_CLIENT, "verify", "maybe", "verify: 'maybe' is not one of none, peer, require");
+    expect_set_error(TLSHS_CLIENT, "verify", "maybe",
+                     "verify: 'maybe' is not one of none, peer, require");
     expect_set_error(TLSHS_CLIENT, "min_version", "2.0", "min_version: '2.0' is not one of");
     expect_set_error(TLSHS_CLIENT, "max_version", "None", "max_version: 'None' is not one of");
     expect_set_error(TLSHS_CLIENT, "max_version", "TLSv9", "max_version: OpenSSL rejected 'TLSv9'");
     expect_set_error(TLSHS_CLIENT, "alpn", "", "alpn: the list is empty");
-    expect_set_error(TLSHS_CLIENT, "alpn", "h2,,x", "alpn: 'h2,,x': each protocol must be 1 to 255 bytes");
-    expect_set_error(TLSHS_CLIENT, "ciphers", "NO-SUCH-CIPHER", "ciphers: OpenSSL rejected 'NO-SUCH-CIPHER'");
+    expect_set_error(TLSHS_CLIENT, "alpn", "h2,,x",
+                     "alpn: 'h2,,x': each protocol must be 1 to 255 bytes");
+    expect_set_error(TLSHS_CLIENT, "ciphers", "NO-SUCH-CIPHER",
+                     "ciphers: OpenSSL rejected 'NO-SUCH-CIPHER'");
     expect_set_error(TLSHS_CLIENT, "ciphersuites", "TLS_NOPE", "ciphersuites: OpenSSL rejected");
     expect_set_error(TLSHS_CLIENT, "groups", "nogroup", "groups: OpenSSL rejected 'nogroup'");
     expect_set_error(TLSHS_CLIENT, "sigalgs", "RSA+NOPE", "sigalgs: OpenSSL rejected");
     expect_set_error(TLSHS_CLIENT, "tickets", "yes", "tickets: 'yes' is not one of on, off");
-    expect_set_error(TLSHS_CLIENT, "keylog_file", "/nonexistent/dir/keys", "keylog_file: cannot open");
+    expect_set_error(TLSHS_CLIENT, "keylog_file", "/nonexistent/dir/keys",
+                     "keylog_file: cannot open");
 }
 
 TEST(test_config_min_above_max) {
@@ -189,7 +196,8 @@ TEST(test_server_needs_certificate) {
 }
 
 TEST(test_key_must_match_certificate) {
-    tlshs_config *cfg = make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), (char *)NULL);
+    tlshs_config *cfg =
+        make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), (char *)NULL);
     CHECK(cfg);
     /* OpenSSL refuses a mismatched key at once; either way it never gets used */
     if (tlshs_config_set(cfg, "key_file", cert_path("client.key")) == 0) {
@@ -258,7 +266,8 @@ TEST(test_ca_path) {
     snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s %s/ && openssl rehash %s 2>/dev/null", dir,
              cert_path("ca.pem"), dir, dir);
     CHECK_INT(system(cmd), ==, 0);
-    p = pair_of(make_config(TLSHS_CLIENT, "ca_path", dir, (char *)NULL), server_config(), "localhost");
+    p = pair_of(make_config(TLSHS_CLIENT, "ca_path", dir, (char *)NULL), server_config(),
+                "localhost");
     CHECK(p.c && p.s);
     CHECK(pump(p.c, p.s, 20));
     pair_free(&p);
@@ -275,7 +284,7 @@ TEST(test_memory_rules_tls13_flights) {
     CHECK_INT(tlshs_pending(p.c), >, 0);
     CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE); /* still pending: still WANT_WRITE */
     CHECK_INT(move_bytes(p.c, p.s), >, 0);
-    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_READ); /* taken: waits for the server */
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_READ);  /* taken: waits for the server */
     CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE); /* ServerHello .. Finished */
     CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE);
     move_bytes(p.s, p.c);
@@ -301,9 +310,8 @@ TEST(test_memory_rules_tls13_flights) {
 }
 
 TEST(test_tls12_handshake) {
-    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
-                                        "1.2", (char *)NULL),
-                            server_config(), "localhost");
+    struct pair p =
+        pair_of(client_with("max_version", "1.2", (char *)NULL), server_config(), "localhost");
     CHECK(p.c && p.s);
     CHECK(pump(p.c, p.s, 20));
     CHECK_STR(tlshs_version(p.c), "TLSv1.2");
@@ -357,11 +365,8 @@ TEST(test_outcome_after_done) {
 }
 
 TEST(test_alpn_server_order) {
-    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "alpn",
-                                        "h2,http/1.1", (char *)NULL),
-                            make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
-                                        cert_path("server.key"), "alpn", "http/1.1,h2", (char *)NULL),
-                            "localhost");
+    struct pair p = pair_of(client_with("alpn", "h2,http/1.1", (char *)NULL),
+                            server_with("alpn", "http/1.1,h2", (char *)NULL), "localhost");
     CHECK(p.c && p.s);
     CHECK(pump(p.c, p.s, 20));
     CHECK_STR(tlshs_alpn(p.c), "http/1.1");
@@ -370,11 +375,8 @@ TEST(test_alpn_server_order) {
 }
 
 TEST(test_alpn_no_overlap_fails) {
-    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "alpn", "h2",
-                                        (char *)NULL),
-                            make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
-                                        cert_path("server.key"), "alpn", "spdy/3", (char *)NULL),
-                            "localhost");
+    struct pair p = pair_of(client_with("alpn", "h2", (char *)NULL),
+                            server_with("alpn", "spdy/3", (char *)NULL), "localhost");
     tlshs_result rc, rs;
     CHECK(p.c && p.s);
     run_pair(&p, &rc, &rs);
@@ -399,8 +401,8 @@ TEST(test_ip_literal_server_name) {
 
 TEST(test_unknown_ca_fails_with_alert) {
     struct pair p = pair_of(client_config(),
-                            make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"), "key_file",
-                                        cert_path("unknown.key"), (char *)NULL),
+                            make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"),
+                                        "key_file", cert_path("unknown.key"), (char *)NULL),
                             "localhost");
     tlshs_result r = TLSHS_WANT_READ;
     CHECK(p.c && p.s);
@@ -415,7 +417,8 @@ TEST(test_unknown_ca_fails_with_alert) {
     CHECK_INT(tlshs_alert_sent(p.c), ==, 48);
     move_bytes(p.c, p.s);
     CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
-    CHECK_STR(tlshs_error(p.c), "certificate verify failed: unable to get local issuer certificate");
+    CHECK_STR(tlshs_error(p.c),
+              "certificate verify failed: unable to get local issuer certificate");
     CHECK_INT(tlshs_verify_result(p.c), ==, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
     CHECK(has_event(p.c, 1, "alert", "fatal:unknown_ca"));
     CHECK(tlshs_peer_cert(p.c, NULL) != NULL); /* what the server presented */
@@ -427,7 +430,8 @@ TEST(test_unknown_ca_fails_with_alert) {
     CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
     CHECK_INT(tlshs_feed(p.c, "x", 1), ==, -1);
     CHECK_CONTAINS(tlshs_usage_error(p.c), "feed: the connection is closed");
-    CHECK_STR(tlshs_error(p.c), "certificate verify failed: unable to get local issuer certificate");
+    CHECK_STR(tlshs_error(p.c),
+              "certificate verify failed: unable to get local issuer certificate");
     CHECK_INT(ERR_peek_error(), ==, 0);
     pair_free(&p);
 }
@@ -451,8 +455,8 @@ TEST(test_wrong_host_name_fails) {
 
 TEST(test_verify_none_accepts_anything) {
     struct pair p = pair_of(make_config(TLSHS_CLIENT, "verify", "none", (char *)NULL),
-                            make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"), "key_file",
-                                        cert_path("unknown.key"), (char *)NULL),
+                            make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"),
+                                        "key_file", cert_path("unknown.key"), (char *)NULL),
                             "localhost");
     CHECK(p.c && p.s);
     CHECK(pump(p.c, p.s, 20));
@@ -461,11 +465,8 @@ TEST(test_verify_none_accepts_anything) {
 }
 
 TEST(test_version_mismatch) {
-    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
-                                        "1.2", (char *)NULL),
-                            make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
-                                        cert_path("server.key"), "min_version", "1.3", (char *)NULL),
-                            "localhost");
+    struct pair p = pair_of(client_with("max_version", "1.2", (char *)NULL),
+                            server_with("min_version", "1.3", (char *)NULL), "localhost");
     tlshs_result rc, rs;
     CHECK(p.c && p.s);
     run_pair(&p, &rc, &rs);
@@ -478,15 +479,12 @@ TEST(test_version_mismatch) {
 }
 
 static tlshs_config *server_requiring_cert(void) {
-    return make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
-                       cert_path("server.key"), "verify", "require", "ca_file", cert_path("ca.pem"),
-                       (char *)NULL);
+    return server_with("verify", "require", "ca_file", cert_path("ca.pem"), (char *)NULL);
 }
 
 TEST(test_client_certificate) {
-    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "cert_file",
-                                        cert_path("client.pem"), "key_file", cert_path("client.key"),
-                                        (char *)NULL),
+    struct pair p = pair_of(client_with("cert_file", cert_path("client.pem"), "key_file",
+                                        cert_path("client.key"), (char *)NULL),
                             server_requiring_cert(), "localhost");
     size_t len = 0;
     CHECK(p.c && p.s);
@@ -516,15 +514,15 @@ TEST(test_missing_client_certificate) {
 }
 
 TEST(test_client_certificate_unknown_ca) {
-    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "cert_file",
-                                        cert_path("unknown-client.pem"), "key_file",
+    struct pair p = pair_of(client_with("cert_file", cert_path("unknown-client.pem"), "key_file",
                                         cert_path("unknown-client.key"), (char *)NULL),
                             server_requiring_cert(), "localhost");
     tlshs_result rc, rs;
     CHECK(p.c && p.s);
     run_pair(&p, &rc, &rs);
     CHECK_RESULT(rs, TLSHS_CLOSED);
-    CHECK_STR(tlshs_error(p.s), "certificate verify failed: unable to get local issuer certificate");
+    CHECK_STR(tlshs_error(p.s),
+              "certificate verify failed: unable to get local issuer certificate");
     CHECK_INT(tlshs_alert_sent(p.s), ==, 48);
     pair_free(&p);
 }
@@ -539,7 +537,8 @@ TEST(test_garbage_bytes) {
     CHECK_STR(tlshs_error(p.s), "http request");
     CHECK_INT(tlshs_pending(p.s), ==, 0);
     /* random bytes at a client that has sent its ClientHello */
-    for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)(i * 131 + 7);
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (unsigned char)(i * 131 + 7);
     tlshs_step(p.c);
     move_bytes(p.c, p.s);
     tlshs_feed(p.c, junk, sizeof junk);
@@ -562,7 +561,7 @@ TEST(test_truncated_record_then_eof) {
     CHECK_INT(tlshs_feed(p.s, hello, n / 2), ==, 0);
     CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_READ); /* half a record: waits */
     CHECK_INT(tlshs_feed_eof(p.s), ==, 0);
-    CHECK_INT(tlshs_feed_eof(p.s), ==, 0); /* twice is harmless */
+    CHECK_INT(tlshs_feed_eof(p.s), ==, 0);           /* twice is harmless */
     CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE); /* OpenSSL's decode_error alert */
     CHECK_STR(tlshs_error(p.s), "");
     CHECK_INT(tlshs_alert_sent(p.s), ==, 50);
@@ -640,11 +639,8 @@ TEST(test_trace_tls13) {
 }
 
 TEST(test_trace_hello_retry_request) {
-    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "groups",
-                                        "X25519:P-256", (char *)NULL),
-                            make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
-                                        cert_path("server.key"), "groups", "P-256", (char *)NULL),
-                            "localhost");
+    struct pair p = pair_of(client_with("groups", "X25519:P-256", (char *)NULL),
+                            server_with("groups", "P-256", (char *)NULL), "localhost");
     CHECK(p.c && p.s);
     tlshs_set_trace(p.c, 1);
     tlshs_set_trace(p.s, 1);
@@ -657,9 +653,8 @@ TEST(test_trace_hello_retry_request) {
 }
 
 TEST(test_trace_tls12_change_cipher_spec) {
-    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
-                                        "1.2", (char *)NULL),
-                            server_config(), "localhost");
+    struct pair p =
+        pair_of(client_with("max_version", "1.2", (char *)NULL), server_config(), "localhost");
     CHECK(p.c && p.s);
     tlshs_set_trace(p.c, 1);
     CHECK(pump(p.c, p.s, 20));
@@ -678,9 +673,7 @@ TEST(test_keylog_file) {
     int found = 0;
     FILE *f;
     remove(path);
-    p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "keylog_file", path,
-                            (char *)NULL),
-                server_config(), "localhost");
+    p = pair_of(client_with("keylog_file", path, (char *)NULL), server_config(), "localhost");
     CHECK(p.c && p.s);
     CHECK(pump(p.c, p.s, 20));
     pair_free(&p);
@@ -710,8 +703,7 @@ static size_t first_session(tlshs_config *cc, tlshs_config *sc, unsigned char *b
 }
 
 static void check_resumption(const char *max_version) {
-    tlshs_config *cc = make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
-                                   max_version, (char *)NULL);
+    tlshs_config *cc = client_with("max_version", max_version, (char *)NULL);
     tlshs_config *sc = server_config();
     unsigned char sess[8192];
     size_t len;
@@ -764,7 +756,7 @@ TEST(test_session_size_query) {
         big = malloc(len);
         CHECK(big);
         CHECK_INT(tlshs_session(c, big, len), ==, len);
-        CHECK_INT(big[0], ==, 0x30); /* a DER SEQUENCE */
+        CHECK_INT(big[0], ==, 0x30);                 /* a DER SEQUENCE */
         CHECK_INT(tlshs_session(s, NULL, 0), ==, 0); /* a server exports none */
     } else {
         check_fail(__FILE__, __LINE__, "handshake failed");
@@ -778,8 +770,7 @@ TEST(test_session_size_query) {
 
 TEST(test_tickets_off_leaves_no_session) {
     tlshs_config *cc = client_config();
-    tlshs_config *sc = make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), "key_file",
-                                   cert_path("server.key"), "tickets", "off", (char *)NULL);
+    tlshs_config *sc = server_with("tickets", "off", (char *)NULL);
     unsigned char sess[8192];
     CHECK(cc && sc);
     CHECK_INT(first_session(cc, sc, sess, sizeof sess), ==, 0);
@@ -938,7 +929,8 @@ TEST(test_read_that_must_write_key_update) {
     SSL_set_accept_state(s);
     c = tlshs_new(cc, "localhost");
     for (int i = 0; i < 10 && (r = tlshs_step(c)) != TLSHS_DONE; i++) {
-        while ((n = tlshs_take(c, buf, sizeof buf)) > 0) BIO_write(SSL_get_rbio(s), buf, (int)n);
+        while ((n = tlshs_take(c, buf, sizeof buf)) > 0)
+            BIO_write(SSL_get_rbio(s), buf, (int)n);
         SSL_do_handshake(s);
         while ((int)(n = (size_t)BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0 && n <= sizeof buf)
             tlshs_feed(c, buf, n);
@@ -947,7 +939,8 @@ TEST(test_read_that_must_write_key_update) {
         check_fail(__FILE__, __LINE__, "handshake with raw OpenSSL: %s", tlshs_error(c));
         goto done;
     }
-    while ((n = tlshs_take(c, buf, sizeof buf)) > 0) BIO_write(SSL_get_rbio(s), buf, (int)n);
+    while ((n = tlshs_take(c, buf, sizeof buf)) > 0)
+        BIO_write(SSL_get_rbio(s), buf, (int)n);
     SSL_key_update(s, SSL_KEY_UPDATE_REQUESTED);
     SSL_write(s, "k", 1);
     while ((int)(n = (size_t)BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0 && n <= sizeof buf)
@@ -1000,7 +993,8 @@ TEST(test_fd_mode_socketpair) {
         goto out;
     }
     if (tlshs_pending(p.c) != 0 || tlshs_take(p.c, buf, sizeof buf) != 0 ||
-        tlshs_feed(p.c, "x", 1) != -1 || tlshs_feed_eof(p.c) != -1 || tlshs_set_fd(p.c, sv[0]) != -1)
+        tlshs_feed(p.c, "x", 1) != -1 || tlshs_feed_eof(p.c) != -1 ||
+        tlshs_set_fd(p.c, sv[0]) != -1)
         check_fail(__FILE__, __LINE__, "memory calls in fd mode must refuse");
     if (tlshs_write(p.c, "ping", 4, &n) != TLSHS_DONE || n != 4)
         check_fail(__FILE__, __LINE__, "write in fd mode");
@@ -1014,12 +1008,14 @@ TEST(test_fd_mode_socketpair) {
         check_fail(__FILE__, __LINE__, "client read: %s", tlshs_error(p.c));
     close(sv[0]);
     sv[0] = -1;
-    for (int i = 0; i < 100 && (rs = tlshs_read(p.s, buf, sizeof buf, &n)) == TLSHS_WANT_READ; i++) {
+    for (int i = 0; i < 100 && (rs = tlshs_read(p.s, buf, sizeof buf, &n)) == TLSHS_WANT_READ;
+         i++) {
         struct pollfd fd = {sv[1], POLLIN, 0};
         poll(&fd, 1, 100);
     }
     if (rs != TLSHS_CLOSED || !strstr(tlshs_error(p.s), "without close_notify"))
-        check_fail(__FILE__, __LINE__, "hang-up: %s \"%s\"", tlshs_result_name(rs), tlshs_error(p.s));
+        check_fail(__FILE__, __LINE__, "hang-up: %s \"%s\"", tlshs_result_name(rs),
+                   tlshs_error(p.s));
 out:
     pair_free(&p);
     if (sv[0] >= 0) close(sv[0]);
@@ -1034,8 +1030,9 @@ TEST(test_fd_mode_eof_mid_handshake) {
     CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
     tlshs_set_fd(p.c, sv[0]);
     r = tlshs_step(p.c); /* ClientHello out */
-    close(sv[1]);         /* the server goes away */
-    for (int i = 0; i < 50 && r != TLSHS_CLOSED; i++) r = tlshs_step(p.c);
+    close(sv[1]);        /* the server goes away */
+    for (int i = 0; i < 50 && r != TLSHS_CLOSED; i++)
+        r = tlshs_step(p.c);
     close(sv[0]);
     pair_free(&p);
     CHECK_RESULT(r, TLSHS_CLOSED);
@@ -1139,16 +1136,15 @@ TEST(test_errors_do_not_leak_between_objects) {
 }
 
 TEST(test_cipher_settings) {
-    struct pair p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "max_version",
-                                        "1.2", "ciphers", "ECDHE-RSA-AES128-GCM-SHA256", (char *)NULL),
-                            server_config(), "localhost");
+    struct pair p = pair_of(
+        client_with("max_version", "1.2", "ciphers", "ECDHE-RSA-AES128-GCM-SHA256", (char *)NULL),
+        server_config(), "localhost");
     CHECK(p.c && p.s);
     CHECK(pump(p.c, p.s, 20));
     CHECK_STR(tlshs_cipher(p.c), "ECDHE-RSA-AES128-GCM-SHA256");
     pair_free(&p);
-    p = pair_of(make_config(TLSHS_CLIENT, "ca_file", cert_path("ca.pem"), "ciphersuites",
-                            "TLS_CHACHA20_POLY1305_SHA256", "sigalgs", "ECDSA+SHA256:RSA-PSS+SHA256",
-                            (char *)NULL),
+    p = pair_of(client_with("ciphersuites", "TLS_CHACHA20_POLY1305_SHA256", "sigalgs",
+                            "ECDSA+SHA256:RSA-PSS+SHA256", (char *)NULL),
                 server_config(), "localhost");
     CHECK(p.c && p.s);
     CHECK(pump(p.c, p.s, 20));
@@ -1164,9 +1160,12 @@ TEST(test_many_handshakes_share_config) {
     int ok = 1, rounds = tests_slow() ? 2 : 10;
     CHECK(cc && sc);
     for (int r = 0; r < rounds && ok; r++) {
-        for (int i = 0; i < N; i++) c[i] = tlshs_new(cc, "localhost"), s[i] = tlshs_new(sc, NULL);
-        for (int i = 0; i < N; i++) ok &= pump(c[i], s[i], 20);
-        for (int i = 0; i < N; i++) tlshs_free(c[i]), tlshs_free(s[i]);
+        for (int i = 0; i < N; i++)
+            c[i] = tlshs_new(cc, "localhost"), s[i] = tlshs_new(sc, NULL);
+        for (int i = 0; i < N; i++)
+            ok &= pump(c[i], s[i], 20);
+        for (int i = 0; i < N; i++)
+            tlshs_free(c[i]), tlshs_free(s[i]);
     }
     tlshs_config_free(cc);
     tlshs_config_free(sc);
@@ -1212,7 +1211,8 @@ static int mutated_handshake(int flight, int cut, unsigned *flights_seen) {
             }
             tlshs_feed(side[1 - k], b, len); /* refused once that side has closed: fine */
         }
-        if ((r[0] == TLSHS_DONE || r[0] == TLSHS_CLOSED) && (r[1] == TLSHS_DONE || r[1] == TLSHS_CLOSED))
+        if ((r[0] == TLSHS_DONE || r[0] == TLSHS_CLOSED) &&
+            (r[1] == TLSHS_DONE || r[1] == TLSHS_CLOSED))
             break;
     }
     /* a length field may now promise bytes that never come: end the input */
@@ -1236,11 +1236,13 @@ TEST(test_mutated_flights_never_crash_or_hang) {
     for (unsigned f = 0; f < flights; f++) {
         for (unsigned i = 0; i < runs; i++) {
             if (!mutated_handshake((int)f, 0, &flights)) {
-                check_fail(__FILE__, __LINE__, "flight %u, flipped byte, run %u did not end cleanly", f, i);
+                check_fail(__FILE__, __LINE__,
+                           "flight %u, flipped byte, run %u did not end cleanly", f, i);
                 return;
             }
             if (!mutated_handshake((int)f, 1, NULL)) {
-                check_fail(__FILE__, __LINE__, "flight %u, cut short, run %u did not end cleanly", f, i);
+                check_fail(__FILE__, __LINE__, "flight %u, cut short, run %u did not end cleanly",
+                           f, i);
                 return;
             }
         }
