@@ -43,6 +43,7 @@ static int fd_read(BIO *b, char *buf, int len) {
     ssize_t n = read(fd_of(b), buf, (size_t)len);
     BIO_clear_retry_flags(b);
     if (n < 0 && retryable(errno)) BIO_set_retry_read(b);
+    if (n == 0) BIO_set_flags(b, BIO_FLAGS_IN_EOF); /* as BIO_s_socket: OpenSSL asks BIO_eof */
     return (int)n;
 }
 
@@ -58,6 +59,8 @@ static long fd_ctrl(BIO *b, int cmd, long num, void *ptr) {
         return fd_of(b);
     case BIO_CTRL_FLUSH:
         return 1;
+    case BIO_CTRL_EOF:
+        return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
     default:
         return 0;
     }
@@ -77,6 +80,13 @@ static void make_method(void) {
         return;
     }
     BIO_meth_free(m);
+}
+
+/* The method lives as long as the library: freed when it is unloaded (or
+   the program ends), so a module loaded and unloaded leaks nothing. */
+__attribute__((destructor)) static void free_method(void) {
+    BIO_meth_free(fd_method);
+    fd_method = NULL;
 }
 
 BIO *tlshs__fd_bio(int fd) {

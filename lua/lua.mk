@@ -1,7 +1,54 @@
-# Lua binding (issue 4): targets lua, test-lua, install-lua, bench-lua, clean-lua.
-.PHONY: lua test-lua install-lua bench-lua clean-lua
-lua:
-test-lua:
-install-lua:
-bench-lua:
+# Lua 5.4 binding (issue 4), included by the top Makefile.
+#   make lua          lua/tlshs.so (the C module; tlshs linked in statically)
+#   make test-lua     busted over tests/lua against LuaSec and openssl peers
+#   make bench-lua    handshakes/s from Lua vs LuaSec vs C; cost of a no-progress step
+#   make install-lua  tlshs.so into $(DESTDIR)$(PREFIX)/lib/lua/5.4 (on lua5.4's cpath
+#                     for PREFIX=/usr/local); `make uninstall` removes it (uninstall-lua)
+#   make clean-lua
+.PHONY: lua test-lua install-lua uninstall-lua clean-lua bench-lua
+
+LUA_CFLAGS ?= $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_CMOD_DIR ?= $(PREFIX)/lib/lua/5.4
+
+all: lua
+
+lua: lua/tlshs.so
+
+# A Lua C module does not link liblua: the interpreter provides its symbols.
+# The archive's tlshs_* symbols stay inside the module (--exclude-libs).
+lua/tlshs.so: lua/tlshs.c csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
+	$(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LUA_CFLAGS) -Icsrc $(SSL_CFLAGS) \
+	    lua/tlshs.c -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL
+
+# busted runs under $(LUA) whatever `lua` points at; its plainTerminal output
+# ends with "N successes / N failures / N errors / N pending".
+LUA_TEST = LUA_CPATH='lua/?.so;;' TLSHS_CERTS=$(CERTS) $(LUA) $$busted -o plainTerminal --lpath='tests/lua/?.lua' tests/lua
+test-lua: lua/tlshs.so certs
+	@busted=$$(command -v $(BUSTED)) || { echo "test-lua: $(BUSTED) not found (apt-get install lua-busted)"; exit 1; }; \
+	echo "$(LUA_TEST)"; $(LUA_TEST)
+
+# The C figures come from the lead's bench-c (bench/bench_c.c), run in the same go;
+# then, with valgrind, instructions per handshake (bench/instructions.sh), which
+# the machine's other work does not disturb.
+BENCH_LUA_KINDS = tlshs:tlshs_from_Lua,_memory tlshs-fd:tlshs_from_Lua,_fd,_loopback luasec:LuaSec,_loopback
+bench-lua: lua/tlshs.so certs $(BUILD)/bench-c
+	LUA_CPATH='lua/?.so;;' $(LUA) bench/bench_lua.lua $(CERTS) $(BUILD)/bench-c
+	@if command -v valgrind >/dev/null 2>&1 && [ -f bench/instructions.sh ]; then \
+	    echo "instructions per handshake (callgrind, user space only):"; \
+	    sh bench/instructions.sh "tlshs from C, memory" 20 $(BUILD)/bench-c $(CERTS) --only tlshs && \
+	    for k in $(BENCH_LUA_KINDS); do \
+	        LUA_CPATH='lua/?.so;;' sh bench/instructions.sh "$$(echo $${k#*:} | tr _ ' ')" 20 \
+	            $(LUA) bench/bench_lua.lua $(CERTS) --only $${k%%:*} || exit 1; \
+	    done; \
+	fi
+
+install-lua: lua/tlshs.so
+	install -d $(DESTDIR)$(LUA_CMOD_DIR)
+	install -m 755 lua/tlshs.so $(DESTDIR)$(LUA_CMOD_DIR)/tlshs.so
+
+uninstall: uninstall-lua
+uninstall-lua:
+	rm -f $(DESTDIR)$(LUA_CMOD_DIR)/tlshs.so
+
 clean-lua:
+	rm -f lua/tlshs.so

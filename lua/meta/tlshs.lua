@@ -1,0 +1,168 @@
+---@meta tlshs
+-- LuaLS annotations for the tlshs Lua 5.4 module (lua/tlshs.c).
+-- Add lua/meta to "workspace.library" in .luarc.json for completion.
+-- The reference is docs/lua.md.
+
+---@alias tlshs.result
+---| "want_read"  # needs bytes from the peer: feed them (memory) or wait until the socket is readable (fd)
+---| "want_write" # has bytes for the peer: take them all (memory) or wait until the socket is writable (fd)
+---| "done"       # the operation completed (handshake finished, read or write done)
+---| "closed"     # the connection is over; hs:error() says why
+
+---@alias tlshs.role "client"|"server"
+
+---@class tlshs
+---@field WANT_READ "want_read"
+---@field WANT_WRITE "want_write"
+---@field DONE "done"
+---@field CLOSED "closed"
+---@field VERSION string # the C library's version, "0.1.0"
+local tlshs = {}
+
+---Settings for `tlshs.config`: `role` is required; every other field is a key
+---of the C core (a string; numbers and booleans are taken as their text,
+---`true`/`false` as "on"/"off").
+---@class tlshs.config_options
+---@field role tlshs.role
+---@field ca_file? string      # PEM bundle of trust anchors (client default: the system store)
+---@field ca_path? string      # hashed directory of trust anchors
+---@field ca_pem? string       # trust anchors as PEM text
+---@field cert_file? string    # own certificate chain (PEM file)
+---@field key_file? string     # own private key (PEM file)
+---@field cert_pem? string     # own certificate chain as PEM text
+---@field key_pem? string      # own private key as PEM text
+---@field verify? "none"|"peer"|"require" # client default "peer", server "none"
+---@field min_version? "1.0"|"1.1"|"1.2"|"1.3"|number # default "1.2"
+---@field max_version? "1.0"|"1.1"|"1.2"|"1.3"|number # default the highest
+---@field alpn? string         # comma list, "h2,http/1.1"
+---@field ciphers? string      # OpenSSL cipher list (TLS 1.2)
+---@field ciphersuites? string # OpenSSL TLS 1.3 ciphersuites
+---@field groups? string       # key exchange groups, "X25519:P-256"
+---@field sigalgs? string      # signature algorithms
+---@field tickets? "on"|"off"|boolean # session tickets, default on
+---@field keylog_file? string  # NSS key log lines are appended here
+
+---Makes a settings object (one OpenSSL SSL_CTX) shared by any number of
+---handshakes; it becomes read-only once a handshake uses it.
+---Answers `nil, message` for a bad key or value (the message names the key);
+---raises if `options` is not a table, `role` is not a string, or a field has
+---a wrong type.
+---@param options tlshs.config_options
+---@return tlshs.config? config
+---@return string? message
+function tlshs.config(options) end
+
+---@class tlshs.handshake_options
+---@field server_name? string # client: SNI and the name the certificate must match (needed when verifying)
+---@field fd? integer|{getfd: fun(self): integer} # a connected socket: fd mode (a LuaSocket socket works)
+---@field session? string     # client: a session from hs:session() to resume
+---@field trace? boolean      # record every TLS message for hs:trace()
+
+---Makes a handshake object for one connection; it keeps `config` (and the
+---object given as `fd`) alive. Answers `nil, message` when the config cannot
+---make handshakes (a verifying client without `server_name`, a server without
+---a certificate); raises on wrong types, an unknown option, a closed config,
+---a negative fd, or a session that is not a resumable DER session.
+---@param config tlshs.config
+---@param options? tlshs.handshake_options
+---@return tlshs.handshake? handshake
+---@return string? message
+function tlshs.handshake(config, options) end
+
+---The name of a TLS alert code, as RFC 8446 spells it ("handshake_failure"),
+---"unknown" for a code with no name.
+---@param code integer
+---@return string
+function tlshs.alert_name(code) end
+
+---@class tlshs.config
+local config = {}
+
+---Drops this object's hold on the settings; handshakes made from it keep
+---working. Safe to call twice; `__gc` and `<close>` do the same.
+function config:close() end
+
+---@class tlshs.info
+---@field version? string      # "TLSv1.3", nil before the handshake is done
+---@field cipher? string       # OpenSSL's name of the cipher
+---@field alpn? string         # the protocol ALPN selected
+---@field server_name? string  # client: as given; server: the SNI received
+---@field resumed boolean      # whether a session was resumed
+---@field verify_result integer # 0 (X509_V_OK) or the X509_V_ERR_* code of the peer's chain
+---@field peer_cert? string    # the peer's certificate, DER
+---@field alert_sent? integer  # the last alert sent (tlshs.alert_name gives its name)
+---@field alert_received? integer # the last alert received
+
+---@class tlshs.event
+---@field sent boolean   # true if this side sent it
+---@field kind "handshake"|"alert"|"change_cipher_spec"
+---@field name string    # "ClientHello", "Finished", "fatal:handshake_failure", ...
+---@field length integer # bytes, with the 4-byte header of handshake messages
+
+---@class tlshs.handshake
+local handshake = {}
+
+---Drives the handshake as far as it can go.
+---@return tlshs.result
+function handshake:step() end
+
+---Memory mode: hands the peer's bytes over (copied). Raises if the
+---connection is closed, the input has ended, or in fd mode.
+---@param data string
+function handshake:feed(data) end
+
+---Memory mode: the peer's byte stream ended. Raises in fd mode.
+function handshake:feed_eof() end
+
+---Memory mode: how many bytes wait to be taken for the peer (0 in fd mode).
+---@return integer
+function handshake:pending() end
+
+---Memory mode: takes up to `n` (default: all) pending bytes for the peer.
+---@param n? integer
+---@return string
+function handshake:take(n) end
+
+---Reads up to `n` (default 16384) bytes of application data; continues the
+---handshake first if it is not done. `data` is "" unless the result is "done".
+---@param n? integer
+---@return tlshs.result result
+---@return string data
+function handshake:read(n) end
+
+---Writes application data; continues the handshake first if it is not done.
+---@param data string
+---@return tlshs.result result
+---@return integer n # bytes accepted (0 unless "done")
+function handshake:write(data) end
+
+---Sends close_notify, then waits for the peer's.
+---@return tlshs.result
+function handshake:shutdown() end
+
+---The last result answered by step, read, write or shutdown.
+---@return tlshs.result
+function handshake:result() end
+
+---Why the connection closed, or nil unless it closed.
+---@return string?
+function handshake:error() end
+
+---What was negotiated; absent values are nil.
+---@return tlshs.info
+function handshake:info() end
+
+---The session for resumption (DER), or nil if there is none (TLS 1.3: read
+---until "want_read" after "done" so the ticket arrives first).
+---@return string?
+function handshake:session() end
+
+---The messages recorded when the handshake was made with `trace = true`.
+---@return tlshs.event[]
+function handshake:trace() end
+
+---Frees the connection's state (does not close an fd). Safe to call twice;
+---`__gc` and `<close>` do the same. Any other method then raises.
+function handshake:close() end
+
+return tlshs

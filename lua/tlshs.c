@@ -1,0 +1,554 @@
+/*
+ * tlshs.c - the Lua 5.4 binding of tlshs: `local tlshs = require "tlshs"`.
+ *
+ * A thin layer: it converts types, manages lifetimes and raises errors; every
+ * TLS decision is the C core's (csrc/tlshs.h).  The API is documented in
+ * docs/lua.md and annotated for editors in lua/meta/tlshs.lua.
+ *
+ * Lifetimes: a config userdata owns one reference to its tlshs_config; a
+ * handshake userdata owns its tlshs and holds, in its uservalues, the config
+ * userdata (1) and the object that gave its fd (2), so neither is collected
+ * while the handshake lives.  __gc, __close and close() share one destroy
+ * that is safe to run twice.  No lua_State pointer is kept across calls.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "tlshs.h"
+
+#define TLSHS_CONFIG_MT "tlshs.config"
+#define TLSHS_HS_MT "tlshs.handshake"
+
+/* Uservalue slots of a handshake userdata. */
+#define HS_UV_CONFIG 1
+#define HS_UV_FD 2
+
+#define READ_DEFAULT 16384
+
+typedef struct {
+    tlshs_config *cfg; /* NULL once closed */
+    tlshs_role role;
+} lconfig;
+
+typedef struct {
+    tlshs *hs; /* NULL once closed */
+    tlshs_role role;
+} lhandshake;
+
+int luaopen_tlshs(lua_State *L);
+
+/* ---- results: the four strings, kept as upvalues 1..4 of every function ---- */
+
+static const char *const result_names[] = {"want_read", "want_write", "done", "closed"};
+
+static const char *result_name(tlshs_result r) {
+    return r >= TLSHS_WANT_READ && r <= TLSHS_CLOSED ? result_names[r - 1] : "closed";
+}
+
+static int push_result(lua_State *L, tlshs_result r) {
+    if (r >= TLSHS_WANT_READ && r <= TLSHS_CLOSED)
+        lua_pushvalue(L, lua_upvalueindex((int)r));
+    else
+        lua_pushliteral(L, "closed");
+    return 1;
+}
+
+static const char *role_name(tlshs_role role) {
+    return role == TLSHS_SERVER ? "server" : "client";
+}
+
+static void push_string_or_nil(lua_State *L, const char *s) {
+    if (s)
+        lua_pushstring(L, s);
+    else
+        lua_pushnil(L);
+}
+
+/* ---- config ---- */
+
+static lconfig *check_config(lua_State *L, int arg) {
+    lconfig *c = luaL_checkudata(L, arg, TLSHS_CONFIG_MT);
+    if (!c->cfg) luaL_argerror(L, arg, "config is closed");
+    return c;
+}
+
+static void config_destroy(lconfig *c) {
+    tlshs_config_free(c->cfg);
+    c->cfg = NULL;
+}
+
+static int config_close(lua_State *L) {
+    config_destroy(luaL_checkudata(L, 1, TLSHS_CONFIG_MT));
+    return 0;
+}
+
+static int config_tostring(lua_State *L) {
+    lconfig *c = luaL_checkudata(L, 1, TLSHS_CONFIG_MT);
+    if (c->cfg)
+        lua_pushfstring(L, "tlshs.config (%s): %p", role_name(c->role), (void *)c);
+    else
+        lua_pushfstring(L, "tlshs.config (closed): %p", (void *)c);
+    return 1;
+}
+
+static int compare_keys(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * A field's value as the string the C core takes: strings as they are,
+ * numbers as Lua prints them (min_version = 1.3), booleans as "on"/"off"
+ * (tickets = false).  NULL for a string with a NUL byte inside (a bad value).
+ * Anything else raises, naming the field.
+ */
+static const char *field_value(lua_State *L, int arg, const char *key) {
+    size_t len;
+    const char *s;
+    switch (lua_type(L, -1)) {
+    case LUA_TSTRING: /* a NUL inside would cut the value short: refuse it */
+        s = lua_tolstring(L, -1, &len);
+        return strlen(s) == len ? s : NULL;
+    case LUA_TNUMBER:
+        return luaL_tolstring(L, -1, NULL); /* pushes the text; the caller pops 2 */
+    case LUA_TBOOLEAN:
+        lua_pushstring(L, lua_toboolean(L, -1) ? "on" : "off");
+        return lua_tostring(L, -1);
+    default:
+        luaL_argerror(
+            L, arg,
+            lua_pushfstring(L, "field '%s' must be a string, got %s", key, luaL_typename(L, -1)));
+        return NULL;
+    }
+}
+
+/* tlshs.config{role = "client" | "server", key = value, ...} -> config | nil, message */
+static int l_config(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+
+    lua_getfield(L, 1, "role");
+    if (lua_type(L, -1) != LUA_TSTRING)
+        return luaL_argerror(
+            L, 1,
+            lua_pushfstring(L, "field 'role' must be \"client\" or \"server\", got %s",
+                            luaL_typename(L, -1)));
+    const char *role_s = lua_tostring(L, -1);
+    tlshs_role role;
+    if (strcmp(role_s, "client") == 0)
+        role = TLSHS_CLIENT;
+    else if (strcmp(role_s, "server") == 0)
+        role = TLSHS_SERVER;
+    else {
+        lua_pushnil(L);
+        lua_pushfstring(L, "role: must be \"client\" or \"server\", not \"%s\"", role_s);
+        return 2;
+    }
+    lua_pop(L, 1);
+
+    /* Collect the keys (anchored by the table), sorted: the order of set calls
+     * is then the same on every run, and so is the message of the first bad key. */
+    size_t n = 0;
+    for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            return luaL_argerror(
+                L, 1, lua_pushfstring(L, "keys must be strings, got %s", luaL_typename(L, -2)));
+        n++;
+    }
+    const char **keys = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keys, 0); /* index 2 */
+    size_t i = 0;
+    for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1))
+        keys[i++] = lua_tostring(L, -2);
+    qsort(keys, n, sizeof *keys, compare_keys);
+
+    lconfig *c = lua_newuserdatauv(L, sizeof *c, 0); /* index 3 */
+    c->cfg = NULL;
+    c->role = role;
+    luaL_setmetatable(L, TLSHS_CONFIG_MT);
+    c->cfg = tlshs_config_new(role);
+    if (!c->cfg) return luaL_error(L, "tlshs.config: out of memory");
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(keys[i], "role") == 0) continue;
+        int top = lua_gettop(L);
+        lua_getfield(L, 1, keys[i]);
+        const char *value = field_value(L, 1, keys[i]);
+        if (!value || tlshs_config_set(c->cfg, keys[i], value) != 0) {
+            lua_pushnil(L);
+            if (value)
+                lua_pushstring(L, tlshs_config_error(c->cfg));
+            else
+                lua_pushfstring(L, "%s: the value contains a NUL byte", keys[i]);
+            config_destroy(c);
+            return 2;
+        }
+        lua_settop(L, top);
+    }
+    return 1;
+}
+
+/* ---- handshake ---- */
+
+static lhandshake *check_hs(lua_State *L) {
+    lhandshake *h = luaL_checkudata(L, 1, TLSHS_HS_MT);
+    if (!h->hs) luaL_argerror(L, 1, "handshake is closed");
+    return h;
+}
+
+static void hs_destroy(lhandshake *h) {
+    tlshs_free(h->hs);
+    h->hs = NULL;
+}
+
+/* Raises with the C core's reason for a call that answered -1. */
+static int usage_error(lua_State *L, tlshs *hs) {
+    return luaL_error(L, "%s", tlshs_usage_error(hs));
+}
+
+/* The option fd at index idx: an integer, or an object whose getfd method answers one. */
+static int option_fd(lua_State *L, int idx) {
+    int t = lua_type(L, idx);
+    int isint = 0;
+    lua_Integer fd = t == LUA_TNUMBER ? lua_tointegerx(L, idx, &isint) : 0;
+    if (!isint) {
+        if (t == LUA_TUSERDATA && luaL_getmetafield(L, idx, "__index") != LUA_TNIL)
+            lua_pop(L, 1);
+        else if (t != LUA_TTABLE)
+            return luaL_argerror(
+                L, 2,
+                lua_pushfstring(L, "field 'fd' must be an integer or an object with getfd, got %s",
+                                luaL_typename(L, idx)));
+        if (lua_getfield(L, idx, "getfd") == LUA_TNIL)
+            return luaL_argerror(L, 2, "field 'fd' must be an integer or have a getfd method");
+        lua_pushvalue(L, idx);
+        lua_call(L, 1, 1);
+        fd = lua_type(L, -1) == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
+        if (!isint) return luaL_argerror(L, 2, "field 'fd': getfd did not answer an integer");
+        lua_pop(L, 1);
+    }
+    if (fd < 0 || fd > 0x7fffffff)
+        return luaL_argerror(L, 2, "field 'fd' is not an open descriptor (a closed socket?)");
+    return (int)fd;
+}
+
+/* The options of tlshs.handshake and the type each takes (besides nil). */
+static const struct {
+    const char *name;
+    int type;
+} hs_options[] = {{"server_name", LUA_TSTRING},
+                  {"fd", LUA_TNONE}, /* an integer or an object: see option_fd */
+                  {"session", LUA_TSTRING},
+                  {"trace", LUA_TBOOLEAN}};
+#define HS_NOPTIONS (sizeof hs_options / sizeof hs_options[0])
+
+/* Raises unless every key of the options table (at 2) is a known option. */
+static void check_option_names(lua_State *L) {
+    for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) {
+        size_t i = 0;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            while (i < HS_NOPTIONS && strcmp(hs_options[i].name, lua_tostring(L, -2)) != 0)
+                i++;
+        else
+            i = HS_NOPTIONS;
+        if (i == HS_NOPTIONS)
+            luaL_argerror(L, 2,
+                          lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -2, NULL)));
+    }
+}
+
+/* Pushes every option, in the order of hs_options, at 3..6; raises on a wrong type. */
+static void push_options(lua_State *L) {
+    for (size_t i = 0; i < HS_NOPTIONS; i++) {
+        int t = lua_getfield(L, 2, hs_options[i].name);
+        if (t != LUA_TNIL && hs_options[i].type != LUA_TNONE && t != hs_options[i].type)
+            luaL_argerror(L, 2,
+                          lua_pushfstring(L, "field '%s' must be a %s, got %s", hs_options[i].name,
+                                          lua_typename(L, hs_options[i].type),
+                                          luaL_typename(L, -1)));
+    }
+}
+
+/* tlshs.handshake(config [, {server_name=, fd=, session=, trace=}]) -> handshake | nil, message */
+static int l_handshake(lua_State *L) {
+    lconfig *c = check_config(L, 1);
+    if (lua_isnoneornil(L, 2)) {
+        lua_settop(L, 1);
+        lua_newtable(L);
+    }
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    check_option_names(L);
+    push_options(L); /* 3 server_name, 4 fd, 5 session, 6 trace */
+
+    size_t name_len = 0, session_len = 0;
+    const char *server_name = lua_tolstring(L, 3, &name_len);
+    if (server_name && strlen(server_name) != name_len)
+        return luaL_argerror(L, 2, "field 'server_name' contains a NUL byte");
+    int fd = lua_isnil(L, 4) ? -1 : option_fd(L, 4);
+    const char *session = lua_tolstring(L, 5, &session_len);
+    int trace = lua_toboolean(L, 6);
+
+    lhandshake *h = lua_newuserdatauv(L, sizeof *h, 2); /* 7 */
+    h->hs = NULL;
+    h->role = c->role;
+    luaL_setmetatable(L, TLSHS_HS_MT);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, 7, HS_UV_CONFIG);
+    lua_pushvalue(L, 4);
+    lua_setiuservalue(L, 7, HS_UV_FD);
+
+    h->hs = tlshs_new(c->cfg, server_name);
+    if (!h->hs) {
+        lua_pushnil(L);
+        lua_pushstring(L, tlshs_config_error(c->cfg));
+        return 2;
+    }
+    if (fd >= 0 && tlshs_set_fd(h->hs, fd) != 0) return usage_error(L, h->hs);
+    if (session && tlshs_set_session(h->hs, session, session_len) != 0)
+        return usage_error(L, h->hs);
+    if (trace) tlshs_set_trace(h->hs, 1);
+    lua_settop(L, 7);
+    return 1;
+}
+
+static int hs_step(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    return push_result(L, tlshs_step(h->hs));
+}
+
+static int hs_feed(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    size_t len;
+    const char *data = luaL_checklstring(L, 2, &len);
+    if (tlshs_feed(h->hs, data, len) != 0) return usage_error(L, h->hs);
+    return 0;
+}
+
+static int hs_feed_eof(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    if (tlshs_feed_eof(h->hs) != 0) return usage_error(L, h->hs);
+    return 0;
+}
+
+static int hs_pending(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    lua_pushinteger(L, (lua_Integer)tlshs_pending(h->hs));
+    return 1;
+}
+
+static size_t check_size(lua_State *L, int arg, lua_Integer def) {
+    lua_Integer n = luaL_optinteger(L, arg, def);
+    luaL_argcheck(L, n >= 0, arg, "must not be negative");
+    return (size_t)n;
+}
+
+static int hs_take(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    size_t pending = tlshs_pending(h->hs);
+    size_t n = check_size(L, 2, (lua_Integer)pending);
+    if (n > pending) n = pending;
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, n);
+    luaL_pushresultsize(&b, tlshs_take(h->hs, p, n));
+    return 1;
+}
+
+/* Reads of up to READ_DEFAULT bytes go through the C stack: a read that finds
+ * nothing (the common poll) then allocates nothing. */
+static int hs_read(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    size_t cap = check_size(L, 2, READ_DEFAULT);
+    luaL_argcheck(L, cap > 0, 2, "must be positive");
+    size_t n = 0;
+    tlshs_result r;
+    if (cap <= READ_DEFAULT) {
+        char buf[READ_DEFAULT];
+        r = tlshs_read(h->hs, buf, cap, &n);
+        lua_pushlstring(L, buf, n);
+    } else {
+        luaL_Buffer b;
+        char *p = luaL_buffinitsize(L, &b, cap);
+        r = tlshs_read(h->hs, p, cap, &n);
+        luaL_pushresultsize(&b, n);
+    }
+    push_result(L, r);
+    lua_insert(L, -2);
+    return 2;
+}
+
+static int hs_write(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    size_t len, n = 0;
+    const char *data = luaL_checklstring(L, 2, &len);
+    push_result(L, tlshs_write(h->hs, data, len, &n));
+    lua_pushinteger(L, (lua_Integer)n);
+    return 2;
+}
+
+static int hs_shutdown(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    return push_result(L, tlshs_shutdown(h->hs));
+}
+
+static int hs_result(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    return push_result(L, tlshs_last_result(h->hs));
+}
+
+static int hs_error(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    const char *e = tlshs_error(h->hs);
+    push_string_or_nil(L, *e ? e : NULL);
+    return 1;
+}
+
+static void set_alert(lua_State *L, const char *field, int code) {
+    if (code < 0) return;
+    lua_pushinteger(L, code);
+    lua_setfield(L, -2, field);
+}
+
+static int hs_info(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    tlshs *hs = h->hs;
+    size_t cert_len = 0;
+    const unsigned char *cert = tlshs_peer_cert(hs, &cert_len);
+    lua_createtable(L, 0, 9);
+    push_string_or_nil(L, tlshs_version(hs));
+    lua_setfield(L, -2, "version");
+    push_string_or_nil(L, tlshs_cipher(hs));
+    lua_setfield(L, -2, "cipher");
+    push_string_or_nil(L, tlshs_alpn(hs));
+    lua_setfield(L, -2, "alpn");
+    push_string_or_nil(L, tlshs_server_name(hs));
+    lua_setfield(L, -2, "server_name");
+    lua_pushboolean(L, tlshs_resumed(hs));
+    lua_setfield(L, -2, "resumed");
+    lua_pushinteger(L, (lua_Integer)tlshs_verify_result(hs));
+    lua_setfield(L, -2, "verify_result");
+    if (cert) {
+        lua_pushlstring(L, (const char *)cert, cert_len);
+        lua_setfield(L, -2, "peer_cert");
+    }
+    set_alert(L, "alert_sent", tlshs_alert_sent(hs));
+    set_alert(L, "alert_received", tlshs_alert_received(hs));
+    return 1;
+}
+
+static int hs_session(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    size_t len = tlshs_session(h->hs, NULL, 0);
+    if (len == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, len);
+    size_t got = tlshs_session(h->hs, p, len);
+    luaL_pushresultsize(&b, got == len ? len : 0);
+    return 1;
+}
+
+static int hs_trace(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    size_t n = tlshs_trace_count(h->hs);
+    lua_createtable(L, n > 0x7fffffff ? 0 : (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        const tlshs_event *e = tlshs_trace_event(h->hs, i);
+        if (!e) break;
+        lua_createtable(L, 0, 4);
+        lua_pushboolean(L, e->sent);
+        lua_setfield(L, -2, "sent");
+        lua_pushstring(L, e->kind);
+        lua_setfield(L, -2, "kind");
+        lua_pushstring(L, e->name);
+        lua_setfield(L, -2, "name");
+        lua_pushinteger(L, (lua_Integer)e->length);
+        lua_setfield(L, -2, "length");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* close(), __close and __gc: safe to run twice. */
+static int hs_close(lua_State *L) {
+    hs_destroy(luaL_checkudata(L, 1, TLSHS_HS_MT));
+    return 0;
+}
+
+static int hs_tostring(lua_State *L) {
+    lhandshake *h = luaL_checkudata(L, 1, TLSHS_HS_MT);
+    if (h->hs)
+        lua_pushfstring(L, "tlshs.handshake (%s, %s): %p", role_name(h->role),
+                        result_name(tlshs_last_result(h->hs)), (void *)h);
+    else
+        lua_pushfstring(L, "tlshs.handshake (%s, closed object): %p", role_name(h->role),
+                        (void *)h);
+    return 1;
+}
+
+/* tlshs.alert_name(code) -> "handshake_failure" (an addition to the contract) */
+static int l_alert_name(lua_State *L) {
+    lua_pushstring(L, tlshs_alert_name((int)luaL_checkinteger(L, 1)));
+    return 1;
+}
+
+/* ---- registration ---- */
+
+static const luaL_Reg config_methods[] = {{"close", config_close}, {NULL, NULL}};
+
+static const luaL_Reg config_meta[] = {{"__gc", config_close},
+                                       {"__close", config_close},
+                                       {"__tostring", config_tostring},
+                                       {NULL, NULL}};
+
+static const luaL_Reg hs_methods[] = {
+    {"step", hs_step},       {"feed", hs_feed},         {"feed_eof", hs_feed_eof},
+    {"pending", hs_pending}, {"take", hs_take},         {"read", hs_read},
+    {"write", hs_write},     {"shutdown", hs_shutdown}, {"result", hs_result},
+    {"error", hs_error},     {"info", hs_info},         {"session", hs_session},
+    {"trace", hs_trace},     {"close", hs_close},       {NULL, NULL}};
+
+static const luaL_Reg hs_meta[] = {
+    {"__gc", hs_close}, {"__close", hs_close}, {"__tostring", hs_tostring}, {NULL, NULL}};
+
+static const luaL_Reg module_funcs[] = {
+    {"config", l_config}, {"handshake", l_handshake}, {"alert_name", l_alert_name}, {NULL, NULL}};
+
+static void push_result_names(lua_State *L) {
+    for (int i = 0; i < 4; i++)
+        lua_pushstring(L, result_names[i]);
+}
+
+/* Makes metatable name with meta (+ the result upvalues) and methods in __index. */
+static void new_class(lua_State *L, const char *name, const luaL_Reg *meta,
+                      const luaL_Reg *methods) {
+    luaL_newmetatable(L, name);
+    push_result_names(L);
+    luaL_setfuncs(L, meta, 4);
+    lua_newtable(L);
+    push_result_names(L);
+    luaL_setfuncs(L, methods, 4);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}
+
+int luaopen_tlshs(lua_State *L) {
+    luaL_checkversion(L);
+    new_class(L, TLSHS_CONFIG_MT, config_meta, config_methods);
+    new_class(L, TLSHS_HS_MT, hs_meta, hs_methods);
+
+    luaL_newlibtable(L, module_funcs);
+    push_result_names(L);
+    luaL_setfuncs(L, module_funcs, 4);
+    static const char *const constants[] = {"WANT_READ", "WANT_WRITE", "DONE", "CLOSED"};
+    for (int i = 0; i < 4; i++) {
+        lua_pushstring(L, result_names[i]);
+        lua_setfield(L, -2, constants[i]);
+    }
+    lua_pushliteral(L, TLSHS_VERSION_STRING);
+    lua_setfield(L, -2, "VERSION");
+    return 1;
+}

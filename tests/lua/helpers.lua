@@ -1,0 +1,261 @@
+-- Shared helpers of the Lua suite: certificates, in-memory pumping, fd-mode
+-- driving with socket.select, and openssl subprocesses on 127.0.0.1.
+local tlshs = require "tlshs"
+local socket = require "socket"
+
+local H = {}
+
+H.CERTS = os.getenv("TLSHS_CERTS") or "build/certs"
+
+function H.cert(name)
+    return H.CERTS .. "/" .. name
+end
+
+function H.read_file(path)
+    local f = assert(io.open(path, "rb"))
+    local s = f:read("a")
+    f:close()
+    return s
+end
+
+-- A config that must be valid: raises with the message otherwise.
+function H.config(t)
+    local cfg, err = tlshs.config(t)
+    assert(cfg, err)
+    return cfg
+end
+
+function H.server_config(extra)
+    local t = {role = "server", cert_file = H.cert("server-ec.pem"), key_file = H.cert("server-ec.key")}
+    for k, v in pairs(extra or {}) do t[k] = v end
+    return H.config(t)
+end
+
+function H.client_config(extra)
+    local t = {role = "client", ca_file = H.cert("ca.pem")}
+    for k, v in pairs(extra or {}) do t[k] = v end
+    return H.config(t)
+end
+
+local function finished(r)
+    return r == "done" or r == "closed"
+end
+H.finished = finished
+
+-- Moves every pending byte of `from` into `to` (unless `to` has closed).
+function H.move(from, to)
+    local data = from:take()
+    if #data > 0 and to:result() ~= "closed" then to:feed(data) end
+    return #data
+end
+
+-- Steps a client and a server in memory until both are finished and nothing
+-- is pending; answers both last results.  At most `rounds` rounds.
+function H.pump(c, s, rounds)
+    local rc, rs
+    for _ = 1, rounds or 50 do
+        rc = c:step()
+        H.move(c, s)
+        rs = s:step()
+        H.move(s, c)
+        if finished(rc) and finished(rs) and c:pending() == 0 and s:pending() == 0 then break end
+    end
+    return rc, rs
+end
+
+-- After DONE: reads until want_read (TLS 1.3 tickets), moving bytes as needed.
+function H.drain(c, s)
+    for _ = 1, 10 do
+        local r = c:read()
+        H.move(c, s)
+        if r ~= "done" and r ~= "want_write" then return r end
+    end
+end
+
+-- ---- fd mode ----
+
+-- Drives hs (fd mode on sock) until done or closed; answers the result, or
+-- "timeout" after `seconds`.
+function H.drive(hs, sock, seconds, op)
+    op = op or function() return hs:step() end
+    local deadline = socket.gettime() + (seconds or 5)
+    local r = op()
+    while r == "want_read" or r == "want_write" do
+        if socket.gettime() > deadline then return "timeout" end
+        if r == "want_read" then
+            socket.select({sock}, nil, 0.2)
+        else
+            socket.select(nil, {sock}, 0.2)
+        end
+        r = op()
+    end
+    return r
+end
+
+-- Reads from hs (fd mode) until data arrives or the connection ends.
+function H.read_fd(hs, sock, seconds)
+    local data
+    local r = H.drive(hs, sock, seconds, function()
+        local r, d = hs:read()
+        data = d
+        return r
+    end)
+    return r, data
+end
+
+-- A listening LuaSocket server on an ephemeral port of 127.0.0.1.
+function H.listen()
+    local srv = assert(socket.bind("127.0.0.1", 0))
+    local _, port = srv:getsockname()
+    return srv, tonumber(port)
+end
+
+-- A free port of 127.0.0.1 (bound then released: a subprocess may race for it,
+-- which start_server handles by retrying).
+function H.free_port()
+    local srv, port = H.listen()
+    srv:close()
+    return port
+end
+
+function H.connect(port)
+    local c = assert(socket.tcp())
+    assert(c:connect("127.0.0.1", port))
+    c:settimeout(0)
+    return c
+end
+
+-- Accepts one connection within `seconds`.
+function H.accept(srv, seconds)
+    local r = socket.select({srv}, nil, seconds or 5)
+    if not r[1] then return nil, "accept: timeout" end
+    local c = assert(srv:accept())
+    c:settimeout(0)
+    return c
+end
+
+-- ---- cleanup after each test, even a failed one ----
+
+local to_close, to_kill = {}, {}
+
+-- Registers objects with a close method (sockets, handshakes) for H.cleanup; answers them.
+function H.closing(...)
+    for _, o in ipairs{...} do to_close[#to_close + 1] = o end
+    return ...
+end
+
+-- Registers a spawned process for H.cleanup; answers it.
+function H.killing(proc)
+    to_kill[#to_kill + 1] = proc
+    return proc
+end
+
+-- Kills every registered process and closes every registered object
+-- (use as after_each(H.cleanup)).
+function H.cleanup()
+    for _, p in ipairs(to_kill) do H.kill(p) end
+    for _, o in ipairs(to_close) do pcall(o.close, o) end
+    to_close, to_kill = {}, {}
+end
+
+-- ---- subprocesses ----
+
+local function sh_quote(s)
+    return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+H.sh_quote = sh_quote
+
+-- Whether pid still runs.  A process that exited but was not reaped yet (a
+-- zombie: its parent sh is gone and init reaps on its own schedule) counts
+-- as ended.
+local function alive(pid)
+    local f = io.open("/proc/" .. pid .. "/stat")
+    if f then
+        local stat = f:read("a") or ""
+        f:close()
+        local state = stat:match("%) (%a)")
+        return state ~= nil and state ~= "Z" and state ~= "X"
+    end
+    return os.execute("kill -0 " .. pid .. " 2>/dev/null") == true
+end
+
+-- Starts argv (a list) in the background, output into a temporary log;
+-- answers {pid=, log=}.
+function H.spawn(argv, stdin)
+    local words = {}
+    for i, a in ipairs(argv) do words[i] = sh_quote(a) end
+    local log = os.tmpname()
+    local cmd = string.format("sh -c %s", sh_quote(string.format("exec %s <%s >%s 2>&1 & echo $!",
+        table.concat(words, " "), stdin or "/dev/null", sh_quote(log))))
+    local p = assert(io.popen(cmd))
+    local pid = tonumber(p:read("l"))
+    p:close()
+    assert(pid, "spawn failed: " .. cmd)
+    return {pid = pid, log = log}
+end
+
+function H.log(proc)
+    local f = io.open(proc.log, "rb")
+    if not f then return "" end
+    local s = f:read("a")
+    f:close()
+    return s
+end
+
+-- Kills proc (if it still runs), reaps nothing (sh reparented it), removes its log.
+function H.kill(proc)
+    if not proc then return end
+    if alive(proc.pid) then
+        os.execute("kill " .. proc.pid .. " 2>/dev/null")
+        local deadline = socket.gettime() + 2
+        while alive(proc.pid) and socket.gettime() < deadline do socket.sleep(0.02) end
+        if alive(proc.pid) then os.execute("kill -9 " .. proc.pid .. " 2>/dev/null") end
+    end
+    os.remove(proc.log)
+end
+
+-- Waits until proc exits (or `seconds` pass); answers whether it exited.
+function H.wait_exit(proc, seconds)
+    local deadline = socket.gettime() + (seconds or 5)
+    while alive(proc.pid) do
+        if socket.gettime() > deadline then return false end
+        socket.sleep(0.02)
+    end
+    return true
+end
+
+-- Starts `openssl s_server -www` with extra arguments on a free port; retries
+-- on another port if it cannot bind.  Answers the process, and its port.
+function H.s_server(args)
+    for _ = 1, 5 do
+        local port = H.free_port()
+        local argv = {"openssl", "s_server", "-www", "-accept", tostring(port), "-naccept", "10"}
+        for _, a in ipairs(args) do argv[#argv + 1] = a end
+        local proc = H.spawn(argv)
+        local deadline = socket.gettime() + 5
+        while socket.gettime() < deadline do
+            local out = H.log(proc)
+            if out:find("ACCEPT") then return proc, port end
+            if not alive(proc.pid) then break end
+            socket.sleep(0.02)
+        end
+        local out = H.log(proc)
+        H.kill(proc)
+        if not out:find("[Aa]ddress already in use") and not out:find("bind") then
+            error("openssl s_server did not start: " .. out)
+        end
+    end
+    error("openssl s_server: no free port after 5 tries")
+end
+
+-- A tlshs client in fd mode against 127.0.0.1:port; answers hs, sock.
+function H.fd_client(cfg, port, opts)
+    local sock = H.connect(port)
+    opts = opts or {}
+    opts.fd = sock
+    if opts.server_name == nil then opts.server_name = "localhost" end
+    local hs = assert(tlshs.handshake(cfg, opts))
+    return hs, sock
+end
+
+return H
