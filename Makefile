@@ -154,6 +154,9 @@ $(BUILD)/bench-c: bench/bench_c.c $(BUILD)/libtlshs.a
 
 bench-c: all certs $(BUILD)/bench-c
 	$(BUILD)/bench-c $(CERTS)
+	@echo "instructions per handshake (callgrind: the same on every run)"
+	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw
+	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs
 
 # every benchmark, one after the other (each compares side by side in one run)
 bench: bench-c bench-python bench-lua

@@ -38,6 +38,9 @@ test-python: python certs
 
 bench-python: python certs
 	TLSHS_CERTS=$(CERTS) PYTHONPATH=python $(PYTHON) bench/bench_python.py
+	@echo "3. instructions per handshake (callgrind: the same on every run)"
+	@for lib in tlshs ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
+	    sh bench/instructions.sh "Python $$lib" 20 $(PYTHON) bench/bench_python.py --only $$lib || exit 1; done
 
 clean-python:
 	rm -rf $(PY_BUILD) python/tlshs/_tlshs*.so python/tlshs/__pycache__ python/*.egg-info \

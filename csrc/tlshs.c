@@ -118,7 +118,7 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     tlshs *hs;
     if (!cfg) return NULL;
     if (server_name && !*server_name) server_name = NULL;
-    ERR_clear_error();
+    clear_errors();
     if (tlshs__config_freeze(cfg)) return NULL;
     if (cfg->role == TLSHS_CLIENT && !server_name && cfg->verify != TLSHS_VERIFY_NONE) {
         tlshs__config_fail(cfg, "server_name: a client that verifies needs the server's name "
@@ -154,11 +154,11 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     } else {
         SSL_set_accept_state(hs->ssl);
     }
-    ERR_clear_error();
+    clear_errors();
     return hs;
 fail:
     tlshs_free(hs);
-    ERR_clear_error();
+    clear_errors();
     return NULL;
 }
 
