@@ -110,7 +110,10 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
  *
  * Keys: ca_file, ca_path, ca_pem, cert_file, key_file, cert_pem, key_pem,
  * verify, min_version, max_version, alpn, ciphers, ciphersuites, groups,
- * sigalgs, tickets, keylog_file.
+ * sigalgs, tickets, keylog_file.  Versions are "1.0" to "1.3" (or OpenSSL's
+ * "TLSv1.2"); a floor above the ceiling is refused here.  A server whose
+ * alpn list shares nothing with a client's offer fails the handshake with
+ * no_application_protocol (RFC 7301).
  *
  * @param cfg   the config; it must not be in use by a handshake yet.
  * @param key   the key's name.
