@@ -96,7 +96,7 @@ $(BUILD)/tlshs-demo: examples/demo.c $(BUILD)/libtlshs.a
 # ---- C tests ----
 TEST_C_SRC := $(wildcard tests/c/*.c)
 TEST_C_HDR := $(wildcard tests/c/*.h)
-TEST_CFLAGS = $(WARN) -D_POSIX_C_SOURCE=200809L -Icsrc -Itests/c $(SSL_CFLAGS)
+TEST_CFLAGS = $(WARN) -pthread -D_POSIX_C_SOURCE=200809L -Icsrc -Itests/c $(SSL_CFLAGS)
 
 $(BUILD)/test-c: $(TEST_C_SRC) $(TEST_C_HDR) $(BUILD)/libtlshs.a
 	$(CC) $(TEST_CFLAGS) $(CFLAGS) $(TEST_C_SRC) -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)

@@ -68,7 +68,10 @@ tlshs_config *tlshs_config_new(tlshs_role role) { /* see tlshs.h */
     cfg = calloc(1, sizeof *cfg);
     if (!cfg) return NULL;
     cfg->ctx = SSL_CTX_new(role == TLSHS_CLIENT ? TLS_client_method() : TLS_server_method());
-    if (!cfg->ctx) {
+    cfg->lock = CRYPTO_THREAD_lock_new();
+    if (!cfg->ctx || !cfg->lock) {
+        SSL_CTX_free(cfg->ctx);
+        CRYPTO_THREAD_lock_free(cfg->lock);
         ERR_clear_error();
         free(cfg);
         return NULL;
@@ -364,16 +367,18 @@ int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value) { /*
         tlshs__config_fail(cfg, "%s: %s is NULL", key ? key : "(null)", key ? "value" : "key");
         return -1;
     }
-    if (atomic_load(&cfg->in_use)) {
-        tlshs__config_fail(cfg, "%s: config is in use by a handshake", key);
-        return -1;
-    }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (strcmp(keys[i].key, key) == 0) {
-            int r;
-            ERR_clear_error();
-            r = keys[i].set(cfg, &keys[i], value);
-            if (r == 0) cfg->error[0] = '\0';
+            int r = -1;
+            if (!CRYPTO_THREAD_write_lock(cfg->lock)) return -1;
+            if (atomic_load(&cfg->in_use)) {
+                tlshs__config_fail(cfg, "%s: config is in use by a handshake", key);
+            } else {
+                ERR_clear_error();
+                r = keys[i].set(cfg, &keys[i], value);
+                if (r == 0) cfg->error[0] = '\0';
+            }
+            CRYPTO_THREAD_unlock(cfg->lock);
             return r;
         }
     }
@@ -388,18 +393,30 @@ const char *tlshs_config_error(const tlshs_config *cfg) { /* see tlshs.h */
 void tlshs_config_free(tlshs_config *cfg) { /* see tlshs.h */
     if (!cfg || atomic_fetch_sub(&cfg->refs, 1) != 1) return;
     SSL_CTX_free(cfg->ctx);
+    CRYPTO_THREAD_lock_free(cfg->lock);
     if (cfg->keylog) fclose(cfg->keylog);
     free(cfg->alpn);
     free(cfg);
 }
 
+static int freeze_locked(tlshs_config *cfg);
+
 /* Checks that cfg can make handshakes and applies what waits for the first
    one (the verify mode, the system store); from then on cfg is read-only.
-   Returns 0, or -1 with the reason in cfg->error. */
+   Once, under the config's lock, whichever thread comes first.  Returns 0,
+   or -1 with the reason in cfg->error. */
 int tlshs__config_freeze(tlshs_config *cfg) {
+    int r;
+    if (atomic_load(&cfg->in_use)) return 0; /* the fast path of every later handshake */
+    if (!CRYPTO_THREAD_write_lock(cfg->lock)) return -1;
+    r = atomic_load(&cfg->in_use) ? 0 : freeze_locked(cfg);
+    CRYPTO_THREAD_unlock(cfg->lock);
+    return r;
+}
+
+static int freeze_locked(tlshs_config *cfg) {
     static const int modes[] = {SSL_VERIFY_NONE, SSL_VERIFY_PEER,
                                 SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT};
-    if (atomic_load(&cfg->in_use)) return 0;
     if (cfg->role == TLSHS_SERVER && !cfg->has_cert) {
         tlshs__config_fail(cfg, "cert_file: a server needs a certificate (cert_file or cert_pem)");
         return -1;

@@ -21,6 +21,7 @@ enum tlshs_verify { TLSHS_VERIFY_NONE, TLSHS_VERIFY_PEER, TLSHS_VERIFY_REQUIRE }
 struct tlshs_config {
     atomic_int refs;        /* the caller's reference plus one per handshake */
     atomic_int in_use;      /* set by the first tlshs_new: read-only from then on */
+    CRYPTO_RWLOCK *lock;    /* serialises set and the freeze (the first tlshs_new) */
     tlshs_role role;
     SSL_CTX *ctx;
     enum tlshs_verify verify;
