@@ -157,6 +157,9 @@ bench-c: all certs $(BUILD)/bench-c
 	@echo "instructions per handshake (callgrind: the same on every run)"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs
+	@echo "the same with a client certificate the server requires and verifies"
+	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
+	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-mutual
 
 # every benchmark, one after the other (each compares side by side in one run)
 bench: bench-c bench-python bench-lua

@@ -9,6 +9,9 @@
  * Rounds alternate (raw, tlshs, raw, ...) and the median of each is reported.
  *
  * Usage: bench-c [CERTDIR [HANDSHAKES_PER_ROUND [ROUNDS]]]
+ *        bench-c CERTDIR --only raw|tlshs|raw-mutual|tlshs-mutual --count N
+ *        (one warm-up and N handshakes, for bench/instructions.sh; -mutual:
+ *        the server requires and verifies a client certificate)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 #include "tlshs.h"
 
 static const char *certdir = "build/certs";
+static int mutual; /* the server requires a client certificate, verified against ca.pem */
 static unsigned char buf[16384];
 
 static const char *path(const char *name) {
@@ -57,6 +61,16 @@ static SSL_CTX *raw_ctx(int server) {
     } else {
         if (!SSL_CTX_load_verify_file(ctx, path("ca.pem"))) die("ca.pem");
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    }
+    if (mutual && server) {
+        static const unsigned char sid[] = "bench";
+        if (!SSL_CTX_load_verify_file(ctx, path("ca.pem"))) die("ca.pem");
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
+    } else if (mutual &&
+               (!SSL_CTX_use_certificate_chain_file(ctx, path("client.pem")) ||
+                !SSL_CTX_use_PrivateKey_file(ctx, path("client.key"), SSL_FILETYPE_PEM))) {
+        die("client certificate");
     }
     return ctx;
 }
@@ -112,6 +126,12 @@ static tlshs_config *hs_config(tlshs_role role) {
         bad = tlshs_config_set(cfg, "cert_file", path("server-ec.pem")) ||
               tlshs_config_set(cfg, "key_file", path("server-ec.key"));
     if (!bad && role == TLSHS_CLIENT) bad = tlshs_config_set(cfg, "ca_file", path("ca.pem"));
+    if (!bad && mutual && role == TLSHS_SERVER)
+        bad = tlshs_config_set(cfg, "ca_file", path("ca.pem")) ||
+              tlshs_config_set(cfg, "verify", "require");
+    if (!bad && mutual && role == TLSHS_CLIENT)
+        bad = tlshs_config_set(cfg, "cert_file", path("client.pem")) ||
+              tlshs_config_set(cfg, "key_file", path("client.key"));
     if (bad) die(cfg ? tlshs_config_error(cfg) : "out of memory");
     return cfg;
 }
@@ -184,8 +204,10 @@ int main(int argc, char **argv) {
     tlshs_config *cc, *sc;
     if (argc > 1) certdir = argv[1];
     if (argc == 6 && strcmp(argv[2], "--only") == 0 && strcmp(argv[4], "--count") == 0) {
-        /* for bench/instructions.sh: a warm-up and N handshakes of one kind */
-        int raw = strcmp(argv[3], "raw") == 0, count = atoi(argv[5]);
+        /* for bench/instructions.sh: a warm-up and N handshakes of one kind:
+           raw, tlshs, raw-mutual or tlshs-mutual (client certificates) */
+        int raw = strncmp(argv[3], "raw", 3) == 0, count = atoi(argv[5]);
+        mutual = strstr(argv[3], "-mutual") != NULL;
         if (raw) rc = raw_ctx(0), rs = raw_ctx(1);
         else cc = hs_config(TLSHS_CLIENT), sc = hs_config(TLSHS_SERVER);
         for (int i = 0; i <= count; i++) raw ? raw_handshake(rc, rs) : hs_handshake(cc, sc);

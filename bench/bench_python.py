@@ -48,6 +48,10 @@ CA = os.path.join(CERTS, "ca.pem")
 CERT = os.path.join(CERTS, "server-ec.pem")
 KEY = os.path.join(CERTS, "server-ec.key")
 HOST = "localhost"
+CLIENT_CERT = os.path.join(CERTS, "client.pem")
+CLIENT_KEY = os.path.join(CERTS, "client.key")
+# --mutual: the server requires a client certificate and verifies it against CA
+MUTUAL = "--mutual" in sys.argv
 # This process's CPU time: everything measured is CPU-bound and single-threaded,
 # and other load on the machine then skews the figures less than wall time.
 CLOCK = time.process_time
@@ -56,9 +60,12 @@ CLOCK = time.process_time
 # ---- tlshs ----
 
 def tlshs_setup():
-    ccfg = tlshs.Config("client", ca_file=CA, min_version="1.3", max_version="1.3", groups="X25519")
+    mutual_c = {"cert_file": CLIENT_CERT, "key_file": CLIENT_KEY} if MUTUAL else {}
+    mutual_s = {"ca_file": CA, "verify": "require"} if MUTUAL else {}
+    ccfg = tlshs.Config("client", ca_file=CA, min_version="1.3", max_version="1.3", groups="X25519",
+                        **mutual_c)
     scfg = tlshs.Config("server", cert_file=CERT, key_file=KEY, min_version="1.3",
-                        max_version="1.3", groups="X25519")
+                        max_version="1.3", groups="X25519", **mutual_s)
     return ccfg, scfg
 
 
@@ -87,6 +94,10 @@ def cpython_setup():
     cctx.load_verify_locations(CA)
     for ctx in (sctx, cctx):
         ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_3
+    if MUTUAL:
+        sctx.load_verify_locations(CA)
+        sctx.verify_mode = ssl.CERT_REQUIRED
+        cctx.load_cert_chain(CLIENT_CERT, CLIENT_KEY)
     return cctx, sctx
 
 
@@ -129,6 +140,12 @@ def pyopenssl_setup():
     for ctx in (sctx, cctx):
         ctx.set_min_proto_version(SSL.TLS1_3_VERSION)
         ctx.set_max_proto_version(SSL.TLS1_3_VERSION)
+    if MUTUAL:
+        sctx.load_verify_locations(CA)
+        sctx.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT)
+        sctx.set_session_id(b"bench")
+        cctx.use_certificate_file(CLIENT_CERT)
+        cctx.use_privatekey_file(CLIENT_KEY)
     return cctx, sctx
 
 
@@ -223,6 +240,8 @@ def main():
                     help="do --count handshakes with one library after one warm-up, and print "
                          "nothing (for bench/instructions.sh, which counts instructions)")
     ap.add_argument("--count", type=int, default=0)
+    ap.add_argument("--mutual", action="store_true",
+                    help="the server requires a client certificate and verifies it")
     args = ap.parse_args()
 
     if args.only:

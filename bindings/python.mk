@@ -41,6 +41,9 @@ bench-python: python certs
 	@echo "3. instructions per handshake (callgrind: the same on every run)"
 	@for lib in tlshs ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
 	    sh bench/instructions.sh "Python $$lib" 20 $(PYTHON) bench/bench_python.py --only $$lib || exit 1; done
+	@echo "   the same with a client certificate the server requires and verifies:"
+	@for lib in tlshs ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
+	    sh bench/instructions.sh "Python $$lib" 20 $(PYTHON) bench/bench_python.py --mutual --only $$lib || exit 1; done
 
 clean-python:
 	rm -rf $(PY_BUILD) python/tlshs/_tlshs*.so python/tlshs/__pycache__ python/*.egg-info \

@@ -401,6 +401,26 @@ void tlshs_config_free(tlshs_config *cfg) { /* see tlshs.h */
 
 static int freeze_locked(tlshs_config *cfg);
 
+/* The chain each own certificate goes out with.  Unless told otherwise
+   OpenSSL builds it from the trust store, and verifies it, on every
+   handshake: 2.5 million instructions each time when the store holds the
+   issuer (a server that verifies clients, a client with a certificate).
+   The config is read-only from here, so the chain is built once: the same
+   chain auto-chaining would send, errors ignored as there.  A chain given
+   with the certificate (cert_file, cert_pem) is kept as given. */
+static void build_chains(tlshs_config *cfg) {
+    int more = SSL_CTX_set_current_cert(cfg->ctx, SSL_CERT_SET_FIRST);
+    while (more) {
+        STACK_OF(X509) *chain = NULL;
+        SSL_CTX_get0_chain_certs(cfg->ctx, &chain);
+        if (sk_X509_num(chain) <= 0)
+            SSL_CTX_build_cert_chain(cfg->ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR |
+                                                   SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR);
+        more = SSL_CTX_set_current_cert(cfg->ctx, SSL_CERT_SET_NEXT);
+    }
+    SSL_CTX_set_mode(cfg->ctx, SSL_MODE_NO_AUTO_CHAIN);
+}
+
 /* Checks that cfg can make handshakes and applies what waits for the first
    one (the verify mode, the system store); from then on cfg is read-only.
    Once, under the config's lock, whichever thread comes first.  Returns 0,
@@ -437,6 +457,7 @@ static int freeze_locked(tlshs_config *cfg) {
         return -1;
     }
     SSL_CTX_set_verify(cfg->ctx, modes[cfg->verify], tlshs__on_verify);
+    build_chains(cfg);
     ERR_clear_error();
     atomic_store(&cfg->in_use, 1);
     return 0;

@@ -1304,3 +1304,94 @@ TEST(test_config_shared_by_threads) {
     tlshs_config_free(sc);
     for (int i = 0; i <= N; i++) CHECK_INT(r[i].ok, ==, 1);
 }
+
+/* ------------------------------------------- the chain a server sends */
+
+/* The length of the Certificate message a traced tlshs client receives from
+   a raw OpenSSL server (auto-chaining, as OpenSSL does by default) set up
+   with cert_file and, if given, ca_file; 0 on failure. */
+static size_t raw_server_certificate_length(const char *cert_file, const char *key_file,
+                                            const char *ca_file) {
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    tlshs_config *cc = client_config();
+    tlshs *c = NULL;
+    SSL *s = NULL;
+    unsigned char buf[16384];
+    size_t n, len = 0;
+    int r = 0;
+    if (!ctx || !cc || !SSL_CTX_use_certificate_chain_file(ctx, cert_file) ||
+        !SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) ||
+        (ca_file && !SSL_CTX_load_verify_file(ctx, ca_file)))
+        goto out;
+    s = SSL_new(ctx);
+    SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+    SSL_set_accept_state(s);
+    c = tlshs_new(cc, "localhost");
+    tlshs_set_trace(c, 1);
+    for (int i = 0; i < 10 && (r = tlshs_step(c)) != TLSHS_DONE && r != TLSHS_CLOSED; i++) {
+        int k;
+        while ((n = tlshs_take(c, buf, sizeof buf)) > 0) BIO_write(SSL_get_rbio(s), buf, (int)n);
+        SSL_do_handshake(s);
+        while ((k = BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0) tlshs_feed(c, buf, (size_t)k);
+    }
+    for (size_t i = 0; r == TLSHS_DONE && i < tlshs_trace_count(c); i++) {
+        const tlshs_event *e = tlshs_trace_event(c, i);
+        if (!e->sent && strcmp(e->name, "Certificate") == 0) len = e->length;
+    }
+out:
+    tlshs_free(c);
+    SSL_free(s);
+    SSL_CTX_free(ctx);
+    tlshs_config_free(cc);
+    ERR_clear_error();
+    return len;
+}
+
+/* The same from a tlshs server with the same files. */
+static size_t tlshs_server_certificate_length(const char *cert_file, const char *key_file,
+                                              const char *ca_file) {
+    tlshs_config *sc = make_config(TLSHS_SERVER, "cert_file", cert_file, "key_file", key_file,
+                                   ca_file ? "ca_file" : (char *)NULL, ca_file, (char *)NULL);
+    struct pair p = pair_of(client_config(), sc, "localhost");
+    size_t len = 0;
+    if (p.c && p.s) {
+        tlshs_set_trace(p.c, 1);
+        if (pump(p.c, p.s, 20))
+            for (size_t i = 0; i < tlshs_trace_count(p.c); i++) {
+                const tlshs_event *e = tlshs_trace_event(p.c, i);
+                if (!e->sent && strcmp(e->name, "Certificate") == 0) len = e->length;
+            }
+    }
+    pair_free(&p);
+    return len;
+}
+
+/* tlshs builds its chain once per config where OpenSSL would rebuild it on
+   every handshake: what goes on the wire must be the same. */
+TEST(test_chain_built_once_sends_what_openssl_would) {
+    char chain_file[512], cmd[1200]; /* a copy: cert_path's buffers are reused */
+    size_t raw, ours, leaf_only;
+    snprintf(chain_file, sizeof chain_file, "%s", cert_path("server-with-ca.pem"));
+    snprintf(cmd, sizeof cmd, "cat %s %s > %s", cert_path("server-ec.pem"), cert_path("ca.pem"),
+             chain_file);
+    CHECK_INT(system(cmd), ==, 0);
+    /* a store holding the issuer: the chain is leaf and CA */
+    raw = raw_server_certificate_length(cert_path("server-ec.pem"), cert_path("server-ec.key"),
+                                        cert_path("ca.pem"));
+    ours = tlshs_server_certificate_length(cert_path("server-ec.pem"), cert_path("server-ec.key"),
+                                           cert_path("ca.pem"));
+    CHECK_INT(raw, >, 0);
+    CHECK_INT(ours, ==, raw);
+    /* no store: the leaf alone */
+    leaf_only = tlshs_server_certificate_length(cert_path("server-ec.pem"),
+                                                cert_path("server-ec.key"), NULL);
+    CHECK_INT(leaf_only, ==, raw_server_certificate_length(cert_path("server-ec.pem"),
+                                                           cert_path("server-ec.key"), NULL));
+    CHECK_INT(leaf_only, <, ours);
+    /* a chain given in the file is sent as given, store or not */
+    CHECK_INT(tlshs_server_certificate_length(chain_file, cert_path("server-ec.key"), NULL), ==,
+              raw);
+    CHECK_INT(tlshs_server_certificate_length(chain_file, cert_path("server-ec.key"),
+                                              cert_path("ca.pem")),
+              ==, raw);
+}
