@@ -146,7 +146,9 @@ TLSHS_API void tlshs_config_free(tlshs_config *cfg);
 
 /**
  * Makes a handshake object in memory mode, holding a reference to cfg.
- * From here on cfg is read-only.
+ * From here on cfg is read-only.  The first call also builds, once, the
+ * chain sent with cfg's own certificate, from its trust store, unless the
+ * certificate came with a chain (see tlshs(3), cert_file).
  *
  * @param cfg         the settings.
  * @param server_name a client's name for the server: it is sent as SNI and
