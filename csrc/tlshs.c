@@ -325,8 +325,17 @@ static int want_of(int ssl_err) {
     }
 }
 
+/* The answer to an OpenSSL call that did not complete (its SSL_get_error
+   code): a want as such, a failure closes with its reason; then the
+   memory-mode rules. */
+static tlshs_result answer_incomplete(tlshs *hs, int ssl_err, int saved_errno) {
+    int want = want_of(ssl_err);
+    if (want < 0) close_with(hs, ssl_err, saved_errno);
+    return settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
+}
+
 static tlshs_result run_handshake(tlshs *hs) {
-    int r, err, saved_errno, want;
+    int r, saved_errno;
     clear_errors();
     errno = 0;
     if (!hs->started && hs->cfg->role == TLSHS_CLIENT) r = SSL_connect(hs->ssl);
@@ -340,10 +349,7 @@ static tlshs_result run_handshake(tlshs *hs) {
         clear_errors();
         return settle(hs, TLSHS_DONE);
     }
-    err = SSL_get_error(hs->ssl, r);
-    want = want_of(err);
-    if (want < 0) close_with(hs, err, saved_errno);
-    return settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
+    return answer_incomplete(hs, SSL_get_error(hs->ssl, r), saved_errno);
 }
 
 tlshs_result tlshs_step(tlshs *hs) { /* see tlshs.h */
@@ -375,7 +381,7 @@ static void send_owed_key_update(tlshs *hs) {
 
 tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tlshs.h */
     size_t got = 0;
-    int ok, err, saved_errno, want;
+    int ok, err, saved_errno;
     tlshs_result r;
     if (n) *n = 0;
     if (!hs) return TLSHS_CLOSED;
@@ -394,16 +400,13 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
         if (n) *n = got;
         return hs->last = TLSHS_DONE;
     }
-    want = want_of(err);
     if (err == SSL_ERROR_ZERO_RETURN) {
         set_error(hs, "peer sent close_notify");
         hs->phase = PHASE_CLOSED;
         clear_errors();
         return hs->last = TLSHS_CLOSED;
     }
-    if (want < 0) close_with(hs, err, saved_errno);
-    else clear_errors();
-    return settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
+    return answer_incomplete(hs, err, saved_errno);
 }
 
 tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /* see tlshs.h */
