@@ -63,6 +63,18 @@ function H.pump(c, s, rounds)
     return rc, rs
 end
 
+-- Steps one side alone, taking what it writes, until it is finished (at
+-- most `rounds` steps); answers its last result and everything it wrote.
+function H.settle(hs, rounds)
+    local r, out = nil, {}
+    for _ = 1, rounds or 5 do
+        r = hs:step()
+        out[#out + 1] = hs:take()
+        if finished(r) then break end
+    end
+    return r, table.concat(out)
+end
+
 -- After DONE: reads until want_read (TLS 1.3 tickets), moving bytes as needed.
 function H.drain(c, s)
     for _ = 1, 10 do

@@ -202,12 +202,7 @@ describe("memory mode failures", function()
         it("garbage bytes (" .. what .. "): the server closes", function()
             local s = tlshs.handshake(H.server_config())
             s:feed(case[1])
-            local r, out = nil, ""
-            for _ = 1, 5 do
-                r = s:step()
-                out = out .. s:take()
-                if H.finished(r) then break end
-            end
+            local r, out = H.settle(s)
             assert.are.equal("closed", r)
             assert.are.equal(case[2], s:error())
             -- not TLS at all: OpenSSL answers nothing, not even an alert
@@ -223,12 +218,7 @@ describe("memory mode failures", function()
         c:step()
         c:take()
         c:feed(string.rep("\22\3\3\0\5", 1) .. "\2\0\0\1\0") -- a malformed ServerHello
-        local r
-        for _ = 1, 5 do
-            r = c:step()
-            c:take()
-            if H.finished(r) then break end
-        end
+        local r = H.settle(c)
         assert.are.equal("closed", r)
         assert.are.equal(50, c:info().alert_sent) -- decode_error
         assert.are.equal("length mismatch", c:error())
@@ -241,21 +231,12 @@ describe("memory mode failures", function()
         s:step() -- the server's flight waits, never delivered
         s:take()
         c:feed_eof()
-        local r
-        for _ = 1, 5 do
-            r = c:step()
-            c:take()
-            if H.finished(r) then break end
-        end
+        local r = H.settle(c)
         assert.are.equal("closed", r)
         assert.are.equal("peer closed the connection during the handshake", c:error())
         assert.are.equal(50, c:info().alert_sent) -- OpenSSL 3.0 queues decode_error on EOF
         s:feed_eof()
-        for _ = 1, 5 do
-            r = s:step()
-            s:take()
-            if H.finished(r) then break end
-        end
+        r = H.settle(s)
         assert.are.equal("closed", r)
         assert.are.equal("peer closed the connection during the handshake", s:error())
     end)
