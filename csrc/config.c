@@ -20,8 +20,9 @@ const char *tlshs__openssl_reason(const char *fallback) {
     return r ? r : fallback;
 }
 
-void tlshs__config_fail(tlshs_config *cfg, const char *fmt, ...) {
+void tlshs__config_fail(tlshs_config *cfg, tlshs_code code, const char *fmt, ...) {
     va_list ap;
+    cfg->error_code = code;
     va_start(ap, fmt);
     tlshs__format(cfg->error, fmt, ap);
     va_end(ap);
@@ -106,7 +107,7 @@ struct key_entry {
 static int check_readable(tlshs_config *cfg, const char *key, const char *path) {
     FILE *f = fopen(path, "r");
     if (!f) {
-        tlshs__config_fail(cfg, "%s: cannot read %s: %s", key, path, strerror(errno));
+        tlshs__config_fail(cfg, TLSHS_E_FILE, "%s: cannot read %s: %s", key, path, strerror(errno));
         return -1;
     }
     fclose(f);
@@ -114,7 +115,7 @@ static int check_readable(tlshs_config *cfg, const char *key, const char *path) 
 }
 
 static int fail_openssl(tlshs_config *cfg, const char *key, const char *what) {
-    tlshs__config_fail(cfg, "%s: %s: %s", key, what, tlshs__openssl_reason("unknown error"));
+    tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: %s: %s", key, what, tlshs__openssl_reason("unknown error"));
     return -1;
 }
 
@@ -128,7 +129,7 @@ static int set_ca_file(tlshs_config *cfg, const struct key_entry *k, const char 
 static int set_ca_path(tlshs_config *cfg, const struct key_entry *k, const char *value) {
     DIR *d = opendir(value);
     if (!d) {
-        tlshs__config_fail(cfg, "%s: cannot open directory %s: %s", k->key, value, strerror(errno));
+        tlshs__config_fail(cfg, TLSHS_E_FILE, "%s: cannot open directory %s: %s", k->key, value, strerror(errno));
         return -1;
     }
     closedir(d);
@@ -154,7 +155,7 @@ static int set_ca_pem(tlshs_config *cfg, const struct key_entry *k, const char *
     }
     BIO_free(bio);
     if (count == 0) {
-        tlshs__config_fail(cfg, "%s: no PEM certificate found", k->key);
+        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: no PEM certificate found", k->key);
         return -1;
     }
     ERR_clear_error(); /* the end of input left PEM's "no start line" */
@@ -186,7 +187,7 @@ static int set_cert_pem(tlshs_config *cfg, const struct key_entry *k, const char
     leaf = PEM_read_bio_X509_AUX(bio, NULL, no_password, NULL);
     if (!leaf) {
         BIO_free(bio);
-        tlshs__config_fail(cfg, "%s: no PEM certificate found", k->key);
+        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: no PEM certificate found", k->key);
         return -1;
     }
     ok = SSL_CTX_use_certificate(cfg->ctx, leaf);
@@ -224,7 +225,7 @@ static int set_verify(tlshs_config *cfg, const struct key_entry *k, const char *
             return 0;
         }
     }
-    tlshs__config_fail(cfg, "%s: '%s' is not one of none, peer, require", k->key, value);
+    tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of none, peer, require", k->key, value);
     return -1;
 }
 
@@ -240,7 +241,7 @@ static int set_conf(tlshs_config *cfg, const struct key_entry *k, const char *va
     r = SSL_CONF_cmd(cctx, k->conf_cmd, value);
     SSL_CONF_CTX_free(cctx);
     if (r != 2) {
-        tlshs__config_fail(cfg, "%s: OpenSSL rejected '%s': %s", k->key, value,
+        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: OpenSSL rejected '%s': %s", k->key, value,
                            tlshs__openssl_reason("bad value"));
         return -1;
     }
@@ -260,7 +261,7 @@ static int set_version(tlshs_config *cfg, const struct key_entry *k, const char 
     for (size_t i = 0; i < 4; i++)
         if (strcmp(value, short_names[i][0]) == 0) v = short_names[i][1];
     if (strncmp(v, "TLSv", 4) != 0) { /* keep out SSLv3, DTLS and "None" */
-        tlshs__config_fail(cfg, "%s: '%s' is not one of 1.0, 1.1, 1.2, 1.3", k->key, value);
+        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of 1.0, 1.1, 1.2, 1.3", k->key, value);
         return -1;
     }
     if (set_conf(cfg, k, v)) return -1;
@@ -269,7 +270,7 @@ static int set_version(tlshs_config *cfg, const struct key_entry *k, const char 
     if (min && max && min > max) {
         SSL_CTX_set_min_proto_version(cfg->ctx, old_min);
         SSL_CTX_set_max_proto_version(cfg->ctx, old_max);
-        tlshs__config_fail(cfg, "%s: %s leaves no version between min_version and max_version",
+        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: %s leaves no version between min_version and max_version",
                            k->key, value);
         return -1;
     }
@@ -281,7 +282,7 @@ static int set_alpn(tlshs_config *cfg, const struct key_entry *k, const char *va
     unsigned char *wire;
     const char *p = value;
     if (n == 0) {
-        tlshs__config_fail(cfg, "%s: the list is empty", k->key);
+        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: the list is empty", k->key);
         return -1;
     }
     wire = malloc(n + 1);
@@ -291,7 +292,7 @@ static int set_alpn(tlshs_config *cfg, const struct key_entry *k, const char *va
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         if (len == 0 || len > 255) {
             free(wire);
-            tlshs__config_fail(cfg, "%s: '%s': each protocol must be 1 to 255 bytes", k->key,
+            tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s': each protocol must be 1 to 255 bytes", k->key,
                                value);
             return -1;
         }
@@ -323,7 +324,7 @@ static int set_tickets(tlshs_config *cfg, const struct key_entry *k, const char 
         SSL_CTX_set_options(cfg->ctx, SSL_OP_NO_TICKET);
         SSL_CTX_set_num_tickets(cfg->ctx, 0);
     } else {
-        tlshs__config_fail(cfg, "%s: '%s' is not one of on, off", k->key, value);
+        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of on, off", k->key, value);
         return -1;
     }
     return 0;
@@ -332,7 +333,7 @@ static int set_tickets(tlshs_config *cfg, const struct key_entry *k, const char 
 static int set_keylog_file(tlshs_config *cfg, const struct key_entry *k, const char *value) {
     FILE *f = fopen(value, "a");
     if (!f) {
-        tlshs__config_fail(cfg, "%s: cannot open %s: %s", k->key, value, strerror(errno));
+        tlshs__config_fail(cfg, TLSHS_E_FILE, "%s: cannot open %s: %s", k->key, value, strerror(errno));
         return -1;
     }
     if (cfg->keylog) fclose(cfg->keylog);
@@ -364,7 +365,7 @@ static const struct key_entry keys[] = {
 int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value) { /* see tlshs.h */
     if (!cfg) return -1;
     if (!key || !value) {
-        tlshs__config_fail(cfg, "%s: %s is NULL", key ? key : "(null)", key ? "value" : "key");
+        tlshs__config_fail(cfg, TLSHS_E_ARGUMENT, "%s: %s is NULL", key ? key : "(null)", key ? "value" : "key");
         return -1;
     }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -372,22 +373,29 @@ int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value) { /*
             int r = -1;
             if (!CRYPTO_THREAD_write_lock(cfg->lock)) return -1;
             if (atomic_load(&cfg->in_use)) {
-                tlshs__config_fail(cfg, "%s: config is in use by a handshake", key);
+                tlshs__config_fail(cfg, TLSHS_E_IN_USE, "%s: config is in use by a handshake", key);
             } else {
                 ERR_clear_error();
                 r = keys[i].set(cfg, &keys[i], value);
-                if (r == 0) cfg->error[0] = '\0';
+                if (r == 0) {
+                    cfg->error[0] = '\0';
+                    cfg->error_code = TLSHS_OK;
+                }
             }
             CRYPTO_THREAD_unlock(cfg->lock);
             return r;
         }
     }
-    tlshs__config_fail(cfg, "%s: unknown key", key);
+    tlshs__config_fail(cfg, TLSHS_E_UNKNOWN_KEY, "%s: unknown key", key);
     return -1;
 }
 
 const char *tlshs_config_error(const tlshs_config *cfg) { /* see tlshs.h */
     return cfg ? cfg->error : "";
+}
+
+tlshs_code tlshs_config_error_code(const tlshs_config *cfg) { /* see tlshs.h */
+    return cfg ? cfg->error_code : TLSHS_E_ARGUMENT;
 }
 
 void tlshs_config_free(tlshs_config *cfg) { /* see tlshs.h */
@@ -438,21 +446,21 @@ static int freeze_locked(tlshs_config *cfg) {
     static const int modes[] = {SSL_VERIFY_NONE, SSL_VERIFY_PEER,
                                 SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT};
     if (cfg->role == TLSHS_SERVER && !cfg->has_cert) {
-        tlshs__config_fail(cfg, "cert_file: a server needs a certificate (cert_file or cert_pem)");
+        tlshs__config_fail(cfg, TLSHS_E_INCOMPLETE, "cert_file: a server needs a certificate (cert_file or cert_pem)");
         return -1;
     }
     if (cfg->has_cert != cfg->has_key) {
-        tlshs__config_fail(cfg, cfg->has_cert ? "key_file: the certificate has no key (key_file or key_pem)"
+        tlshs__config_fail(cfg, TLSHS_E_INCOMPLETE, cfg->has_cert ? "key_file: the certificate has no key (key_file or key_pem)"
                                               : "cert_file: the key has no certificate (cert_file or cert_pem)");
         return -1;
     }
     if (cfg->has_cert && !SSL_CTX_check_private_key(cfg->ctx)) {
-        tlshs__config_fail(cfg, "key_file: the key does not match the certificate");
+        tlshs__config_fail(cfg, TLSHS_E_INCOMPLETE, "key_file: the key does not match the certificate");
         return -1;
     }
     if (cfg->role == TLSHS_CLIENT && !cfg->has_ca && cfg->verify != TLSHS_VERIFY_NONE &&
         !SSL_CTX_set_default_verify_paths(cfg->ctx)) {
-        tlshs__config_fail(cfg, "ca_file: cannot load the system trust store: %s",
+        tlshs__config_fail(cfg, TLSHS_E_FILE, "ca_file: cannot load the system trust store: %s",
                            tlshs__openssl_reason("unknown error"));
         return -1;
     }

@@ -1,4 +1,4 @@
-/* names.c - tables: TLS alert names, handshake message names, result names. */
+/* names.c - tables: TLS alert names, handshake message names, result names, error codes. */
 #include "tlshs_internal.h"
 
 /* TLS alerts (RFC 8446 section 6, RFC 5246, RFC 7301). */
@@ -101,6 +101,32 @@ const char *tlshs__handshake_name(unsigned type) {
 }
 
 const char *tlshs_result_name(tlshs_result r) { /* see tlshs.h */
-    static const char *const names[] = {"UNKNOWN", "WANT_READ", "WANT_WRITE", "DONE", "CLOSED"};
-    return (unsigned)r < COUNT(names) ? names[r] : names[0];
+    switch (r) {
+#define RESULT_CASE(value, NAME, lua_name)                                                         \
+    case TLSHS_##NAME: return #NAME;
+        TLSHS_RESULTS(RESULT_CASE)
+#undef RESULT_CASE
+    }
+    return "UNKNOWN";
+}
+
+static const struct {
+    tlshs_code code;
+    const char *name, *description;
+} codes[] = {
+#define CODE_ROW(value, NAME, name, description) {TLSHS_##NAME, #name, description},
+    TLSHS_CODES(CODE_ROW)
+#undef CODE_ROW
+};
+
+const char *tlshs_code_name(tlshs_code code) { /* see tlshs.h */
+    for (size_t i = 0; i < COUNT(codes); i++)
+        if (codes[i].code == code) return codes[i].name;
+    return "unknown";
+}
+
+const char *tlshs_code_description(tlshs_code code) { /* see tlshs.h */
+    for (size_t i = 0; i < COUNT(codes); i++)
+        if (codes[i].code == code) return codes[i].description;
+    return "";
 }

@@ -39,7 +39,9 @@ extern "C" {
 #define TLSHS_VERSION_NUMBER 100
 
 /**
- * What a call into a handshake object answers.
+ * What a call into a handshake object answers.  One list, expanded by
+ * X(value, NAME, lua_name), from which the enum, tlshs_result_name() and both
+ * bindings' constants are made: a new result is one line here.
  *
  * TLSHS_WANT_READ:  bytes from the peer are needed: feed them (memory) or
  *                   wait until the socket is readable (fd), then call again.
@@ -50,12 +52,56 @@ extern "C" {
  * TLSHS_CLOSED:     the connection is over (failed handshake, alert, EOF or
  *                   close_notify); tlshs_error() says why.
  */
-typedef enum {
-    TLSHS_WANT_READ = 1,
-    TLSHS_WANT_WRITE,
-    TLSHS_DONE,
-    TLSHS_CLOSED
-} tlshs_result;
+#define TLSHS_RESULTS(X)                                                                           \
+    X(1, WANT_READ, want_read)                                                                     \
+    X(2, WANT_WRITE, want_write)                                                                   \
+    X(3, DONE, done)                                                                               \
+    X(4, CLOSED, closed)
+
+#define TLSHS_RESULT_ENUM_(value, NAME, lua_name) TLSHS_##NAME = value,
+typedef enum { TLSHS_RESULTS(TLSHS_RESULT_ENUM_) } tlshs_result;
+#undef TLSHS_RESULT_ENUM_
+
+/** The highest tlshs_result value (results run from 1 to this, without gaps). */
+#define TLSHS_RESULT_MAX 4
+
+/**
+ * Why a call failed, as a stable code beside its message (the message's
+ * wording may change; the code does not).  One list, expanded by
+ * X(value, NAME, name, description): the enum is TLSHS_<NAME>, the name is
+ * what tlshs_code_name() answers and what the Lua binding returns, the
+ * description what tlshs_code_description() answers.
+ *
+ * Three groups:
+ * - a refused call (tlshs_usage_code): nothing changed, the object is as it was;
+ * - a config key or a config that cannot make handshakes (tlshs_config_error_code);
+ * - why a connection closed (tlshs_error_code).
+ */
+#define TLSHS_CODES(X)                                                                             \
+    X(0, OK, ok, "no error")                                                                       \
+    X(1, E_ARGUMENT, bad_argument, "an argument is NULL, empty, too long or out of range")        \
+    X(2, E_STATE, bad_state,                                                                       \
+      "the call does not fit the object's state: started, closed, input ended, role or transport") \
+    X(3, E_NOMEM, out_of_memory, "memory ran out")                                                 \
+    X(4, E_SESSION, bad_session, "the session cannot be resumed by this handshake")               \
+    X(10, E_UNKNOWN_KEY, unknown_key, "no configuration key has that name")                        \
+    X(11, E_BAD_VALUE, bad_value, "the key's value is malformed or refused")                      \
+    X(12, E_FILE, file_error, "a file or directory named by a key cannot be used")                 \
+    X(13, E_IN_USE, config_in_use, "the config is in use by a handshake, so read-only")           \
+    X(14, E_INCOMPLETE, config_incomplete, "the config's keys together cannot make a handshake")  \
+    X(20, E_ALERT, alert_received, "the peer sent a fatal alert")                                  \
+    X(21, E_VERIFY, verify_failed, "the peer's certificate failed verification")                  \
+    X(22, E_EOF, eof, "the peer's stream ended without close_notify")                              \
+    X(23, E_CLOSE_NOTIFY, close_notify, "the peer sent close_notify")                              \
+    X(24, E_SHUTDOWN, shutdown, "this side shut the connection down")                              \
+    X(25, E_SOCKET, socket_error, "the socket failed")                                             \
+    X(26, E_PROTOCOL, protocol_error,                                                              \
+      "the TLS exchange failed on this side (no common parameters, a malformed or unexpected "    \
+      "message); tlshs_alert_sent() names the alert sent")
+
+#define TLSHS_CODE_ENUM_(value, NAME, name, description) TLSHS_##NAME = value,
+typedef enum { TLSHS_CODES(TLSHS_CODE_ENUM_) } tlshs_code;
+#undef TLSHS_CODE_ENUM_
 
 /** Which side of the connection a config (and its handshakes) plays. */
 typedef enum { TLSHS_CLIENT, TLSHS_SERVER } tlshs_role;
@@ -393,6 +439,33 @@ TLSHS_API const tlshs_event *tlshs_trace_event(const tlshs *hs, size_t i);
 
 /** "WANT_READ", "WANT_WRITE", "DONE", "CLOSED"; "UNKNOWN" otherwise.  Static. */
 TLSHS_API const char *tlshs_result_name(tlshs_result r);
+
+/**
+ * The code of tlshs_error(hs): why the connection closed (TLSHS_E_ALERT,
+ * TLSHS_E_VERIFY, TLSHS_E_EOF, ...); TLSHS_OK unless hs has answered
+ * TLSHS_CLOSED; TLSHS_E_ARGUMENT for a NULL hs.
+ */
+TLSHS_API tlshs_code tlshs_error_code(const tlshs *hs);
+
+/**
+ * The code of tlshs_usage_error(hs): why the last refused call on hs was
+ * refused (TLSHS_E_ARGUMENT, TLSHS_E_STATE, TLSHS_E_SESSION, ...);
+ * TLSHS_OK if none was; TLSHS_E_ARGUMENT for a NULL hs.
+ */
+TLSHS_API tlshs_code tlshs_usage_code(const tlshs *hs);
+
+/**
+ * The code of tlshs_config_error(cfg) as this thread last saw it
+ * (TLSHS_E_UNKNOWN_KEY, TLSHS_E_BAD_VALUE, TLSHS_E_FILE, ...); TLSHS_OK if
+ * nothing failed; TLSHS_E_ARGUMENT for a NULL cfg.
+ */
+TLSHS_API tlshs_code tlshs_config_error_code(const tlshs_config *cfg);
+
+/** A code's name ("verify_failed"); "unknown" for a value not in TLSHS_CODES.  Static. */
+TLSHS_API const char *tlshs_code_name(tlshs_code code);
+
+/** A code's description, one sentence without a final stop; "" if unknown.  Static. */
+TLSHS_API const char *tlshs_code_description(tlshs_code code);
 
 /** The role hs plays. */
 TLSHS_API tlshs_role tlshs_get_role(const tlshs *hs);

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "tlshs.h"
@@ -31,10 +32,11 @@ struct tlshs_config {
     unsigned char *alpn;    /* wire format (length-prefixed), NULL if none */
     size_t alpn_len;
     FILE *keylog;           /* keylog_file, opened for appending */
+    tlshs_code error_code;  /* the code of error */
     char error[TLSHS_MSGLEN];
 };
 
-/* Where a handshake object stands.  See tlshs_step in tlshs.c. */
+/* Where a handshake object stands.  See tlshs_step in engine.c. */
 enum tlshs_phase {
     PHASE_HANDSHAKE,   /* handshake running */
     PHASE_FLUSH_DONE,  /* complete; the final flight still waits to be taken */
@@ -65,25 +67,42 @@ struct tlshs {
     char alpn[256];          /* the selected protocol, NUL-terminated */
     tlshs_event *events;
     size_t nevents, cap_events;
+    tlshs_code error_code;   /* the code of error */
+    tlshs_code usage_code;   /* the code of usage */
     char error[TLSHS_MSGLEN];
     char usage[TLSHS_MSGLEN];
 };
+
+/* engine.c: records why a call on hs was refused (tlshs_usage_error). */
+void tlshs__usage(tlshs *hs, tlshs_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clears OpenSSL's error queue of this thread; a peek first, because the
+   queue is nearly always empty and a full clear walks every slot. */
+static inline void tlshs__clear_errors(void) {
+    if (ERR_peek_error()) ERR_clear_error();
+}
+
+/* trace.c: the message callback every handshake installs (alerts always,
+   the trace when on). */
+void tlshs__on_message(int write_p, int version, int content_type, const void *buf, size_t len,
+                       SSL *ssl, void *arg);
 
 /* names.c */
 const char *tlshs__handshake_name(unsigned type);
 const char *tlshs__alert_event_name(int level, int code);
 
-/* tlshs.c: the verify callback every config installs */
+/* engine.c: the verify callback every config installs */
 int tlshs__on_verify(int ok, X509_STORE_CTX *store);
 
-/* fdbio.c: a BIO over a non-blocking fd that never raises SIGPIPE; NULL if
+/* transport_fd.c: a BIO over a non-blocking fd that never raises SIGPIPE; NULL if
    memory ran out */
 BIO *tlshs__fd_bio(int fd);
 
 /* config.c */
 int tlshs__config_freeze(tlshs_config *cfg);
-void tlshs__config_fail(tlshs_config *cfg, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void tlshs__config_fail(tlshs_config *cfg, tlshs_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Formats into a fixed buffer of TLSHS_MSGLEN bytes. */
 void tlshs__format(char *buf, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

@@ -13,6 +13,24 @@ TLSHS_WANT_READ: int
 TLSHS_WANT_WRITE: int
 TLSHS_DONE: int
 TLSHS_CLOSED: int
+TLSHS_RESULT_MAX: int
+TLSHS_OK: int
+TLSHS_E_ARGUMENT: int
+TLSHS_E_STATE: int
+TLSHS_E_NOMEM: int
+TLSHS_E_SESSION: int
+TLSHS_E_UNKNOWN_KEY: int
+TLSHS_E_BAD_VALUE: int
+TLSHS_E_FILE: int
+TLSHS_E_IN_USE: int
+TLSHS_E_INCOMPLETE: int
+TLSHS_E_ALERT: int
+TLSHS_E_VERIFY: int
+TLSHS_E_EOF: int
+TLSHS_E_CLOSE_NOTIFY: int
+TLSHS_E_SHUTDOWN: int
+TLSHS_E_SOCKET: int
+TLSHS_E_PROTOCOL: int
 TLSHS_CLIENT: int
 TLSHS_SERVER: int
 TLSHS_VERSION_STRING: str
@@ -54,3 +72,8 @@ def tlshs_trace_count(hs: _Ptr) -> int: ...
 def tlshs_trace_event(hs: _Ptr, i: int) -> Optional[Tuple[bool, str, str, int]]: ...
 def tlshs_result_name(r: int) -> str: ...
 def tlshs_get_role(hs: _Ptr) -> int: ...
+def tlshs_error_code(hs: _Ptr) -> int: ...
+def tlshs_usage_code(hs: _Ptr) -> int: ...
+def tlshs_config_error_code(cfg: _Ptr) -> int: ...
+def tlshs_code_name(code: int) -> str: ...
+def tlshs_code_description(code: int) -> str: ...

@@ -1,4 +1,5 @@
-/* fdbio.c - the fd transport's BIO: a socket BIO that never raises SIGPIPE.
+/* transport_fd.c - the fd transport: tlshs_set_fd and its BIO, a socket BIO
+ * that never raises SIGPIPE.
  *
  * OpenSSL's own socket BIO write()s, so a peer that hung up kills a program
  * that has not ignored SIGPIPE when OpenSSL sends it an alert.  This one
@@ -6,6 +7,7 @@
  * a socket) and otherwise behaves like BIO_s_socket on a non-blocking fd.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +15,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "tlshs_internal.h"
 
@@ -95,4 +98,32 @@ BIO *tlshs__fd_bio(int fd) {
     b = BIO_new(fd_method);
     if (b) BIO_set_data(b, (void *)(intptr_t)fd);
     return b;
+}
+
+int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
+    int flags;
+    BIO *bio;
+    if (!hs) return -1;
+    if (hs->started || hs->fd_mode) {
+        tlshs__usage(hs, TLSHS_E_STATE, "set_fd: the transport is fixed once the handshake has started");
+        return -1;
+    }
+    if (fd < 0 || (flags = fcntl(fd, F_GETFL)) < 0) {
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_fd: %d is not an open file descriptor", fd);
+        return -1;
+    }
+    if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_fd: cannot make %d non-blocking: %s", fd, strerror(errno));
+        return -1;
+    }
+    bio = tlshs__fd_bio(fd);
+    if (!bio) {
+        tlshs__usage(hs, TLSHS_E_NOMEM, "set_fd: out of memory");
+        ERR_clear_error();
+        return -1;
+    }
+    SSL_set_bio(hs->ssl, bio, bio); /* frees the memory BIOs; one reference for both */
+    hs->rbio = hs->wbio = NULL;
+    hs->fd_mode = 1;
+    return 0;
 }

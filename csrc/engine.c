@@ -1,4 +1,5 @@
-/* tlshs.c - the handshake object: step, transports, read/write/shutdown, outcome. */
+/* engine.c - the handshake object's life and state machine: new, free,
+ * set_session, step, read, write, shutdown, and why a connection closed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,78 +12,12 @@
 
 #include "tlshs_internal.h"
 
-/* The ServerHello.random that marks a HelloRetryRequest (RFC 8446 4.1.3). */
-static const unsigned char hrr_random[32] = {
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
-
-#define MAX_EVENTS 100000 /* a trace stops growing here */
-
-static void usage(tlshs *hs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void usage(tlshs *hs, const char *fmt, ...) {
+void tlshs__usage(tlshs *hs, tlshs_code code, const char *fmt, ...) {
     va_list ap;
+    hs->usage_code = code;
     va_start(ap, fmt);
     tlshs__format(hs->usage, fmt, ap);
     va_end(ap);
-}
-
-/* Clears OpenSSL's error queue of this thread; a peek first, because the
-   queue is nearly always empty and a full clear walks every slot. */
-static void clear_errors(void) {
-    if (ERR_peek_error()) ERR_clear_error();
-}
-
-/* ---- the message callback: alerts always, the trace when on ---- */
-
-static void add_event(tlshs *hs, int sent, const char *kind, const char *name, size_t length) {
-    if (hs->nevents == hs->cap_events) {
-        size_t cap = hs->cap_events ? hs->cap_events * 2 : 16;
-        tlshs_event *ev;
-        if (hs->nevents >= MAX_EVENTS) return;
-        ev = realloc(hs->events, cap * sizeof *ev);
-        if (!ev) return;
-        hs->events = ev;
-        hs->cap_events = cap;
-    }
-    hs->events[hs->nevents++] = (tlshs_event){sent, kind, name, length};
-}
-
-static void on_message(int write_p, int version, int content_type, const void *buf, size_t len,
-                       SSL *ssl, void *arg) {
-    tlshs *hs = arg;
-    const unsigned char *p = buf;
-    (void)version, (void)ssl;
-    switch (content_type) {
-    case SSL3_RT_ALERT:
-        if (len < 2) return;
-        if (write_p) {
-            hs->alert_sent = p[1];
-        } else {
-            hs->alert_received = p[1];
-            hs->alert_received_fatal = p[0] == SSL3_AL_FATAL;
-        }
-        if (hs->trace_on)
-            add_event(hs, write_p, "alert", tlshs__alert_event_name(p[0], p[1]), len);
-        break;
-    case SSL3_RT_HANDSHAKE:
-        if (hs->trace_on && len >= 1) {
-            const char *name = tlshs__handshake_name(p[0]);
-            if (p[0] == SSL3_MT_SERVER_HELLO && len >= 38 && memcmp(p + 6, hrr_random, 32) == 0)
-                name = "HelloRetryRequest";
-            add_event(hs, write_p, "handshake", name, len);
-        }
-        break;
-    case SSL3_RT_CHANGE_CIPHER_SPEC: /* OpenSSL reports only the ones it sends */
-        if (hs->trace_on && write_p)
-            add_event(hs, 1, "change_cipher_spec", "ChangeCipherSpec", len);
-        break;
-    case SSL3_RT_HEADER: /* so a received one shows by its record header */
-        if (hs->trace_on && !write_p && len >= 5 && p[0] == SSL3_RT_CHANGE_CIPHER_SPEC)
-            add_event(hs, 0, "change_cipher_spec", "ChangeCipherSpec", (size_t)p[3] << 8 | p[4]);
-        break;
-    default: /* inner content types */
-        break;
-    }
 }
 
 /* Keeps the peer's leaf as it is verified, so it can be read even when the
@@ -118,10 +53,10 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     tlshs *hs;
     if (!cfg) return NULL;
     if (server_name && !*server_name) server_name = NULL;
-    clear_errors();
+    tlshs__clear_errors();
     if (tlshs__config_freeze(cfg)) return NULL;
     if (cfg->role == TLSHS_CLIENT && !server_name && cfg->verify != TLSHS_VERIFY_NONE) {
-        tlshs__config_fail(cfg, "server_name: a client that verifies needs the server's name "
+        tlshs__config_fail(cfg, TLSHS_E_INCOMPLETE, "server_name: a client that verifies needs the server's name "
                                 "(or set verify to none)");
         return NULL;
     }
@@ -143,22 +78,22 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     BIO_set_mem_eof_return(hs->rbio, -1); /* empty means "no more yet" until feed_eof */
     SSL_set_bio(hs->ssl, hs->rbio, hs->wbio);
     SSL_set_app_data(hs->ssl, hs);
-    SSL_set_msg_callback(hs->ssl, on_message);
+    SSL_set_msg_callback(hs->ssl, tlshs__on_message);
     SSL_set_msg_callback_arg(hs->ssl, hs);
     if (cfg->role == TLSHS_CLIENT) {
         SSL_set_connect_state(hs->ssl);
         if (server_name && set_server_name(hs, server_name)) {
-            tlshs__config_fail(cfg, "server_name: cannot use '%s'", server_name);
+            tlshs__config_fail(cfg, TLSHS_E_ARGUMENT, "server_name: cannot use '%s'", server_name);
             goto fail;
         }
     } else {
         SSL_set_accept_state(hs->ssl);
     }
-    clear_errors();
+    tlshs__clear_errors();
     return hs;
 fail:
     tlshs_free(hs);
-    clear_errors();
+    tlshs__clear_errors();
     return NULL;
 }
 
@@ -173,45 +108,17 @@ void tlshs_free(tlshs *hs) { /* see tlshs.h */
     free(hs);
 }
 
-int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
-    int flags;
-    BIO *bio;
-    if (!hs) return -1;
-    if (hs->started || hs->fd_mode) {
-        usage(hs, "set_fd: the transport is fixed once the handshake has started");
-        return -1;
-    }
-    if (fd < 0 || (flags = fcntl(fd, F_GETFL)) < 0) {
-        usage(hs, "set_fd: %d is not an open file descriptor", fd);
-        return -1;
-    }
-    if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-        usage(hs, "set_fd: cannot make %d non-blocking: %s", fd, strerror(errno));
-        return -1;
-    }
-    bio = tlshs__fd_bio(fd);
-    if (!bio) {
-        usage(hs, "set_fd: out of memory");
-        ERR_clear_error();
-        return -1;
-    }
-    SSL_set_bio(hs->ssl, bio, bio); /* frees the memory BIOs; one reference for both */
-    hs->rbio = hs->wbio = NULL;
-    hs->fd_mode = 1;
-    return 0;
-}
-
 int tlshs_set_session(tlshs *hs, const void *der, size_t len) { /* see tlshs.h */
     const unsigned char *p = der;
     SSL_SESSION *sess;
     int ok;
     if (!hs) return -1;
     if (hs->cfg->role != TLSHS_CLIENT || hs->started) {
-        usage(hs, "set_session: only a client, before its first step, can resume a session");
+        tlshs__usage(hs, TLSHS_E_STATE, "set_session: only a client, before its first step, can resume a session");
         return -1;
     }
     if (!der || len == 0 || len > LONG_MAX) {
-        usage(hs, "set_session: the session is empty");
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_session: the session is empty");
         return -1;
     }
     ERR_clear_error();
@@ -219,36 +126,32 @@ int tlshs_set_session(tlshs *hs, const void *der, size_t len) { /* see tlshs.h *
     if (!sess || p != (const unsigned char *)der + len) {
         SSL_SESSION_free(sess);
         ERR_clear_error();
-        usage(hs, "set_session: not a DER-encoded TLS session");
+        tlshs__usage(hs, TLSHS_E_SESSION, "set_session: not a DER-encoded TLS session");
         return -1;
     }
     if (!SSL_SESSION_is_resumable(sess)) {
         SSL_SESSION_free(sess);
-        usage(hs, "set_session: the session cannot be resumed");
+        tlshs__usage(hs, TLSHS_E_SESSION, "set_session: the session cannot be resumed");
         return -1;
     }
     ok = SSL_set_session(hs->ssl, sess);
     SSL_SESSION_free(sess);
     ERR_clear_error();
     if (!ok) {
-        usage(hs, "set_session: the session does not fit this handshake");
+        tlshs__usage(hs, TLSHS_E_SESSION, "set_session: the session does not fit this handshake");
         return -1;
     }
     return 0;
 }
 
-int tlshs_set_trace(tlshs *hs, int on) { /* see tlshs.h */
-    if (!hs) return -1;
-    hs->trace_on = on != 0;
-    return 0;
-}
-
 /* ---- the reason a connection closed ---- */
 
-static void set_error(tlshs *hs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_error(tlshs *hs, const char *fmt, ...) {
+static void set_error(tlshs *hs, tlshs_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_error(tlshs *hs, tlshs_code code, const char *fmt, ...) {
     va_list ap;
     if (hs->error[0]) return; /* the first reason stays */
+    hs->error_code = code;
     va_start(ap, fmt);
     tlshs__format(hs->error, fmt, ap);
     va_end(ap);
@@ -265,19 +168,19 @@ static void explain_failure(tlshs *hs, int ssl_err, int saved_errno) {
     long vr = SSL_get_verify_result(hs->ssl);
     int eof = is_eof_reason(e) || (ssl_err == SSL_ERROR_SYSCALL && e == 0 && saved_errno == 0);
     if (hs->alert_received >= 0 && hs->alert_received_fatal)
-        set_error(hs, "peer sent fatal alert %s", tlshs_alert_name(hs->alert_received));
+        set_error(hs, TLSHS_E_ALERT, "peer sent fatal alert %s", tlshs_alert_name(hs->alert_received));
     else if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
              ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED && vr != X509_V_OK)
-        set_error(hs, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
+        set_error(hs, TLSHS_E_VERIFY, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
     else if (eof)
-        set_error(hs, hs->complete ? "peer closed the connection without close_notify"
+        set_error(hs, TLSHS_E_EOF, hs->complete ? "peer closed the connection without close_notify"
                                    : "peer closed the connection during the handshake");
     else if (ssl_err == SSL_ERROR_SYSCALL && e == 0)
-        set_error(hs, "socket error: %s", strerror(saved_errno));
+        set_error(hs, TLSHS_E_SOCKET, "socket error: %s", strerror(saved_errno));
     else if (e && ERR_reason_error_string(e))
-        set_error(hs, "%s", ERR_reason_error_string(e));
+        set_error(hs, TLSHS_E_PROTOCOL, "%s", ERR_reason_error_string(e));
     else
-        set_error(hs, "%s failed", hs->complete ? "connection" : "handshake");
+        set_error(hs, TLSHS_E_PROTOCOL, "%s failed", hs->complete ? "connection" : "handshake");
     ERR_clear_error();
 }
 
@@ -336,7 +239,7 @@ static tlshs_result answer_incomplete(tlshs *hs, int ssl_err, int saved_errno) {
 
 static tlshs_result run_handshake(tlshs *hs) {
     int r, saved_errno;
-    clear_errors();
+    tlshs__clear_errors();
     errno = 0;
     if (!hs->started && hs->cfg->role == TLSHS_CLIENT) r = SSL_connect(hs->ssl);
     else r = SSL_do_handshake(hs->ssl);
@@ -346,7 +249,7 @@ static tlshs_result run_handshake(tlshs *hs) {
         hs->complete = 1;
         capture_outcome(hs);
         hs->phase = PHASE_FLUSH_DONE;
-        clear_errors();
+        tlshs__clear_errors();
         return settle(hs, TLSHS_DONE);
     }
     return answer_incomplete(hs, SSL_get_error(hs->ssl, r), saved_errno);
@@ -376,7 +279,7 @@ static tlshs_result ensure_open(tlshs *hs) {
 static void send_owed_key_update(tlshs *hs) {
     size_t none;
     if (SSL_get_key_update_type(hs->ssl) == SSL_KEY_UPDATE_NONE) return;
-    if (!SSL_write_ex(hs->ssl, "", 0, &none)) clear_errors();
+    if (!SSL_write_ex(hs->ssl, "", 0, &none)) tlshs__clear_errors();
 }
 
 tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tlshs.h */
@@ -386,11 +289,11 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
     if (n) *n = 0;
     if (!hs) return TLSHS_CLOSED;
     if (!buf || cap == 0) {
-        usage(hs, "read: no buffer to read into");
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "read: no buffer to read into");
         return TLSHS_CLOSED;
     }
     if ((r = ensure_open(hs)) != TLSHS_DONE) return r;
-    clear_errors();
+    tlshs__clear_errors();
     errno = 0;
     ok = SSL_read_ex(hs->ssl, buf, cap, &got);
     saved_errno = errno;
@@ -401,9 +304,9 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
         return hs->last = TLSHS_DONE;
     }
     if (err == SSL_ERROR_ZERO_RETURN) {
-        set_error(hs, "peer sent close_notify");
+        set_error(hs, TLSHS_E_CLOSE_NOTIFY, "peer sent close_notify");
         hs->phase = PHASE_CLOSED;
-        clear_errors();
+        tlshs__clear_errors();
         return hs->last = TLSHS_CLOSED;
     }
     return answer_incomplete(hs, err, saved_errno);
@@ -416,12 +319,12 @@ tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /*
     if (n) *n = 0;
     if (!hs) return TLSHS_CLOSED;
     if (!buf && len) {
-        usage(hs, "write: no buffer to write from");
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "write: no buffer to write from");
         return TLSHS_CLOSED;
     }
     if ((r = ensure_open(hs)) != TLSHS_DONE) return r;
     if (len == 0) return hs->last = TLSHS_DONE;
-    clear_errors();
+    tlshs__clear_errors();
     errno = 0;
     ok = SSL_write_ex(hs->ssl, buf, len, &put);
     saved_errno = errno;
@@ -432,7 +335,7 @@ tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /*
     err = SSL_get_error(hs->ssl, 0);
     want = want_of(err);
     if (want < 0) close_with(hs, err, saved_errno);
-    else clear_errors();
+    else tlshs__clear_errors();
     if (want >= 0) return hs->last = (tlshs_result)want; /* retry with the same buffer */
     return settle(hs, TLSHS_CLOSED);
 }
@@ -444,184 +347,32 @@ tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
     if (!hs->complete || (hs->phase == PHASE_CLOSED && !(SSL_get_shutdown(hs->ssl) &
                                                          SSL_RECEIVED_SHUTDOWN))) {
         /* nothing to close politely: not yet open, or over after a failure */
-        set_error(hs, "shut down before the handshake completed");
+        set_error(hs, TLSHS_E_SHUTDOWN, "shut down before the handshake completed");
         hs->phase = PHASE_CLOSED;
         return hs->last = TLSHS_CLOSED;
     }
-    clear_errors();
+    tlshs__clear_errors();
     r = SSL_shutdown(hs->ssl);
     if (r < 0) {
         err = SSL_get_error(hs->ssl, r);
         want = want_of(err);
         if (want < 0) {
             /* an error while closing still closes; keep the first reason */
-            set_error(hs, "shut down: %s", tlshs__openssl_reason("error while closing"));
-            clear_errors();
+            set_error(hs, TLSHS_E_SHUTDOWN, "shut down: %s", tlshs__openssl_reason("error while closing"));
+            tlshs__clear_errors();
             hs->phase = PHASE_FLUSH_CLOSE;
             return settle(hs, TLSHS_CLOSED);
         }
-        clear_errors();
+        tlshs__clear_errors();
         return settle(hs, (tlshs_result)want);
     }
-    clear_errors();
+    tlshs__clear_errors();
     if (r == 1) {
-        set_error(hs, "shut down: close_notify sent and received");
+        set_error(hs, TLSHS_E_SHUTDOWN, "shut down: close_notify sent and received");
         hs->phase = PHASE_FLUSH_CLOSE;
         return settle(hs, TLSHS_CLOSED);
     }
     /* ours is out (or pending), the peer's not yet in */
     if (hs->phase == PHASE_FLUSH_DONE) hs->phase = PHASE_OPEN;
     return settle(hs, TLSHS_WANT_READ);
-}
-
-/* ---- memory transport ---- */
-
-int tlshs_feed(tlshs *hs, const void *data, size_t len) { /* see tlshs.h */
-    const unsigned char *p = data;
-    if (!hs) return -1;
-    if (hs->fd_mode) {
-        usage(hs, "feed: the handshake uses a socket (fd mode)");
-        return -1;
-    }
-    if (!data && len) {
-        usage(hs, "feed: data is NULL");
-        return -1;
-    }
-    if (hs->phase == PHASE_CLOSED || hs->phase == PHASE_FLUSH_CLOSE) {
-        usage(hs, "feed: the connection is closed (%s)", hs->error);
-        return -1;
-    }
-    if (hs->eof_fed) {
-        usage(hs, "feed: the input has ended (feed_eof)");
-        return -1;
-    }
-    while (len > 0) {
-        int chunk = len > INT_MAX ? INT_MAX : (int)len;
-        int w = BIO_write(hs->rbio, p, chunk);
-        if (w <= 0) {
-            clear_errors();
-            usage(hs, "feed: out of memory");
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-int tlshs_feed_eof(tlshs *hs) { /* see tlshs.h */
-    if (!hs) return -1;
-    if (hs->fd_mode) {
-        usage(hs, "feed_eof: the handshake uses a socket (fd mode)");
-        return -1;
-    }
-    hs->eof_fed = 1;
-    BIO_set_mem_eof_return(hs->rbio, 0); /* once drained, reads see EOF */
-    return 0;
-}
-
-size_t tlshs_pending(const tlshs *hs) { /* see tlshs.h */
-    return hs && !hs->fd_mode ? BIO_ctrl_pending(hs->wbio) : 0;
-}
-
-size_t tlshs_take(tlshs *hs, void *buf, size_t cap) { /* see tlshs.h */
-    int n;
-    if (!hs || !buf || hs->fd_mode || cap == 0) return 0;
-    n = BIO_read(hs->wbio, buf, cap > INT_MAX ? INT_MAX : (int)cap);
-    return n > 0 ? (size_t)n : 0;
-}
-
-/* ---- outcome ---- */
-
-tlshs_result tlshs_last_result(const tlshs *hs) { /* see tlshs.h */
-    return hs ? hs->last : TLSHS_CLOSED;
-}
-
-int tlshs_handshake_done(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->complete;
-}
-
-const char *tlshs_error(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->last == TLSHS_CLOSED ? hs->error : "";
-}
-
-const char *tlshs_usage_error(const tlshs *hs) { /* see tlshs.h */
-    return hs ? hs->usage : "";
-}
-
-int tlshs_alert_sent(const tlshs *hs) { /* see tlshs.h */
-    return hs ? hs->alert_sent : -1;
-}
-
-int tlshs_alert_received(const tlshs *hs) { /* see tlshs.h */
-    return hs ? hs->alert_received : -1;
-}
-
-const char *tlshs_version(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->complete ? SSL_get_version(hs->ssl) : NULL;
-}
-
-const char *tlshs_cipher(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->complete ? SSL_get_cipher_name(hs->ssl) : NULL;
-}
-
-const char *tlshs_alpn(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->alpn[0] ? hs->alpn : NULL;
-}
-
-const char *tlshs_server_name(const tlshs *hs) { /* see tlshs.h */
-    if (!hs) return NULL;
-    if (hs->cfg->role == TLSHS_CLIENT) return hs->server_name;
-    return SSL_get_servername(hs->ssl, TLSEXT_NAMETYPE_host_name);
-}
-
-int tlshs_resumed(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->complete && SSL_session_reused(hs->ssl);
-}
-
-long tlshs_verify_result(const tlshs *hs) { /* see tlshs.h */
-    return hs ? SSL_get_verify_result(hs->ssl) : -1;
-}
-
-const unsigned char *tlshs_peer_cert(const tlshs *hs, size_t *len) { /* see tlshs.h */
-    if (len) *len = 0;
-    if (!hs) return NULL;
-    if (!hs->peer->der) {
-        /* the verified leaf, else (a resumption, verify none) the session's */
-        const X509 *x = hs->peer_seen ? hs->peer_seen : SSL_get0_peer_certificate(hs->ssl);
-        int n = x ? i2d_X509(x, &hs->peer->der) : 0;
-        hs->peer->len = n > 0 ? (size_t)n : 0;
-    }
-    if (len) *len = hs->peer->len;
-    return hs->peer->der;
-}
-
-size_t tlshs_session(const tlshs *hs, void *buf, size_t cap) { /* see tlshs.h */
-    SSL_SESSION *sess;
-    int len;
-    if (!hs || hs->cfg->role != TLSHS_CLIENT || !hs->complete) return 0;
-    sess = SSL_get_session(hs->ssl);
-    if (!sess || !SSL_SESSION_is_resumable(sess)) return 0;
-    len = i2d_SSL_SESSION(sess, NULL);
-    if (len <= 0) {
-        clear_errors();
-        return 0;
-    }
-    if (buf && cap >= (size_t)len) {
-        unsigned char *p = buf;
-        i2d_SSL_SESSION(sess, &p);
-    }
-    return (size_t)len;
-}
-
-size_t tlshs_trace_count(const tlshs *hs) { /* see tlshs.h */
-    return hs ? hs->nevents : 0;
-}
-
-const tlshs_event *tlshs_trace_event(const tlshs *hs, size_t i) { /* see tlshs.h */
-    return hs && i < hs->nevents ? &hs->events[i] : NULL;
-}
-
-tlshs_role tlshs_get_role(const tlshs *hs) { /* see tlshs.h */
-    return hs ? hs->cfg->role : TLSHS_CLIENT;
 }
