@@ -159,8 +159,11 @@ typedef struct tlshs_event {
  * Makes a config for one role, holding one reference.
  *
  * Defaults: TLS 1.2 is the lowest version; a client verifies the peer's
- * chain against the system's trust store and the host name given to
- * tlshs_new(); a server asks for no client certificate; tickets are on.
+ * chain against the system's trust store (read once per process, at the
+ * first tlshs_new() that needs it, and shared by every config without a
+ * ca_* key) and the host name given to tlshs_new(); a server asks for no
+ * client certificate and picks DH parameters for TLS 1.2 DHE suites by
+ * itself (as openssl s_server); tickets are on.
  *
  * @param role TLSHS_CLIENT or TLSHS_SERVER.
  * @returns the config, or NULL if memory ran out or role is neither.
@@ -196,9 +199,9 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
  *                                speak TLS 1.0/1.1 (SHA-1 signing) to old
  *                                stacks, never use it to protect data.
  *
- * A file named by a key must be a regular file (ca_path: a directory); a
- * FIFO, device or directory is refused at once (TLSHS_E_FILE) and never
- * opened in a way that could block.  Each value is checked alone here;
+ * A file named by a key must be a regular file of at most 64 MiB (ca_path:
+ * a directory); a FIFO, device or directory is refused at once
+ * (TLSHS_E_FILE) and never opened in a way that could block.  Each value is checked alone here;
  * what keys mean together (min_version against max_version, the key
  * against the certificate, certificates and DH parameters against the
  * security level) is checked by tlshs_config_check() and at the first
@@ -266,8 +269,9 @@ TLSHS_API void tlshs_config_free(tlshs_config *cfg);
  *                    server ignores it.
  * @returns the object, or NULL if cfg is NULL, memory ran out, or cfg cannot
  *          make handshakes (a server without a certificate, a verifying
- *          client without server_name, a key that does not match its
- *          certificate); the reason is then in tlshs_config_error(cfg).
+ *          client without server_name, keys that contradict each other:
+ *          see tlshs_config_check); the reason is then in
+ *          tlshs_config_error(cfg).
  */
 TLSHS_API tlshs *tlshs_new(tlshs_config *cfg, const char *server_name);
 
