@@ -10,6 +10,9 @@
  * userdata (1) and the object that gave its fd (2), so neither is collected
  * while the handshake lives.  __gc, __close and close() share one destroy
  * that is safe to run twice.  No lua_State pointer is kept across calls.
+ *
+ * Lists are the core's: the results and their Lua names come from
+ * TLSHS_RESULTS.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,31 +43,50 @@ typedef struct {
 
 int luaopen_tlshs(lua_State *L);
 
-/* ---- results: the four strings, kept as upvalues 1..4 of every function ---- */
+/* ---- results: from TLSHS_RESULTS; result r is upvalue r of every function ---- */
 
-static const char *const result_names[] = {"want_read", "want_write", "done", "closed"};
+#define RESULT_LUA_NAME(value, NAME, lua_name) [value] = #lua_name,
+static const char *const result_names[TLSHS_RESULT_MAX + 1] = {TLSHS_RESULTS(RESULT_LUA_NAME)};
+#undef RESULT_LUA_NAME
 
-static const char *result_name(tlshs_result r) {
-    return r >= TLSHS_WANT_READ && r <= TLSHS_CLOSED ? result_names[r - 1] : "closed";
+/* The module's constants: tlshs.WANT_READ == "want_read", ... */
+#define RESULT_CONSTANT(value, NAME, lua_name) {#NAME, value},
+static const struct {
+    const char *constant;
+    tlshs_result result;
+} result_constants[] = {TLSHS_RESULTS(RESULT_CONSTANT)};
+#undef RESULT_CONSTANT
+
+#define RESULT_ONE(value, NAME, lua_name) +1
+_Static_assert(0 TLSHS_RESULTS(RESULT_ONE) == TLSHS_RESULT_MAX,
+               "TLSHS_RESULTS must run from 1 to TLSHS_RESULT_MAX without gaps");
+#undef RESULT_ONE
+
+/* Any value outside the list (the core answers none) reads as closed. */
+static tlshs_result known_result(tlshs_result r) {
+    return r >= 1 && r <= TLSHS_RESULT_MAX ? r : TLSHS_CLOSED;
 }
 
 static int push_result(lua_State *L, tlshs_result r) {
-    if (r >= TLSHS_WANT_READ && r <= TLSHS_CLOSED)
-        lua_pushvalue(L, lua_upvalueindex((int)r));
-    else
-        lua_pushliteral(L, "closed");
+    lua_pushvalue(L, lua_upvalueindex((int)known_result(r)));
     return 1;
 }
 
-static const char *role_name(tlshs_role role) {
-    return role == TLSHS_SERVER ? "server" : "client";
-}
+/* The role names (the binding's own until the core has public ones). */
+static const char *const role_names[] = {[TLSHS_CLIENT] = "client", [TLSHS_SERVER] = "server"};
 
 static void push_string_or_nil(lua_State *L, const char *s) {
     if (s)
         lua_pushstring(L, s);
     else
         lua_pushnil(L);
+}
+
+/* An expected failure, Lua style: nil, message (at the top). */
+static int fail(lua_State *L) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
 }
 
 /* ---- config ---- */
@@ -88,7 +110,7 @@ static int config_close(lua_State *L) {
 static int config_tostring(lua_State *L) {
     lconfig *c = luaL_checkudata(L, 1, TLSHS_CONFIG_MT);
     if (c->cfg)
-        lua_pushfstring(L, "tlshs.config (%s): %p", role_name(c->role), (void *)c);
+        lua_pushfstring(L, "tlshs.config (%s): %p", role_names[c->role], (void *)c);
     else
         lua_pushfstring(L, "tlshs.config (closed): %p", (void *)c);
     return 1;
@@ -124,7 +146,8 @@ static const char *field_value(lua_State *L, int arg, const char *key) {
     }
 }
 
-/* tlshs.config{role = "client" | "server", key = value, ...} -> config | nil, message */
+/* tlshs.config{role = "client" | "server", key = value, ...}
+ *   -> config | nil, message */
 static int l_config(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
@@ -142,9 +165,8 @@ static int l_config(lua_State *L) {
     else if (strcmp(role_s, "server") == 0)
         role = TLSHS_SERVER;
     else {
-        lua_pushnil(L);
         lua_pushfstring(L, "role: must be \"client\" or \"server\", not \"%s\"", role_s);
-        return 2;
+        return fail(L);
     }
     lua_pop(L, 1);
 
@@ -175,14 +197,15 @@ static int l_config(lua_State *L) {
         int top = lua_gettop(L);
         lua_getfield(L, 1, keys[i]);
         const char *value = field_value(L, 1, keys[i]);
-        if (!value || tlshs_config_set(c->cfg, keys[i], value) != 0) {
-            lua_pushnil(L);
-            if (value)
-                lua_pushstring(L, tlshs_config_error(c->cfg));
-            else
-                lua_pushfstring(L, "%s: the value contains a NUL byte", keys[i]);
+        if (!value) {
+            lua_pushfstring(L, "%s: the value contains a NUL byte", keys[i]);
             config_destroy(c);
-            return 2;
+            return fail(L);
+        }
+        if (tlshs_config_set(c->cfg, keys[i], value) != 0) {
+            lua_pushstring(L, tlshs_config_error(c->cfg));
+            config_destroy(c);
+            return fail(L);
         }
         lua_settop(L, top);
     }
@@ -270,7 +293,8 @@ static void push_options(lua_State *L) {
     }
 }
 
-/* tlshs.handshake(config [, {server_name=, fd=, session=, trace=}]) -> handshake | nil, message */
+/* tlshs.handshake(config [, {server_name=, fd=, session=, trace=}])
+ *   -> handshake | nil, message */
 static int l_handshake(lua_State *L) {
     lconfig *c = check_config(L, 1);
     if (lua_isnoneornil(L, 2)) {
@@ -301,9 +325,8 @@ static int l_handshake(lua_State *L) {
 
     h->hs = tlshs_new(c->cfg, server_name);
     if (!h->hs) {
-        lua_pushnil(L);
         lua_pushstring(L, tlshs_config_error(c->cfg));
-        return 2;
+        return fail(L);
     }
     if (fd >= 0 && tlshs_set_fd(h->hs, fd) != 0) return usage_error(L, h->hs);
     if (session && tlshs_set_session(h->hs, session, session_len) != 0)
@@ -481,10 +504,10 @@ static int hs_close(lua_State *L) {
 static int hs_tostring(lua_State *L) {
     lhandshake *h = luaL_checkudata(L, 1, TLSHS_HS_MT);
     if (h->hs)
-        lua_pushfstring(L, "tlshs.handshake (%s, %s): %p", role_name(h->role),
-                        result_name(tlshs_last_result(h->hs)), (void *)h);
+        lua_pushfstring(L, "tlshs.handshake (%s, %s): %p", role_names[h->role],
+                        result_names[known_result(tlshs_last_result(h->hs))], (void *)h);
     else
-        lua_pushfstring(L, "tlshs.handshake (%s, closed object): %p", role_name(h->role),
+        lua_pushfstring(L, "tlshs.handshake (%s, closed object): %p", role_names[h->role],
                         (void *)h);
     return 1;
 }
@@ -517,9 +540,11 @@ static const luaL_Reg hs_meta[] = {
 static const luaL_Reg module_funcs[] = {
     {"config", l_config}, {"handshake", l_handshake}, {"alert_name", l_alert_name}, {NULL, NULL}};
 
+/* Pushes the result names, result r as the r-th: the upvalues of every function. */
 static void push_result_names(lua_State *L) {
-    for (int i = 0; i < 4; i++)
-        lua_pushstring(L, result_names[i]);
+    luaL_checkstack(L, TLSHS_RESULT_MAX, NULL);
+    for (int r = 1; r <= TLSHS_RESULT_MAX; r++)
+        lua_pushstring(L, result_names[r]);
 }
 
 /* Makes metatable name with meta (+ the result upvalues) and methods in __index. */
@@ -527,10 +552,10 @@ static void new_class(lua_State *L, const char *name, const luaL_Reg *meta,
                       const luaL_Reg *methods) {
     luaL_newmetatable(L, name);
     push_result_names(L);
-    luaL_setfuncs(L, meta, 4);
+    luaL_setfuncs(L, meta, TLSHS_RESULT_MAX);
     lua_newtable(L);
     push_result_names(L);
-    luaL_setfuncs(L, methods, 4);
+    luaL_setfuncs(L, methods, TLSHS_RESULT_MAX);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }
@@ -542,11 +567,10 @@ int luaopen_tlshs(lua_State *L) {
 
     luaL_newlibtable(L, module_funcs);
     push_result_names(L);
-    luaL_setfuncs(L, module_funcs, 4);
-    static const char *const constants[] = {"WANT_READ", "WANT_WRITE", "DONE", "CLOSED"};
-    for (int i = 0; i < 4; i++) {
-        lua_pushstring(L, result_names[i]);
-        lua_setfield(L, -2, constants[i]);
+    luaL_setfuncs(L, module_funcs, TLSHS_RESULT_MAX);
+    for (size_t i = 0; i < sizeof result_constants / sizeof result_constants[0]; i++) {
+        lua_pushstring(L, result_names[result_constants[i].result]);
+        lua_setfield(L, -2, result_constants[i].constant);
     }
     lua_pushliteral(L, TLSHS_VERSION_STRING);
     lua_setfield(L, -2, "VERSION");
