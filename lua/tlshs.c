@@ -12,7 +12,7 @@
  * that is safe to run twice.  No lua_State pointer is kept across calls.
  *
  * Lists are the core's: the results and their Lua names come from
- * TLSHS_RESULTS.
+ * TLSHS_RESULTS, failure codes are named by tlshs_code_name.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -82,11 +82,12 @@ static void push_string_or_nil(lua_State *L, const char *s) {
         lua_pushnil(L);
 }
 
-/* An expected failure, Lua style: nil, message (at the top). */
-static int fail(lua_State *L) {
+/* An expected failure, Lua style: nil, message (at the top), the code's name. */
+static int fail(lua_State *L, tlshs_code code) {
     lua_pushnil(L);
     lua_insert(L, -2);
-    return 2;
+    lua_pushstring(L, tlshs_code_name(code));
+    return 3;
 }
 
 /* ---- config ---- */
@@ -147,7 +148,7 @@ static const char *field_value(lua_State *L, int arg, const char *key) {
 }
 
 /* tlshs.config{role = "client" | "server", key = value, ...}
- *   -> config | nil, message */
+ *   -> config | nil, message, code_name */
 static int l_config(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
@@ -166,7 +167,7 @@ static int l_config(lua_State *L) {
         role = TLSHS_SERVER;
     else {
         lua_pushfstring(L, "role: must be \"client\" or \"server\", not \"%s\"", role_s);
-        return fail(L);
+        return fail(L, TLSHS_E_BAD_VALUE);
     }
     lua_pop(L, 1);
 
@@ -200,12 +201,13 @@ static int l_config(lua_State *L) {
         if (!value) {
             lua_pushfstring(L, "%s: the value contains a NUL byte", keys[i]);
             config_destroy(c);
-            return fail(L);
+            return fail(L, TLSHS_E_BAD_VALUE);
         }
         if (tlshs_config_set(c->cfg, keys[i], value) != 0) {
+            tlshs_code code = tlshs_config_error_code(c->cfg);
             lua_pushstring(L, tlshs_config_error(c->cfg));
             config_destroy(c);
-            return fail(L);
+            return fail(L, code);
         }
         lua_settop(L, top);
     }
@@ -294,7 +296,7 @@ static void push_options(lua_State *L) {
 }
 
 /* tlshs.handshake(config [, {server_name=, fd=, session=, trace=}])
- *   -> handshake | nil, message */
+ *   -> handshake | nil, message, code_name */
 static int l_handshake(lua_State *L) {
     lconfig *c = check_config(L, 1);
     if (lua_isnoneornil(L, 2)) {
@@ -326,11 +328,16 @@ static int l_handshake(lua_State *L) {
     h->hs = tlshs_new(c->cfg, server_name);
     if (!h->hs) {
         lua_pushstring(L, tlshs_config_error(c->cfg));
-        return fail(L);
+        return fail(L, tlshs_config_error_code(c->cfg));
     }
     if (fd >= 0 && tlshs_set_fd(h->hs, fd) != 0) return usage_error(L, h->hs);
-    if (session && tlshs_set_session(h->hs, session, session_len) != 0)
-        return usage_error(L, h->hs);
+    if (session && tlshs_set_session(h->hs, session, session_len) != 0) {
+        /* a session this handshake cannot resume is an expected failure; misuse raises */
+        if (tlshs_usage_code(h->hs) != TLSHS_E_SESSION) return usage_error(L, h->hs);
+        lua_pushstring(L, tlshs_usage_error(h->hs));
+        hs_destroy(h);
+        return fail(L, TLSHS_E_SESSION);
+    }
     if (trace) tlshs_set_trace(h->hs, 1);
     lua_settop(L, 7);
     return 1;
@@ -420,11 +427,17 @@ static int hs_result(lua_State *L) {
     return push_result(L, tlshs_last_result(h->hs));
 }
 
+/* hs:error() -> message, code_name | nil (nil unless the connection closed) */
 static int hs_error(lua_State *L) {
     lhandshake *h = check_hs(L);
-    const char *e = tlshs_error(h->hs);
-    push_string_or_nil(L, *e ? e : NULL);
-    return 1;
+    tlshs_code code = tlshs_error_code(h->hs);
+    if (code == TLSHS_OK) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushstring(L, tlshs_error(h->hs));
+    lua_pushstring(L, tlshs_code_name(code));
+    return 2;
 }
 
 static void set_alert(lua_State *L, const char *field, int code) {

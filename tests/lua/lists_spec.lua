@@ -1,6 +1,6 @@
 -- The binding copies no list the C core owns: the results and their Lua
--- names come from TLSHS_RESULTS in csrc/tlshs.h.  A future result (DTLS's
--- timeout) is one line there.
+-- names come from TLSHS_RESULTS in csrc/tlshs.h, the error codes' names from
+-- tlshs_code_name.  A future result (DTLS's timeout) is one line there.
 local tlshs = require "tlshs"
 
 local HEADER = "csrc/tlshs.h"
@@ -72,5 +72,15 @@ describe("lists from tlshs.h", function()
         sh(("rm -r %s"):format(dir))
         assert.is_true(ok, out)
         assert.are.equal("timeout closed want_read", out)
+    end)
+
+    it("names error codes as tlshs_code_name does (TLSHS_CODES)", function()
+        local names = {}
+        for name in read(HEADER):match("#define TLSHS_CODES%(X%)(.-)\n\n"):gmatch("X%(%d+, [%u_]+, ([%l_]+),") do
+            names[name] = true
+        end
+        local _, _, code = tlshs.config{role = "client", no_such_key = "x"}
+        assert.is_true(names[code], code)
+        assert.are.equal("unknown_key", code)
     end)
 end)
