@@ -11,6 +11,11 @@
  * while the handshake lives.  __gc, __close and close() share one destroy
  * that is safe to run twice.  No lua_State pointer is kept across calls.
  *
+ * Lua code can run in the middle of a call (an options table's __index, an fd
+ * object's getfd, any finalizer at any allocation): every string whose bytes
+ * are used is anchored on the stack, and what that code could change (a
+ * config closed under us) is checked again after it ran.
+ *
  * Lists are the core's: the results and their Lua names come from
  * TLSHS_RESULTS, failure codes are named by tlshs_code_name.
  */
@@ -82,6 +87,20 @@ static void push_string_or_nil(lua_State *L, const char *s) {
         lua_pushnil(L);
 }
 
+/* Pushes s[0..len) with every NUL byte written as \0, for messages. */
+static const char *push_printable(lua_State *L, const char *s, size_t len) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i])
+            luaL_addchar(&b, s[i]);
+        else
+            luaL_addstring(&b, "\\0");
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
 /* An expected failure, Lua style: nil, message (at the top), the code's name. */
 static int fail(lua_State *L, tlshs_code code) {
     lua_pushnil(L);
@@ -117,17 +136,27 @@ static int config_tostring(lua_State *L) {
     return 1;
 }
 
+/* A key of the options table: its bytes stay valid while the key table
+ * (index 2 of l_config, reachable from no Lua code) holds the string. */
+typedef struct {
+    const char *s;
+    size_t len;
+} config_key;
+
 static int compare_keys(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const config_key *x = a, *y = b;
+    int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
 /*
- * A field's value as the string the C core takes: strings as they are,
- * numbers as Lua prints them (min_version = 1.3), booleans as "on"/"off"
- * (tickets = false).  NULL for a string with a NUL byte inside (a bad value).
- * Anything else raises, naming the field.
+ * The value at the top of the stack as the string the C core takes: strings
+ * as they are, numbers as Lua writes them (min_version = 1.3; converted in
+ * place, no metamethod runs), booleans as "on"/"off" (tickets = false).  NULL
+ * for a string with a NUL byte inside (a bad value).  Anything else raises,
+ * naming the field.  Runs no Lua code.
  */
-static const char *field_value(lua_State *L, int arg, const char *key) {
+static const char *field_value(lua_State *L, const char *key) {
     size_t len;
     const char *s;
     switch (lua_type(L, -1)) {
@@ -135,16 +164,54 @@ static const char *field_value(lua_State *L, int arg, const char *key) {
         s = lua_tolstring(L, -1, &len);
         return strlen(s) == len ? s : NULL;
     case LUA_TNUMBER:
-        return luaL_tolstring(L, -1, NULL); /* pushes the text; the caller pops 2 */
+        return lua_tolstring(L, -1, NULL);
     case LUA_TBOOLEAN:
         lua_pushstring(L, lua_toboolean(L, -1) ? "on" : "off");
         return lua_tostring(L, -1);
     default:
         luaL_argerror(
-            L, arg,
+            L, 1,
             lua_pushfstring(L, "field '%s' must be a string, got %s", key, luaL_typename(L, -1)));
         return NULL;
     }
+}
+
+/* The role field (at the top): "client" or "server"; -1 for another string. */
+static int role_from_field(lua_State *L, tlshs_role *role) {
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
+        if (strlen(role_names[i]) == len && memcmp(role_names[i], s, len) == 0) {
+            *role = (tlshs_role)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Collects the string keys of the table at 1 into a new table (pushed, at 2)
+ * and a sorted array of them (pushed, at 3); answers how many.  Sorted: the
+ * order of set calls, and so the message of the first bad key, is the same
+ * on every run.  Raises for a key that is not a string. */
+static config_key *collect_keys(lua_State *L, size_t *count) {
+    size_t n = 0;
+    lua_newtable(L); /* 2: holds every key, so no Lua code can free one under us */
+    for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_argerror(L, 1,
+                          lua_pushfstring(L, "keys must be strings, got %s", luaL_typename(L, -2)));
+        lua_pushvalue(L, -2);
+        lua_rawseti(L, 2, (lua_Integer)++n);
+    }
+    config_key *keys = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keys, 0); /* 3 */
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 2, (lua_Integer)i + 1);
+        keys[i].s = lua_tolstring(L, -1, &keys[i].len);
+        lua_pop(L, 1); /* the string stays in the table at 2 */
+    }
+    qsort(keys, n, sizeof *keys, compare_keys);
+    *count = n;
+    return keys;
 }
 
 /* tlshs.config{role = "client" | "server", key = value, ...}
@@ -159,51 +226,48 @@ static int l_config(lua_State *L) {
             L, 1,
             lua_pushfstring(L, "field 'role' must be \"client\" or \"server\", got %s",
                             luaL_typename(L, -1)));
-    const char *role_s = lua_tostring(L, -1);
     tlshs_role role;
-    if (strcmp(role_s, "client") == 0)
-        role = TLSHS_CLIENT;
-    else if (strcmp(role_s, "server") == 0)
-        role = TLSHS_SERVER;
-    else {
-        lua_pushfstring(L, "role: must be \"client\" or \"server\", not \"%s\"", role_s);
+    if (role_from_field(L, &role) != 0) {
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        lua_pushfstring(L, "role: must be \"client\" or \"server\", not \"%s\"",
+                        push_printable(L, s, len));
         return fail(L, TLSHS_E_BAD_VALUE);
     }
     lua_pop(L, 1);
 
-    /* Collect the keys (anchored by the table), sorted: the order of set calls
-     * is then the same on every run, and so is the message of the first bad key. */
-    size_t n = 0;
-    for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) {
-        if (lua_type(L, -2) != LUA_TSTRING)
-            return luaL_argerror(
-                L, 1, lua_pushfstring(L, "keys must be strings, got %s", luaL_typename(L, -2)));
-        n++;
-    }
-    const char **keys = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keys, 0); /* index 2 */
-    size_t i = 0;
-    for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1))
-        keys[i++] = lua_tostring(L, -2);
-    qsort(keys, n, sizeof *keys, compare_keys);
+    size_t n;
+    config_key *keys = collect_keys(L, &n); /* 2 the key strings, 3 the sorted array */
 
-    lconfig *c = lua_newuserdatauv(L, sizeof *c, 0); /* index 3 */
+    lconfig *c = lua_newuserdatauv(L, sizeof *c, 0); /* 4 */
     c->cfg = NULL;
     c->role = role;
     luaL_setmetatable(L, TLSHS_CONFIG_MT);
     c->cfg = tlshs_config_new(role);
     if (!c->cfg) return luaL_error(L, "tlshs.config: out of memory");
 
-    for (i = 0; i < n; i++) {
-        if (strcmp(keys[i], "role") == 0) continue;
+    for (size_t i = 0; i < n; i++) {
+        const char *key = keys[i].s;
+        if (keys[i].len == 4 && memcmp(key, "role", 4) == 0) continue;
+        if (strlen(key) != keys[i].len) { /* no key has a NUL byte: refuse, never cut */
+            lua_pushfstring(L, "%s: unknown key (it contains a NUL byte)",
+                            push_printable(L, key, keys[i].len));
+            config_destroy(c);
+            return fail(L, TLSHS_E_UNKNOWN_KEY);
+        }
         int top = lua_gettop(L);
-        lua_getfield(L, 1, keys[i]);
-        const char *value = field_value(L, 1, keys[i]);
+        lua_pushlstring(L, key, keys[i].len);
+        if (lua_rawget(L, 1) == LUA_TNIL) { /* removed since (by a finalizer): not a key now */
+            lua_settop(L, top);
+            continue;
+        }
+        const char *value = field_value(L, key);
         if (!value) {
-            lua_pushfstring(L, "%s: the value contains a NUL byte", keys[i]);
+            lua_pushfstring(L, "%s: the value contains a NUL byte", key);
             config_destroy(c);
             return fail(L, TLSHS_E_BAD_VALUE);
         }
-        if (tlshs_config_set(c->cfg, keys[i], value) != 0) {
+        if (tlshs_config_set(c->cfg, key, value) != 0) {
             tlshs_code code = tlshs_config_error_code(c->cfg);
             lua_pushstring(L, tlshs_config_error(c->cfg));
             config_destroy(c);

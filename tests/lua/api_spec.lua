@@ -58,6 +58,25 @@ describe("config", function()
         assert.matches("proxy", err)
     end)
 
+    it("refuses a role with a NUL byte inside instead of cutting it", function()
+        for _, role in ipairs{"client\0junk", "server\0", "\0client"} do
+            local err, code = H.failure(tlshs.config{role = role, verify = "none"})
+            assert.are.equal("bad_value", code, role)
+            assert.matches("^role: ", err)
+            assert.matches("\\0", err, 1, true) -- the NUL shown, not cut
+        end
+    end)
+
+    it("refuses a key with a NUL byte inside instead of cutting it", function()
+        -- cut at the NUL, "verify\0x" would set verify, and "no_such\0" would be no_such
+        local err, code = H.failure(tlshs.config{role = "client", ["verify\0x"] = "none"})
+        assert.are.equal("unknown_key", code)
+        assert.matches("^verify\\0x: ", err)
+        err, code = H.failure(tlshs.config{role = "client", ["role\0"] = "x"})
+        assert.are.equal("unknown_key", code)
+        assert.matches("^role\\0: ", err)
+    end)
+
     it("raises, naming the argument, on wrong types", function()
         assert.has_error(function() tlshs.config("client") end,
             "bad argument #1 to 'config' (table expected, got string)")
