@@ -19,6 +19,7 @@
  * Lists are the core's: the results and their Lua names come from
  * TLSHS_RESULTS, failure codes are named by tlshs_code_name.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,8 @@
 #define HS_UV_CONFIG 1
 #define HS_UV_FD 2
 
-#define READ_DEFAULT 16384
+#define READ_DEFAULT 16384 /* read()'s n when none is given (the contract's default) */
+#define READ_MAX 65536     /* read(n) reads at most this much, as Python's read does */
 
 typedef struct {
     tlshs_config *cfg; /* NULL once closed */
@@ -379,6 +381,9 @@ static int l_handshake(lua_State *L) {
     int fd = lua_isnil(L, 4) ? -1 : option_fd(L, 4);
     const char *session = lua_tolstring(L, 5, &session_len);
     int trace = lua_toboolean(L, 6);
+    /* The options' __index and the fd object's getfd ran Lua code, which may have closed
+     * the config. */
+    if (!c->cfg) return luaL_argerror(L, 1, "config is closed");
 
     lhandshake *h = lua_newuserdatauv(L, sizeof *h, 2); /* 7 */
     h->hs = NULL;
@@ -391,7 +396,12 @@ static int l_handshake(lua_State *L) {
 
     h->hs = tlshs_new(c->cfg, server_name);
     if (!h->hs) {
-        lua_pushstring(L, tlshs_config_error(c->cfg));
+        const char *e = tlshs_config_error(c->cfg);
+        if (!*e) { /* tlshs_new says nothing when memory ran out */
+            lua_pushliteral(L, "tlshs.handshake: out of memory");
+            return fail(L, TLSHS_E_NOMEM);
+        }
+        lua_pushstring(L, e);
         return fail(L, tlshs_config_error_code(c->cfg));
     }
     if (fd >= 0 && tlshs_set_fd(h->hs, fd) != 0) return usage_error(L, h->hs);
@@ -412,10 +422,16 @@ static int hs_step(lua_State *L) {
     return push_result(L, tlshs_step(h->hs));
 }
 
+/* The string argument arg: only a string (luaL_checklstring would take a number's text). */
+static const char *check_bytes(lua_State *L, int arg, size_t *len) {
+    if (lua_type(L, arg) != LUA_TSTRING) luaL_typeerror(L, arg, "string");
+    return lua_tolstring(L, arg, len);
+}
+
 static int hs_feed(lua_State *L) {
     lhandshake *h = check_hs(L);
     size_t len;
-    const char *data = luaL_checklstring(L, 2, &len);
+    const char *data = check_bytes(L, 2, &len);
     if (tlshs_feed(h->hs, data, len) != 0) return usage_error(L, h->hs);
     return 0;
 }
@@ -450,11 +466,13 @@ static int hs_take(lua_State *L) {
 }
 
 /* Reads of up to READ_DEFAULT bytes go through the C stack: a read that finds
- * nothing (the common poll) then allocates nothing. */
+ * nothing (the common poll) then allocates nothing.  n above READ_MAX reads
+ * READ_MAX (one call answers at most one record, 16 KiB, anyway). */
 static int hs_read(lua_State *L) {
     lhandshake *h = check_hs(L);
     size_t cap = check_size(L, 2, READ_DEFAULT);
     luaL_argcheck(L, cap > 0, 2, "must be positive");
+    if (cap > READ_MAX) cap = READ_MAX;
     size_t n = 0;
     tlshs_result r;
     if (cap <= READ_DEFAULT) {
@@ -475,7 +493,7 @@ static int hs_read(lua_State *L) {
 static int hs_write(lua_State *L) {
     lhandshake *h = check_hs(L);
     size_t len, n = 0;
-    const char *data = luaL_checklstring(L, 2, &len);
+    const char *data = check_bytes(L, 2, &len);
     push_result(L, tlshs_write(h->hs, data, len, &n));
     lua_pushinteger(L, (lua_Integer)n);
     return 2;
@@ -589,9 +607,11 @@ static int hs_tostring(lua_State *L) {
     return 1;
 }
 
-/* tlshs.alert_name(code) -> "handshake_failure" (an addition to the contract) */
+/* tlshs.alert_name(code) -> "handshake_failure" (an addition to the contract);
+ * an integer outside C's int is no alert: the core's name for one, as Python. */
 static int l_alert_name(lua_State *L) {
-    lua_pushstring(L, tlshs_alert_name((int)luaL_checkinteger(L, 1)));
+    lua_Integer code = luaL_checkinteger(L, 1);
+    lua_pushstring(L, tlshs_alert_name(code >= INT_MIN && code <= INT_MAX ? (int)code : -1));
     return 1;
 }
 
