@@ -17,7 +17,8 @@
  * config closed under us) is checked again after it ran.
  *
  * Lists are the core's: the results and their Lua names come from
- * TLSHS_RESULTS, failure codes are named by tlshs_code_name.
+ * TLSHS_RESULTS, failure codes are named by tlshs_code_name.  The one piece of
+ * key knowledge here is which keys take a boolean (onoff_keys).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -138,6 +139,17 @@ static int config_tostring(lua_State *L) {
     return 1;
 }
 
+/* The keys whose values are switches, "on" or "off": the only keys a boolean
+ * is taken for (true "on", false "off").  The binding's one list of key
+ * kinds; every other rule about keys and values is the C core's. */
+static const char *const onoff_keys[] = {"tickets"};
+
+static int is_onoff_key(const char *key) {
+    for (size_t i = 0; i < sizeof onoff_keys / sizeof onoff_keys[0]; i++)
+        if (strcmp(onoff_keys[i], key) == 0) return 1;
+    return 0;
+}
+
 /* A key of the options table: its bytes stay valid while the key table
  * (index 2 of l_config, reachable from no Lua code) holds the string. */
 typedef struct {
@@ -154,7 +166,7 @@ static int compare_keys(const void *a, const void *b) {
 /*
  * The value at the top of the stack as the string the C core takes: strings
  * as they are, numbers as Lua writes them (min_version = 1.3; converted in
- * place, no metamethod runs), booleans as "on"/"off" (tickets = false).  NULL
+ * place, no metamethod runs), booleans as "on"/"off" for on/off keys.  NULL
  * for a string with a NUL byte inside (a bad value).  Anything else raises,
  * naming the field.  Runs no Lua code.
  */
@@ -168,6 +180,12 @@ static const char *field_value(lua_State *L, const char *key) {
     case LUA_TNUMBER:
         return lua_tolstring(L, -1, NULL);
     case LUA_TBOOLEAN:
+        if (!is_onoff_key(key))
+            luaL_argerror(L, 1,
+                          lua_pushfstring(L,
+                                          "field '%s' must be a string, got boolean (a boolean "
+                                          "is only for an on/off key such as tickets)",
+                                          key));
         lua_pushstring(L, lua_toboolean(L, -1) ? "on" : "off");
         return lua_tostring(L, -1);
     default:

@@ -88,6 +88,28 @@ describe("config", function()
             "bad argument #1 to 'config' (keys must be strings, got number)")
     end)
 
+    it("takes booleans only for on/off keys, never as a path", function()
+        local function exists(name)
+            local f = io.open(name)
+            if f then f:close() end
+            return f ~= nil
+        end
+        assert.is_false(exists("on"), "a file named 'on' is in the way")
+        finally(function() os.remove("on") end) -- made by the defect this test pins
+        -- a boolean for a path key raised nothing and made a file named "on" before
+        for _, key in ipairs{"keylog_file", "ca_file", "ca_path", "cert_file", "key_file", "dh_params_file"} do
+            for _, v in ipairs{true, false} do
+                local ok, err = pcall(tlshs.config, {role = "client", [key] = v})
+                assert.is_false(ok, key)
+                assert.matches(("field '%s' must be a string, got boolean"):format(key), err, 1, true)
+            end
+        end
+        assert.is_false(exists("on"), "a file named 'on' was made")
+        -- an on/off key takes both
+        assert.is_not_nil(tlshs.config{role = "client", tickets = true})
+        assert.is_not_nil(tlshs.config{role = "client", tickets = false})
+    end)
+
     it("takes numbers and booleans as their text", function()
         local cfg = H.client_config{min_version = 1.3, max_version = 1.3, tickets = false}
         local srv = H.server_config{tickets = true}
