@@ -337,7 +337,7 @@ static int option_fd(lua_State *L, int idx) {
         if (!isint) return luaL_argerror(L, 2, "field 'fd': getfd did not answer an integer");
         lua_pop(L, 1);
     }
-    if (fd < 0 || fd > 0x7fffffff)
+    if (fd < 0 || fd > INT_MAX)
         return luaL_argerror(L, 2, "field 'fd' is not an open descriptor (a closed socket?)");
     return (int)fd;
 }
@@ -590,7 +590,7 @@ static int hs_session(lua_State *L) {
 static int hs_trace(lua_State *L) {
     lhandshake *h = check_hs(L);
     size_t n = tlshs_trace_count(h->hs);
-    lua_createtable(L, n > 0x7fffffff ? 0 : (int)n, 0);
+    lua_createtable(L, n > INT_MAX ? 0 : (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         const tlshs_event *e = tlshs_trace_event(h->hs, i);
         if (!e) break;
