@@ -10,7 +10,17 @@
  * userdata (1) and the object that gave its fd (2), so neither is collected
  * while the handshake lives.  __gc, __close and close() share one destroy
  * that is safe to run twice.  No lua_State pointer is kept across calls.
+ *
+ * Lua code can run in the middle of a call (an options table's __index, an fd
+ * object's getfd, any finalizer at any allocation): every string whose bytes
+ * are used is anchored on the stack, and what that code could change (a
+ * config closed under us) is checked again after it ran.
+ *
+ * Lists are the core's: the results and their Lua names come from
+ * TLSHS_RESULTS, failure codes are named by tlshs_code_name.  The one piece of
+ * key knowledge here is which keys take a boolean (onoff_keys).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +36,8 @@
 #define HS_UV_CONFIG 1
 #define HS_UV_FD 2
 
-#define READ_DEFAULT 16384
+#define READ_DEFAULT 16384 /* read()'s n when none is given (the contract's default) */
+#define READ_MAX 65536     /* read(n) reads at most this much, as Python's read does */
 
 typedef struct {
     tlshs_config *cfg; /* NULL once closed */
@@ -40,31 +51,65 @@ typedef struct {
 
 int luaopen_tlshs(lua_State *L);
 
-/* ---- results: the four strings, kept as upvalues 1..4 of every function ---- */
+/* ---- results: from TLSHS_RESULTS; result r is upvalue r of every function ---- */
 
-static const char *const result_names[] = {"want_read", "want_write", "done", "closed"};
+#define RESULT_LUA_NAME(value, NAME, lua_name) [value] = #lua_name,
+static const char *const result_names[TLSHS_RESULT_MAX + 1] = {TLSHS_RESULTS(RESULT_LUA_NAME)};
+#undef RESULT_LUA_NAME
 
-static const char *result_name(tlshs_result r) {
-    return r >= TLSHS_WANT_READ && r <= TLSHS_CLOSED ? result_names[r - 1] : "closed";
+/* The module's constants: tlshs.WANT_READ == "want_read", ... */
+#define RESULT_CONSTANT(value, NAME, lua_name) {#NAME, value},
+static const struct {
+    const char *constant;
+    tlshs_result result;
+} result_constants[] = {TLSHS_RESULTS(RESULT_CONSTANT)};
+#undef RESULT_CONSTANT
+
+#define RESULT_ONE(value, NAME, lua_name) +1
+_Static_assert(0 TLSHS_RESULTS(RESULT_ONE) == TLSHS_RESULT_MAX,
+               "TLSHS_RESULTS must run from 1 to TLSHS_RESULT_MAX without gaps");
+#undef RESULT_ONE
+
+/* Any value outside the list (the core answers none) reads as closed. */
+static tlshs_result known_result(tlshs_result r) {
+    return r >= 1 && r <= TLSHS_RESULT_MAX ? r : TLSHS_CLOSED;
 }
 
 static int push_result(lua_State *L, tlshs_result r) {
-    if (r >= TLSHS_WANT_READ && r <= TLSHS_CLOSED)
-        lua_pushvalue(L, lua_upvalueindex((int)r));
-    else
-        lua_pushliteral(L, "closed");
+    lua_pushvalue(L, lua_upvalueindex((int)known_result(r)));
     return 1;
 }
 
-static const char *role_name(tlshs_role role) {
-    return role == TLSHS_SERVER ? "server" : "client";
-}
+/* The role names (the binding's own until the core has public ones). */
+static const char *const role_names[] = {[TLSHS_CLIENT] = "client", [TLSHS_SERVER] = "server"};
 
 static void push_string_or_nil(lua_State *L, const char *s) {
     if (s)
         lua_pushstring(L, s);
     else
         lua_pushnil(L);
+}
+
+/* Pushes s[0..len) with every NUL byte written as \0, for messages. */
+static const char *push_printable(lua_State *L, const char *s, size_t len) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i])
+            luaL_addchar(&b, s[i]);
+        else
+            luaL_addstring(&b, "\\0");
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
+/* An expected failure, Lua style: nil, message (at the top), the code's name. */
+static int fail(lua_State *L, tlshs_code code) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    lua_pushstring(L, tlshs_code_name(code));
+    return 3;
 }
 
 /* ---- config ---- */
@@ -88,23 +133,44 @@ static int config_close(lua_State *L) {
 static int config_tostring(lua_State *L) {
     lconfig *c = luaL_checkudata(L, 1, TLSHS_CONFIG_MT);
     if (c->cfg)
-        lua_pushfstring(L, "tlshs.config (%s): %p", role_name(c->role), (void *)c);
+        lua_pushfstring(L, "tlshs.config (%s): %p", role_names[c->role], (void *)c);
     else
         lua_pushfstring(L, "tlshs.config (closed): %p", (void *)c);
     return 1;
 }
 
+/* The keys whose values are switches, "on" or "off": the only keys a boolean
+ * is taken for (true "on", false "off").  The binding's one list of key
+ * kinds; every other rule about keys and values is the C core's. */
+static const char *const onoff_keys[] = {"tickets"};
+
+static int is_onoff_key(const char *key) {
+    for (size_t i = 0; i < sizeof onoff_keys / sizeof onoff_keys[0]; i++)
+        if (strcmp(onoff_keys[i], key) == 0) return 1;
+    return 0;
+}
+
+/* A key of the options table: its bytes stay valid while the key table
+ * (index 2 of l_config, reachable from no Lua code) holds the string. */
+typedef struct {
+    const char *s;
+    size_t len;
+} config_key;
+
 static int compare_keys(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const config_key *x = a, *y = b;
+    int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
 /*
- * A field's value as the string the C core takes: strings as they are,
- * numbers as Lua prints them (min_version = 1.3), booleans as "on"/"off"
- * (tickets = false).  NULL for a string with a NUL byte inside (a bad value).
- * Anything else raises, naming the field.
+ * The value at the top of the stack as the string the C core takes: strings
+ * as they are, numbers as Lua writes them (min_version = 1.3; converted in
+ * place, no metamethod runs), booleans as "on"/"off" for on/off keys.  NULL
+ * for a string with a NUL byte inside (a bad value).  Anything else raises,
+ * naming the field.  Runs no Lua code.
  */
-static const char *field_value(lua_State *L, int arg, const char *key) {
+static const char *field_value(lua_State *L, const char *key) {
     size_t len;
     const char *s;
     switch (lua_type(L, -1)) {
@@ -112,19 +178,64 @@ static const char *field_value(lua_State *L, int arg, const char *key) {
         s = lua_tolstring(L, -1, &len);
         return strlen(s) == len ? s : NULL;
     case LUA_TNUMBER:
-        return luaL_tolstring(L, -1, NULL); /* pushes the text; the caller pops 2 */
+        return lua_tolstring(L, -1, NULL);
     case LUA_TBOOLEAN:
+        if (!is_onoff_key(key))
+            luaL_argerror(L, 1,
+                          lua_pushfstring(L,
+                                          "field '%s' must be a string, got boolean (a boolean "
+                                          "is only for an on/off key such as tickets)",
+                                          key));
         lua_pushstring(L, lua_toboolean(L, -1) ? "on" : "off");
         return lua_tostring(L, -1);
     default:
         luaL_argerror(
-            L, arg,
+            L, 1,
             lua_pushfstring(L, "field '%s' must be a string, got %s", key, luaL_typename(L, -1)));
         return NULL;
     }
 }
 
-/* tlshs.config{role = "client" | "server", key = value, ...} -> config | nil, message */
+/* The role field (at the top): "client" or "server"; -1 for another string. */
+static int role_from_field(lua_State *L, tlshs_role *role) {
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
+        if (strlen(role_names[i]) == len && memcmp(role_names[i], s, len) == 0) {
+            *role = (tlshs_role)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Collects the string keys of the table at 1 into a new table (pushed, at 2)
+ * and a sorted array of them (pushed, at 3); answers how many.  Sorted: the
+ * order of set calls, and so the message of the first bad key, is the same
+ * on every run.  Raises for a key that is not a string. */
+static config_key *collect_keys(lua_State *L, size_t *count) {
+    size_t n = 0;
+    lua_newtable(L); /* 2: holds every key, so no Lua code can free one under us */
+    for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_argerror(L, 1,
+                          lua_pushfstring(L, "keys must be strings, got %s", luaL_typename(L, -2)));
+        lua_pushvalue(L, -2);
+        lua_rawseti(L, 2, (lua_Integer)++n);
+    }
+    config_key *keys = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keys, 0); /* 3 */
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 2, (lua_Integer)i + 1);
+        keys[i].s = lua_tolstring(L, -1, &keys[i].len);
+        lua_pop(L, 1); /* the string stays in the table at 2 */
+    }
+    qsort(keys, n, sizeof *keys, compare_keys);
+    *count = n;
+    return keys;
+}
+
+/* tlshs.config{role = "client" | "server", key = value, ...}
+ *   -> config | nil, message, code_name */
 static int l_config(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
@@ -135,54 +246,52 @@ static int l_config(lua_State *L) {
             L, 1,
             lua_pushfstring(L, "field 'role' must be \"client\" or \"server\", got %s",
                             luaL_typename(L, -1)));
-    const char *role_s = lua_tostring(L, -1);
     tlshs_role role;
-    if (strcmp(role_s, "client") == 0)
-        role = TLSHS_CLIENT;
-    else if (strcmp(role_s, "server") == 0)
-        role = TLSHS_SERVER;
-    else {
-        lua_pushnil(L);
-        lua_pushfstring(L, "role: must be \"client\" or \"server\", not \"%s\"", role_s);
-        return 2;
+    if (role_from_field(L, &role) != 0) {
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        lua_pushfstring(L, "role: must be \"client\" or \"server\", not \"%s\"",
+                        push_printable(L, s, len));
+        return fail(L, TLSHS_E_BAD_VALUE);
     }
     lua_pop(L, 1);
 
-    /* Collect the keys (anchored by the table), sorted: the order of set calls
-     * is then the same on every run, and so is the message of the first bad key. */
-    size_t n = 0;
-    for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) {
-        if (lua_type(L, -2) != LUA_TSTRING)
-            return luaL_argerror(
-                L, 1, lua_pushfstring(L, "keys must be strings, got %s", luaL_typename(L, -2)));
-        n++;
-    }
-    const char **keys = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keys, 0); /* index 2 */
-    size_t i = 0;
-    for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1))
-        keys[i++] = lua_tostring(L, -2);
-    qsort(keys, n, sizeof *keys, compare_keys);
+    size_t n;
+    config_key *keys = collect_keys(L, &n); /* 2 the key strings, 3 the sorted array */
 
-    lconfig *c = lua_newuserdatauv(L, sizeof *c, 0); /* index 3 */
+    lconfig *c = lua_newuserdatauv(L, sizeof *c, 0); /* 4 */
     c->cfg = NULL;
     c->role = role;
     luaL_setmetatable(L, TLSHS_CONFIG_MT);
     c->cfg = tlshs_config_new(role);
     if (!c->cfg) return luaL_error(L, "tlshs.config: out of memory");
 
-    for (i = 0; i < n; i++) {
-        if (strcmp(keys[i], "role") == 0) continue;
-        int top = lua_gettop(L);
-        lua_getfield(L, 1, keys[i]);
-        const char *value = field_value(L, 1, keys[i]);
-        if (!value || tlshs_config_set(c->cfg, keys[i], value) != 0) {
-            lua_pushnil(L);
-            if (value)
-                lua_pushstring(L, tlshs_config_error(c->cfg));
-            else
-                lua_pushfstring(L, "%s: the value contains a NUL byte", keys[i]);
+    for (size_t i = 0; i < n; i++) {
+        const char *key = keys[i].s;
+        if (keys[i].len == 4 && memcmp(key, "role", 4) == 0) continue;
+        if (strlen(key) != keys[i].len) { /* no key has a NUL byte: refuse, never cut */
+            lua_pushfstring(L, "%s: unknown key (it contains a NUL byte)",
+                            push_printable(L, key, keys[i].len));
             config_destroy(c);
-            return 2;
+            return fail(L, TLSHS_E_UNKNOWN_KEY);
+        }
+        int top = lua_gettop(L);
+        lua_pushlstring(L, key, keys[i].len);
+        if (lua_rawget(L, 1) == LUA_TNIL) { /* removed since (by a finalizer): not a key now */
+            lua_settop(L, top);
+            continue;
+        }
+        const char *value = field_value(L, key);
+        if (!value) {
+            lua_pushfstring(L, "%s: the value contains a NUL byte", key);
+            config_destroy(c);
+            return fail(L, TLSHS_E_BAD_VALUE);
+        }
+        if (tlshs_config_set(c->cfg, key, value) != 0) {
+            tlshs_code code = tlshs_config_error_code(c->cfg);
+            lua_pushstring(L, tlshs_config_error(c->cfg));
+            config_destroy(c);
+            return fail(L, code);
         }
         lua_settop(L, top);
     }
@@ -228,7 +337,7 @@ static int option_fd(lua_State *L, int idx) {
         if (!isint) return luaL_argerror(L, 2, "field 'fd': getfd did not answer an integer");
         lua_pop(L, 1);
     }
-    if (fd < 0 || fd > 0x7fffffff)
+    if (fd < 0 || fd > INT_MAX)
         return luaL_argerror(L, 2, "field 'fd' is not an open descriptor (a closed socket?)");
     return (int)fd;
 }
@@ -270,7 +379,8 @@ static void push_options(lua_State *L) {
     }
 }
 
-/* tlshs.handshake(config [, {server_name=, fd=, session=, trace=}]) -> handshake | nil, message */
+/* tlshs.handshake(config [, {server_name=, fd=, session=, trace=}])
+ *   -> handshake | nil, message, code_name */
 static int l_handshake(lua_State *L) {
     lconfig *c = check_config(L, 1);
     if (lua_isnoneornil(L, 2)) {
@@ -289,6 +399,9 @@ static int l_handshake(lua_State *L) {
     int fd = lua_isnil(L, 4) ? -1 : option_fd(L, 4);
     const char *session = lua_tolstring(L, 5, &session_len);
     int trace = lua_toboolean(L, 6);
+    /* The options' __index and the fd object's getfd ran Lua code, which may have closed
+     * the config. */
+    if (!c->cfg) return luaL_argerror(L, 1, "config is closed");
 
     lhandshake *h = lua_newuserdatauv(L, sizeof *h, 2); /* 7 */
     h->hs = NULL;
@@ -301,13 +414,22 @@ static int l_handshake(lua_State *L) {
 
     h->hs = tlshs_new(c->cfg, server_name);
     if (!h->hs) {
-        lua_pushnil(L);
-        lua_pushstring(L, tlshs_config_error(c->cfg));
-        return 2;
+        const char *e = tlshs_config_error(c->cfg);
+        if (!*e) { /* tlshs_new says nothing when memory ran out */
+            lua_pushliteral(L, "tlshs.handshake: out of memory");
+            return fail(L, TLSHS_E_NOMEM);
+        }
+        lua_pushstring(L, e);
+        return fail(L, tlshs_config_error_code(c->cfg));
     }
     if (fd >= 0 && tlshs_set_fd(h->hs, fd) != 0) return usage_error(L, h->hs);
-    if (session && tlshs_set_session(h->hs, session, session_len) != 0)
-        return usage_error(L, h->hs);
+    if (session && tlshs_set_session(h->hs, session, session_len) != 0) {
+        /* a session this handshake cannot resume is an expected failure; misuse raises */
+        if (tlshs_usage_code(h->hs) != TLSHS_E_SESSION) return usage_error(L, h->hs);
+        lua_pushstring(L, tlshs_usage_error(h->hs));
+        hs_destroy(h);
+        return fail(L, TLSHS_E_SESSION);
+    }
     if (trace) tlshs_set_trace(h->hs, 1);
     lua_settop(L, 7);
     return 1;
@@ -318,10 +440,16 @@ static int hs_step(lua_State *L) {
     return push_result(L, tlshs_step(h->hs));
 }
 
+/* The string argument arg: only a string (luaL_checklstring would take a number's text). */
+static const char *check_bytes(lua_State *L, int arg, size_t *len) {
+    if (lua_type(L, arg) != LUA_TSTRING) luaL_typeerror(L, arg, "string");
+    return lua_tolstring(L, arg, len);
+}
+
 static int hs_feed(lua_State *L) {
     lhandshake *h = check_hs(L);
     size_t len;
-    const char *data = luaL_checklstring(L, 2, &len);
+    const char *data = check_bytes(L, 2, &len);
     if (tlshs_feed(h->hs, data, len) != 0) return usage_error(L, h->hs);
     return 0;
 }
@@ -356,11 +484,13 @@ static int hs_take(lua_State *L) {
 }
 
 /* Reads of up to READ_DEFAULT bytes go through the C stack: a read that finds
- * nothing (the common poll) then allocates nothing. */
+ * nothing (the common poll) then allocates nothing.  n above READ_MAX reads
+ * READ_MAX (one call answers at most one record, 16 KiB, anyway). */
 static int hs_read(lua_State *L) {
     lhandshake *h = check_hs(L);
     size_t cap = check_size(L, 2, READ_DEFAULT);
     luaL_argcheck(L, cap > 0, 2, "must be positive");
+    if (cap > READ_MAX) cap = READ_MAX;
     size_t n = 0;
     tlshs_result r;
     if (cap <= READ_DEFAULT) {
@@ -381,7 +511,7 @@ static int hs_read(lua_State *L) {
 static int hs_write(lua_State *L) {
     lhandshake *h = check_hs(L);
     size_t len, n = 0;
-    const char *data = luaL_checklstring(L, 2, &len);
+    const char *data = check_bytes(L, 2, &len);
     push_result(L, tlshs_write(h->hs, data, len, &n));
     lua_pushinteger(L, (lua_Integer)n);
     return 2;
@@ -397,11 +527,17 @@ static int hs_result(lua_State *L) {
     return push_result(L, tlshs_last_result(h->hs));
 }
 
+/* hs:error() -> message, code_name | nil (nil unless the connection closed) */
 static int hs_error(lua_State *L) {
     lhandshake *h = check_hs(L);
-    const char *e = tlshs_error(h->hs);
-    push_string_or_nil(L, *e ? e : NULL);
-    return 1;
+    tlshs_code code = tlshs_error_code(h->hs);
+    if (code == TLSHS_OK) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushstring(L, tlshs_error(h->hs));
+    lua_pushstring(L, tlshs_code_name(code));
+    return 2;
 }
 
 static void set_alert(lua_State *L, const char *field, int code) {
@@ -454,7 +590,7 @@ static int hs_session(lua_State *L) {
 static int hs_trace(lua_State *L) {
     lhandshake *h = check_hs(L);
     size_t n = tlshs_trace_count(h->hs);
-    lua_createtable(L, n > 0x7fffffff ? 0 : (int)n, 0);
+    lua_createtable(L, n > INT_MAX ? 0 : (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         const tlshs_event *e = tlshs_trace_event(h->hs, i);
         if (!e) break;
@@ -481,17 +617,19 @@ static int hs_close(lua_State *L) {
 static int hs_tostring(lua_State *L) {
     lhandshake *h = luaL_checkudata(L, 1, TLSHS_HS_MT);
     if (h->hs)
-        lua_pushfstring(L, "tlshs.handshake (%s, %s): %p", role_name(h->role),
-                        result_name(tlshs_last_result(h->hs)), (void *)h);
+        lua_pushfstring(L, "tlshs.handshake (%s, %s): %p", role_names[h->role],
+                        result_names[known_result(tlshs_last_result(h->hs))], (void *)h);
     else
-        lua_pushfstring(L, "tlshs.handshake (%s, closed object): %p", role_name(h->role),
+        lua_pushfstring(L, "tlshs.handshake (%s, closed object): %p", role_names[h->role],
                         (void *)h);
     return 1;
 }
 
-/* tlshs.alert_name(code) -> "handshake_failure" (an addition to the contract) */
+/* tlshs.alert_name(code) -> "handshake_failure" (an addition to the contract);
+ * an integer outside C's int is no alert: the core's name for one, as Python. */
 static int l_alert_name(lua_State *L) {
-    lua_pushstring(L, tlshs_alert_name((int)luaL_checkinteger(L, 1)));
+    lua_Integer code = luaL_checkinteger(L, 1);
+    lua_pushstring(L, tlshs_alert_name(code >= INT_MIN && code <= INT_MAX ? (int)code : -1));
     return 1;
 }
 
@@ -517,9 +655,11 @@ static const luaL_Reg hs_meta[] = {
 static const luaL_Reg module_funcs[] = {
     {"config", l_config}, {"handshake", l_handshake}, {"alert_name", l_alert_name}, {NULL, NULL}};
 
+/* Pushes the result names, result r as the r-th: the upvalues of every function. */
 static void push_result_names(lua_State *L) {
-    for (int i = 0; i < 4; i++)
-        lua_pushstring(L, result_names[i]);
+    luaL_checkstack(L, TLSHS_RESULT_MAX, NULL);
+    for (int r = 1; r <= TLSHS_RESULT_MAX; r++)
+        lua_pushstring(L, result_names[r]);
 }
 
 /* Makes metatable name with meta (+ the result upvalues) and methods in __index. */
@@ -527,10 +667,10 @@ static void new_class(lua_State *L, const char *name, const luaL_Reg *meta,
                       const luaL_Reg *methods) {
     luaL_newmetatable(L, name);
     push_result_names(L);
-    luaL_setfuncs(L, meta, 4);
+    luaL_setfuncs(L, meta, TLSHS_RESULT_MAX);
     lua_newtable(L);
     push_result_names(L);
-    luaL_setfuncs(L, methods, 4);
+    luaL_setfuncs(L, methods, TLSHS_RESULT_MAX);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }
@@ -542,11 +682,10 @@ int luaopen_tlshs(lua_State *L) {
 
     luaL_newlibtable(L, module_funcs);
     push_result_names(L);
-    luaL_setfuncs(L, module_funcs, 4);
-    static const char *const constants[] = {"WANT_READ", "WANT_WRITE", "DONE", "CLOSED"};
-    for (int i = 0; i < 4; i++) {
-        lua_pushstring(L, result_names[i]);
-        lua_setfield(L, -2, constants[i]);
+    luaL_setfuncs(L, module_funcs, TLSHS_RESULT_MAX);
+    for (size_t i = 0; i < sizeof result_constants / sizeof result_constants[0]; i++) {
+        lua_pushstring(L, result_names[result_constants[i].result]);
+        lua_setfield(L, -2, result_constants[i].constant);
     }
     lua_pushliteral(L, TLSHS_VERSION_STRING);
     lua_setfield(L, -2, "VERSION");

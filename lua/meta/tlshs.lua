@@ -11,6 +11,24 @@
 
 ---@alias tlshs.role "client"|"server"
 
+---Why a call failed: the names of the C core's TLSHS_CODES (tlshs_code_name),
+---stable where messages are not.
+---@alias tlshs.code
+---| "bad_argument"      # an argument is unusable (a server_name OpenSSL refuses)
+---| "out_of_memory"     # memory ran out
+---| "bad_session"       # the session cannot be resumed by this handshake
+---| "unknown_key"       # no configuration key has that name
+---| "bad_value"         # the key's value (or the role) is malformed or refused
+---| "file_error"        # a file or directory named by a key cannot be used
+---| "config_incomplete" # the config's keys together cannot make a handshake
+---| "alert_received"    # the peer sent a fatal alert
+---| "verify_failed"     # the peer's certificate failed verification
+---| "eof"               # the peer's stream ended without close_notify
+---| "close_notify"      # the peer sent close_notify
+---| "shutdown"          # this side shut the connection down
+---| "socket_error"      # the socket failed
+---| "protocol_error"    # the TLS exchange failed on this side
+
 ---@class tlshs
 ---@field WANT_READ "want_read"
 ---@field WANT_WRITE "want_write"
@@ -20,8 +38,8 @@
 local tlshs = {}
 
 ---Settings for `tlshs.config`: `role` is required; every other field is a key
----of the C core (a string; numbers and booleans are taken as their text,
----`true`/`false` as "on"/"off").
+---of the C core (a string; a number is taken as its text; a boolean only for
+---an on/off key, `true`/`false` as "on"/"off": for a path it raises).
 ---@class tlshs.config_options
 ---@field role tlshs.role
 ---@field ca_file? string      # PEM bundle of trust anchors (client default: the system store)
@@ -41,15 +59,18 @@ local tlshs = {}
 ---@field sigalgs? string      # signature algorithms
 ---@field tickets? "on"|"off"|boolean # session tickets, default on
 ---@field keylog_file? string  # NSS key log lines are appended here
+---@field dh_params_file? string # server: PEM DH parameters for TLS 1.2 DHE suites (default automatic)
+---@field security_level? "0"|"1"|"2"|"3"|"4"|"5"|integer # OpenSSL's security level (0: legacy peers, at their risk)
 
 ---Makes a settings object (one OpenSSL SSL_CTX) shared by any number of
 ---handshakes; it becomes read-only once a handshake uses it.
----Answers `nil, message` for a bad key or value (the message names the key);
----raises if `options` is not a table, `role` is not a string, or a field has
----a wrong type.
+---Answers `nil, message, code` for a bad key or value (the message names the
+---key; code "unknown_key", "bad_value" or "file_error"); raises if `options`
+---is not a table, `role` is not a string, or a field has a wrong type.
 ---@param options tlshs.config_options
 ---@return tlshs.config? config
 ---@return string? message
+---@return tlshs.code? code
 function tlshs.config(options) end
 
 ---@class tlshs.handshake_options
@@ -59,18 +80,21 @@ function tlshs.config(options) end
 ---@field trace? boolean      # record every TLS message for hs:trace()
 
 ---Makes a handshake object for one connection; it keeps `config` (and the
----object given as `fd`) alive. Answers `nil, message` when the config cannot
----make handshakes (a verifying client without `server_name`, a server without
----a certificate); raises on wrong types, an unknown option, a closed config,
----a negative fd, or a session that is not a resumable DER session.
+---object given as `fd`) alive. Answers `nil, message, code` when the config
+---cannot make handshakes ("config_incomplete": a verifying client without
+---`server_name`, a server without a certificate) or `session` cannot be
+---resumed ("bad_session"); raises on wrong types, an unknown option, a
+---closed config, a negative fd, or a session given to a server.
 ---@param config tlshs.config
 ---@param options? tlshs.handshake_options
 ---@return tlshs.handshake? handshake
 ---@return string? message
+---@return tlshs.code? code
 function tlshs.handshake(config, options) end
 
 ---The name of a TLS alert code, as RFC 8446 spells it ("handshake_failure"),
----"unknown" for a code with no name.
+---"unknown" for a code with no name or outside C's int; raises for a
+---number that is not an integer.
 ---@param code integer
 ---@return string
 function tlshs.alert_name(code) end
@@ -106,8 +130,9 @@ local handshake = {}
 ---@return tlshs.result
 function handshake:step() end
 
----Memory mode: hands the peer's bytes over (copied). Raises if the
----connection is closed, the input has ended, or in fd mode.
+---Memory mode: hands the peer's bytes over (copied). Raises if `data` is
+---not a string (a number too), the connection is closed, the input has
+---ended, or in fd mode.
 ---@param data string
 function handshake:feed(data) end
 
@@ -123,14 +148,16 @@ function handshake:pending() end
 ---@return string
 function handshake:take(n) end
 
----Reads up to `n` (default 16384) bytes of application data; continues the
----handshake first if it is not done. `data` is "" unless the result is "done".
+---Reads up to `n` (default 16384; at most 65536 whatever `n` says) bytes of
+---application data; continues the handshake first if it is not done. `data`
+---is "" unless the result is "done".
 ---@param n? integer
 ---@return tlshs.result result
 ---@return string data
 function handshake:read(n) end
 
----Writes application data; continues the handshake first if it is not done.
+---Writes application data (a string; a number raises); continues the
+---handshake first if it is not done.
 ---@param data string
 ---@return tlshs.result result
 ---@return integer n # bytes accepted (0 unless "done")
@@ -144,8 +171,9 @@ function handshake:shutdown() end
 ---@return tlshs.result
 function handshake:result() end
 
----Why the connection closed, or nil unless it closed.
----@return string?
+---Why the connection closed, as a message and a code, or nil unless it closed.
+---@return string? message
+---@return tlshs.code? code
 function handshake:error() end
 
 ---What was negotiated; absent values are nil.

@@ -27,36 +27,54 @@ describe("config", function()
         assert.matches("^tlshs%.config %(server%)", tostring(s))
     end)
 
-    it("answers nil, message naming an unknown key", function()
-        local cfg, err = tlshs.config{role = "client", no_such_key = "x"}
-        assert.is_nil(cfg)
-        assert.is_string(err)
+    it("answers nil, message, unknown_key naming an unknown key", function()
+        local err, code = H.failure(tlshs.config{role = "client", no_such_key = "x"})
+        assert.are.equal("unknown_key", code)
         assert.matches("no_such_key", err)
     end)
 
-    it("answers nil, message naming the key of a bad value", function()
-        local cfg, err = tlshs.config{role = "client", verify = "sometimes"}
-        assert.is_nil(cfg)
+    it("answers nil, message, code naming the key of a bad value", function()
+        local err, code = H.failure(tlshs.config{role = "client", verify = "sometimes"})
+        assert.are.equal("bad_value", code)
         assert.matches("^verify", err)
-        cfg, err = tlshs.config{role = "client", min_version = "9.9"}
-        assert.is_nil(cfg)
+        err, code = H.failure(tlshs.config{role = "client", min_version = "9.9"})
+        assert.are.equal("bad_value", code)
         assert.matches("^min_version", err)
-        cfg, err = tlshs.config{role = "client", ca_file = "/nonexistent/ca.pem"}
-        assert.is_nil(cfg)
+        err, code = H.failure(tlshs.config{role = "client", ca_file = "/nonexistent/ca.pem"})
+        assert.are.equal("file_error", code)
         assert.matches("^ca_file: .*/nonexistent/ca%.pem", err)
     end)
 
-    it("answers nil, message for a value with a NUL byte inside", function()
-        local cfg, err = tlshs.config{role = "client", ca_file = H.cert("ca.pem") .. "\0.evil"}
-        assert.is_nil(cfg)
+    it("answers nil, message, bad_value for a value with a NUL byte inside", function()
+        local err, code = H.failure(tlshs.config{role = "client", ca_file = H.cert("ca.pem") .. "\0.evil"})
+        assert.are.equal("bad_value", code)
         assert.are.equal("ca_file: the value contains a NUL byte", err)
     end)
 
-    it("answers nil, message for a bad role", function()
-        local cfg, err = tlshs.config{role = "proxy"}
-        assert.is_nil(cfg)
+    it("answers nil, message, bad_value for a bad role", function()
+        local err, code = H.failure(tlshs.config{role = "proxy"})
+        assert.are.equal("bad_value", code)
         assert.matches("^role: ", err)
         assert.matches("proxy", err)
+    end)
+
+    it("refuses a role with a NUL byte inside instead of cutting it", function()
+        for _, role in ipairs{"client\0junk", "server\0", "\0client"} do
+            local err, code = H.failure(tlshs.config{role = role, verify = "none"})
+            assert.are.equal("bad_value", code, role)
+            assert.matches("^role: ", err)
+            assert.matches("\\0", err, 1, true) -- the NUL shown, not cut
+        end
+    end)
+
+    it("refuses a key with a NUL byte inside instead of cutting it", function()
+        -- cut at the NUL, "verify\0x" would set verify, and "no_such\0" would be no_such
+        local err, code = H.failure(tlshs.config{role = "client", ["verify\0x"] = "none"})
+        assert.are.equal("unknown_key", code)
+        assert.matches("^verify\\0x: ", err)
+        err, code = H.failure(tlshs.config{role = "client", ["role\0"] = "x"})
+        assert.are.equal("unknown_key", code)
+        assert.matches("^role\\0: ", err)
     end)
 
     it("raises, naming the argument, on wrong types", function()
@@ -70,6 +88,28 @@ describe("config", function()
             "bad argument #1 to 'config' (keys must be strings, got number)")
     end)
 
+    it("takes booleans only for on/off keys, never as a path", function()
+        local function exists(name)
+            local f = io.open(name)
+            if f then f:close() end
+            return f ~= nil
+        end
+        assert.is_false(exists("on"), "a file named 'on' is in the way")
+        finally(function() os.remove("on") end) -- made by the defect this test pins
+        -- a boolean for a path key raised nothing and made a file named "on" before
+        for _, key in ipairs{"keylog_file", "ca_file", "ca_path", "cert_file", "key_file", "dh_params_file"} do
+            for _, v in ipairs{true, false} do
+                local ok, err = pcall(tlshs.config, {role = "client", [key] = v})
+                assert.is_false(ok, key)
+                assert.matches(("field '%s' must be a string, got boolean"):format(key), err, 1, true)
+            end
+        end
+        assert.is_false(exists("on"), "a file named 'on' was made")
+        -- an on/off key takes both
+        assert.is_not_nil(tlshs.config{role = "client", tickets = true})
+        assert.is_not_nil(tlshs.config{role = "client", tickets = false})
+    end)
+
     it("takes numbers and booleans as their text", function()
         local cfg = H.client_config{min_version = 1.3, max_version = 1.3, tickets = false}
         local srv = H.server_config{tickets = true}
@@ -80,8 +120,8 @@ describe("config", function()
         assert.are.equal("done", rs)
         assert.are.equal("TLSv1.3", c:info().version)
         -- a number that is no version is still a bad value
-        local bad, err = tlshs.config{role = "client", min_version = 7}
-        assert.is_nil(bad)
+        local err, code = H.failure(tlshs.config{role = "client", min_version = 7})
+        assert.are.equal("bad_value", code)
         assert.matches("^min_version", err)
     end)
 
@@ -111,18 +151,15 @@ describe("handshake()", function()
         scfg = H.server_config()
     end)
 
-    it("answers nil, message for a verifying client without server_name", function()
-        local hs, err = tlshs.handshake(ccfg)
-        assert.is_nil(hs)
-        assert.is_string(err)
-        assert.is_true(#err > 0)
+    it("answers nil, message, config_incomplete for a verifying client without server_name", function()
+        local err, code = H.failure(tlshs.handshake(ccfg))
+        assert.are.equal("config_incomplete", code)
         assert.matches("server_name", err)
     end)
 
-    it("answers nil, message for a server without a certificate", function()
-        local hs, err = tlshs.handshake(H.config{role = "server"})
-        assert.is_nil(hs)
-        assert.is_true(#err > 0)
+    it("answers nil, message, config_incomplete for a server without a certificate", function()
+        local _, code = H.failure(tlshs.handshake(H.config{role = "server"}))
+        assert.are.equal("config_incomplete", code)
     end)
 
     it("allows no server_name with verify none", function()
@@ -184,11 +221,19 @@ describe("handshake()", function()
             "bad argument #2 to 'handshake' (field 'fd' is not an open descriptor (a closed socket?))")
     end)
 
-    it("raises with the core's reason for a garbage session", function()
-        local ok, err = pcall(tlshs.handshake, ccfg, {server_name = "localhost", session = "garbage"})
-        assert.is_false(ok)
-        assert.is_string(err)
+    it("answers nil, message, bad_session for a session it cannot resume", function()
+        local err, code = H.failure(tlshs.handshake(ccfg, {server_name = "localhost", session = "garbage"}))
+        assert.are.equal("bad_session", code)
         assert.matches("session", err)
+    end)
+
+    it("raises for a session given where none can be used", function()
+        local ok, err = pcall(tlshs.handshake, scfg, {session = "garbage"}) -- a server
+        assert.is_false(ok)
+        assert.matches("^set_session: ", err)
+        ok, err = pcall(tlshs.handshake, ccfg, {server_name = "localhost", session = ""})
+        assert.is_false(ok)
+        assert.matches("^set_session: ", err)
     end)
 end)
 
@@ -388,8 +433,9 @@ describe("handshake object", function()
         assert.has_error(function() saved:step() end, "calling 'step' on bad self (handshake is closed)")
     end)
 
-    it("error() is nil until closed, then says why", function()
+    it("error() is nil until closed, then says why with a code", function()
         assert.is_nil(c:error())
+        assert.are.equal(1, select("#", c:error()))
         c:step()
         c:take()
         c:feed_eof()
@@ -397,6 +443,8 @@ describe("handshake object", function()
         assert.are.equal(7, #c:take()) -- one alert record
         assert.are.equal("closed", c:step())
         assert.are.equal("closed", c:step()) -- sticky
-        assert.are.equal("peer closed the connection during the handshake", c:error())
+        local err, code = c:error()
+        assert.are.equal("peer closed the connection during the handshake", err)
+        assert.are.equal("eof", code)
     end)
 end)

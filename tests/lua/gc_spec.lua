@@ -99,16 +99,27 @@ describe("garbage collection", function()
     end)
 
     it("finalizes a handshake and its config in the same cycle", function()
-        for _ = 1, 100 do
+        local weak = setmetatable({}, {__mode = "v"})
+        for i = 1, 100 do
             local cfg = H.client_config()
             local hs = tlshs.handshake(cfg, {server_name = "localhost"})
             hs:step()
             -- both unreachable together, in either creation order
-            local hs2 = tlshs.handshake(H.server_config())
+            local scfg = H.server_config()
+            local hs2 = tlshs.handshake(scfg)
             hs2:feed(hs:take())
-            hs2:step()
+            assert.are.equal("want_write", hs2:step())
+            weak[4 * i - 3], weak[4 * i - 2], weak[4 * i - 1], weak[4 * i] = cfg, hs, scfg, hs2
         end
-        full_gc()
+        assert.are.equal(400, #weak)
+        collectgarbage("collect") -- one cycle: weak values go before their finalizers run
+        local left = 0
+        for _ in pairs(weak) do left = left + 1 end
+        assert.are.equal(0, left, "objects survived the cycle that found them unreachable")
+        -- the finalizers ran: every handshake and config was freed, and new ones work
+        local c = tlshs.handshake(H.client_config(), {server_name = "localhost"})
+        local s = tlshs.handshake(H.server_config())
+        assert.are.same({"done", "done"}, {H.pump(c, s)})
     end)
 
     it("survives a closed handshake being collected, and close after collection of the config", function()

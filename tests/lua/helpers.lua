@@ -75,6 +75,20 @@ function H.settle(hs, rounds)
     return r, table.concat(out)
 end
 
+-- The code name of why hs closed (the second value of hs:error()), or nil.
+function H.code(hs)
+    return select(2, hs:error())
+end
+
+-- The (nil, message, code) answer of a call that failed: asserts nil and a
+-- non-empty message, answers message and code.
+function H.failure(obj, message, code)
+    assert(obj == nil, "expected nil, got " .. tostring(obj))
+    assert(type(message) == "string" and #message > 0, "expected a message, got " .. tostring(message))
+    assert(type(code) == "string", "expected a code name, got " .. tostring(code))
+    return message, code
+end
+
 -- After DONE: reads until want_read (TLS 1.3 tickets), moving bytes as needed.
 function H.drain(c, s)
     for _ = 1, 10 do
