@@ -80,8 +80,6 @@ static int push_result(lua_State *L, tlshs_result r) {
     return 1;
 }
 
-/* The role names (the binding's own until the core has public ones). */
-static const char *const role_names[] = {[TLSHS_CLIENT] = "client", [TLSHS_SERVER] = "server"};
 
 static void push_string_or_nil(lua_State *L, const char *s) {
     if (s)
@@ -133,7 +131,7 @@ static int config_close(lua_State *L) {
 static int config_tostring(lua_State *L) {
     lconfig *c = luaL_checkudata(L, 1, TLSHS_CONFIG_MT);
     if (c->cfg)
-        lua_pushfstring(L, "tlshs.config (%s): %p", role_names[c->role], (void *)c);
+        lua_pushfstring(L, "tlshs.config (%s): %p", tlshs_role_name(c->role), (void *)c);
     else
         lua_pushfstring(L, "tlshs.config (closed): %p", (void *)c);
     return 1;
@@ -196,17 +194,12 @@ static const char *field_value(lua_State *L, const char *key) {
     }
 }
 
-/* The role field (at the top): "client" or "server"; -1 for another string. */
+/* The role field (at the top), by the core's names; -1 for another string
+   (one with a NUL inside included: the core would see it cut short). */
 static int role_from_field(lua_State *L, tlshs_role *role) {
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
-    for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
-        if (strlen(role_names[i]) == len && memcmp(role_names[i], s, len) == 0) {
-            *role = (tlshs_role)i;
-            return 0;
-        }
-    }
-    return -1;
+    return strlen(s) == len ? tlshs_role_from_name(s, role) : -1;
 }
 
 /* Collects the string keys of the table at 1 into a new table (pushed, at 2)
@@ -617,10 +610,10 @@ static int hs_close(lua_State *L) {
 static int hs_tostring(lua_State *L) {
     lhandshake *h = luaL_checkudata(L, 1, TLSHS_HS_MT);
     if (h->hs)
-        lua_pushfstring(L, "tlshs.handshake (%s, %s): %p", role_names[h->role],
+        lua_pushfstring(L, "tlshs.handshake (%s, %s): %p", tlshs_role_name(h->role),
                         result_names[known_result(tlshs_last_result(h->hs))], (void *)h);
     else
-        lua_pushfstring(L, "tlshs.handshake (%s, closed object): %p", role_names[h->role],
+        lua_pushfstring(L, "tlshs.handshake (%s, closed object): %p", tlshs_role_name(h->role),
                         (void *)h);
     return 1;
 }
