@@ -466,6 +466,7 @@ static int freeze_locked(tlshs_config *cfg) {
     }
     SSL_CTX_set_verify(cfg->ctx, modes[cfg->verify], tlshs__on_verify);
     build_chains(cfg);
+    if (tlshs__bind_sessions(cfg)) return -1;
     ERR_clear_error();
     atomic_store(&cfg->in_use, 1);
     return 0;

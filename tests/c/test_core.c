@@ -1,10 +1,14 @@
 /* test_core.c - the contract's rules in memory: tlshs against itself and
    against raw OpenSSL, configuration keys, failures, trace, sessions. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -196,17 +200,21 @@ TEST(test_server_needs_certificate) {
     tlshs_config_free(cfg);
 }
 
+/* OpenSSL 3.0 checks a key against the certificate of its own type when it
+   is set: an RSA key for another RSA certificate is refused at once.  A key
+   of another type (EC for an RSA certificate) goes into another slot and is
+   taken; the check at the first handshake then refuses the config. */
 TEST(test_key_must_match_certificate) {
     tlshs_config *cfg =
         make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), (char *)NULL);
     CHECK(cfg);
-    /* OpenSSL refuses a mismatched key at once; either way it never gets used */
-    if (tlshs_config_set(cfg, "key_file", cert_path("client.key")) == 0) {
-        CHECK(tlshs_new(cfg, NULL) == NULL);
-        CHECK_CONTAINS(tlshs_config_error(cfg), "does not match");
-    } else {
-        CHECK_CONTAINS(tlshs_config_error(cfg), "key_file: ");
-    }
+    CHECK_INT(tlshs_config_set(cfg, "key_file", cert_path("unknown.key")), ==, -1); /* RSA, RSA */
+    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_E_BAD_VALUE);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "key_file: ");
+    CHECK_INT(tlshs_config_set(cfg, "key_file", cert_path("client.key")), ==, 0); /* EC, RSA */
+    CHECK(tlshs_new(cfg, NULL) == NULL);
+    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_E_INCOMPLETE);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "does not match");
     tlshs_config_free(cfg);
 }
 
@@ -504,11 +512,13 @@ TEST(test_missing_client_certificate) {
     CHECK_RESULT(rs, TLSHS_CLOSED);
     CHECK_CONTAINS(tlshs_error(p.s), "peer did not return a certificate");
     CHECK_INT(tlshs_alert_sent(p.s), ==, 116);
-    /* In TLS 1.3 the client is DONE before the server judges it; the alert
-       reaches it on its first read. */
-    if (rc == TLSHS_DONE) {
+    /* In TLS 1.3 (the default) the client is DONE before the server judges
+       it; the alert reaches it on its first read. */
+    CHECK_RESULT(rc, TLSHS_DONE);
+    {
         char buf[64];
         CHECK_RESULT(tlshs_read(p.c, buf, sizeof buf, NULL), TLSHS_CLOSED);
+        CHECK_INT(tlshs_error_code(p.c), ==, TLSHS_E_ALERT);
     }
     CHECK_STR(tlshs_error(p.c), "peer sent fatal alert certificate_required");
     pair_free(&p);
@@ -1102,9 +1112,9 @@ TEST(test_bad_buffers) {
     CHECK_STR(tlshs_usage_error(p.c), "feed: data is NULL");
     CHECK_INT(tlshs_feed(p.c, NULL, 0), ==, 0);
     CHECK_INT(tlshs_take(p.c, NULL, 10), ==, 0);
-    CHECK_RESULT(tlshs_read(p.c, NULL, 10, &n), TLSHS_CLOSED);
-    CHECK_STR(tlshs_usage_error(p.c), "read: no buffer to read into");
-    CHECK_RESULT(tlshs_write(p.c, NULL, 10, &n), TLSHS_CLOSED);
+    CHECK_RESULT(tlshs_read(p.c, NULL, 10, &n), TLSHS_WANT_READ); /* the last result */
+    CHECK_STR(tlshs_usage_error(p.c), "read: buf is NULL: no buffer to read into");
+    CHECK_RESULT(tlshs_write(p.c, NULL, 10, &n), TLSHS_WANT_READ);
     CHECK_STR(tlshs_error(p.c), ""); /* refusals do not close the connection */
     CHECK(pump(p.c, p.s, 20));
     pair_free(&p);
@@ -1394,4 +1404,293 @@ TEST(test_chain_built_once_sends_what_openssl_would) {
     CHECK_INT(tlshs_server_certificate_length(chain_file, cert_path("server-ec.key"),
                                               cert_path("ca.pem")),
               ==, raw);
+}
+
+/* ------------------------------- sessions a verifying client may resume */
+
+/* A session saved by a client that does not verify, from a server whose
+   certificate chains to a CA the verifying client does not trust: the
+   verifying client must not resume it (that would skip verification). */
+TEST(test_session_of_non_verifying_client_refused) {
+    tlshs_config *none = make_config(TLSHS_CLIENT, "verify", "none", (char *)NULL);
+    tlshs_config *sc = make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"), "key_file",
+                                   cert_path("unknown.key"), (char *)NULL);
+    unsigned char sess[8192];
+    size_t len;
+    struct pair p;
+    tlshs_result rc, rs;
+    CHECK(none && sc);
+    len = first_session(none, sc, sess, sizeof sess);
+    tlshs_config_free(none);
+    CHECK_INT(len, >, 0);
+    p = pair_of(client_config(), sc, "localhost"); /* takes sc's reference */
+    CHECK(p.c && p.s);
+    CHECK_INT(tlshs_set_session(p.c, sess, len), ==, -1);
+    CHECK_INT(tlshs_usage_code(p.c), ==, TLSHS_E_SESSION);
+    CHECK_CONTAINS(tlshs_usage_error(p.c), "not made with this config");
+    /* refused, so the handshake is a full one, and verification fails */
+    run_pair(&p, &rc, &rs);
+    CHECK_RESULT(rc, TLSHS_CLOSED);
+    CHECK_INT(tlshs_error_code(p.c), ==, TLSHS_E_VERIFY);
+    CHECK_INT(tlshs_resumed(p.c), ==, 0);
+    CHECK_INT(tlshs_verify_result(p.c), ==, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    pair_free(&p);
+}
+
+/* A session saved for localhost must not resume under another name. */
+TEST(test_session_for_another_name_refused) {
+    tlshs_config *cc = client_config(), *sc = server_config();
+    unsigned char sess[8192];
+    size_t len;
+    tlshs *c, *s;
+    tlshs_result rc = TLSHS_WANT_READ;
+    CHECK(cc && sc);
+    len = first_session(cc, sc, sess, sizeof sess);
+    c = tlshs_new(cc, "wrong.example");
+    s = tlshs_new(sc, NULL);
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    CHECK_INT(len, >, 0);
+    if (!c || !s) {
+        check_fail(__FILE__, __LINE__, "tlshs_new failed");
+    } else if (tlshs_set_session(c, sess, len) != -1 || tlshs_usage_code(c) != TLSHS_E_SESSION ||
+               !strstr(tlshs_usage_error(c), "does not match server_name")) {
+        check_fail(__FILE__, __LINE__, "set_session for wrong.example: usage %d \"%s\"",
+                   tlshs_usage_code(c), tlshs_usage_error(c));
+    } else {
+        for (int i = 0; i < 20 && rc != TLSHS_CLOSED && rc != TLSHS_DONE; i++) {
+            rc = tlshs_step(c);
+            move_bytes(c, s);
+            tlshs_step(s);
+            move_bytes(s, c);
+        }
+        if (rc != TLSHS_CLOSED || tlshs_error_code(c) != TLSHS_E_VERIFY ||
+            tlshs_verify_result(c) != X509_V_ERR_HOSTNAME_MISMATCH || tlshs_resumed(c))
+            check_fail(__FILE__, __LINE__, "wrong.example: %s, \"%s\", verify %ld, resumed %d",
+                       tlshs_result_name(rc), tlshs_error(c), tlshs_verify_result(c),
+                       tlshs_resumed(c));
+    }
+    tlshs_free(c);
+    tlshs_free(s);
+}
+
+/* Offers sess to a new client of cc named name against sc; returns 1 if it
+   was accepted and the handshake resumed, 0 if set_session refused it, -1
+   on anything else (reported). */
+static int offer_session(tlshs_config *cc, tlshs_config *sc, const char *name,
+                         const unsigned char *sess, size_t len) {
+    tlshs *c = tlshs_new(cc, name), *s = tlshs_new(sc, NULL);
+    int r = -1;
+    if (!c || !s) {
+        check_fail(__FILE__, __LINE__, "tlshs_new failed");
+    } else if (tlshs_set_session(c, sess, len) != 0) {
+        r = tlshs_usage_code(c) == TLSHS_E_SESSION ? 0 : -1;
+        if (r) check_fail(__FILE__, __LINE__, "set_session: %s", tlshs_usage_error(c));
+    } else if (pump(c, s, 20) && tlshs_resumed(c) && tlshs_resumed(s)) {
+        r = 1;
+    } else {
+        check_fail(__FILE__, __LINE__, "%s: not resumed: \"%s\"", name, tlshs_error(c));
+    }
+    tlshs_free(c);
+    tlshs_free(s);
+    return r;
+}
+
+/* What may resume: the config that made the session, under a name its
+   certificate holds (a DNS name or an IP address); a client that does not
+   verify, anything.  Another verifying config, even with the same trust,
+   may not: a session is tied to the config that verified its peer. */
+TEST(test_session_resumes_only_where_verified) {
+    tlshs_config *cc = client_config(), *sc = server_config(), *other = client_config();
+    tlshs_config *none = make_config(TLSHS_CLIENT, "verify", "none", (char *)NULL);
+    unsigned char sess[8192];
+    size_t len;
+    CHECK(cc && sc && other && none);
+    len = first_session(cc, sc, sess, sizeof sess);
+    CHECK_INT(len, >, 0);
+    CHECK_INT(offer_session(cc, sc, "localhost", sess, len), ==, 1);
+    CHECK_INT(offer_session(cc, sc, "127.0.0.1", sess, len), ==, 1); /* the IP SAN */
+    CHECK_INT(offer_session(cc, sc, "LOCALHOST", sess, len), ==, 1); /* names ignore case */
+    CHECK_INT(offer_session(cc, sc, "127.0.0.2", sess, len), ==, 0);
+    CHECK_INT(offer_session(none, sc, "localhost", sess, len), ==, 1);
+    CHECK_INT(offer_session(none, sc, "wrong.example", sess, len), ==, 1);
+    CHECK_INT(offer_session(other, sc, "localhost", sess, len), ==, 0);
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    tlshs_config_free(other);
+    tlshs_config_free(none);
+}
+
+/* ------------------------------------------ close_notify, names, buffers */
+
+/* A close_notify alert record in the clear (TLS 1.2 record version). */
+static const unsigned char close_notify_record[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00};
+
+TEST(test_close_notify_during_handshake) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    CHECK(p.c && p.s);
+    /* the client has sent its ClientHello; the server says goodbye instead */
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE);
+    move_bytes(p.c, p.s);
+    CHECK_INT(tlshs_feed(p.c, close_notify_record, sizeof close_notify_record), ==, 0);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
+    CHECK_INT(tlshs_error_code(p.c), ==, TLSHS_E_CLOSE_NOTIFY);
+    CHECK_STR(tlshs_error(p.c), "peer sent close_notify during the handshake");
+    CHECK_INT(tlshs_alert_received(p.c), ==, 0);
+    pair_free(&p);
+    /* A server takes nothing but a ClientHello first: OpenSSL 3.0 answers
+       any other record, this one too, with unexpected_message. */
+    p = pair_of(client_config(), server_config(), "localhost");
+    CHECK(p.c && p.s);
+    CHECK_INT(tlshs_feed(p.s, close_notify_record, sizeof close_notify_record), ==, 0);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE);
+    move_bytes(p.s, p.c);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_CLOSED);
+    CHECK_INT(tlshs_error_code(p.s), ==, TLSHS_E_PROTOCOL);
+    CHECK_INT(tlshs_alert_sent(p.s), ==, 10);
+    CHECK_INT(tlshs_alert_received(p.s), ==, -1);
+    pair_free(&p);
+}
+
+TEST(test_server_name_too_long) {
+    tlshs_config *cfg = client_config();
+    char name[300], longest[256];
+    tlshs *hs;
+    CHECK(cfg);
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    CHECK(tlshs_new(cfg, name) == NULL);
+    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_E_ARGUMENT);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "server_name: 299 bytes, longer than the 255");
+    CHECK(!strstr(tlshs_config_error(cfg), "aaaaaaaaaaaaaaaa")); /* not echoed */
+    /* 255 bytes (four labels of 63) is a host name */
+    memset(longest, 'a', 255);
+    longest[63] = longest[127] = longest[191] = '.';
+    longest[255] = '\0';
+    hs = tlshs_new(cfg, longest);
+    CHECK(hs);
+    CHECK_STR(tlshs_server_name(hs), longest);
+    tlshs_free(hs);
+    tlshs_config_free(cfg);
+}
+
+/* A call refused for its arguments changes nothing and answers the last
+   result: it is a usage error, not the end of the connection. */
+TEST(test_read_write_bad_arguments) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    char buf[16];
+    size_t n = 3;
+    CHECK(p.c && p.s);
+    CHECK_RESULT(tlshs_read(p.c, NULL, 10, &n), TLSHS_WANT_READ); /* before any step */
+    CHECK_INT(n, ==, 0);
+    CHECK_INT(tlshs_usage_code(p.c), ==, TLSHS_E_ARGUMENT);
+    CHECK_INT(tlshs_pending(p.c), ==, 0); /* the handshake did not start */
+    CHECK(pump(p.c, p.s, 20));
+    CHECK_RESULT(tlshs_read(p.c, NULL, 10, &n), TLSHS_DONE);
+    CHECK_INT(tlshs_usage_code(p.c), ==, TLSHS_E_ARGUMENT);
+    CHECK_CONTAINS(tlshs_usage_error(p.c), "read: buf is NULL");
+    CHECK_RESULT(tlshs_read(p.c, buf, 0, &n), TLSHS_DONE);
+    CHECK_CONTAINS(tlshs_usage_error(p.c), "read: cap is 0");
+    CHECK_RESULT(tlshs_write(p.c, NULL, 10, &n), TLSHS_DONE);
+    CHECK_CONTAINS(tlshs_usage_error(p.c), "write: buf is NULL");
+    CHECK_INT(n, ==, 0);
+    CHECK_RESULT(tlshs_last_result(p.c), TLSHS_DONE);
+    CHECK_STR(tlshs_error(p.c), "");
+    CHECK_INT(tlshs_error_code(p.c), ==, TLSHS_OK);
+    /* the connection still works */
+    CHECK_RESULT(tlshs_write(p.c, "ping", 4, &n), TLSHS_DONE);
+    move_bytes(p.c, p.s);
+    CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, &n), TLSHS_DONE);
+    CHECK_INT(n, ==, 4);
+    /* and a refused call after CLOSED answers CLOSED */
+    tlshs_feed_eof(p.c);
+    while (tlshs_read(p.c, buf, sizeof buf, &n) == TLSHS_WANT_WRITE) tlshs_take(p.c, buf, sizeof buf);
+    CHECK_RESULT(tlshs_read(p.c, NULL, 1, &n), TLSHS_CLOSED);
+    pair_free(&p);
+}
+
+/* ------------------------------------------------------- fd refusals */
+
+TEST(test_set_fd_says_why) {
+    struct pair p = pair_of(client_config(), server_config(), "localhost");
+    struct sockaddr_in sa;
+    int sv[2] = {-1, -1}, lfd = -1;
+    CHECK(p.c && p.s);
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        check_fail(__FILE__, __LINE__, "socketpair: %s", strerror(errno));
+        goto out;
+    }
+    /* a second set_fd before any step */
+    if (tlshs_set_fd(p.c, sv[0]) != 0 || tlshs_set_fd(p.c, sv[0]) != -1 ||
+        tlshs_usage_code(p.c) != TLSHS_E_STATE || !strstr(tlshs_usage_error(p.c), "already in fd mode")) {
+        check_fail(__FILE__, __LINE__, "second set_fd: \"%s\"", tlshs_usage_error(p.c));
+        goto out;
+    }
+    /* a listening socket */
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    lfd = socket(AF_INET, SOCK_STREAM, 0);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 1) != 0) {
+        check_fail(__FILE__, __LINE__, "listen: %s", strerror(errno));
+        goto out;
+    }
+    if (tlshs_set_fd(p.s, lfd) != -1 || tlshs_usage_code(p.s) != TLSHS_E_ARGUMENT ||
+        !strstr(tlshs_usage_error(p.s), "is a listening socket"))
+        check_fail(__FILE__, __LINE__, "listening socket: \"%s\"", tlshs_usage_error(p.s));
+    else if (tlshs_set_fd(p.s, sv[1]) != 0) /* nothing changed: a good fd is still taken */
+        check_fail(__FILE__, __LINE__, "set_fd after a refusal: \"%s\"", tlshs_usage_error(p.s));
+out:
+    pair_free(&p);
+    if (sv[0] >= 0) close(sv[0]), close(sv[1]);
+    if (lfd >= 0) close(lfd);
+}
+
+/* In a child: a client whose fd is a pipe nobody reads.  Its first write
+   fails with EPIPE; it must answer CLOSED, not die of SIGPIPE, leave the
+   signal mask as it was and no SIGPIPE pending; and a SIGPIPE the program
+   already had pending stays pending.  Returns the child's exit status. */
+static int pipe_child(void) {
+    tlshs_config *cfg = make_config(TLSHS_CLIENT, "verify", "none", (char *)NULL);
+    tlshs *a = cfg ? tlshs_new(cfg, NULL) : NULL, *b = cfg ? tlshs_new(cfg, NULL) : NULL;
+    int fds[2], bad = 0;
+    sigset_t set, pending;
+    signal(SIGPIPE, SIG_DFL);
+    if (!a || !b || pipe(fds) != 0) return 10;
+    close(fds[0]);
+    if (tlshs_set_fd(a, fds[1]) != 0) return 11;
+    if (tlshs_step(a) != TLSHS_CLOSED || tlshs_error_code(a) != TLSHS_E_SOCKET) bad |= 1;
+    if (!strstr(tlshs_error(a), "Broken pipe")) bad |= 2;
+    pthread_sigmask(SIG_BLOCK, NULL, &set);
+    sigpending(&pending);
+    if (sigismember(&set, SIGPIPE) || sigismember(&pending, SIGPIPE)) bad |= 4;
+    /* a SIGPIPE pending before the call is left to the program */
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    raise(SIGPIPE);
+    if (tlshs_set_fd(b, fds[1]) != 0 || tlshs_step(b) != TLSHS_CLOSED) bad |= 8;
+    sigpending(&pending);
+    if (!sigismember(&pending, SIGPIPE)) bad |= 16;
+    signal(SIGPIPE, SIG_IGN); /* discards it, so the child can exit */
+    close(fds[1]);
+    tlshs_free(a);
+    tlshs_free(b);
+    tlshs_config_free(cfg);
+    return bad ? 20 + bad : 0;
+}
+
+TEST(test_pipe_fd_never_raises_sigpipe) {
+    int status = 0;
+    pid_t pid;
+    fflush(NULL);
+    pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) _exit(pipe_child());
+    CHECK_INT(waitpid(pid, &status, 0), ==, pid);
+    if (WIFSIGNALED(status))
+        check_fail(__FILE__, __LINE__, "the child died of signal %d (%s)", WTERMSIG(status),
+                   WTERMSIG(status) == SIGPIPE ? "SIGPIPE" : "?");
+    else
+        CHECK_INT(WEXITSTATUS(status), ==, 0);
 }
