@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -1693,4 +1694,100 @@ TEST(test_pipe_fd_never_raises_sigpipe) {
                    WTERMSIG(status) == SIGPIPE ? "SIGPIPE" : "?");
     else
         CHECK_INT(WEXITSTATUS(status), ==, 0);
+}
+
+/* ------------------------------------------------------- renegotiation */
+
+/* The DER of the first certificate in a PEM file (OPENSSL_free it), or NULL. */
+static unsigned char *pem_der(const char *path, int *len) {
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    unsigned char *der = NULL;
+    if (f) fclose(f);
+    *len = x ? i2d_X509(x, &der) : -1;
+    X509_free(x);
+    return der;
+}
+
+static int peer_cert_equals(const tlshs *hs, const char *pem) {
+    int want_len;
+    unsigned char *want = pem_der(pem, &want_len);
+    size_t len = 0;
+    const unsigned char *got = tlshs_peer_cert(hs, &len);
+    int same = want && got && (size_t)want_len == len && memcmp(want, got, len) == 0;
+    OPENSSL_free(want);
+    return same;
+}
+
+/* Moves what a raw OpenSSL end wrote to a tlshs object, and back. */
+static void raw_exchange(SSL *s, tlshs *c) {
+    unsigned char buf[16384];
+    size_t n;
+    int k;
+    while ((n = tlshs_take(c, buf, sizeof buf)) > 0) BIO_write(SSL_get_rbio(s), buf, (int)n);
+    while ((k = BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0) tlshs_feed(c, buf, (size_t)k);
+}
+
+/* A raw OpenSSL server renegotiates (TLS 1.2) with another certificate:
+   the tlshs client verifies the new one, and tlshs_peer_cert shows it. */
+TEST(test_peer_cert_after_renegotiation) {
+    tlshs_config *cc = client_with("max_version", "1.2", (char *)NULL);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL *s = NULL;
+    tlshs *c = NULL;
+    unsigned char buf[256];
+    tlshs_result r = TLSHS_WANT_READ;
+    if (!cc || !ctx || !SSL_CTX_use_certificate_chain_file(ctx, cert_path("server.pem")) ||
+        !SSL_CTX_use_PrivateKey_file(ctx, cert_path("server.key"), SSL_FILETYPE_PEM)) {
+        check_fail(__FILE__, __LINE__, "raw server setup");
+        goto out;
+    }
+    s = SSL_new(ctx);
+    SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+    SSL_set_accept_state(s);
+    c = tlshs_new(cc, "localhost");
+    tlshs_set_trace(c, 1);
+    for (int i = 0; i < 10 && (r = tlshs_step(c)) != TLSHS_DONE && r != TLSHS_CLOSED; i++) {
+        raw_exchange(s, c);
+        SSL_do_handshake(s);
+        raw_exchange(s, c);
+    }
+    if (r != TLSHS_DONE || !peer_cert_equals(c, cert_path("server.pem"))) {
+        check_fail(__FILE__, __LINE__, "first handshake: %s \"%s\"", tlshs_result_name(r),
+                   tlshs_error(c));
+        goto out;
+    }
+    /* the server takes the ECDSA certificate and asks for a new handshake */
+    SSL_set_options(s, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION); /* a full one */
+    SSL_certs_clear(s);
+    if (!SSL_use_certificate_chain_file(s, cert_path("server-ec.pem")) ||
+        !SSL_use_PrivateKey_file(s, cert_path("server-ec.key"), SSL_FILETYPE_PEM) ||
+        !SSL_renegotiate(s) || SSL_do_handshake(s) != 1) {
+        check_fail(__FILE__, __LINE__, "raw server: cannot renegotiate");
+        goto out;
+    }
+    for (int i = 0; i < 20 && SSL_renegotiate_pending(s); i++) {
+        size_t n;
+        raw_exchange(s, c);
+        r = tlshs_read(c, buf, sizeof buf, &n); /* the client answers within read */
+        raw_exchange(s, c);
+        if (SSL_read(s, buf, sizeof buf) <= 0) ERR_clear_error(); /* the server goes on */
+    }
+    if (SSL_renegotiate_pending(s) || r == TLSHS_CLOSED) {
+        check_fail(__FILE__, __LINE__, "renegotiation did not finish: %s \"%s\"",
+                   tlshs_result_name(r), tlshs_error(c));
+        goto out;
+    }
+    if (count_events(c, 0, "Certificate") != 2)
+        check_fail(__FILE__, __LINE__, "%d Certificate messages", count_events(c, 0, "Certificate"));
+    else if (!peer_cert_equals(c, cert_path("server-ec.pem")))
+        check_fail(__FILE__, __LINE__, "tlshs_peer_cert still shows the first certificate");
+    else if (tlshs_verify_result(c) != X509_V_OK)
+        check_fail(__FILE__, __LINE__, "verify result %ld", tlshs_verify_result(c));
+out:
+    tlshs_free(c);
+    SSL_free(s);
+    SSL_CTX_free(ctx);
+    tlshs_config_free(cc);
+    ERR_clear_error();
 }
