@@ -14,9 +14,11 @@
  *
  * Usage: bench-c [CERTDIR [HANDSHAKES_PER_ROUND [ROUNDS]]]
  *        bench-c CERTDIR --only raw|tlshs|raw-mutual|tlshs-mutual --count N
+ *        bench-c CERTDIR --heap N   (heap per in-flight client only)
  *        (one warm-up and N handshakes, for bench/instructions.sh; -mutual:
  *        the server requires and verifies a client certificate)
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +219,50 @@ static double raw_system_store_ms(void) {
     return t * 1e3;
 }
 
+/* ---- heap per in-flight client after its ClientHello ---- */
+
+/* Bytes in use on the heap now (glibc's mallinfo2: small chunks and mmapped ones). */
+static size_t heap_now(void) {
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+/* Makes n clients, each stepped once with its ClientHello taken (as a
+   server that has not answered yet would leave it), and answers the heap
+   they hold, in bytes per client.  kind: 0 raw OpenSSL, 1 raw OpenSSL with
+   SSL_MODE_RELEASE_BUFFERS, 2 tlshs. */
+static double heap_per_client(int kind, int n) {
+    SSL_CTX *ctx = kind < 2 ? raw_ctx(0) : NULL;
+    tlshs_config *cc = kind == 2 ? hs_config(TLSHS_CLIENT) : NULL;
+    void **v = calloc((size_t)n, sizeof *v);
+    size_t before, after;
+    if (!v) die("out of memory");
+    if (kind == 1) SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    if (kind == 2) tlshs_free(tlshs_new(cc, "localhost")); /* the config's freeze, once */
+    before = heap_now();
+    for (int i = 0; i < n; i++) {
+        if (kind < 2) {
+            SSL *c = raw_ssl(ctx, 0);
+            SSL_do_handshake(c);
+            while (BIO_read(SSL_get_wbio(c), buf, sizeof buf) > 0) {
+            }
+            v[i] = c;
+        } else {
+            tlshs *c = tlshs_new(cc, "localhost");
+            if (tlshs_step(c) != TLSHS_WANT_WRITE) die("tlshs client step");
+            while (tlshs_take(c, buf, sizeof buf) > 0) {
+            }
+            v[i] = c;
+        }
+    }
+    after = heap_now();
+    for (int i = 0; i < n; i++) kind < 2 ? SSL_free(v[i]) : tlshs_free(v[i]);
+    free(v);
+    SSL_CTX_free(ctx);
+    tlshs_config_free(cc);
+    return ((double)after - (double)before) / n;
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -246,6 +292,16 @@ int main(int argc, char **argv) {
         for (int i = 0; i <= count; i++) raw ? raw_handshake(rc, rs) : hs_handshake(cc, sc);
         if (raw) SSL_CTX_free(rc), SSL_CTX_free(rs);
         else tlshs_config_free(cc), tlshs_config_free(sc);
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[2], "--heap") == 0) {
+        /* heap per in-flight client only: bench-c CERTDIR --heap N */
+        int n = atoi(argv[3]);
+        if (n < 1) die("usage: bench-c CERTDIR --heap N");
+        printf("heap per in-flight client after its ClientHello (%d clients, mallinfo2 delta / N, kB = 1000 bytes):\n", n);
+        printf("  raw OpenSSL                          %6.1f kB\n", heap_per_client(0, n) / 1000);
+        printf("  raw OpenSSL, SSL_MODE_RELEASE_BUFFERS %5.1f kB\n", heap_per_client(1, n) / 1000);
+        printf("  tlshs                                %6.1f kB\n", heap_per_client(2, n) / 1000);
         return 0;
     }
     if (argc > 2) per_round = atoi(argv[2]);
@@ -288,6 +344,10 @@ int main(int argc, char **argv) {
     printf("  tlshs, first in the process         %8.3f ms\n", store_first);
     printf("  tlshs, each after (mean of %d)     %8.3f ms\n", store_n, store_next);
     printf("  raw OpenSSL, SSL_CTX_set_default_verify_paths each time (mean of 10)  %8.3f ms\n", store_raw);
+    printf("heap per in-flight client after its ClientHello (10000 clients, mallinfo2 delta / N, kB = 1000 bytes):\n");
+    printf("  raw OpenSSL                          %6.1f kB\n", heap_per_client(0, 10000) / 1000);
+    printf("  raw OpenSSL, SSL_MODE_RELEASE_BUFFERS %5.1f kB\n", heap_per_client(1, 10000) / 1000);
+    printf("  tlshs                                %6.1f kB\n", heap_per_client(2, 10000) / 1000);
     SSL_CTX_free(rc);
     SSL_CTX_free(rs);
     tlshs_config_free(cc);

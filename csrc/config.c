@@ -112,7 +112,7 @@ tlshs_config *tlshs_config_new(tlshs_role role) { /* see tlshs.h */
     cfg->verify = role == TLSHS_CLIENT ? TLSHS_VERIFY_PEER : TLSHS_VERIFY_NONE;
     SSL_CTX_set_app_data(cfg->ctx, cfg);
     SSL_CTX_set_min_proto_version(cfg->ctx, TLS1_2_VERSION);
-    SSL_CTX_set_mode(cfg->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_mode(cfg->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_default_passwd_cb(cfg->ctx, no_password);
     if (role == TLSHS_SERVER) {
         static const unsigned char sid_ctx[] = "tlshs";
@@ -815,6 +815,7 @@ static int freeze_locked(tlshs_config *cfg) {
     }
     SSL_CTX_set_verify(cfg->ctx, modes[cfg->verify], tlshs__on_verify);
     build_chains(cfg);
+    if (tlshs__bind_sessions(cfg)) return -1;
     ERR_clear_error();
     atomic_store(&cfg->in_use, 1);
     return 0;

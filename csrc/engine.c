@@ -8,30 +8,129 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "tlshs_internal.h"
 
+static int is_ip_literal(const char *name);
+
+/* Messages live outside the object, made when first needed: most
+   connections never fail, and an object in flight stays small.  If memory
+   runs out the message is this one (never freed). */
+static char no_memory[] = "out of memory (the reason could not be kept)";
+
+/* A message buffer of TLSHS_MSGLEN bytes: *msg if it has one, else a new one. */
+static char *message_buffer(char **msg) {
+    if (*msg && *msg != no_memory) return *msg;
+    *msg = malloc(TLSHS_MSGLEN);
+    return *msg ? *msg : (*msg = no_memory, NULL);
+}
+
+void tlshs__free_message(char *msg) {
+    if (msg != no_memory) free(msg);
+}
+
 void tlshs__usage(tlshs *hs, tlshs_code code, const char *fmt, ...) {
     va_list ap;
+    char *buf = message_buffer(&hs->usage);
     hs->usage_code = code;
+    if (!buf) return;
     va_start(ap, fmt);
-    tlshs__format(hs->usage, fmt, ap);
+    tlshs__format(buf, fmt, ap);
     va_end(ap);
 }
 
 /* Keeps the peer's leaf as it is verified, so it can be read even when the
    verification fails (OpenSSL then keeps no peer certificate).  Only a
-   reference: the DER is made if someone asks (tlshs_peer_cert). */
+   reference: the DER is made if someone asks (tlshs_peer_cert).  A TLS 1.2
+   renegotiation verifies again: the newest leaf replaces the old one. */
 int tlshs__on_verify(int ok, X509_STORE_CTX *store) {
     SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
     tlshs *hs = ssl ? SSL_get_app_data(ssl) : NULL;
     X509 *leaf = X509_STORE_CTX_get0_cert(store);
-    if (hs && leaf && !hs->peer_seen && X509_up_ref(leaf)) hs->peer_seen = leaf;
+    if (hs && leaf && leaf != hs->peer_seen && X509_up_ref(leaf)) {
+        X509_free(hs->peer_seen);
+        hs->peer_seen = leaf;
+        hs->peer->of = NULL; /* its DER is made again when asked for */
+    }
     return ok;
 }
 
+/* ---- the sessions a verifying client may resume ---- */
+
+/* Each verifying client config gets a random session id context at its
+   freeze.  OpenSSL copies it into every session the config's handshakes
+   make, and into the session's DER; tlshs_set_session resumes only a session
+   that carries it.  So a verifying client resumes only sessions whose peer
+   it verified itself, under this config's trust (as CPython ties a session
+   to the SSLContext that made it), and never one made by a client that does
+   not verify, by another config, or in another process. */
+#define SESSION_CONTEXT_LEN 32 /* SSL_MAX_SID_CTX_LENGTH */
+
+static int context_index = -1; /* the SSL_CTX ex_data slot of the context */
+static CRYPTO_ONCE context_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void free_context(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                         void *argp) {
+    (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+    OPENSSL_free(ptr);
+}
+
+static void make_context_index(void) {
+    context_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, free_context);
+}
+
+/* The config's session context, or NULL if it has none. */
+static const unsigned char *session_context(const tlshs_config *cfg) {
+    return context_index < 0 ? NULL : SSL_CTX_get_ex_data(cfg->ctx, context_index);
+}
+
+int tlshs__bind_sessions(tlshs_config *cfg) {
+    unsigned char *id;
+    if (cfg->role != TLSHS_CLIENT || cfg->verify == TLSHS_VERIFY_NONE) return 0;
+    if (!CRYPTO_THREAD_run_once(&context_once, make_context_index) || context_index < 0)
+        goto fail;
+    if (session_context(cfg)) return 0; /* an earlier freeze that failed later made it */
+    id = OPENSSL_malloc(SESSION_CONTEXT_LEN);
+    if (!id || RAND_bytes(id, SESSION_CONTEXT_LEN) != 1 ||
+        !SSL_CTX_set_ex_data(cfg->ctx, context_index, id)) {
+        OPENSSL_free(id);
+        goto fail;
+    }
+    if (SSL_CTX_set_session_id_context(cfg->ctx, id, SESSION_CONTEXT_LEN)) return 0;
+fail:
+    tlshs__config_fail(cfg, TLSHS_E_NOMEM, "cannot make the config's session context: %s",
+                       tlshs__openssl_reason("out of memory"));
+    return -1;
+}
+
+/* Why a client must not resume sess, or NULL if it may.  A client that
+   does not verify may resume any session. */
+static const char *session_refusal(const tlshs *hs, SSL_SESSION *sess) {
+    const unsigned char *ours = session_context(hs->cfg), *theirs;
+    unsigned len = 0;
+    X509 *peer;
+    int match;
+    if (hs->cfg->verify == TLSHS_VERIFY_NONE) return NULL;
+    theirs = SSL_SESSION_get0_id_context(sess, &len);
+    if (!ours || len != SESSION_CONTEXT_LEN || CRYPTO_memcmp(ours, theirs, len) != 0)
+        return "set_session: the session was not made with this config, so its peer was not "
+               "verified under this config's trust";
+    peer = SSL_SESSION_get0_peer(sess);
+    if (!peer) return "set_session: the session holds no peer certificate to check the name against";
+    if (is_ip_literal(hs->server_name))
+        match = X509_check_ip_asc(peer, hs->server_name, 0);
+    else
+        match = X509_check_host(peer, hs->server_name, 0,
+                                X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(hs->ssl)), NULL);
+    if (match != 1) return "set_session: the session's certificate does not match server_name";
+    return NULL;
+}
+
 /* ---- life ---- */
+
+#define MAX_SERVER_NAME 255 /* bytes in a DNS name, and in SNI's HostName */
 
 static int is_ip_literal(const char *name) {
     unsigned char addr[16];
@@ -60,6 +159,14 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
                                 "(or set verify to none)");
         return NULL;
     }
+    if (cfg->role == TLSHS_CLIENT && server_name && strlen(server_name) > MAX_SERVER_NAME) {
+        /* the name itself is not echoed: it may be any size */
+        tlshs__config_fail(cfg, TLSHS_E_ARGUMENT,
+                           "server_name: %zu bytes, longer than the %d a host name may have "
+                           "(RFC 1035, RFC 6066)",
+                           strlen(server_name), MAX_SERVER_NAME);
+        return NULL;
+    }
     hs = calloc(1, sizeof *hs);
     if (!hs) return NULL;
     hs->cfg = cfg;
@@ -83,7 +190,9 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     if (cfg->role == TLSHS_CLIENT) {
         SSL_set_connect_state(hs->ssl);
         if (server_name && set_server_name(hs, server_name)) {
-            tlshs__config_fail(cfg, TLSHS_E_ARGUMENT, "server_name: cannot use '%s'", server_name);
+            tlshs__config_fail(cfg, TLSHS_E_ARGUMENT, "server_name: cannot use '%s': %s", server_name,
+                               tlshs__openssl_reason(hs->server_name ? "refused by OpenSSL"
+                                                                     : "out of memory"));
             goto fail;
         }
     } else {
@@ -103,6 +212,9 @@ void tlshs_free(tlshs *hs) { /* see tlshs.h */
     X509_free(hs->peer_seen);
     OPENSSL_free(hs->peer_store.der);
     free(hs->server_name);
+    free(hs->alpn);
+    tlshs__free_message(hs->error);
+    tlshs__free_message(hs->usage);
     free(hs->events);
     tlshs_config_free(hs->cfg);
     free(hs);
@@ -110,6 +222,7 @@ void tlshs_free(tlshs *hs) { /* see tlshs.h */
 
 int tlshs_set_session(tlshs *hs, const void *der, size_t len) { /* see tlshs.h */
     const unsigned char *p = der;
+    const char *why;
     SSL_SESSION *sess;
     int ok;
     if (!hs) return -1;
@@ -134,6 +247,22 @@ int tlshs_set_session(tlshs *hs, const void *der, size_t len) { /* see tlshs.h *
         tlshs__usage(hs, TLSHS_E_SESSION, "set_session: the session cannot be resumed");
         return -1;
     }
+    if (hs->cfg->verify == TLSHS_VERIFY_NONE &&
+        !SSL_SESSION_set1_id_context(sess, (const unsigned char *)"", 0)) {
+        /* OpenSSL resumes a session only in the context that made it: a
+           client that does not verify takes it into its own (none), so the
+           sessions that follow from it cannot pass for verified ones */
+        SSL_SESSION_free(sess);
+        ERR_clear_error();
+        tlshs__usage(hs, TLSHS_E_NOMEM, "set_session: out of memory");
+        return -1;
+    }
+    if ((why = session_refusal(hs, sess)) != NULL) {
+        SSL_SESSION_free(sess);
+        ERR_clear_error();
+        tlshs__usage(hs, TLSHS_E_SESSION, "%s", why);
+        return -1;
+    }
     ok = SSL_set_session(hs->ssl, sess);
     SSL_SESSION_free(sess);
     ERR_clear_error();
@@ -150,10 +279,12 @@ static void set_error(tlshs *hs, tlshs_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void set_error(tlshs *hs, tlshs_code code, const char *fmt, ...) {
     va_list ap;
-    if (hs->error[0]) return; /* the first reason stays */
+    char *buf;
+    if (hs->error) return; /* the first reason stays */
     hs->error_code = code;
+    if (!(buf = message_buffer(&hs->error))) return;
     va_start(ap, fmt);
-    tlshs__format(hs->error, fmt, ap);
+    tlshs__format(buf, fmt, ap);
     va_end(ap);
 }
 
@@ -169,6 +300,9 @@ static void explain_failure(tlshs *hs, int ssl_err, int saved_errno) {
     int eof = is_eof_reason(e) || (ssl_err == SSL_ERROR_SYSCALL && e == 0 && saved_errno == 0);
     if (hs->alert_received >= 0 && hs->alert_received_fatal)
         set_error(hs, TLSHS_E_ALERT, "peer sent fatal alert %s", tlshs_alert_name(hs->alert_received));
+    else if (ssl_err == SSL_ERROR_ZERO_RETURN)
+        set_error(hs, TLSHS_E_CLOSE_NOTIFY, hs->complete ? "peer sent close_notify"
+                                                         : "peer sent close_notify during the handshake");
     else if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
              ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED && vr != X509_V_OK)
         set_error(hs, TLSHS_E_VERIFY, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
@@ -190,8 +324,8 @@ static void capture_outcome(tlshs *hs) {
     const unsigned char *alpn;
     unsigned alpn_len;
     SSL_get0_alpn_selected(hs->ssl, &alpn, &alpn_len);
-    if (alpn && alpn_len) {
-        memcpy(hs->alpn, alpn, alpn_len); /* alpn_len < 256 by the protocol */
+    if (alpn && alpn_len && !hs->alpn && (hs->alpn = malloc(alpn_len + 1)) != NULL) {
+        memcpy(hs->alpn, alpn, alpn_len);
         hs->alpn[alpn_len] = '\0';
     }
 }
@@ -288,9 +422,10 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
     tlshs_result r;
     if (n) *n = 0;
     if (!hs) return TLSHS_CLOSED;
-    if (!buf || cap == 0) {
-        tlshs__usage(hs, TLSHS_E_ARGUMENT, "read: no buffer to read into");
-        return TLSHS_CLOSED;
+    if (!buf || cap == 0) { /* a refused call changes nothing */
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, buf ? "read: cap is 0: no room to read into"
+                                               : "read: buf is NULL: no buffer to read into");
+        return hs->last;
     }
     if ((r = ensure_open(hs)) != TLSHS_DONE) return r;
     tlshs__clear_errors();
@@ -318,9 +453,9 @@ tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /*
     tlshs_result r;
     if (n) *n = 0;
     if (!hs) return TLSHS_CLOSED;
-    if (!buf && len) {
-        tlshs__usage(hs, TLSHS_E_ARGUMENT, "write: no buffer to write from");
-        return TLSHS_CLOSED;
+    if (!buf && len) { /* a refused call changes nothing */
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "write: buf is NULL with len %zu: no bytes to write", len);
+        return hs->last;
     }
     if ((r = ensure_open(hs)) != TLSHS_DONE) return r;
     if (len == 0) return hs->last = TLSHS_DONE;

@@ -14,11 +14,11 @@ int tlshs_handshake_done(const tlshs *hs) { /* see tlshs.h */
 }
 
 const char *tlshs_error(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->last == TLSHS_CLOSED ? hs->error : "";
+    return hs && hs->last == TLSHS_CLOSED ? tlshs__text(hs->error) : "";
 }
 
 const char *tlshs_usage_error(const tlshs *hs) { /* see tlshs.h */
-    return hs ? hs->usage : "";
+    return hs ? tlshs__text(hs->usage) : "";
 }
 
 tlshs_code tlshs_error_code(const tlshs *hs) { /* see tlshs.h */
@@ -47,7 +47,7 @@ const char *tlshs_cipher(const tlshs *hs) { /* see tlshs.h */
 }
 
 const char *tlshs_alpn(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->alpn[0] ? hs->alpn : NULL;
+    return hs ? hs->alpn : NULL;
 }
 
 const char *tlshs_server_name(const tlshs *hs) { /* see tlshs.h */
@@ -65,13 +65,18 @@ long tlshs_verify_result(const tlshs *hs) { /* see tlshs.h */
 }
 
 const unsigned char *tlshs_peer_cert(const tlshs *hs, size_t *len) { /* see tlshs.h */
+    const X509 *x;
     if (len) *len = 0;
     if (!hs) return NULL;
-    if (!hs->peer->der) {
-        /* the verified leaf, else (a resumption, verify none) the session's */
-        const X509 *x = hs->peer_seen ? hs->peer_seen : SSL_get0_peer_certificate(hs->ssl);
-        int n = x ? i2d_X509(x, &hs->peer->der) : 0;
+    /* the last leaf verified, else (a resumption) the session's */
+    x = hs->peer_seen ? hs->peer_seen : SSL_get0_peer_certificate(hs->ssl);
+    if (x != hs->peer->of) { /* the first call, or a renegotiation changed it */
+        int n;
+        OPENSSL_free(hs->peer->der);
+        hs->peer->der = NULL;
+        n = x ? i2d_X509(x, &hs->peer->der) : 0;
         hs->peer->len = n > 0 ? (size_t)n : 0;
+        hs->peer->of = x;
     }
     if (len) *len = hs->peer->len;
     return hs->peer->der;

@@ -52,7 +52,13 @@ extern "C" {
  * TLSHS_DONE:       the operation completed (handshake finished, read or
  *                   write done).
  * TLSHS_CLOSED:     the connection is over (failed handshake, alert, EOF or
- *                   close_notify); tlshs_error() says why.
+ *                   close_notify); tlshs_error() says why.  In fd mode it
+ *                   does not mean that our last alert or close_notify
+ *                   reached the peer: see tlshs_set_fd on closing the socket.
+ *
+ * A call refused for its arguments (tlshs_read, tlshs_write) changes nothing
+ * and answers the last result (tlshs_last_result), with the reason in
+ * tlshs_usage_error().
  */
 #define TLSHS_RESULTS(X)                                                                           \
     X(1, WANT_READ, want_read)                                                                     \
@@ -265,12 +271,13 @@ TLSHS_API void tlshs_config_free(tlshs_config *cfg);
  *                    the certificate is checked against it (an IPv4 or IPv6
  *                    literal is checked as an address and not sent as SNI).
  *                    A client that verifies (verify "peer", the default)
- *                    needs one; with verify "none" it may be NULL.  A
- *                    server ignores it.
- * @returns the object, or NULL if cfg is NULL, memory ran out, or cfg cannot
- *          make handshakes (a server without a certificate, a verifying
- *          client without server_name, keys that contradict each other:
- *          see tlshs_config_check); the reason is then in
+ *                    needs one; with verify "none" it may be NULL.  At most
+ *                    255 bytes (a DNS name's limit).  A server ignores it.
+ * @returns the object, or NULL if cfg is NULL, memory ran out, server_name
+ *          is longer than 255 bytes or refused (TLSHS_E_ARGUMENT), or cfg
+ *          cannot make handshakes (a server without a certificate, a
+ *          verifying client without server_name, keys that contradict each
+ *          other: see tlshs_config_check); the reason is then in
  *          tlshs_config_error(cfg).
  */
 TLSHS_API tlshs *tlshs_new(tlshs_config *cfg, const char *server_name);
@@ -278,21 +285,43 @@ TLSHS_API tlshs *tlshs_new(tlshs_config *cfg, const char *server_name);
 /**
  * Switches hs to fd mode: from now on it reads and writes the connected
  * socket fd, which it puts in non-blocking mode.  The caller keeps owning fd
- * (tlshs_free does not close it).  Call before the first tlshs_step.
+ * (tlshs_free does not close it).  Call once, before the first tlshs_step.
  * Writes use send(2) with MSG_NOSIGNAL: a peer that hung up never raises
- * SIGPIPE; the connection answers CLOSED with the socket error instead.
+ * SIGPIPE; the connection answers CLOSED with the socket error instead.  An
+ * fd that is not a socket (a pty, a FIFO open for reading and writing) is
+ * written with write(2) while SIGPIPE is blocked in the calling thread, and
+ * a SIGPIPE that write raised is discarded: it never raises SIGPIPE either.
  *
- * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL, fd is
- *          negative, or the handshake has started.
+ * Closing: CLOSED does not mean our last alert, close_notify or ticket
+ * reached the peer.  OpenSSL reads one record at a time, so records the peer
+ * sent may still wait unread in the socket, and close(2) on a socket with
+ * unread data makes Linux send a reset, which can drop what we queued before
+ * the peer reads it.  Close as openssl s_server does: shutdown(fd, SHUT_WR),
+ * read and drop what arrives until the peer's EOF or a timeout, then close.
+ *
+ * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL; fd is
+ *          negative, not open, or a listening socket (TLSHS_E_ARGUMENT); hs
+ *          is already in fd mode or has started (TLSHS_E_STATE).
  */
 TLSHS_API int tlshs_set_fd(tlshs *hs, int fd);
 
 /**
  * Offers a saved session for resumption (a client, before its first step).
  *
+ * Resuming skips the certificate check, so a client that verifies (verify
+ * "peer") resumes only a session that its own config made, in this process
+ * (each such config marks its sessions with a random context of its own,
+ * kept in the DER), whose peer it therefore verified under this config's
+ * trust, and only if the session's certificate matches this handshake's
+ * server_name (or IP address).  Another config, even one with the same
+ * keys, does not share its sessions.  A client with verify "none" resumes
+ * any session (and the sessions that follow from it carry no context).
+ *
  * @param der a session as tlshs_session() exported it (DER SSL_SESSION).
  * @returns 0, or -1 (reason in tlshs_usage_error) if hs is not a client
- *          that has not started, or der is not a resumable session.
+ *          that has not started (TLSHS_E_STATE), der is empty
+ *          (TLSHS_E_ARGUMENT), or der is not a resumable session, or one
+ *          this client must not resume, as above (TLSHS_E_SESSION).
  */
 TLSHS_API int tlshs_set_session(tlshs *hs, const void *der, size_t len);
 
@@ -361,9 +390,12 @@ TLSHS_API size_t tlshs_take(tlshs *hs, void *buf, size_t cap);
  * @returns TLSHS_DONE with *n > 0 when data was read; TLSHS_WANT_WRITE when
  *          reading produced bytes for the peer (the KeyUpdate a peer asked
  *          for, which tlshs sends at once) and no data: a read that returns
- *          data answers DONE, and the next one WANT_WRITE; TLSHS_WANT_READ when no data is there yet; TLSHS_CLOSED
- *          when the peer closed (close_notify or EOF) or sent an alert, or
- *          on a NULL hs or buf.
+ *          data answers DONE, and the next one WANT_WRITE; TLSHS_WANT_READ
+ *          when no data is there yet; TLSHS_CLOSED when the peer closed
+ *          (close_notify or EOF) or sent an alert, or for a NULL hs.  A NULL
+ *          buf or a cap of 0 is refused (TLSHS_E_ARGUMENT in
+ *          tlshs_usage_code): nothing changes and the answer is the last
+ *          result.
  */
 TLSHS_API tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n);
 
@@ -376,7 +408,10 @@ TLSHS_API tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n);
  * @returns TLSHS_DONE when all of buf was accepted (len 0 is DONE at once);
  *          TLSHS_WANT_WRITE when the socket (fd mode) could not take it yet:
  *          call again with the same buffer; TLSHS_WANT_READ likewise;
- *          TLSHS_CLOSED when the connection is over.
+ *          TLSHS_CLOSED when the connection is over, or for a NULL hs.  A
+ *          NULL buf with len > 0 is refused (TLSHS_E_ARGUMENT in
+ *          tlshs_usage_code): nothing changes and the answer is the last
+ *          result.
  */
 TLSHS_API tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n);
 
@@ -422,6 +457,7 @@ TLSHS_API int tlshs_handshake_done(const tlshs *hs);
  * certificate failure ("certificate verify failed: Hostname mismatch"), the
  * alert for a received alert ("peer sent fatal alert handshake_failure"),
  * "peer closed the connection during the handshake" for an early EOF,
+ * "peer sent close_notify during the handshake" (TLSHS_E_CLOSE_NOTIFY),
  * OpenSSL's reason otherwise.  Set once, when hs first answers CLOSED.
  *
  * @returns "" unless hs has answered TLSHS_CLOSED; never NULL.
@@ -429,8 +465,9 @@ TLSHS_API int tlshs_handshake_done(const tlshs *hs);
 TLSHS_API const char *tlshs_error(const tlshs *hs);
 
 /**
- * Why the last call on hs that answered -1 (feed, feed_eof, set_fd,
- * set_session) refused, e.g. "feed: the connection is closed".
+ * Why the last call on hs that was refused (feed, feed_eof, set_fd,
+ * set_session answering -1; read or write given a bad buffer) refused,
+ * e.g. "feed: the connection is closed".
  * @returns the reason, "" if none; never NULL.  Valid until the next call.
  */
 TLSHS_API const char *tlshs_usage_error(const tlshs *hs);
@@ -473,10 +510,13 @@ TLSHS_API int tlshs_resumed(const tlshs *hs);
 TLSHS_API long tlshs_verify_result(const tlshs *hs);
 
 /**
- * The peer's certificate, DER-encoded: the one it presented, also when its
- * verification failed (and, after a resumption, the session's).
+ * The peer's certificate, DER-encoded: the last one it presented, also when
+ * its verification failed (after a TLS 1.2 renegotiation, the new one; after
+ * a resumption, the session's).
  * @param len receives its length (0 if none); may be NULL.
- * @returns the bytes, or NULL if the peer sent none.
+ * @returns the bytes, or NULL if the peer sent none.  Valid until tlshs_free,
+ *          or until a renegotiation changed the certificate and this is
+ *          called again.
  */
 TLSHS_API const unsigned char *tlshs_peer_cert(const tlshs *hs, size_t *len);
 

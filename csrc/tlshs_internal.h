@@ -53,8 +53,8 @@ enum tlshs_phase {
 };
 
 struct tlshs {
-    tlshs_config *cfg;
-    SSL *ssl;
+    tlshs_config *cfg;       /* one reference, dropped by tlshs_free */
+    SSL *ssl;                /* owned */
     BIO *rbio, *wbio;        /* memory mode: owned by ssl; NULL in fd mode */
     enum tlshs_phase phase;
     tlshs_result last;
@@ -65,20 +65,33 @@ struct tlshs {
     unsigned trace_on : 1;
     int alert_sent, alert_received;
     int alert_received_fatal;
-    char *server_name;       /* a client's name for the server */
-    X509 *peer_seen;         /* the leaf the peer presented, as verified */
-    struct peer_der {        /* its DER, made on the first tlshs_peer_cert */
-        unsigned char *der;  /* OPENSSL_free */
-        size_t len;
-    } peer_store, *peer;     /* peer points at peer_store: a const getter fills it */
-    char alpn[256];          /* the selected protocol, NUL-terminated */
-    tlshs_event *events;
-    size_t nevents, cap_events;
     tlshs_code error_code;   /* the code of error */
     tlshs_code usage_code;   /* the code of usage */
-    char error[TLSHS_MSGLEN];
-    char usage[TLSHS_MSGLEN];
+    char *server_name;       /* a client's name for the server; owned (malloc) */
+    X509 *peer_seen;         /* the last leaf the peer presented, as verified; one reference */
+    struct peer_der {        /* the DER of a peer certificate, made on tlshs_peer_cert */
+        unsigned char *der;  /* owned (OPENSSL_free) */
+        size_t len;
+        const X509 *of;      /* the certificate it encodes (not a reference: compared only) */
+    } peer_store, *peer;     /* peer points at peer_store: a const getter fills it */
+    char *alpn;              /* the selected protocol, NUL-terminated; owned (malloc), NULL if none */
+    tlshs_event *events;     /* the trace; owned (malloc) */
+    size_t nevents, cap_events;
+    /* Messages are made when first needed (most connections never fail), so
+       an object in flight stays small.  Each is NULL (none: ""), TLSHS_MSGLEN
+       bytes owned (malloc), or a static "out of memory" text; release with
+       tlshs__free_message. */
+    char *error;             /* why the connection closed; the first reason stays */
+    char *usage;             /* why the last refused call was refused */
 };
+
+/* The text of a message field: "" for none. */
+static inline const char *tlshs__text(const char *msg) {
+    return msg ? msg : "";
+}
+
+/* engine.c: frees a message field (error, usage). */
+void tlshs__free_message(char *msg);
 
 /* engine.c: records why a call on hs was refused (tlshs_usage_error). */
 void tlshs__usage(tlshs *hs, tlshs_code code, const char *fmt, ...)
@@ -101,6 +114,11 @@ const char *tlshs__alert_event_name(int level, int code);
 
 /* engine.c: the verify callback every config installs */
 int tlshs__on_verify(int ok, X509_STORE_CTX *store);
+
+/* engine.c: at the freeze of a client config that verifies, gives it a
+   random session id context, which its sessions carry and tlshs_set_session
+   requires (see engine.c).  Returns 0, or -1 with the reason in cfg. */
+int tlshs__bind_sessions(tlshs_config *cfg);
 
 /* transport_fd.c: a BIO over a non-blocking fd that never raises SIGPIPE; NULL if
    memory ran out */

@@ -3,11 +3,18 @@
  *
  * OpenSSL's own socket BIO write()s, so a peer that hung up kills a program
  * that has not ignored SIGPIPE when OpenSSL sends it an alert.  This one
- * send()s with MSG_NOSIGNAL (falling back to write() for an fd that is not
- * a socket) and otherwise behaves like BIO_s_socket on a non-blocking fd.
+ * send()s with MSG_NOSIGNAL and otherwise behaves like BIO_s_socket on a
+ * non-blocking fd.  An fd that is not a socket (a pty, a FIFO opened for
+ * reading and writing, a pipe) has no MSG_NOSIGNAL: there the write() runs
+ * with SIGPIPE blocked in the calling thread, and the SIGPIPE it raised is
+ * taken back with sigtimedwait before the mask is restored (the way libcurl
+ * and git keep a library call from killing its caller).  Non-socket fds stay
+ * usable and the socket path costs nothing more.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,9 +41,40 @@ static int retryable(int err) {
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == EINPROGRESS;
 }
 
+/* write() on an fd that is not a socket, without raising SIGPIPE: a SIGPIPE
+   already pending (so blocked) stays pending, one this write raises is
+   consumed.  SIGPIPE for a write is sent to the writing thread, so blocking
+   it in this thread is enough. */
+static ssize_t write_without_sigpipe(int fd, const void *data, size_t len) {
+    sigset_t pipe_set, pending, old;
+    int was_pending, saved;
+    ssize_t n;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigemptyset(&pending);
+    sigpending(&pending);
+    was_pending = sigismember(&pending, SIGPIPE) == 1;
+    if (!was_pending && pthread_sigmask(SIG_BLOCK, &pipe_set, &old) != 0) {
+        errno = EPIPE; /* cannot block it: do not risk the write */
+        return -1;
+    }
+    n = write(fd, data, len);
+    saved = errno;
+    if (!was_pending) {
+        if (n < 0 && saved == EPIPE) {
+            static const struct timespec no_wait = {0, 0};
+            while (sigtimedwait(&pipe_set, NULL, &no_wait) < 0 && errno == EINTR) {
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    errno = saved;
+    return n;
+}
+
 static int fd_write(BIO *b, const char *data, int len) {
     ssize_t n = send(fd_of(b), data, (size_t)len, MSG_NOSIGNAL);
-    if (n < 0 && errno == ENOTSOCK) n = write(fd_of(b), data, (size_t)len);
+    if (n < 0 && errno == ENOTSOCK) n = write_without_sigpipe(fd_of(b), data, (size_t)len);
     BIO_clear_retry_flags(b);
     if (n < 0 && retryable(errno)) BIO_set_retry_write(b);
     return (int)n;
@@ -100,16 +138,33 @@ BIO *tlshs__fd_bio(int fd) {
     return b;
 }
 
+/* Whether fd is a socket that listens (SO_ACCEPTCONN); 0 for other fds. */
+static int is_listening(int fd) {
+    int on = 0;
+    socklen_t len = sizeof on;
+    return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
+}
+
 int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
     int flags;
     BIO *bio;
     if (!hs) return -1;
-    if (hs->started || hs->fd_mode) {
+    if (hs->fd_mode) {
+        tlshs__usage(hs, TLSHS_E_STATE, "set_fd: already in fd mode (fd %d); the fd is set once",
+                     fd_of(SSL_get_rbio(hs->ssl)));
+        return -1;
+    }
+    if (hs->started) {
         tlshs__usage(hs, TLSHS_E_STATE, "set_fd: the transport is fixed once the handshake has started");
         return -1;
     }
     if (fd < 0 || (flags = fcntl(fd, F_GETFL)) < 0) {
         tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_fd: %d is not an open file descriptor", fd);
+        return -1;
+    }
+    if (is_listening(fd)) {
+        tlshs__usage(hs, TLSHS_E_ARGUMENT,
+                     "set_fd: %d is a listening socket; give a connected one (as accept() returns)", fd);
         return -1;
     }
     if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {

@@ -16,7 +16,8 @@ int tlshs_feed(tlshs *hs, const void *data, size_t len) { /* see tlshs.h */
         return -1;
     }
     if (hs->phase == PHASE_CLOSED || hs->phase == PHASE_FLUSH_CLOSE) {
-        tlshs__usage(hs, TLSHS_E_STATE, "feed: the connection is closed (%s)", hs->error);
+        tlshs__usage(hs, TLSHS_E_STATE, "feed: the connection is closed (%s)",
+                     tlshs__text(hs->error));
         return -1;
     }
     if (hs->eof_fed) {

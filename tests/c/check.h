@@ -97,6 +97,13 @@ int pump(tlshs *client, tlshs *server, int max_rounds);
 /* Moves everything pending from one to the other; returns the byte count. */
 size_t move_bytes(tlshs *from, tlshs *to);
 
+/* Closes a connected socket so that the last bytes sent (a TLS alert,
+   close_notify, tickets) reach the peer: shuts down the write side, reads
+   and drops what the peer still sends until its EOF or `seconds` pass, then
+   closes.  A plain close() while the peer's unread bytes wait in the
+   receive queue makes Linux send a reset, which can drop what we queued. */
+void close_socket_gracefully(int fd, double seconds);
+
 /* Whether slow tests (many iterations) should be skipped (under valgrind). */
 int tests_slow(void);
 

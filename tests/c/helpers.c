@@ -1,6 +1,11 @@
 /* Shared helpers of the C suite: see check.h. */
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -105,4 +110,28 @@ int pump(tlshs *client, tlshs *server, int max_rounds) {
 int tests_slow(void) {
     const char *s = getenv("TLSHS_TEST_SLOW");
     return s && *s && *s != '0';
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void close_socket_gracefully(int fd, double seconds) {
+    double deadline = now_seconds() + seconds;
+    char sink[4096];
+    if (fd < 0) return;
+    if (shutdown(fd, SHUT_WR) == 0) { /* our FIN follows our last record */
+        for (;;) {
+            struct pollfd p = {fd, POLLIN, 0};
+            double left = deadline - now_seconds();
+            ssize_t n;
+            if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0) break;
+            n = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+                break; /* the peer's EOF (or its reset): nothing of ours is left to drop */
+        }
+    }
+    close(fd);
 }

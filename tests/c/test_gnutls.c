@@ -175,7 +175,7 @@ static void client_vs_gnutls_serv(const struct gnutls_case *t, unsigned char *se
 out:
     tlshs_free(hs);
     tlshs_config_free(cfg);
-    if (fd >= 0) close(fd);
+    close_socket_gracefully(fd, peer_budget(1.0)); /* no reset before the server reads all */
     peer_stop(&srv);
 }
 
@@ -241,7 +241,7 @@ static void server_vs_gnutls_cli(const char *priority, const char *expect) {
 out:
     tlshs_free(hs);
     tlshs_config_free(cfg);
-    if (fd >= 0) close(fd);
+    close_socket_gracefully(fd, peer_budget(1.0)); /* no reset before the client reads all */
     if (lfd >= 0) close(lfd);
     peer_stop(&cli);
 }
@@ -304,7 +304,7 @@ TEST(test_gnutls_serv_resumption) {
             check_fail(__FILE__, __LINE__, "gnutls-serv did not resume the session");
         }
         tlshs_free(hs);
-        if (fd >= 0) close(fd);
+        close_socket_gracefully(fd, peer_budget(1.0)); /* no reset before the server reads all */
         if (check_current_failed) break;
     }
     tlshs_config_free(cfg);

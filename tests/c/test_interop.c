@@ -119,10 +119,11 @@ static void conn_cleanup(conn *c, const char *label) {
         peer_drain(&c->peer);
         peer_dump(&c->peer, label);
     }
+    /* our last records reach the peer before it is stopped: no reset */
+    close_socket_gracefully(c->sock, peer_budget(1.0));
     peer_stop(&c->peer);
     tlshs_free(c->hs);
     tlshs_config_free(c->cfg);
-    if (c->sock >= 0) close(c->sock);
     if (c->listen_fd >= 0) close(c->listen_fd);
     free(c->rx);
     memset(c, 0, sizeof *c);

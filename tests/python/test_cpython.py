@@ -138,14 +138,15 @@ def test_client_certificate_to_tlshs_server(version):
 def test_resumption_tlshs_client(version):
     ctx = py_server_context(version=version)
     peer = PyPeer(ctx, server_side=True)
-    with tlshs_client() as hs:
+    cfg = client_config()  # a verifying client resumes only its own config's sessions
+    with tlshs.Handshake(cfg, server_name="localhost") as hs:
         assert pump_py(hs, peer) == tlshs.DONE
         assert drain(hs, peer) == tlshs.WANT_READ
         session = hs.session
         assert not hs.resumed
     assert isinstance(session, bytes) and session[0] == 0x30  # DER SEQUENCE
     peer2 = PyPeer(ctx, server_side=True)
-    with tlshs_client(session=bytearray(session)) as hs2:
+    with tlshs.Handshake(cfg, server_name="localhost", session=bytearray(session)) as hs2:
         assert pump_py(hs2, peer2) == tlshs.DONE
         assert hs2.resumed
         assert peer2.obj.session_reused
