@@ -1,4 +1,4 @@
-# Python binding (issue 3), included by the top Makefile.
+# Python binding, included by the top Makefile.
 #
 #   make python        builds the C extension in place, python/tlshs/_tlshs*.so,
 #                      from bindings/tlshs.i (SWIG) linked with build/libtlshs.a,

@@ -1,4 +1,4 @@
-# Lua 5.4 binding (issue 4), included by the top Makefile.
+# Lua 5.4 binding, included by the top Makefile.
 #   make lua          lua/tlshs.so (the C module; tlshs linked in statically)
 #   make test-lua     busted over tests/lua against LuaSec and openssl peers
 #   make bench-lua    handshakes/s from Lua vs LuaSec vs C; cost of a no-progress step

@@ -1,4 +1,4 @@
--- The Lua surface of CONTRACT.md: names, conventions, errors, lifetimes.
+-- The Lua surface as docs/lua.md documents it: names, conventions, errors, lifetimes.
 local tlshs = require "tlshs"
 local H = require "helpers"
 
