@@ -285,3 +285,125 @@ TEST(test_capture_tls12_client) {
 TEST(test_capture_tls12_server) {
     captured_handshake("1.2", 0);
 }
+
+/* A handshake the client refuses (the server's CA is unknown), captured by
+   the client: tshark shows its unknown_ca alert (encrypted in TLS 1.3). */
+static void captured_failure(const char *version) {
+    char name[64];
+    struct view v;
+    snprintf(name, sizeof name, "capture-%s-unknown-ca.pcapng", version);
+    if (view_open(&v, name, 1,
+                  client_with("min_version", version, "max_version", version, (char *)NULL),
+                  make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"), "key_file",
+                              cert_path("unknown.key"), (char *)NULL)) != 0) {
+        view_close(&v);
+        CHECK(!"view_open");
+    }
+    CHECK(!drive(&v));
+    CHECK_RESULT(tlshs_last_result(v.c), TLSHS_CLOSED);
+    CHECK_INT(tlshs_alert_sent(v.c), ==, 48);
+    CHECK_INT(view_close(&v), ==, 0);
+    CHECK_INT(tshark(cert_path(name), "-Y tls.alert_message -T fields -e ip.src -e "
+                                      "tls.alert_message.level -e tls.alert_message.desc",
+                     out, sizeof out),
+              ==, 0);
+    CHECK_STR(out, "10.0.0.1\t2\t48\n");
+    check_well_formed(cert_path(name));
+}
+
+TEST(test_capture_failed_handshake_shows_alert) {
+    captured_failure("1.3");
+    if (check_current_failed) return;
+    captured_failure("1.2");
+}
+
+/* The file is complete after each flush, with the capture still open: the
+   ClientHello alone, then the server's flight too. */
+TEST(test_capture_readable_while_open) {
+    const char *path = cert_path("capture-open.pcapng");
+    struct view v;
+    if (view_open(&v, "capture-open.pcapng", 1, client_config(), server_config()) != 0) {
+        view_close(&v);
+        CHECK(!"view_open");
+    }
+    tlshs_step(v.c);
+    CHECK_INT(after_call(&v, 1), ==, 0);
+    CHECK(carry(&v, 1) > 0);
+    CHECK_INT(tlshs__capture_flush(v.cap), ==, 0);
+    CHECK_INT(tshark(path, "-Y tls.handshake.type -T fields -e ip.src -e tls.handshake.type", out,
+                     sizeof out),
+              ==, 0);
+    CHECK_STR(out, "10.0.0.1\t1\n");
+    tlshs_step(v.s);
+    carry(&v, 0);
+    tlshs_step(v.c); /* the client's handshake secrets, ahead of the server's flight */
+    CHECK_INT(after_call(&v, 1), ==, 0);
+    CHECK_INT(tshark(path, "-Y tls.handshake.type -T fields -e ip.src -e tls.handshake.type", out,
+                     sizeof out),
+              ==, 0);
+    CHECK_STR(out, "10.0.0.1\t1\n10.0.0.2\t2,8,11,15,20\n");
+    CHECK_INT(view_close(&v), ==, 0);
+}
+
+TEST(test_capture_open_errors) {
+    char err[256] = "untouched";
+    errno = 0;
+    CHECK(tlshs__capture_open("/nonexistent/dir/x.pcapng", err, sizeof err) == NULL);
+    CHECK_INT(errno, ==, ENOENT);
+    CHECK_STR(err, "capture: cannot open /nonexistent/dir/x.pcapng: No such file or directory");
+    CHECK(tlshs__capture_open(cert_path(""), err, sizeof err) == NULL); /* a directory */
+    CHECK_INT(errno, ==, EISDIR);
+    CHECK(tlshs__capture_open("", err, sizeof err) == NULL);
+    CHECK_INT(errno, ==, EINVAL);
+    CHECK_STR(err, "capture: no file name");
+    CHECK(tlshs__capture_open(NULL, NULL, 0) == NULL);
+    CHECK_INT(errno, ==, EINVAL);
+    /* the headers cannot be written: open says so */
+    CHECK(tlshs__capture_open("/dev/full", err, sizeof err) == NULL);
+    CHECK_INT(errno, ==, ENOSPC);
+    CHECK_STR(err, "capture: cannot write /dev/full: No space left on device");
+    /* NULL captures are no-ops */
+    CHECK_INT(tlshs__capture_data(NULL, 1, "x", 1), ==, 0);
+    CHECK_INT(tlshs__capture_secret(NULL, "CLIENT_RANDOM 00 00"), ==, 0);
+    CHECK_INT(tlshs__capture_flush(NULL), ==, 0);
+    CHECK_INT(tlshs__capture_close(NULL), ==, 0);
+    CHECK_INT(tlshs__capture_secret(NULL, NULL), ==, 0);
+    /* a NULL secret line is refused, and does not spoil the capture */
+    struct tlshs_capture *cap = tlshs__capture_open(cert_path("capture-null.pcapng"), NULL, 0);
+    CHECK(cap);
+    CHECK_INT(tlshs__capture_secret(cap, NULL), ==, -1);
+    CHECK_INT(errno, ==, EINVAL);
+    CHECK_INT(tlshs__capture_close(cap), ==, 0);
+}
+
+/* A write that fails midway (the file size limit) is reported by that call
+   and every later one, with the first errno, and close says so too. */
+TEST(test_capture_write_error_is_sticky) {
+    static char big[40000];
+    struct rlimit old, lim;
+    void (*old_handler)(int);
+    struct tlshs_capture *cap = tlshs__capture_open(cert_path("capture-full.pcapng"), NULL, 0);
+    int rc[6], e[6];
+    CHECK(cap);
+    CHECK_INT(getrlimit(RLIMIT_FSIZE, &old), ==, 0);
+    lim = old;
+    lim.rlim_cur = 8192;
+    old_handler = signal(SIGXFSZ, SIG_IGN);
+    CHECK_INT(setrlimit(RLIMIT_FSIZE, &lim), ==, 0);
+    rc[0] = tlshs__capture_data(cap, 1, big, sizeof big), e[0] = errno;
+    rc[1] = tlshs__capture_flush(cap), e[1] = errno;
+    rc[2] = tlshs__capture_data(cap, 0, "x", 1), e[2] = errno;
+    rc[3] = tlshs__capture_secret(cap, "CLIENT_RANDOM 00 00"), e[3] = errno;
+    rc[4] = tlshs__capture_flush(cap), e[4] = errno;
+    rc[5] = tlshs__capture_close(cap), e[5] = errno;
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, old_handler);
+    for (int i = 0; i < 6; i++) {
+        CHECK_INT(rc[i], ==, -1);
+        CHECK_INT(e[i], ==, EFBIG);
+    }
+    /* what was written before the failure is still a readable file */
+    CHECK_INT(tshark(cert_path("capture-full.pcapng"), "-T fields -e frame.number", out,
+                     sizeof out), ==, 2); /* a cut-off packet: tshark reads, then complains */
+    CHECK_CONTAINS(out, "1\n2\n3\n");
+}
