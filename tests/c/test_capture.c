@@ -5,19 +5,33 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "tlshs_internal.h"
 
+/* How the capture gets the bytes and the secrets. */
+enum wiring {
+    BY_TEST,     /* memory mode: the test hands over the flights it carries
+                    and the lines of the viewing side's keylog_file */
+    BY_HOOKS,    /* memory mode, wired as the engine will be: a BIO callback on
+                    the SSL's BIOs and a keylog callback on its SSL_CTX */
+    BY_HOOKS_FD  /* the same in fd mode, over a socketpair */
+};
+
 /* One side's view of a client/server pair: the bytes carried between them go
-   to cap, and the viewing side's key log (its keylog_file) to cap's secrets,
-   as the engine will do from inside the handshake object. */
+   to cap, and the viewing side's key log to cap's secrets. */
 struct view {
     tlshs *c, *s;
     int client;                /* the capture is the client's (else the server's) */
+    enum wiring wiring;
     struct tlshs_capture *cap;
-    FILE *keys;                /* the viewing side's key log, read as it grows */
+    FILE *keys;                /* BY_TEST: the key log, read as it grows */
     char keyfile[512];
+    const SSL *ssl;            /* BY_HOOKS*: the viewing side's SSL and BIOs */
+    BIO *rbio, *wbio;
+    int sv[2];                 /* BY_HOOKS_FD: the socketpair */
 };
 
 /* Hands the key log lines written since the last call to the capture. */
@@ -38,7 +52,42 @@ static int pass_secrets(struct view *v) {
    complete.  After a call on the other side: nothing to do. */
 static int after_call(struct view *v, int on_client) {
     if (on_client != v->client) return 0;
-    return pass_secrets(v) < 0 || tlshs__capture_flush(v->cap) != 0 ? -1 : 0;
+    if (v->wiring == BY_TEST && pass_secrets(v) < 0) return -1;
+    return tlshs__capture_flush(v->cap) != 0 ? -1 : 0;
+}
+
+/* ---- the engine's wiring, from outside: what OpenSSL reads from its read
+   BIO came from the peer, what it writes to its write BIO from this side
+   (in memory mode tlshs_feed writes to the read BIO and tlshs_take reads
+   from the write BIO: those are not captured).  One view at a time. */
+static struct view *hooked;
+
+static long on_bio(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+                   size_t *processed) {
+    struct view *v = hooked;
+    (void)len, (void)argi, (void)argl;
+    if (!v || ret <= 0 || !processed || !*processed) return ret;
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN) && b == v->rbio)
+        tlshs__capture_data(v->cap, !v->client, argp, *processed);
+    else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN) && b == v->wbio)
+        tlshs__capture_data(v->cap, v->client, argp, *processed);
+    return ret;
+}
+
+static void on_keylog(const SSL *ssl, const char *line) {
+    if (hooked && ssl == hooked->ssl) tlshs__capture_secret(hooked->cap, line);
+}
+
+/* Wires the viewing side of v as the engine will (after tlshs_set_fd in fd mode). */
+static void hook(struct view *v) {
+    tlshs *hs = v->client ? v->c : v->s;
+    v->ssl = hs->ssl;
+    v->rbio = SSL_get_rbio(hs->ssl);
+    v->wbio = SSL_get_wbio(hs->ssl);
+    BIO_set_callback_ex(v->rbio, on_bio);
+    BIO_set_callback_ex(v->wbio, on_bio);
+    SSL_CTX_set_keylog_callback(SSL_get_SSL_CTX(hs->ssl), on_keylog);
+    hooked = v;
 }
 
 /* Moves what `from` has pending to the other side, through the capture. */
@@ -47,7 +96,7 @@ static size_t carry(struct view *v, int from_client) {
     unsigned char buf[4096];
     size_t total = 0, n;
     while ((n = tlshs_take(from, buf, sizeof buf)) > 0) {
-        if (tlshs__capture_data(v->cap, from_client, buf, n) != 0) return 0;
+        if (v->wiring == BY_TEST && tlshs__capture_data(v->cap, from_client, buf, n) != 0) return 0;
         if (tlshs_feed(to, buf, n) != 0) return total;
         total += n;
     }
@@ -76,11 +125,13 @@ static int drive(struct view *v) {
 
 /* Sets up a pair whose `client` side (or server side) is captured to
    cert_path(name); the viewing side's config gets a fresh keylog_file. */
-static int view_open(struct view *v, const char *name, int client, tlshs_config *cc,
-                     tlshs_config *sc) {
+static int view_open(struct view *v, const char *name, int client, enum wiring wiring,
+                     tlshs_config *cc, tlshs_config *sc) {
     char err[256];
     memset(v, 0, sizeof *v);
     v->client = client;
+    v->wiring = wiring;
+    v->sv[0] = v->sv[1] = -1;
     snprintf(v->keyfile, sizeof v->keyfile, "%s.keys", cert_path(name));
     remove(v->keyfile);
     if (!cc || !sc || tlshs_config_set(client ? cc : sc, "keylog_file", v->keyfile) != 0) {
@@ -95,8 +146,13 @@ static int view_open(struct view *v, const char *name, int client, tlshs_config 
     v->keys = fopen(v->keyfile, "r");
     v->cap = tlshs__capture_open(cert_path(name), err, sizeof err);
     if (!v->cap) check_fail(__FILE__, __LINE__, "%s", err);
-    if (v->c) tlshs_set_trace(client ? v->c : v->s, 1);
-    return v->c && v->s && v->keys && v->cap ? 0 : -1;
+    if (!v->c || !v->s || !v->keys || !v->cap) return -1;
+    tlshs_set_trace(client ? v->c : v->s, 1);
+    if (wiring == BY_HOOKS_FD && (socketpair(AF_UNIX, SOCK_STREAM, 0, v->sv) != 0 ||
+                                  tlshs_set_fd(v->c, v->sv[0]) || tlshs_set_fd(v->s, v->sv[1])))
+        return -1;
+    if (wiring != BY_TEST) hook(v);
+    return 0;
 }
 
 /* Frees the pair and the key log reader; closes the capture if still open
@@ -104,9 +160,12 @@ static int view_open(struct view *v, const char *name, int client, tlshs_config 
 static int view_close(struct view *v) {
     int rc = tlshs__capture_close(v->cap);
     v->cap = NULL;
+    hooked = NULL;
     if (v->keys) fclose(v->keys);
     tlshs_free(v->c);
     tlshs_free(v->s);
+    if (v->sv[0] >= 0) close(v->sv[0]);
+    if (v->sv[1] >= 0) close(v->sv[1]);
     return rc;
 }
 
@@ -237,16 +296,17 @@ static int exchange_data(struct view *v, const char *request, size_t request_len
 
 /* A full handshake in `version`, captured by one side; tshark must show every
    handshake message of its trace and the application data, decrypted. */
-static void captured_handshake(const char *version, int client) {
+static void captured_handshake(const char *version, int client, enum wiring wiring) {
     char name[64], request[40000];
     const char *reply = "capture-reply-marker: the server's answer";
     struct expected want;
     struct view v;
-    snprintf(name, sizeof name, "capture-%s-%s.pcapng", version, client ? "client" : "server");
+    snprintf(name, sizeof name, "capture-%s-%s-%d.pcapng", version, client ? "client" : "server",
+             (int)wiring);
     memset(request, 'q', sizeof request);
     memcpy(request, "capture-request-marker:", 23);
     memcpy(request + sizeof request - 10, "end-marker", 10);
-    if (view_open(&v, name, client,
+    if (view_open(&v, name, client, wiring,
                   client_with("min_version", version, "max_version", version, (char *)NULL),
                   server_config()) != 0) {
         view_close(&v);
@@ -254,7 +314,8 @@ static void captured_handshake(const char *version, int client) {
     }
     CHECK(drive(&v));
     CHECK(exchange_data(&v, request, sizeof request, reply) == 0);
-    CHECK_INT(pass_secrets(&v), ==, 0); /* every secret was already handed over */
+    if (wiring == BY_TEST)
+        CHECK_INT(pass_secrets(&v), ==, 0); /* every secret was already handed over */
     expect_trace(client ? v.c : v.s, client, &want);
     CHECK_INT(view_close(&v), ==, 0);
     /* the encrypted messages (Finished, both ways) were decrypted */
@@ -271,19 +332,35 @@ static void captured_handshake(const char *version, int client) {
 }
 
 TEST(test_capture_tls13_client) {
-    captured_handshake("1.3", 1);
+    captured_handshake("1.3", 1, BY_TEST);
+    if (check_current_failed) return;
+    captured_handshake("1.3", 1, BY_HOOKS);
+    if (check_current_failed) return;
+    captured_handshake("1.3", 1, BY_HOOKS_FD);
 }
 
 TEST(test_capture_tls13_server) {
-    captured_handshake("1.3", 0);
+    captured_handshake("1.3", 0, BY_TEST);
+    if (check_current_failed) return;
+    captured_handshake("1.3", 0, BY_HOOKS);
+    if (check_current_failed) return;
+    captured_handshake("1.3", 0, BY_HOOKS_FD);
 }
 
 TEST(test_capture_tls12_client) {
-    captured_handshake("1.2", 1);
+    captured_handshake("1.2", 1, BY_TEST);
+    if (check_current_failed) return;
+    captured_handshake("1.2", 1, BY_HOOKS);
+    if (check_current_failed) return;
+    captured_handshake("1.2", 1, BY_HOOKS_FD);
 }
 
 TEST(test_capture_tls12_server) {
-    captured_handshake("1.2", 0);
+    captured_handshake("1.2", 0, BY_TEST);
+    if (check_current_failed) return;
+    captured_handshake("1.2", 0, BY_HOOKS);
+    if (check_current_failed) return;
+    captured_handshake("1.2", 0, BY_HOOKS_FD);
 }
 
 /* A handshake the client refuses (the server's CA is unknown), captured by
@@ -292,7 +369,7 @@ static void captured_failure(const char *version) {
     char name[64];
     struct view v;
     snprintf(name, sizeof name, "capture-%s-unknown-ca.pcapng", version);
-    if (view_open(&v, name, 1,
+    if (view_open(&v, name, 1, BY_TEST,
                   client_with("min_version", version, "max_version", version, (char *)NULL),
                   make_config(TLSHS_SERVER, "cert_file", cert_path("unknown.pem"), "key_file",
                               cert_path("unknown.key"), (char *)NULL)) != 0) {
@@ -322,7 +399,7 @@ TEST(test_capture_failed_handshake_shows_alert) {
 TEST(test_capture_readable_while_open) {
     const char *path = cert_path("capture-open.pcapng");
     struct view v;
-    if (view_open(&v, "capture-open.pcapng", 1, client_config(), server_config()) != 0) {
+    if (view_open(&v, "capture-open.pcapng", 1, BY_TEST, client_config(), server_config()) != 0) {
         view_close(&v);
         CHECK(!"view_open");
     }
