@@ -135,4 +135,50 @@ void tlshs__format(char *buf, const char *fmt, va_list ap) __attribute__((format
 /* The reason OpenSSL left last in its error queue, or fallback. */
 const char *tlshs__openssl_reason(const char *fallback);
 
+/* ---- capture.c: a pcapng file of one connection, with its secrets ----
+   One synthetic TCP conversation (10.0.0.1:49152 -> 10.0.0.2:443, raw IPv4)
+   that tshark and Wireshark decrypt with no key log file.  Every function
+   takes NULL as a no-op returning 0.  A failed write is sticky: that call and
+   every later one returns -1 with errno set to the first failure, and nothing
+   more is written; the capture never affects the handshake.
+   What the engine calls, and when:
+   - data: every byte OpenSSL reads or writes, where it does: a BIO callback
+     on the SSL's rbio and wbio (memory mode: the memory BIOs, so received
+     bytes are captured as OpenSSL consumes them, not at tlshs_feed; fd mode:
+     the fd BIO).  Capturing at consumption is what keeps a TLS 1.3 client's
+     handshake secrets ahead of the records they decrypt.
+   - secret: each line from the keylog callback (SSL_CTX_set_keylog_callback,
+     the SSL's handshake found through its app data), as it comes.
+   - flush: at the end of every public call that can move bytes (step, read,
+     write, shutdown, and take/feed for memory mode), so the file is complete.
+   - close: at tlshs_free (or when the connection is over). */
+struct tlshs_capture;
+
+/* Creates or truncates the file at path and writes the section and interface
+   headers and the TCP three-way handshake.  Returns the capture (free it with
+   tlshs__capture_close), or NULL with errno set and a message in err (errlen
+   bytes, NUL-terminated; err may be NULL). */
+struct tlshs_capture *tlshs__capture_open(const char *path, char *err, size_t errlen);
+
+/* Adds len bytes sent by the client (from_client != 0) or by the server.
+   Bytes are coalesced into segments of up to 16000 bytes, written when a
+   segment is full, when the direction changes, and at tlshs__capture_flush.
+   Returns 0, or -1 with errno set. */
+int tlshs__capture_data(struct tlshs_capture *cap, int from_client, const void *buf, size_t len);
+
+/* Writes a Decryption Secrets Block holding one NSS key log line (without
+   its newline, as OpenSSL's keylog callback gives it; a newline is added),
+   ahead of any data still pending, and flushes the file.  Returns 0, or -1
+   with errno set (EINVAL for a NULL line). */
+int tlshs__capture_secret(struct tlshs_capture *cap, const char *keylog_line);
+
+/* Writes the pending data and flushes the file: it is then complete and
+   readable.  Returns 0, or -1 with errno set. */
+int tlshs__capture_flush(struct tlshs_capture *cap);
+
+/* Writes the pending data and a FIN exchange (client FIN, server FIN, client
+   ACK), closes the file and frees cap.  Returns 0, or -1 with errno set if
+   this or any earlier write failed (cap is freed either way). */
+int tlshs__capture_close(struct tlshs_capture *cap);
+
 #endif

@@ -1,0 +1,9 @@
+/* tests of test_capture.c */
+TEST_ENTRY(test_capture_tls13_client)
+TEST_ENTRY(test_capture_tls13_server)
+TEST_ENTRY(test_capture_tls12_client)
+TEST_ENTRY(test_capture_tls12_server)
+TEST_ENTRY(test_capture_failed_handshake_shows_alert)
+TEST_ENTRY(test_capture_readable_while_open)
+TEST_ENTRY(test_capture_open_errors)
+TEST_ENTRY(test_capture_write_error_is_sticky)
