@@ -65,12 +65,26 @@ static int no_password(char *buf, int size, int rwflag, void *userdata) {
     return 0;
 }
 
+/* Each secret OpenSSL derives: to the keylog_file, and to the handshake's
+   capture (a Decryption Secrets Block). */
 static void keylog_line(const SSL *ssl, const char *line) {
     tlshs_config *cfg = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    const tlshs *hs = SSL_get_app_data(ssl);
     if (cfg && cfg->keylog) {
         fprintf(cfg->keylog, "%s\n", line);
         fflush(cfg->keylog);
     }
+    if (hs && hs->capture) tlshs__capture_secret(hs->capture, line);
+}
+
+void tlshs__config_hook_keylog(tlshs_config *cfg) {
+    if (atomic_load(&cfg->keylog_hooked)) return;
+    if (!CRYPTO_THREAD_write_lock(cfg->lock)) return;
+    if (!atomic_load(&cfg->keylog_hooked)) {
+        SSL_CTX_set_keylog_callback(cfg->ctx, keylog_line);
+        atomic_store(&cfg->keylog_hooked, 1);
+    }
+    CRYPTO_THREAD_unlock(cfg->lock);
 }
 
 /* Server ALPN: the first protocol of ours, in our order, that the client offers. */
@@ -108,6 +122,7 @@ tlshs_config *tlshs_config_new(tlshs_role role) { /* see tlshs.h */
     }
     atomic_init(&cfg->refs, 1);
     atomic_init(&cfg->in_use, 0);
+    atomic_init(&cfg->keylog_hooked, 0);
     cfg->role = role;
     cfg->verify = role == TLSHS_CLIENT ? TLSHS_VERIFY_PEER : TLSHS_VERIFY_NONE;
     SSL_CTX_set_app_data(cfg->ctx, cfg);
@@ -531,6 +546,7 @@ static int set_keylog_file(tlshs_config *cfg, const struct key_entry *k, const c
     if (cfg->keylog) fclose(cfg->keylog);
     cfg->keylog = f;
     SSL_CTX_set_keylog_callback(cfg->ctx, keylog_line);
+    atomic_store(&cfg->keylog_hooked, 1);
     return 0;
 }
 

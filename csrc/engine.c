@@ -208,6 +208,7 @@ fail:
 
 void tlshs_free(tlshs *hs) { /* see tlshs.h */
     if (!hs) return;
+    tlshs__capture_close(hs->capture);
     SSL_free(hs->ssl); /* frees the memory BIOs too */
     X509_free(hs->peer_seen);
     OPENSSL_free(hs->peer_store.der);
@@ -375,6 +376,7 @@ static tlshs_result run_handshake(tlshs *hs) {
     int r, saved_errno;
     tlshs__clear_errors();
     errno = 0;
+    if (!hs->started && hs->capture) tlshs__capture_attach(hs);
     if (!hs->started && hs->cfg->role == TLSHS_CLIENT) r = SSL_connect(hs->ssl);
     else r = SSL_do_handshake(hs->ssl);
     saved_errno = errno;
@@ -389,7 +391,7 @@ static tlshs_result run_handshake(tlshs *hs) {
     return answer_incomplete(hs, SSL_get_error(hs->ssl, r), saved_errno);
 }
 
-tlshs_result tlshs_step(tlshs *hs) { /* see tlshs.h */
+static tlshs_result step_call(tlshs *hs) {
     if (!hs) return TLSHS_CLOSED;
     switch (hs->phase) {
     case PHASE_HANDSHAKE: return run_handshake(hs);
@@ -404,7 +406,7 @@ tlshs_result tlshs_step(tlshs *hs) { /* see tlshs.h */
 static tlshs_result ensure_open(tlshs *hs) {
     if (hs->phase == PHASE_OPEN) return TLSHS_DONE;
     if (hs->phase == PHASE_CLOSED) return hs->last = TLSHS_CLOSED;
-    return tlshs_step(hs);
+    return step_call(hs);
 }
 
 /* OpenSSL sends the KeyUpdate a peer asked for only on its next write; a
@@ -416,7 +418,7 @@ static void send_owed_key_update(tlshs *hs) {
     if (!SSL_write_ex(hs->ssl, "", 0, &none)) tlshs__clear_errors();
 }
 
-tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tlshs.h */
+static tlshs_result read_call(tlshs *hs, void *buf, size_t cap, size_t *n) {
     size_t got = 0;
     int ok, err, saved_errno;
     tlshs_result r;
@@ -447,7 +449,7 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
     return answer_incomplete(hs, err, saved_errno);
 }
 
-tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /* see tlshs.h */
+static tlshs_result write_call(tlshs *hs, const void *buf, size_t len, size_t *n) {
     size_t put = 0;
     int ok, err, saved_errno, want;
     tlshs_result r;
@@ -475,7 +477,7 @@ tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /*
     return settle(hs, TLSHS_CLOSED);
 }
 
-tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
+static tlshs_result shutdown_call(tlshs *hs) {
     int r, err, want;
     if (!hs) return TLSHS_CLOSED;
     if (hs->phase == PHASE_FLUSH_CLOSE) return settle(hs, TLSHS_CLOSED);
@@ -510,4 +512,30 @@ tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
     /* ours is out (or pending), the peer's not yet in */
     if (hs->phase == PHASE_FLUSH_DONE) hs->phase = PHASE_OPEN;
     return settle(hs, TLSHS_WANT_READ);
+}
+
+/* ---- the public calls: each ends with the capture complete on disk ---- */
+
+/* A capture coalesces what one call moves, so that a secret OpenSSL derives
+   while reading lands ahead of the records it decrypts; the file is made
+   complete when the call returns. */
+static tlshs_result finish_call(tlshs *hs, tlshs_result r) {
+    if (hs && hs->capture) tlshs__capture_flush(hs->capture);
+    return r;
+}
+
+tlshs_result tlshs_step(tlshs *hs) { /* see tlshs.h */
+    return finish_call(hs, step_call(hs));
+}
+
+tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tlshs.h */
+    return finish_call(hs, read_call(hs, buf, cap, n));
+}
+
+tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /* see tlshs.h */
+    return finish_call(hs, write_call(hs, buf, len, n));
+}
+
+tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
+    return finish_call(hs, shutdown_call(hs));
 }

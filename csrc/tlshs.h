@@ -334,6 +334,28 @@ TLSHS_API int tlshs_set_session(tlshs *hs, const void *der, size_t len);
 TLSHS_API int tlshs_set_trace(tlshs *hs, int on);
 
 /**
+ * Records every byte hs sends and receives, in either transport, in a
+ * pcapng file at path (created or truncated) as one TCP conversation from
+ * the client 10.0.0.1:49152 to the server 10.0.0.2:443 (synthetic addresses,
+ * written only to the file), with the connection's secrets in Decryption
+ * Secrets Blocks: `tshark -r FILE` and Wireshark show every handshake
+ * message and the decrypted application data with no key log file.  The file
+ * is complete after every step, read, write and shutdown; tlshs_free closes
+ * it.  Call before the first tlshs_step.
+ *
+ * Cost: the secrets come from OpenSSL's key log callback, which makes
+ * OpenSSL format every secret (about 7% of a handshake); it is installed on
+ * the config at its first capture (or keylog_file), so a config whose
+ * handshakes never capture pays nothing.  A write error (disk full) stops
+ * the capture and never affects the connection.
+ *
+ * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL, path is
+ *          NULL or empty or cannot be created (TLSHS_E_ARGUMENT), or the
+ *          handshake has started or already captures (TLSHS_E_STATE).
+ */
+TLSHS_API int tlshs_set_capture(tlshs *hs, const char *path);
+
+/**
  * Drives the handshake as far as it can go.
  *
  * The client's first step calls SSL_connect, every later step and every

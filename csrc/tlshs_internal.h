@@ -37,6 +37,8 @@ struct tlshs_config {
     unsigned char *alpn;    /* wire format (length-prefixed), NULL if none; owned */
     size_t alpn_len;
     FILE *keylog;           /* keylog_file, opened for appending; owned */
+    atomic_int keylog_hooked; /* the keylog callback is installed (keylog_file, or a
+                               handshake's capture): OpenSSL formats secrets only then */
     /* Why the last failed call on the config failed: written only under
        lock (for writing), read by tlshs_config_error as a copy under it. */
     tlshs_code error_code;
@@ -83,6 +85,7 @@ struct tlshs {
        tlshs__free_message. */
     char *error;             /* why the connection closed; the first reason stays */
     char *usage;             /* why the last refused call was refused */
+    struct tlshs_capture *capture; /* tlshs_set_capture's file; owned, NULL if none */
 };
 
 /* The text of a message field: "" for none. */
@@ -158,6 +161,15 @@ struct tlshs_capture;
    headers and the TCP three-way handshake.  Returns the capture (free it with
    tlshs__capture_close), or NULL with errno set and a message in err (errlen
    bytes, NUL-terminated; err may be NULL). */
+/* Hooks hs's BIOs to its capture at its first step (the transport is fixed by
+   then); no-op without a capture. */
+void tlshs__capture_attach(tlshs *hs);
+
+/* config.c: installs the config's keylog callback (once; it also feeds
+   captures).  The callback makes OpenSSL format every secret, 7% of a
+   handshake, so only configs that log or capture pay for it. */
+void tlshs__config_hook_keylog(tlshs_config *cfg);
+
 struct tlshs_capture *tlshs__capture_open(const char *path, char *err, size_t errlen);
 
 /* Adds len bytes sent by the client (from_client != 0) or by the server.

@@ -15,9 +15,9 @@
 enum wiring {
     BY_TEST,     /* memory mode: the test hands over the flights it carries
                     and the lines of the viewing side's keylog_file */
-    BY_HOOKS,    /* memory mode, wired as the engine will be: a BIO callback on
-                    the SSL's BIOs and a keylog callback on its SSL_CTX */
-    BY_HOOKS_FD  /* the same in fd mode, over a socketpair */
+    BY_API,      /* memory mode, through tlshs_set_capture (no keylog_file: the
+                    secrets must come from the capture's own hook) */
+    BY_API_FD    /* the same in fd mode, over a socketpair */
 };
 
 /* One side's view of a client/server pair: the bytes carried between them go
@@ -29,9 +29,7 @@ struct view {
     struct tlshs_capture *cap;
     FILE *keys;                /* BY_TEST: the key log, read as it grows */
     char keyfile[512];
-    const SSL *ssl;            /* BY_HOOKS*: the viewing side's SSL and BIOs */
-    BIO *rbio, *wbio;
-    int sv[2];                 /* BY_HOOKS_FD: the socketpair */
+    int sv[2];                 /* BY_API_FD: the socketpair */
 };
 
 /* Hands the key log lines written since the last call to the capture. */
@@ -51,43 +49,9 @@ static int pass_secrets(struct view *v) {
    received bytes still pending), then the pending bytes; the file is then
    complete.  After a call on the other side: nothing to do. */
 static int after_call(struct view *v, int on_client) {
-    if (on_client != v->client) return 0;
-    if (v->wiring == BY_TEST && pass_secrets(v) < 0) return -1;
+    if (on_client != v->client || v->wiring != BY_TEST) return 0;
+    if (pass_secrets(v) < 0) return -1;
     return tlshs__capture_flush(v->cap) != 0 ? -1 : 0;
-}
-
-/* ---- the engine's wiring, from outside: what OpenSSL reads from its read
-   BIO came from the peer, what it writes to its write BIO from this side
-   (in memory mode tlshs_feed writes to the read BIO and tlshs_take reads
-   from the write BIO: those are not captured).  One view at a time. */
-static struct view *hooked;
-
-static long on_bio(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
-                   size_t *processed) {
-    struct view *v = hooked;
-    (void)len, (void)argi, (void)argl;
-    if (!v || ret <= 0 || !processed || !*processed) return ret;
-    if (oper == (BIO_CB_READ | BIO_CB_RETURN) && b == v->rbio)
-        tlshs__capture_data(v->cap, !v->client, argp, *processed);
-    else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN) && b == v->wbio)
-        tlshs__capture_data(v->cap, v->client, argp, *processed);
-    return ret;
-}
-
-static void on_keylog(const SSL *ssl, const char *line) {
-    if (hooked && ssl == hooked->ssl) tlshs__capture_secret(hooked->cap, line);
-}
-
-/* Wires the viewing side of v as the engine will (after tlshs_set_fd in fd mode). */
-static void hook(struct view *v) {
-    tlshs *hs = v->client ? v->c : v->s;
-    v->ssl = hs->ssl;
-    v->rbio = SSL_get_rbio(hs->ssl);
-    v->wbio = SSL_get_wbio(hs->ssl);
-    BIO_set_callback_ex(v->rbio, on_bio);
-    BIO_set_callback_ex(v->wbio, on_bio);
-    SSL_CTX_set_keylog_callback(SSL_get_SSL_CTX(hs->ssl), on_keylog);
-    hooked = v;
 }
 
 /* Moves what `from` has pending to the other side, through the capture. */
@@ -134,7 +98,8 @@ static int view_open(struct view *v, const char *name, int client, enum wiring w
     v->sv[0] = v->sv[1] = -1;
     snprintf(v->keyfile, sizeof v->keyfile, "%s.keys", cert_path(name));
     remove(v->keyfile);
-    if (!cc || !sc || tlshs_config_set(client ? cc : sc, "keylog_file", v->keyfile) != 0) {
+    if (!cc || !sc ||
+        (wiring == BY_TEST && tlshs_config_set(client ? cc : sc, "keylog_file", v->keyfile) != 0)) {
         tlshs_config_free(cc);
         tlshs_config_free(sc);
         return -1;
@@ -143,15 +108,21 @@ static int view_open(struct view *v, const char *name, int client, enum wiring w
     v->s = tlshs_new(sc, NULL);
     tlshs_config_free(cc);
     tlshs_config_free(sc);
-    v->keys = fopen(v->keyfile, "r");
-    v->cap = tlshs__capture_open(cert_path(name), err, sizeof err);
-    if (!v->cap) check_fail(__FILE__, __LINE__, "%s", err);
-    if (!v->c || !v->s || !v->keys || !v->cap) return -1;
+    if (!v->c || !v->s) return -1;
     tlshs_set_trace(client ? v->c : v->s, 1);
-    if (wiring == BY_HOOKS_FD && (socketpair(AF_UNIX, SOCK_STREAM, 0, v->sv) != 0 ||
-                                  tlshs_set_fd(v->c, v->sv[0]) || tlshs_set_fd(v->s, v->sv[1])))
+    if (wiring == BY_TEST) {
+        v->keys = fopen(v->keyfile, "r");
+        v->cap = tlshs__capture_open(cert_path(name), err, sizeof err);
+        if (!v->cap) check_fail(__FILE__, __LINE__, "%s", err);
+        return v->keys && v->cap ? 0 : -1;
+    }
+    if (wiring == BY_API_FD && (socketpair(AF_UNIX, SOCK_STREAM, 0, v->sv) != 0 ||
+                                tlshs_set_fd(v->c, v->sv[0]) || tlshs_set_fd(v->s, v->sv[1])))
         return -1;
-    if (wiring != BY_TEST) hook(v);
+    if (tlshs_set_capture(client ? v->c : v->s, cert_path(name)) != 0) {
+        check_fail(__FILE__, __LINE__, "%s", tlshs_usage_error(client ? v->c : v->s));
+        return -1;
+    }
     return 0;
 }
 
@@ -160,7 +131,6 @@ static int view_open(struct view *v, const char *name, int client, enum wiring w
 static int view_close(struct view *v) {
     int rc = tlshs__capture_close(v->cap);
     v->cap = NULL;
-    hooked = NULL;
     if (v->keys) fclose(v->keys);
     tlshs_free(v->c);
     tlshs_free(v->s);
@@ -334,33 +304,33 @@ static void captured_handshake(const char *version, int client, enum wiring wiri
 TEST(test_capture_tls13_client) {
     captured_handshake("1.3", 1, BY_TEST);
     if (check_current_failed) return;
-    captured_handshake("1.3", 1, BY_HOOKS);
+    captured_handshake("1.3", 1, BY_API);
     if (check_current_failed) return;
-    captured_handshake("1.3", 1, BY_HOOKS_FD);
+    captured_handshake("1.3", 1, BY_API_FD);
 }
 
 TEST(test_capture_tls13_server) {
     captured_handshake("1.3", 0, BY_TEST);
     if (check_current_failed) return;
-    captured_handshake("1.3", 0, BY_HOOKS);
+    captured_handshake("1.3", 0, BY_API);
     if (check_current_failed) return;
-    captured_handshake("1.3", 0, BY_HOOKS_FD);
+    captured_handshake("1.3", 0, BY_API_FD);
 }
 
 TEST(test_capture_tls12_client) {
     captured_handshake("1.2", 1, BY_TEST);
     if (check_current_failed) return;
-    captured_handshake("1.2", 1, BY_HOOKS);
+    captured_handshake("1.2", 1, BY_API);
     if (check_current_failed) return;
-    captured_handshake("1.2", 1, BY_HOOKS_FD);
+    captured_handshake("1.2", 1, BY_API_FD);
 }
 
 TEST(test_capture_tls12_server) {
     captured_handshake("1.2", 0, BY_TEST);
     if (check_current_failed) return;
-    captured_handshake("1.2", 0, BY_HOOKS);
+    captured_handshake("1.2", 0, BY_API);
     if (check_current_failed) return;
-    captured_handshake("1.2", 0, BY_HOOKS_FD);
+    captured_handshake("1.2", 0, BY_API_FD);
 }
 
 /* A handshake the client refuses (the server's CA is unknown), captured by
@@ -483,4 +453,30 @@ TEST(test_capture_write_error_is_sticky) {
     CHECK_INT(tshark(cert_path("capture-full.pcapng"), "-T fields -e frame.number", out,
                      sizeof out), ==, 2); /* a cut-off packet: tshark reads, then complains */
     CHECK_CONTAINS(out, "1\n2\n3\n");
+}
+
+/* tlshs_set_capture refuses what it cannot do, with a code, and changes nothing. */
+TEST(test_set_capture_refusals) {
+    tlshs_config *cc = client_config();
+    tlshs *hs = cc ? tlshs_new(cc, "localhost") : NULL;
+    CHECK(hs);
+    CHECK_INT(tlshs_set_capture(NULL, "x"), ==, -1);
+    CHECK_INT(tlshs_set_capture(hs, NULL), ==, -1);
+    CHECK_INT(tlshs_usage_code(hs), ==, TLSHS_E_ARGUMENT);
+    CHECK_INT(tlshs_set_capture(hs, ""), ==, -1);
+    CHECK_INT(tlshs_usage_code(hs), ==, TLSHS_E_ARGUMENT);
+    CHECK_INT(tlshs_set_capture(hs, "/nonexistent/dir/x.pcapng"), ==, -1);
+    CHECK_INT(tlshs_usage_code(hs), ==, TLSHS_E_ARGUMENT);
+    CHECK_CONTAINS(tlshs_usage_error(hs), "No such file or directory");
+    CHECK_INT(tlshs_set_capture(hs, cert_path("capture-twice.pcapng")), ==, 0);
+    CHECK_INT(tlshs_set_capture(hs, cert_path("capture-twice.pcapng")), ==, -1);
+    CHECK_INT(tlshs_usage_code(hs), ==, TLSHS_E_STATE);
+    tlshs_free(hs);
+    hs = tlshs_new(cc, "localhost");
+    CHECK(hs);
+    CHECK_RESULT(tlshs_step(hs), TLSHS_WANT_WRITE);
+    CHECK_INT(tlshs_set_capture(hs, cert_path("capture-late.pcapng")), ==, -1);
+    CHECK_INT(tlshs_usage_code(hs), ==, TLSHS_E_STATE);
+    tlshs_free(hs);
+    tlshs_config_free(cc);
 }
