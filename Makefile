@@ -77,7 +77,8 @@ $(CERTS)/.done: tests/gencerts.sh
 # ---- Debian packages the build, the tests and the benchmarks need ----
 DEB_PKGS := build-essential pkg-config libssl-dev openssl swig python3 python3-dev python3-pytest \
             python3-venv python3-pip python3-setuptools python3-openssl lua5.4 liblua5.4-dev \
-            lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev python3-mypy
+            lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev python3-mypy \
+            tshark python3-scapy
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -138,6 +139,13 @@ test-fuzz:
 
 test-man:
 	mandoc -Tlint -W warning man/tlshs.3 && echo "1 passed, 0 failed"
+
+# ---- the hello parser's oracle tests (tests/python/test_hello_oracles.py) ----
+# hello-dump prints what csrc/hello.c makes of a hello given in hex, as JSON.
+$(BUILD)/hello-dump: tests/tools/hello_dump.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+test-python: $(BUILD)/hello-dump
 
 # ---- the bindings (each in its own fragment) ----
 include bindings/python.mk
