@@ -43,7 +43,7 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-valgrind test-man fuzz test-fuzz \
+.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-valgrind test-man fuzz fuzz-hello test-fuzz \
         bench bench-c install uninstall clean distclean format
 .DEFAULT_GOAL := all
 
@@ -134,8 +134,29 @@ fuzz: $(BUILD)/fuzz-handshake certs
 	    tail -40 $(BUILD)/fuzz.log; echo "0 passed, 1 failed (the input is in $(BUILD)/crash-* or timeout-*)"; exit 1; \
 	fi
 
+# libFuzzer over the hello parser (csrc/hello.c), seeded with real hellos
+# written at build time by tests/fuzz/hello_seeds.py; the corpus stays in
+# build/fuzz-hello-corpus between runs.
+$(BUILD)/fuzz-hello: tests/fuzz/fuzz_hello.c $(LIB_SRC) $(LIB_HDR)
+	clang $(WARN) -D_POSIX_C_SOURCE=200809L -DTLSHS_BUILDING -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Icsrc $(SSL_CFLAGS) $< $(LIB_SRC) -o $@ $(SSL_LIBS)
+
+$(BUILD)/fuzz-hello-seeds/.done: tests/fuzz/hello_seeds.py $(CERTS)/.done
+	TLSHS_CERTS=$(CERTS) $(PYTHON) $< $(@D) && touch $@
+
+fuzz-hello: $(BUILD)/fuzz-hello $(BUILD)/fuzz-hello-seeds/.done
+	@mkdir -p $(BUILD)/fuzz-hello-corpus
+	@if $(BUILD)/fuzz-hello -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	    -artifact_prefix=$(BUILD)/hello- -print_final_stats=1 $(BUILD)/fuzz-hello-corpus \
+	    $(BUILD)/fuzz-hello-seeds > $(BUILD)/fuzz-hello.log 2>&1; then \
+	    tail -7 $(BUILD)/fuzz-hello.log; echo "1 passed, 0 failed (hello parser: no crash or broken rule in $(FUZZ_SECONDS) s)"; \
+	else \
+	    tail -40 $(BUILD)/fuzz-hello.log; echo "0 passed, 1 failed (the input is in $(BUILD)/hello-crash-*)"; exit 1; \
+	fi
+
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+	$(MAKE) --no-print-directory fuzz-hello FUZZ_SECONDS=20
 
 test-man:
 	mandoc -Tlint -W warning man/tlshs.3 && echo "1 passed, 0 failed"
