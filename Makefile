@@ -181,8 +181,13 @@ test: deps
 $(BUILD)/bench-c: bench/bench_c.c $(BUILD)/libtlshs.a
 	$(CC) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
-bench-c: all certs $(BUILD)/bench-c
+# parsing one ClientHello with its fingerprints (csrc/hello.c)
+$(BUILD)/bench-hello: bench/bench_hello.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+bench-c: all certs $(BUILD)/bench-c $(BUILD)/bench-hello
 	$(BUILD)/bench-c $(CERTS)
+	$(BUILD)/bench-hello
 	@echo "instructions per handshake (callgrind: the same on every run)"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs
