@@ -100,12 +100,16 @@ static void fetch_mds(void) {
     md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-/* The digest of buf in lowercase hex, its first `digits` digits; "" (or
-   "000000000000" for JA4's sake when zeros is set) if it cannot be made. */
-static void hex_digest(const EVP_MD *md, const char *buf, size_t len, char *out, size_t digits) {
+/* The digest of buf in lowercase hex, its first `digits` digits, or "" if it
+   cannot be made.  *ctx is made on first use and kept for the next digests
+   (a fresh one per digest costs more than a short digest). */
+static void hex_digest(EVP_MD_CTX **ctx, const EVP_MD *md, const char *buf, size_t len, char *out,
+                       size_t digits) {
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned n = 0;
-    if (!md || !EVP_Digest(buf, len, d, &n, md, NULL) || n * 2 < digits) {
+    if (!*ctx) *ctx = EVP_MD_CTX_new();
+    if (!md || !*ctx || !EVP_DigestInit_ex2(*ctx, md, NULL) || !EVP_DigestUpdate(*ctx, buf, len) ||
+        !EVP_DigestFinal_ex(*ctx, d, &n) || n * 2 < digits) {
         tlshs__clear_errors();
         *out = '\0';
         return;
@@ -377,7 +381,7 @@ static char *put_count2(char *o, size_t n) {
 /* JA4 into out (room for 37 bytes); sort is scratch room for any one of
    the ciphers, extensions or sigalgs, text for their hex lists. */
 static void make_ja4(char *out, const tlshs_hello *h, const struct ch *c, uint16_t *sort,
-                     char *text) {
+                     char *text, EVP_MD_CTX **ctx) {
     size_t n_ciphers = count_non_grease(h->ciphers, h->n_ciphers);
     size_t n_exts = count_non_grease(h->extensions, h->n_extensions), n_sig;
     char *o = out, *t;
@@ -391,7 +395,7 @@ static void make_ja4(char *out, const tlshs_hello *h, const struct ch *c, uint16
     n_ciphers = keep_values(sort, h->ciphers, h->n_ciphers, 0);
     sort16(sort, n_ciphers);
     t = put_hex_list(text, sort, n_ciphers);
-    if (n_ciphers) hex_digest(md_sha256, text, (size_t)(t - text), o, 12);
+    if (n_ciphers) hex_digest(ctx, md_sha256, text, (size_t)(t - text), o, 12);
     if (!n_ciphers || !*o) memcpy(o, "000000000000", 13);
     o += 12;
     *o++ = '_';
@@ -400,7 +404,7 @@ static void make_ja4(char *out, const tlshs_hello *h, const struct ch *c, uint16
     t = put_hex_list(text, sort, n_exts);
     n_sig = keep_values(sort, h->sigalgs, h->n_sigalgs, 0);
     if (n_sig) *t++ = '_', t = put_hex_list(t, sort, n_sig);
-    if (n_exts) hex_digest(md_sha256, text, (size_t)(t - text), o, 12);
+    if (n_exts) hex_digest(ctx, md_sha256, text, (size_t)(t - text), o, 12);
     if (!n_exts || !*o) memcpy(o, "000000000000", 13);
     o[12] = '\0';
 }
@@ -489,10 +493,10 @@ int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, s
     }
     *s++ = '\0';
     h->ja3_hash = s;
-    hex_digest(md_md5, h->ja3, (size_t)(s - 1 - h->ja3), s, 32);
+    hex_digest(&st->md_ctx, md_md5, h->ja3, (size_t)(s - 1 - h->ja3), s, 32);
     s += 33;
     h->ja4 = s;
-    make_ja4(s, h, &c, u, s + 40);
+    make_ja4(s, h, &c, u, s + 40, &st->md_ctx);
     st->parsed = 1;
     return 0;
 }
@@ -504,6 +508,7 @@ const tlshs_hello *tlshs__hello_get(const struct tlshs_hello_store *st) {
 void tlshs__hello_clear(struct tlshs_hello_store *st) {
     if (!st) return;
     free(st->mem);
+    EVP_MD_CTX_free(st->md_ctx);
     memset(st, 0, sizeof *st);
 }
 
@@ -546,7 +551,7 @@ int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char
         s = put_dec(s, type);
     }
     *s = '\0';
-    hex_digest(md_md5, sh->ja3s, (size_t)(s - sh->ja3s), sh->ja3s_hash, 32);
+    hex_digest(&sh->md_ctx, md_md5, sh->ja3s, (size_t)(s - sh->ja3s), sh->ja3s_hash, 32);
     sh->parsed = 1;
     return 0;
 }
@@ -554,5 +559,6 @@ int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char
 void tlshs__server_hello_clear(struct tlshs_server_hello *sh) {
     if (!sh) return;
     free(sh->ja3s);
+    EVP_MD_CTX_free(sh->md_ctx);
     memset(sh, 0, sizeof *sh);
 }

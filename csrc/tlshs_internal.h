@@ -123,6 +123,7 @@ struct tlshs_hello_store {
     int parsed;         /* 1 after a successful parse */
     unsigned char *mem; /* arrays, the copy of raw, strings */
     size_t cap;
+    EVP_MD_CTX *md_ctx; /* kept for the fingerprints' digests */
 };
 
 /* tlshs__hello_parse and tlshs__server_hello_parse answer 0, or one of these. */
@@ -148,6 +149,7 @@ struct tlshs_server_hello {
     char *ja3s;              /* "771,4865,43-51": legacy_version,cipher,extensions */
     size_t ja3s_cap;
     char ja3s_hash[33];      /* its MD5 in lowercase hex; "" without MD5 */
+    EVP_MD_CTX *md_ctx;      /* kept for the digest */
 };
 
 /* Parses a whole ServerHello handshake message (4-byte header included)
