@@ -32,8 +32,8 @@ static size_t client_hello(unsigned char *out, size_t cap, const char *key, cons
     size_t n = 0;
     tlshs_config *cfg = tlshs_config_new(TLSHS_CLIENT);
     tlshs *c;
-    if (!cfg || tlshs_config_set(cfg, "verify", "none") || tlshs_config_set(cfg, "alpn", "h2,http/1.1") ||
-        (key && tlshs_config_set(cfg, key, value)))
+    if (!cfg || tlshs_config_set(cfg, "verify", "none") ||
+        tlshs_config_set(cfg, "alpn", "h2,http/1.1") || (key && tlshs_config_set(cfg, key, value)))
         return 0;
     c = tlshs_new(cfg, "bench.example");
     if (c && tlshs_step(c) == TLSHS_WANT_WRITE) n = tlshs_take(c, rec, sizeof rec);

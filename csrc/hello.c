@@ -114,7 +114,8 @@ static void hex_digest(EVP_MD_CTX **ctx, const EVP_MD *md, const char *buf, size
         *out = '\0';
         return;
     }
-    for (size_t i = 0; i < digits; i++) out[i] = hexdig[(d[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+    for (size_t i = 0; i < digits; i++)
+        out[i] = hexdig[(d[i / 2] >> (i % 2 ? 0 : 4)) & 15];
     out[digits] = '\0';
 }
 
@@ -123,9 +124,11 @@ static void hex_digest(EVP_MD_CTX **ctx, const EVP_MD *md, const char *buf, size
 static char *put_dec(char *o, unsigned v) {
     char t[10];
     int n = 0;
-    do t[n++] = (char)('0' + v % 10);
+    do
+        t[n++] = (char)('0' + v % 10);
     while ((v /= 10) != 0);
-    while (n) *o++ = t[--n];
+    while (n)
+        *o++ = t[--n];
     return o;
 }
 
@@ -158,7 +161,7 @@ struct ch {
     struct rd exts;    /* the extensions block */
     size_t n_exts;
     struct rd versions, groups, sigalgs, formats, alpn, shares; /* first occurrences' lists */
-    struct rd sni;            /* the first host_name */
+    struct rd sni;                                              /* the first host_name */
     size_t n_alpn, n_shares;
     unsigned seen;            /* bit i: the extension of table row i was seen */
     unsigned has_sni_ext : 1; /* JA4's 'd' */
@@ -232,8 +235,12 @@ static const struct {
     unsigned type;
     int (*check)(struct ch *c, struct rd body, int first);
 } known_exts[] = {
-    {EXT_SERVER_NAME, check_sni}, {EXT_GROUPS, check_groups},   {EXT_POINT_FORMATS, check_formats},
-    {EXT_SIGALGS, check_sigalgs}, {EXT_ALPN, check_alpn},       {EXT_VERSIONS, check_versions},
+    {EXT_SERVER_NAME, check_sni},
+    {EXT_GROUPS, check_groups},
+    {EXT_POINT_FORMATS, check_formats},
+    {EXT_SIGALGS, check_sigalgs},
+    {EXT_ALPN, check_alpn},
+    {EXT_VERSIONS, check_versions},
     {EXT_KEY_SHARE, check_key_share},
 };
 
@@ -284,7 +291,8 @@ static int check_client_hello(struct ch *c, const unsigned char *msg, size_t len
 /* ---- the ClientHello: the filling pass ---- */
 
 static uint16_t *put_list16(uint16_t *o, struct rd list) {
-    for (size_t i = 0; i + 1 < list.n; i += 2) *o++ = (uint16_t)at16(list.p + i);
+    for (size_t i = 0; i + 1 < list.n; i += 2)
+        *o++ = (uint16_t)at16(list.p + i);
     return o;
 }
 
@@ -300,14 +308,16 @@ static void sort16(uint16_t *v, size_t n) {
     for (size_t i = 1; i < n; i++) {
         uint16_t x = v[i];
         size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
         v[j] = x;
     }
 }
 
 static size_t count_non_grease(const uint16_t *v, size_t n) {
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) k += !is_grease(v[i]);
+    for (size_t i = 0; i < n; i++)
+        k += !is_grease(v[i]);
     return k;
 }
 
@@ -439,8 +449,8 @@ int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, s
     n16 = n_ci + c.n_exts + n_ve + n_gr + n_sh + n_sa;
     ja3_room = 5 + 4 + 6 * (n_ci + c.n_exts + n_gr) + 4 * c.formats.n + 1;
     text_room = 5 * (n_ci + c.n_exts + n_sa) + 2;
-    need = c.n_alpn * sizeof(char *)                        /* alpn pointers, aligned first */
-           + 2 * (n16 + n_ci + c.n_exts + n_sa)             /* the lists and a sorting room */
+    need = c.n_alpn * sizeof(char *)            /* alpn pointers, aligned first */
+           + 2 * (n16 + n_ci + c.n_exts + n_sa) /* the lists and a sorting room */
            + len + c.sni.n + 1 + c.alpn.n + 1 + ja3_room + 33 + 40 + text_room;
     if (reserve(st, need)) return TLSHS__HELLO_NOMEM;
 
@@ -522,9 +532,8 @@ int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char
 
     sh->parsed = 0;
     if (!msg || check_header(&r, HS_SERVER_HELLO) || get_u16(&r, &sh->legacy_version) ||
-        take(&r, 32, &random) || get_vec(&r, 1, &skip) || skip.n > 32 ||
-        get_u16(&r, &sh->cipher) || get_u8(&r, &compression) ||
-        check_extensions(&r, &block, &n_exts, NULL))
+        take(&r, 32, &random) || get_vec(&r, 1, &skip) || skip.n > 32 || get_u16(&r, &sh->cipher) ||
+        get_u8(&r, &compression) || check_extensions(&r, &block, &n_exts, NULL))
         return TLSHS__HELLO_MALFORMED;
     for (walk = block; walk.n;) {
         get_u16(&walk, &type), get_vec(&walk, 2, &body);

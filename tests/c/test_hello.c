@@ -32,7 +32,8 @@ static void put_bytes(struct buf *o, const void *p, size_t n) {
 /* Patches a length field of `width` bytes at `at` to the bytes after it. */
 static void patch_len(struct buf *o, size_t at, int width) {
     size_t n = o->n - at - (size_t)width;
-    for (int i = width - 1; i >= 0; i--, n >>= 8) o->b[at + (size_t)i] = (unsigned char)(n & 0xff);
+    for (int i = width - 1; i >= 0; i--, n >>= 8)
+        o->b[at + (size_t)i] = (unsigned char)(n & 0xff);
 }
 
 /* One extension: a type and its body. */
@@ -44,9 +45,12 @@ struct ext {
 /* A body holding a list of 16-bit values with a 1- or 2-byte length prefix. */
 static struct buf list16(int prefix, const uint16_t *v, size_t n) {
     struct buf o = {.n = 0};
-    if (prefix == 1) put8(&o, (unsigned)(2 * n));
-    else put16(&o, (unsigned)(2 * n));
-    for (size_t i = 0; i < n; i++) put16(&o, v[i]);
+    if (prefix == 1)
+        put8(&o, (unsigned)(2 * n));
+    else
+        put16(&o, (unsigned)(2 * n));
+    for (size_t i = 0; i < n; i++)
+        put16(&o, v[i]);
     return o;
 }
 
@@ -101,11 +105,14 @@ static struct buf build_hello(unsigned version, const uint16_t *ciphers, size_t 
     put8(&o, 1);
     put8(&o, 0), put16(&o, 0); /* length, patched */
     put16(&o, version);
-    for (int i = 0; i < 32; i++) put8(&o, (unsigned)i);
+    for (int i = 0; i < 32; i++)
+        put8(&o, (unsigned)i);
     put8(&o, 32);
-    for (int i = 0; i < 32; i++) put8(&o, 0xee);
+    for (int i = 0; i < 32; i++)
+        put8(&o, 0xee);
     put16(&o, (unsigned)(2 * nc));
-    for (size_t i = 0; i < nc; i++) put16(&o, ciphers[i]);
+    for (size_t i = 0; i < nc; i++)
+        put16(&o, ciphers[i]);
     put8(&o, 1), put8(&o, 0);
     if (with_exts) {
         size_t at = o.n;
@@ -125,9 +132,11 @@ static struct buf build_hello(unsigned version, const uint16_t *ciphers, size_t 
 
 /* The JA4 definition's example: its ciphers, extensions and signature
    algorithms in its order (technical_details/JA4.md, "Example"). */
-static const uint16_t ex_ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
-                                      0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
-static const uint16_t ex_sigalgs[] = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601};
+static const uint16_t ex_ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f,
+                                      0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
+                                      0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
+static const uint16_t ex_sigalgs[] = {0x0403, 0x0804, 0x0401, 0x0503,
+                                      0x0805, 0x0501, 0x0806, 0x0601};
 
 /* The example's 16 extensions; grease adds BoringSSL's GREASE: a first and a
    last extension, and a value first in supported_versions, supported_groups
@@ -162,7 +171,8 @@ static struct buf example_hello(int grease, int sigalgs) {
     uint16_t ciphers[16];
     size_t nc = 0, ne = example_exts(e, grease, sigalgs);
     if (grease) ciphers[nc++] = 0x8a8a;
-    for (size_t i = 0; i < N(ex_ciphers); i++) ciphers[nc++] = ex_ciphers[i];
+    for (size_t i = 0; i < N(ex_ciphers); i++)
+        ciphers[nc++] = ex_ciphers[i];
     return build_hello(0x0303, ciphers, nc, e, ne, 1);
 }
 
@@ -207,8 +217,9 @@ TEST(test_hello_fields_from_lists) {
     CHECK(memcmp(h->raw, m.b, m.n) == 0);
     CHECK(h->raw != m.b); /* a copy, owned by the store */
     /* JA3: decimal, GREASE out of ciphers, extensions and groups */
-    CHECK_STR(h->ja3, "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-"
-                      "53,27-0-51-16-17513-23-45-13-5-35-18-43-65281-11-10-21,29-23-24,0");
+    CHECK_STR(h->ja3,
+              "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-"
+              "53,27-0-51-16-17513-23-45-13-5-35-18-43-65281-11-10-21,29-23-24,0");
     CHECK_INT(strlen(h->ja3_hash), ==, 32);
     CHECK(strspn(h->ja3_hash, "0123456789abcdef") == 32);
     tlshs__hello_clear(&st);
@@ -257,7 +268,8 @@ TEST(test_hello_ja4_worked_example) {
    lists, more than one value. */
 TEST(test_hello_ja4_grease_everywhere) {
     static const uint16_t ciphers[] = {0x0a0a, 0x1301, 0xfafa, 0x1302};
-    static const uint16_t sig[] = {0x0403, 0x1a1a, 0x0804}, ver[] = {0x0303, 0x7a7a, 0x0304, 0xaaaa};
+    static const uint16_t sig[] = {0x0403, 0x1a1a, 0x0804},
+                          ver[] = {0x0303, 0x7a7a, 0x0304, 0xaaaa};
     static const uint16_t groups[] = {0x29, 0xbaba};
     struct ext e[6];
     struct tlshs_hello_store st = {0};
@@ -271,8 +283,9 @@ TEST(test_hello_ja4_grease_everywhere) {
     m = build_hello(0x0303, ciphers, N(ciphers), e, 6, 1);
     CHECK_INT(parse(&st, &m), ==, 0);
     CHECK_STR(st.view.ja3, "771,4865-4866,13-43-10,41,");
-    {   /* the same hello without any GREASE gives the same JA4 */
-        static const uint16_t c2[] = {0x1301, 0x1302}, s2[] = {0x0403, 0x0804}, v2[] = {0x0303, 0x0304};
+    { /* the same hello without any GREASE gives the same JA4 */
+        static const uint16_t c2[] = {0x1301, 0x1302}, s2[] = {0x0403, 0x0804},
+                              v2[] = {0x0303, 0x0304};
         struct ext f[3];
         char ja4[40];
         snprintf(ja4, sizeof ja4, "%s", st.view.ja4);
@@ -295,12 +308,18 @@ TEST(test_hello_ja4_alpn_rules) {
         size_t len;
         const char *want;
     } cases[] = {
-        {"h2", 2, "h2"},           {"http/1.1", 8, "h1"},
-        {"\xab", 1, "ab"},         {"\xab\xcd", 2, "ad"},
-        {"\x30\xab", 2, "3b"},     {"\x30\x31\xab\xcd", 4, "3d"},
-        {"\x30\xab\xcd\x31", 4, "01"}, {"a", 1, "aa"},
-        {"", 0, "00"},             {NULL, 0, "00"},
-        {"Z-9", 3, "Z9"},          {"-x", 2, "28"}, /* '-' is 0x2d, 'x' is 0x78 */
+        {"h2", 2, "h2"},
+        {"http/1.1", 8, "h1"},
+        {"\xab", 1, "ab"},
+        {"\xab\xcd", 2, "ad"},
+        {"\x30\xab", 2, "3b"},
+        {"\x30\x31\xab\xcd", 4, "3d"},
+        {"\x30\xab\xcd\x31", 4, "01"},
+        {"a", 1, "aa"},
+        {"", 0, "00"},
+        {NULL, 0, "00"},
+        {"Z-9", 3, "Z9"},
+        {"-x", 2, "28"}, /* '-' is 0x2d, 'x' is 0x78 */
     };
     static const uint16_t ciphers[] = {0x1301};
     struct tlshs_hello_store st = {0};
@@ -328,10 +347,14 @@ TEST(test_hello_ja4_versions_counts_and_empty_lists) {
         unsigned legacy;
         const char *want;
     } cases[] = {
-        {{0}, 0, 0x0303, "12"},           {{0}, 0, 0x0301, "10"},
-        {{0}, 0, 0x0300, "s3"},           {{0}, 0, 0x0002, "s2"},
-        {{0}, 0, 0x0399, "00"},           {{0x0303, 0x0304}, 2, 0x0303, "13"},
-        {{0x0304, 0x0302}, 2, 0x0303, "13"}, {{0x0a0a}, 1, 0x0303, "00"},
+        {{0}, 0, 0x0303, "12"},
+        {{0}, 0, 0x0301, "10"},
+        {{0}, 0, 0x0300, "s3"},
+        {{0}, 0, 0x0002, "s2"},
+        {{0}, 0, 0x0399, "00"},
+        {{0x0303, 0x0304}, 2, 0x0303, "13"},
+        {{0x0304, 0x0302}, 2, 0x0303, "13"},
+        {{0x0a0a}, 1, 0x0303, "00"},
         {{0xfefc, 0xfefd}, 2, 0xfefd, "d2"},
     };
     static const uint16_t cipher[] = {0x1301};
@@ -346,11 +369,13 @@ TEST(test_hello_ja4_versions_counts_and_empty_lists) {
             return;
         }
     }
-    {   /* counts stop at 99; all-GREASE ciphers and an SNI-only extension list hash to zeros */
+    { /* counts stop at 99; all-GREASE ciphers and an SNI-only extension list hash to zeros */
         uint16_t many[120];
         struct ext e[120];
-        for (size_t i = 0; i < 120; i++) many[i] = (uint16_t)(0x0100 + i);
-        for (size_t i = 0; i < 120; i++) e[i] = (struct ext){0x1000 + (unsigned)i, raw_body("", 0)};
+        for (size_t i = 0; i < 120; i++)
+            many[i] = (uint16_t)(0x0100 + i);
+        for (size_t i = 0; i < 120; i++)
+            e[i] = (struct ext){0x1000 + (unsigned)i, raw_body("", 0)};
         m = build_hello(0x0303, many, 120, e, 120, 1);
         CHECK_INT(parse(&st, &m), ==, 0);
         CHECK(strncmp(st.view.ja4, "t12i9999", 8) == 0);
@@ -380,7 +405,8 @@ static struct buf real_hello(const char *key, const char *value) {
     unsigned char rec[8192];
     size_t n = 0;
     if (c && tlshs_step(c) == TLSHS_WANT_WRITE) n = tlshs_take(c, rec, sizeof rec);
-    if (n > 5 && rec[0] == 22 && (size_t)(rec[3] << 8 | rec[4]) == n - 5) put_bytes(&m, rec + 5, n - 5);
+    if (n > 5 && rec[0] == 22 && (size_t)(rec[3] << 8 | rec[4]) == n - 5)
+        put_bytes(&m, rec + 5, n - 5);
     tlshs_free(c);
     tlshs_config_free(cfg);
     return m;
@@ -390,7 +416,8 @@ static struct buf real_hello(const char *key, const char *value) {
    string ends within its bounds, the fingerprints have their shapes. */
 static int consistent(const tlshs_hello *h, const unsigned char *msg, size_t len) {
     if (h->raw_len != len || memcmp(h->raw, msg, len) != 0) return 0;
-    if (2 * (h->n_ciphers + h->n_extensions + h->n_groups + h->n_sigalgs + h->n_versions) > len) return 0;
+    if (2 * (h->n_ciphers + h->n_extensions + h->n_groups + h->n_sigalgs + h->n_versions) > len)
+        return 0;
     if (h->server_name && strlen(h->server_name) > len) return 0;
     for (size_t i = 0; i < h->n_alpn; i++)
         if (strlen(h->alpn[i]) > 255) return 0;
@@ -439,7 +466,8 @@ TEST(test_hello_every_truncation) {
             unsigned char *copy = malloc(n ? n : 1); /* exact size: ASan sees any over-read */
             CHECK(copy != NULL);
             memcpy(copy, m->b, n);
-            if (tlshs__hello_parse(&st, copy, n) != TLSHS__HELLO_MALFORMED || tlshs__hello_get(&st)) {
+            if (tlshs__hello_parse(&st, copy, n) != TLSHS__HELLO_MALFORMED ||
+                tlshs__hello_get(&st)) {
                 free(copy);
                 check_fail(__FILE__, __LINE__, "hello %d cut to %zu bytes parsed", k, n);
                 return;
@@ -471,7 +499,9 @@ TEST(test_hello_oversized_and_mutated_lengths) {
             unsigned char *copy = malloc(m.n);
             CHECK(copy != NULL);
             memcpy(copy, m.b, m.n);
-            copy[i] = deltas[d] == 0x100 ? 0 : deltas[d] == 0x1ff ? 0xff : (unsigned char)(copy[i] + deltas[d]);
+            copy[i] = deltas[d] == 0x100   ? 0
+                      : deltas[d] == 0x1ff ? 0xff
+                                           : (unsigned char)(copy[i] + deltas[d]);
             if (tlshs__hello_parse(&st, copy, m.n) == 0 && !consistent(&st.view, copy, m.n)) {
                 free(copy);
                 check_fail(__FILE__, __LINE__, "byte %zu changed: inconsistent", i);
@@ -632,9 +662,10 @@ static struct buf server_hello(const unsigned char random[32], unsigned cipher, 
 }
 
 TEST(test_server_hello_ja3s_and_hrr) {
-    static const unsigned char hrr[32] = {
-        0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-        0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+    static const unsigned char hrr[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11,
+                                          0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+                                          0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
+                                          0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
     unsigned char random[32] = {1};
     struct tlshs_server_hello sh = {0};
     struct ext e[2] = {{0x002b, raw_body("\x03\x04", 2)}, {0x0033, raw_body("\x00\x17", 2)}};
@@ -669,7 +700,8 @@ TEST(test_server_hello_ja3s_and_hrr) {
             copy[1] = 0, copy[2] = (unsigned char)((n - 4) >> 8), copy[3] = (unsigned char)(n - 4);
             if (tlshs__server_hello_parse(&sh, copy, n) == 0 && n != 4 + 38) {
                 free(copy);
-                check_fail(__FILE__, __LINE__, "ServerHello cut to %zu bytes, header fitted, parsed", n);
+                check_fail(__FILE__, __LINE__,
+                           "ServerHello cut to %zu bytes, header fitted, parsed", n);
                 return;
             }
         }

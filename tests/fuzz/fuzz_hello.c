@@ -49,7 +49,8 @@ static void check_client(const unsigned char *msg, size_t len) {
     if (!h || h->raw_len != len || memcmp(h->raw, msg, len) != 0) broken("raw is not the input");
     if (len < 4 + 2 + 32 + 1 + 2 + 1) broken("a hello shorter than its fixed fields");
     if (2 * (h->n_ciphers + h->n_extensions + h->n_versions + h->n_groups + h->n_sigalgs) +
-            4 * h->n_key_shares > len)
+            4 * h->n_key_shares >
+        len)
         broken("more values than bytes");
     if (h->server_name && (!*h->server_name || strlen(h->server_name) > len))
         broken("a server name out of bounds");
@@ -93,8 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         msg[1] = (unsigned char)(body >> 16), msg[2] = (unsigned char)(body >> 8);
         msg[3] = (unsigned char)body;
     }
-    if (mode % 2 == 0) check_client(msg, len);
-    else check_server(msg, len);
+    if (mode % 2 == 0)
+        check_client(msg, len);
+    else
+        check_server(msg, len);
     free(msg);
     return 0;
 }

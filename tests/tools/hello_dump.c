@@ -31,16 +31,20 @@ static void print_str(const char *s) {
     }
     putchar('"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') printf("\\%c", *p);
-        else if (*p < 0x20 || *p >= 0x7f) printf("\\u%04x", *p);
-        else putchar(*p);
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20 || *p >= 0x7f)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
     }
     putchar('"');
 }
 
 static void print_list(const char *name, const uint16_t *v, size_t n) {
     printf(", \"%s\": [", name);
-    for (size_t i = 0; i < n; i++) printf("%s%u", i ? ", " : "", v[i]);
+    for (size_t i = 0; i < n; i++)
+        printf("%s%u", i ? ", " : "", v[i]);
     putchar(']');
 }
 
@@ -73,7 +77,8 @@ static int dump_client(const unsigned char *msg, size_t len) {
     print_str(h->ja3_hash);
     fputs(", \"ja4\": ", stdout);
     print_str(h->ja4);
-    printf(", \"raw_same\": %s}\n", h->raw_len == len && !memcmp(h->raw, msg, len) ? "true" : "false");
+    printf(", \"raw_same\": %s}\n",
+           h->raw_len == len && !memcmp(h->raw, msg, len) ? "true" : "false");
     tlshs__hello_clear(&st);
     return 0;
 }
