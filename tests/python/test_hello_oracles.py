@@ -31,15 +31,18 @@ import time
 
 import pytest
 
-from conftest import CERTS, ROOT, TIMEOUT, cert
+from conftest import ROOT, TIMEOUT, cert
 
 HELLO_DUMP = os.environ.get("TLSHS_HELLO_DUMP") or os.path.join(ROOT, "build", "hello-dump")
 
-scapy_tls = pytest.importorskip("scapy.layers.tls.handshake", reason="python3-scapy (make deps)")
-from scapy.layers.inet import IP, TCP  # noqa: E402
-from scapy.layers.tls import extensions as scapy_ext  # noqa: E402
-from scapy.layers.tls.keyexchange_tls13 import TLS_Ext_KeyShare_CH  # noqa: E402
-from scapy.utils import wrpcap  # noqa: E402
+try:  # a missing oracle fails the suite: it is never skipped
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.tls import extensions as scapy_ext
+    from scapy.layers.tls import handshake as scapy_tls
+    from scapy.layers.tls.keyexchange_tls13 import TLS_Ext_KeyShare_CH
+    from scapy.utils import wrpcap
+except ImportError as e:
+    raise ImportError("python3-scapy is missing: run `make deps`") from e
 
 GREASE = {0x0A0A + 0x1010 * i for i in range(16)}
 
