@@ -43,7 +43,7 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-tsan test-c-valgrind test-man fuzz test-fuzz \
+.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-tsan test-c-valgrind test-man fuzz fuzz-hello test-fuzz \
         bench bench-c install uninstall clean distclean format
 .DEFAULT_GOAL := all
 
@@ -78,7 +78,7 @@ $(CERTS)/.done: tests/gencerts.sh
 DEB_PKGS := build-essential pkg-config libssl-dev openssl swig python3 python3-dev python3-pytest \
             python3-venv python3-pip python3-setuptools python3-openssl lua5.4 liblua5.4-dev \
             lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev python3-mypy \
-            tshark
+            tshark python3-scapy
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -146,11 +146,39 @@ fuzz: $(BUILD)/fuzz-handshake certs
 	    tail -40 $(BUILD)/fuzz.log; echo "0 passed, 1 failed (the input is in $(BUILD)/crash-* or timeout-*)"; exit 1; \
 	fi
 
+# libFuzzer over the hello parser (csrc/hello.c), seeded with real hellos
+# written at build time by tests/fuzz/hello_seeds.py; the corpus stays in
+# build/fuzz-hello-corpus between runs.
+$(BUILD)/fuzz-hello: tests/fuzz/fuzz_hello.c $(LIB_SRC) $(LIB_HDR)
+	clang $(WARN) -D_POSIX_C_SOURCE=200809L -DTLSHS_BUILDING -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Icsrc $(SSL_CFLAGS) $< $(LIB_SRC) -o $@ $(SSL_LIBS)
+
+$(BUILD)/fuzz-hello-seeds/.done: tests/fuzz/hello_seeds.py $(CERTS)/.done
+	TLSHS_CERTS=$(CERTS) $(PYTHON) $< $(@D) && touch $@
+
+fuzz-hello: $(BUILD)/fuzz-hello $(BUILD)/fuzz-hello-seeds/.done
+	@mkdir -p $(BUILD)/fuzz-hello-corpus
+	@if $(BUILD)/fuzz-hello -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	    -artifact_prefix=$(BUILD)/hello- -print_final_stats=1 $(BUILD)/fuzz-hello-corpus \
+	    $(BUILD)/fuzz-hello-seeds > $(BUILD)/fuzz-hello.log 2>&1; then \
+	    tail -7 $(BUILD)/fuzz-hello.log; echo "1 passed, 0 failed (hello parser: no crash or broken rule in $(FUZZ_SECONDS) s)"; \
+	else \
+	    tail -40 $(BUILD)/fuzz-hello.log; echo "0 passed, 1 failed (the input is in $(BUILD)/hello-crash-*)"; exit 1; \
+	fi
+
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+	$(MAKE) --no-print-directory fuzz-hello FUZZ_SECONDS=20
 
 test-man:
 	mandoc -Tlint -W warning man/tlshs.3 && echo "1 passed, 0 failed"
+
+# ---- the hello parser's oracle tests (tests/python/test_hello_oracles.py) ----
+# hello-dump prints what csrc/hello.c makes of a hello given in hex, as JSON.
+$(BUILD)/hello-dump: tests/tools/hello_dump.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+test-python: $(BUILD)/hello-dump
 
 # ---- the bindings (each in its own fragment) ----
 include bindings/python.mk
@@ -165,8 +193,13 @@ test: deps
 $(BUILD)/bench-c: bench/bench_c.c $(BUILD)/libtlshs.a
 	$(CC) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
-bench-c: all certs $(BUILD)/bench-c
+# parsing one ClientHello with its fingerprints (csrc/hello.c)
+$(BUILD)/bench-hello: bench/bench_hello.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+bench-c: all certs $(BUILD)/bench-c $(BUILD)/bench-hello
 	$(BUILD)/bench-c $(CERTS)
+	$(BUILD)/bench-hello
 	@echo "instructions per handshake (callgrind: the same on every run)"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs

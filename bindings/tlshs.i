@@ -193,6 +193,9 @@ static int tlshs_capacity(PyObject *obj, size_t *cap)
     }
 }
 %ignore tlshs_event;
+/* The parsed ClientHello is not wrapped as a struct; tlshs_client_hello will
+   answer it built by a typemap (issue 9, the binding's phase). */
+%ignore tlshs_hello;
 
 /* The header's export macro means nothing to SWIG. */
 #define TLSHS_API

@@ -23,6 +23,7 @@
 #define TLSHS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -156,6 +157,63 @@ typedef struct tlshs_event {
     const char *name;
     size_t length;
 } tlshs_event;
+
+/**
+ * What a ClientHello offered, parsed from the message itself (a server's
+ * received one, a client's sent one).  Every list is in the order sent, with
+ * GREASE values (RFC 8701: 0x0A0A, 0x1A1A, ... 0xFAFA) kept; a list the
+ * hello did not carry is empty (count 0).  When an extension appears more
+ * than once, every occurrence is in `extensions` and the fields below come
+ * from the first.  Every pointer points into memory owned by the handshake
+ * object the hello was read from.
+ *
+ * legacy_version: the ClientHello's legacy_version (0x0303 for TLS 1.2
+ *                 and 1.3 clients).
+ * versions:       the supported_versions extension's values.
+ * ciphers:        cipher_suites.
+ * extensions:     the extension types.
+ * groups:         the supported_groups extension's values.
+ * key_shares:     the group of each key_share entry.
+ * sigalgs:        the signature_algorithms extension's values.
+ * server_name:    the first host_name of the server_name extension (SNI),
+ *                 NUL-terminated; NULL if there is none, or if that name
+ *                 holds a NUL byte (the extension is then still listed in
+ *                 `extensions` and the bytes are in `raw`).
+ * alpn:           the protocols of the ALPN extension, each NUL-terminated
+ *                 (a name holding a NUL byte reads up to it).
+ * ja3:            the JA3 string: legacy_version, ciphers, extensions,
+ *                 groups and EC point formats in decimal, GREASE left out
+ *                 ("771,4865-4866-4867,0-11-10-35-22-23-13-43-45-51,29-23-30,0-1-2").
+ * ja3_hash:       its MD5, 32 lowercase hex digits ("" if this OpenSSL
+ *                 offers no MD5, as in FIPS mode).
+ * ja4:            the JA4 fingerprint as FoxIO's published definition gives
+ *                 it ("t13d1516h2_8daaf6152771_e5627efa2ab1"), over TCP.
+ * raw:            the whole ClientHello message, its 4-byte handshake
+ *                 header included.
+ */
+typedef struct tlshs_hello {
+    unsigned legacy_version;
+    const uint16_t *versions;
+    size_t n_versions;
+    const uint16_t *ciphers;
+    size_t n_ciphers;
+    const uint16_t *extensions;
+    size_t n_extensions;
+    const uint16_t *groups;
+    size_t n_groups;
+    const uint16_t *key_shares;
+    size_t n_key_shares;
+    const uint16_t *sigalgs;
+    size_t n_sigalgs;
+    const char *server_name;
+    const char *const *alpn;
+    size_t n_alpn;
+    const char *ja3;
+    const char *ja3_hash;
+    const char *ja4;
+    const unsigned char *raw;
+    size_t raw_len;
+} tlshs_hello;
 
 /* ------------------------------------------------------------------------
  * Configuration

@@ -193,4 +193,52 @@ int tlshs__capture_flush(struct tlshs_capture *cap);
    this or any earlier write failed (cap is freed either way). */
 int tlshs__capture_close(struct tlshs_capture *cap);
 
+/* hello.c: the ClientHello and the ServerHello, parsed from their messages.
+   The messages are hostile input: every length is checked against its
+   container, nothing is read past len, and a message that does not parse
+   leaves nothing reported. */
+
+/* A parsed ClientHello: the public view and the one block of memory it
+   points into.  Zero-initialise it; parse as often as needed (the block is
+   reused); tlshs__hello_clear frees it (safe twice). */
+struct tlshs_hello_store {
+    tlshs_hello view;   /* valid while parsed */
+    int parsed;         /* 1 after a successful parse */
+    unsigned char *mem; /* arrays, the copy of raw, strings */
+    size_t cap;
+    EVP_MD_CTX *md_ctx; /* kept for the fingerprints' digests */
+};
+
+/* tlshs__hello_parse and tlshs__server_hello_parse answer 0, or one of these. */
+#define TLSHS__HELLO_MALFORMED (-1) /* not a well-formed hello message */
+#define TLSHS__HELLO_NOMEM (-2)     /* memory ran out */
+
+/* Parses a whole ClientHello handshake message (its 4-byte header included,
+   as the message callback gives it) into st, replacing what st held.  On
+   failure st reports nothing (tlshs__hello_get answers NULL). */
+int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, size_t len);
+/* The parsed hello, or NULL if none; valid until the next parse or clear of st. */
+const tlshs_hello *tlshs__hello_get(const struct tlshs_hello_store *st);
+/* Frees st's memory; st then reports nothing.  Safe twice. */
+void tlshs__hello_clear(struct tlshs_hello_store *st);
+
+/* A parsed ServerHello (or HelloRetryRequest).  Zero-initialise it, as above. */
+struct tlshs_server_hello {
+    int parsed;              /* 1 after a successful parse */
+    unsigned legacy_version; /* the ServerHello's legacy_version */
+    unsigned cipher;         /* the cipher suite chosen */
+    unsigned version;        /* supported_versions' selected_version, 0 without it */
+    int hrr;                 /* 1 if this is a HelloRetryRequest (RFC 8446 4.1.3) */
+    char *ja3s;              /* "771,4865,43-51": legacy_version,cipher,extensions */
+    size_t ja3s_cap;
+    char ja3s_hash[33];      /* its MD5 in lowercase hex; "" without MD5 */
+    EVP_MD_CTX *md_ctx;      /* kept for the digest */
+};
+
+/* Parses a whole ServerHello handshake message (4-byte header included)
+   into sh, replacing what it held; on failure sh->parsed is 0. */
+int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char *msg, size_t len);
+/* Frees sh's memory; sh->parsed becomes 0.  Safe twice. */
+void tlshs__server_hello_clear(struct tlshs_server_hello *sh);
+
 #endif
