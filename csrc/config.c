@@ -133,6 +133,7 @@ tlshs_config *tlshs_config_new(tlshs_role role) { /* see tlshs.h */
         static const unsigned char sid_ctx[] = "tlshs";
         SSL_CTX_set_session_id_context(cfg->ctx, sid_ctx, sizeof sid_ctx - 1);
         SSL_CTX_set_dh_auto(cfg->ctx, 1); /* DHE suites can be chosen, as with openssl s_server */
+        SSL_CTX_set_client_hello_cb(cfg->ctx, tlshs__on_client_hello, NULL);
     }
     cfg->security_level = -1;
     return cfg;

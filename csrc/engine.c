@@ -209,6 +209,7 @@ fail:
 void tlshs_free(tlshs *hs) { /* see tlshs.h */
     if (!hs) return;
     tlshs__capture_close(hs->capture);
+    tlshs__hellos_free(hs);
     SSL_free(hs->ssl); /* frees the memory BIOs too */
     X509_free(hs->peer_seen);
     OPENSSL_free(hs->peer_store.der);
@@ -276,9 +277,7 @@ int tlshs_set_session(tlshs *hs, const void *der, size_t len) { /* see tlshs.h *
 
 /* ---- the reason a connection closed ---- */
 
-static void set_error(tlshs *hs, tlshs_code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_error(tlshs *hs, tlshs_code code, const char *fmt, ...) {
+void tlshs__set_error(tlshs *hs, tlshs_code code, const char *fmt, ...) {
     va_list ap;
     char *buf;
     if (hs->error) return; /* the first reason stays */
@@ -300,22 +299,22 @@ static void explain_failure(tlshs *hs, int ssl_err, int saved_errno) {
     long vr = SSL_get_verify_result(hs->ssl);
     int eof = is_eof_reason(e) || (ssl_err == SSL_ERROR_SYSCALL && e == 0 && saved_errno == 0);
     if (hs->alert_received >= 0 && hs->alert_received_fatal)
-        set_error(hs, TLSHS_E_ALERT, "peer sent fatal alert %s", tlshs_alert_name(hs->alert_received));
+        tlshs__set_error(hs, TLSHS_E_ALERT, "peer sent fatal alert %s", tlshs_alert_name(hs->alert_received));
     else if (ssl_err == SSL_ERROR_ZERO_RETURN)
-        set_error(hs, TLSHS_E_CLOSE_NOTIFY, hs->complete ? "peer sent close_notify"
+        tlshs__set_error(hs, TLSHS_E_CLOSE_NOTIFY, hs->complete ? "peer sent close_notify"
                                                          : "peer sent close_notify during the handshake");
     else if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
              ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED && vr != X509_V_OK)
-        set_error(hs, TLSHS_E_VERIFY, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
+        tlshs__set_error(hs, TLSHS_E_VERIFY, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
     else if (eof)
-        set_error(hs, TLSHS_E_EOF, hs->complete ? "peer closed the connection without close_notify"
+        tlshs__set_error(hs, TLSHS_E_EOF, hs->complete ? "peer closed the connection without close_notify"
                                    : "peer closed the connection during the handshake");
     else if (ssl_err == SSL_ERROR_SYSCALL && e == 0)
-        set_error(hs, TLSHS_E_SOCKET, "socket error: %s", strerror(saved_errno));
+        tlshs__set_error(hs, TLSHS_E_SOCKET, "socket error: %s", strerror(saved_errno));
     else if (e && ERR_reason_error_string(e))
-        set_error(hs, TLSHS_E_PROTOCOL, "%s", ERR_reason_error_string(e));
+        tlshs__set_error(hs, TLSHS_E_PROTOCOL, "%s", ERR_reason_error_string(e));
     else
-        set_error(hs, TLSHS_E_PROTOCOL, "%s failed", hs->complete ? "connection" : "handshake");
+        tlshs__set_error(hs, TLSHS_E_PROTOCOL, "%s failed", hs->complete ? "connection" : "handshake");
     ERR_clear_error();
 }
 
@@ -441,7 +440,7 @@ static tlshs_result read_call(tlshs *hs, void *buf, size_t cap, size_t *n) {
         return hs->last = TLSHS_DONE;
     }
     if (err == SSL_ERROR_ZERO_RETURN) {
-        set_error(hs, TLSHS_E_CLOSE_NOTIFY, "peer sent close_notify");
+        tlshs__set_error(hs, TLSHS_E_CLOSE_NOTIFY, "peer sent close_notify");
         hs->phase = PHASE_CLOSED;
         tlshs__clear_errors();
         return hs->last = TLSHS_CLOSED;
@@ -484,7 +483,7 @@ static tlshs_result shutdown_call(tlshs *hs) {
     if (!hs->complete || (hs->phase == PHASE_CLOSED && !(SSL_get_shutdown(hs->ssl) &
                                                          SSL_RECEIVED_SHUTDOWN))) {
         /* nothing to close politely: not yet open, or over after a failure */
-        set_error(hs, TLSHS_E_SHUTDOWN, "shut down before the handshake completed");
+        tlshs__set_error(hs, TLSHS_E_SHUTDOWN, "shut down before the handshake completed");
         hs->phase = PHASE_CLOSED;
         return hs->last = TLSHS_CLOSED;
     }
@@ -495,7 +494,7 @@ static tlshs_result shutdown_call(tlshs *hs) {
         want = want_of(err);
         if (want < 0) {
             /* an error while closing still closes; keep the first reason */
-            set_error(hs, TLSHS_E_SHUTDOWN, "shut down: %s", tlshs__openssl_reason("error while closing"));
+            tlshs__set_error(hs, TLSHS_E_SHUTDOWN, "shut down: %s", tlshs__openssl_reason("error while closing"));
             tlshs__clear_errors();
             hs->phase = PHASE_FLUSH_CLOSE;
             return settle(hs, TLSHS_CLOSED);
@@ -505,7 +504,7 @@ static tlshs_result shutdown_call(tlshs *hs) {
     }
     tlshs__clear_errors();
     if (r == 1) {
-        set_error(hs, TLSHS_E_SHUTDOWN, "shut down: close_notify sent and received");
+        tlshs__set_error(hs, TLSHS_E_SHUTDOWN, "shut down: close_notify sent and received");
         hs->phase = PHASE_FLUSH_CLOSE;
         return settle(hs, TLSHS_CLOSED);
     }

@@ -106,7 +106,8 @@ typedef enum { TLSHS_RESULTS(TLSHS_RESULT_ENUM_) } tlshs_result;
     X(25, E_SOCKET, socket_error, "the socket failed")                                             \
     X(26, E_PROTOCOL, protocol_error,                                                              \
       "the TLS exchange failed on this side (no common parameters, a malformed or unexpected "    \
-      "message); tlshs_alert_sent() names the alert sent")
+      "message); tlshs_alert_sent() names the alert sent")                                         \
+    X(27, E_REFUSED, refused, "this side's hello callback refused the ClientHello")
 
 #define TLSHS_CODE_ENUM_(value, NAME, name, description) TLSHS_##NAME = value,
 typedef enum { TLSHS_CODES(TLSHS_CODE_ENUM_) } tlshs_code;
@@ -655,6 +656,76 @@ TLSHS_API const char *tlshs_code_description(tlshs_code code);
 
 /** The role hs plays. */
 TLSHS_API tlshs_role tlshs_get_role(const tlshs *hs);
+
+/* ------------------------------------------------------------------------
+ * The hellos (both roles)
+ * ------------------------------------------------------------------------ */
+
+/**
+ * The ClientHello, parsed from the message itself: on a server the one it
+ * received, on a client the one it sent; after a HelloRetryRequest, the
+ * second.  Unknown and GREASE extensions included (see tlshs_hello).
+ *
+ * @returns the hello, owned by hs and valid until the next call that moves
+ *          bytes (step, read, write, shutdown) or tlshs_free; NULL before the
+ *          message was sent or received, or if it could not be parsed.
+ */
+TLSHS_API const tlshs_hello *tlshs_client_hello(const tlshs *hs);
+
+/**
+ * The JA3S string of the ServerHello hs sent or received
+ * ("771,4865,43-51": version, cipher, extensions), and its MD5 in 32
+ * lowercase hex digits.  A HelloRetryRequest is not a ServerHello here.
+ * @returns strings owned by hs (valid as tlshs_client_hello's), or NULL
+ *          before the ServerHello.
+ */
+TLSHS_API const char *tlshs_ja3s(const tlshs *hs);
+TLSHS_API const char *tlshs_ja3s_hash(const tlshs *hs);
+
+/**
+ * A server's look at the ClientHello before it answers (see
+ * tlshs_set_hello_cb).  Runs inside tlshs_step (or read or write), once
+ * per ClientHello: twice when the server sends a HelloRetryRequest.
+ *
+ * @param hs    the server handshake.
+ * @param hello the parsed ClientHello (never NULL; as tlshs_client_hello).
+ * @param arg   tlshs_set_hello_cb's arg.
+ * @returns 0 to go on; a TLS alert code (1..255, e.g. 40
+ *          handshake_failure, 112 unrecognized_name) to refuse the client
+ *          with that alert: hs then closes with TLSHS_E_REFUSED.  Any other
+ *          value refuses with internal_error (80).
+ */
+typedef int (*tlshs_hello_cb)(tlshs *hs, const tlshs_hello *hello, void *arg);
+
+/**
+ * Sets a server's hello callback.  Call before the first step.
+ * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL, a client,
+ *          or has started (TLSHS_E_STATE).  cb NULL removes the callback.
+ */
+TLSHS_API int tlshs_set_hello_cb(tlshs *hs, tlshs_hello_cb cb, void *arg);
+
+/**
+ * Only inside the hello callback: switches hs to another server config, as
+ * for SNI-based certificate choice.  Its certificate and key, ALPN list,
+ * versions, verify mode and trust store, tickets and security level apply
+ * from then on (groups and signature algorithms stay the first config's).
+ * hs holds a reference to cfg until tlshs_free; cfg becomes read-only.
+ *
+ * @returns 0, or -1 (reason in tlshs_usage_error): TLSHS_E_STATE outside the
+ *          callback, TLSHS_E_ARGUMENT for a NULL or client config,
+ *          TLSHS_E_INCOMPLETE when cfg cannot make handshakes (a server
+ *          without a certificate...).
+ */
+TLSHS_API int tlshs_use_config(tlshs *hs, tlshs_config *cfg);
+
+/**
+ * Only inside the hello callback: the words tlshs_error() gives if the
+ * callback then refuses (a binding passes on the exception that refused,
+ * for instance).  Without it the error is "refused by the hello callback
+ * with ALERT".  The text is copied (its first 255 bytes).
+ * @returns 0, or -1 outside the callback or for NULL arguments.
+ */
+TLSHS_API int tlshs_set_hello_reason(tlshs *hs, const char *why);
 
 #ifdef __cplusplus
 }

@@ -86,6 +86,12 @@ struct tlshs {
     char *error;             /* why the connection closed; the first reason stays */
     char *usage;             /* why the last refused call was refused */
     struct tlshs_capture *capture; /* tlshs_set_capture's file; owned, NULL if none */
+    struct tlshs_hellos *hellos;   /* the hellos seen (hello_api.c); owned, NULL until one */
+    tlshs_hello_cb hello_cb;       /* tlshs_set_hello_cb's callback and argument */
+    void *hello_arg;
+    unsigned in_hello_cb : 1;      /* the hello callback is running: tlshs_use_config works */
+    tlshs_config *switched_cfg;    /* tlshs_use_config's config; one reference, NULL if none */
+    char *hello_reason;            /* tlshs_set_hello_reason's words; owned (malloc), NULL if none */
 };
 
 /* The text of a message field: "" for none. */
@@ -95,6 +101,11 @@ static inline const char *tlshs__text(const char *msg) {
 
 /* engine.c: frees a message field (error, usage). */
 void tlshs__free_message(char *msg);
+
+/* engine.c: records why the connection closed (tlshs_error); the first
+   reason stays. */
+void tlshs__set_error(tlshs *hs, tlshs_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* engine.c: records why a call on hs was refused (tlshs_usage_error). */
 void tlshs__usage(tlshs *hs, tlshs_code code, const char *fmt, ...)
@@ -192,6 +203,16 @@ int tlshs__capture_flush(struct tlshs_capture *cap);
    ACK), closes the file and frees cap.  Returns 0, or -1 with errno set if
    this or any earlier write failed (cap is freed either way). */
 int tlshs__capture_close(struct tlshs_capture *cap);
+
+/* hello_api.c: the message callback hands it every ClientHello and
+   ServerHello (copied; parsed when first asked for); tlshs_free frees them. */
+void tlshs__hellos_record(tlshs *hs, const unsigned char *msg, size_t len);
+/* hello.c: whether a handshake message is a HelloRetryRequest (a ServerHello
+   with RFC 8446's special random). */
+int tlshs__is_hrr(const unsigned char *msg, size_t len);
+void tlshs__hellos_free(tlshs *hs);
+/* config.c installs it on every server config: runs tlshs_set_hello_cb's callback. */
+int tlshs__on_client_hello(SSL *ssl, int *alert, void *arg);
 
 /* hello.c: the ClientHello and the ServerHello, parsed from their messages.
    The messages are hostile input: every length is checked against its

@@ -4,11 +4,6 @@
 
 #include "tlshs_internal.h"
 
-/* The ServerHello.random that marks a HelloRetryRequest (RFC 8446 4.1.3). */
-static const unsigned char hrr_random[32] = {
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
-
 #define MAX_EVENTS 100000 /* a trace stops growing here */
 
 static void add_event(tlshs *hs, int sent, const char *kind, const char *name, size_t length) {
@@ -42,9 +37,11 @@ void tlshs__on_message(int write_p, int version, int content_type, const void *b
             add_event(hs, write_p, "alert", tlshs__alert_event_name(p[0], p[1]), len);
         break;
     case SSL3_RT_HANDSHAKE:
+        if (len >= 1 && (p[0] == SSL3_MT_CLIENT_HELLO || p[0] == SSL3_MT_SERVER_HELLO))
+            tlshs__hellos_record(hs, p, len);
         if (hs->trace_on && len >= 1) {
             const char *name = tlshs__handshake_name(p[0]);
-            if (p[0] == SSL3_MT_SERVER_HELLO && len >= 38 && memcmp(p + 6, hrr_random, 32) == 0)
+            if (tlshs__is_hrr(p, len))
                 name = "HelloRetryRequest";
             add_event(hs, write_p, "handshake", name, len);
         }

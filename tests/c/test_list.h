@@ -5,3 +5,4 @@
 #include "list_config.h"
 #include "list_capture.h"
 #include "list_hello.h"
+#include "list_hello_api.h"

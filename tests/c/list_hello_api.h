@@ -1,0 +1,8 @@
+/* tests of test_hello_api.c */
+TEST_ENTRY(test_client_hello_both_sides)
+TEST_ENTRY(test_client_hello_after_hrr)
+TEST_ENTRY(test_hello_cb_sni_picks_certificate)
+TEST_ENTRY(test_hello_cb_switch_applies_alpn_and_versions)
+TEST_ENTRY(test_hello_cb_refuses_with_alert)
+TEST_ENTRY(test_hello_cb_misuse)
+TEST_ENTRY(test_hello_cb_wrong_role_config)
