@@ -217,7 +217,7 @@ void tlshs_free(tlshs *hs) { /* see tlshs.h */
     free(hs->alpn);
     tlshs__free_message(hs->error);
     tlshs__free_message(hs->usage);
-    free(hs->events);
+    tlshs__trace_free(hs);
     tlshs_config_free(hs->cfg);
     free(hs);
 }

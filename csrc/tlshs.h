@@ -149,6 +149,12 @@ typedef struct tlshs tlshs;
  *         "Unknown".
  * length: the message's length in bytes, with its 4-byte header for
  *         handshake messages (2 for an alert, 1 for a change cipher spec).
+ * data:   the message's length bytes as this side saw them before
+ *         encryption: a handshake message with its 4-byte header, an
+ *         alert's level and code, a ChangeCipherSpec's 1 byte (for a
+ *         received one the byte 1 that OpenSSL requires, since it hands
+ *         over no other: a record holding anything else is refused with
+ *         unexpected_message).  Owned by the handshake, valid as the event.
  *
  * Every string is static: it stays valid for the life of the program.
  */
@@ -157,6 +163,7 @@ typedef struct tlshs_event {
     const char *kind;
     const char *name;
     size_t length;
+    const unsigned char *data;
 } tlshs_event;
 
 /**

@@ -77,8 +77,7 @@ struct tlshs {
         const X509 *of;      /* the certificate it encodes (not a reference: compared only) */
     } peer_store, *peer;     /* peer points at peer_store: a const getter fills it */
     char *alpn;              /* the selected protocol, NUL-terminated; owned (malloc), NULL if none */
-    tlshs_event *events;     /* the trace; owned (malloc) */
-    size_t nevents, cap_events;
+    struct tlshs_trace *trace; /* the trace (trace.c); owned, NULL until a message is traced */
     /* Messages are made when first needed (most connections never fail), so
        an object in flight stays small.  Each is NULL (none: ""), TLSHS_MSGLEN
        bytes owned (malloc), or a static "out of memory" text; release with
@@ -118,7 +117,8 @@ static inline void tlshs__clear_errors(void) {
 }
 
 /* trace.c: the message callback every handshake installs (alerts always,
-   the trace when on). */
+   the hellos, the trace when on); tlshs__trace_free frees the trace. */
+void tlshs__trace_free(tlshs *hs);
 void tlshs__on_message(int write_p, int version, int content_type, const void *buf, size_t len,
                        SSL *ssl, void *arg);
 

@@ -257,3 +257,102 @@ TEST(test_hello_cb_wrong_role_config) {
     tlshs_config_free(sc);
     tlshs_config_free(w.client_cfg);
 }
+
+/* ---- the bytes in the trace ---- */
+
+/* Every handshake message one side sent is, byte for byte, the one the other
+   received, in order; the ClientHello's bytes are tlshs_client_hello's raw. */
+static void same_messages(tlshs *from, tlshs *to) {
+    size_t j = 0, nt = tlshs_trace_count(to), matched = 0;
+    for (size_t i = 0; i < tlshs_trace_count(from); i++) {
+        const tlshs_event *e = tlshs_trace_event(from, i), *f = NULL;
+        if (!e->sent || strcmp(e->kind, "handshake") != 0) continue;
+        while (j < nt && !f) {
+            const tlshs_event *g = tlshs_trace_event(to, j++);
+            if (!g->sent && strcmp(g->kind, "handshake") == 0) f = g;
+        }
+        CHECK(f != NULL);
+        CHECK_STR(f->name, e->name);
+        CHECK_INT(f->length, ==, e->length);
+        CHECK(e->data != NULL && f->data != NULL);
+        CHECK(memcmp(e->data, f->data, e->length) == 0);
+        CHECK_INT(e->data[0], !=, 0xff);
+        matched++;
+    }
+    CHECK_INT(matched, >=, 1);
+}
+
+static void traced_pair(const char *version) {
+    tlshs_config *cc = client_with("max_version", version, (char *)NULL), *sc = server_config();
+    tlshs *c = tlshs_new(cc, "localhost"), *s = tlshs_new(sc, NULL);
+    const tlshs_event *e;
+    char buf[64];
+    CHECK(c && s);
+    tlshs_set_trace(c, 1);
+    tlshs_set_trace(s, 1);
+    CHECK(pump(c, s, 20));
+    tlshs_read(c, buf, sizeof buf, NULL); /* the TLS 1.3 tickets */
+    same_messages(c, s);
+    same_messages(s, c);
+    e = tlshs_trace_event(c, 0);
+    CHECK_STR(e->name, "ClientHello");
+    CHECK_INT(e->length, ==, tlshs_client_hello(c)->raw_len);
+    CHECK(memcmp(e->data, tlshs_client_hello(c)->raw, e->length) == 0);
+    for (size_t i = 0; i < tlshs_trace_count(c); i++) {
+        e = tlshs_trace_event(c, i);
+        if (strcmp(e->kind, "change_cipher_spec") == 0) {
+            CHECK_INT(e->length, ==, 1);
+            CHECK_INT(e->data[0], ==, 1);
+        } else if (strcmp(e->kind, "handshake") == 0) {
+            /* the 4-byte header: type, then the body's 24-bit length */
+            CHECK_INT(e->length, ==, 4 + ((size_t)e->data[1] << 16 | (size_t)e->data[2] << 8 | e->data[3]));
+        }
+    }
+    tlshs_free(c);
+    tlshs_free(s);
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+}
+
+TEST(test_trace_carries_the_bytes) {
+    traced_pair("1.3");
+    if (check_current_failed) return;
+    traced_pair("1.2");
+}
+
+/* An alert's two bytes, on both sides. */
+TEST(test_trace_alert_bytes) {
+    struct look l = {0};
+    tlshs_config *cc = client_config();
+    tlshs *c, *s;
+    int seen = 0;
+    l.refuse = 112;
+    c = tlshs_new(cc, "localhost");
+    {
+        tlshs_config *sc = server_config();
+        s = tlshs_new(sc, NULL);
+        tlshs_config_free(sc);
+    }
+    CHECK(c && s);
+    tlshs_set_trace(c, 1);
+    tlshs_set_trace(s, 1);
+    CHECK_INT(tlshs_set_hello_cb(s, on_hello, &l), ==, 0);
+    CHECK_INT(pump(c, s, 20), ==, 0);
+    for (int side = 0; side < 2; side++) {
+        tlshs *hs = side ? s : c;
+        for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
+            const tlshs_event *e = tlshs_trace_event(hs, i);
+            if (strcmp(e->kind, "alert") != 0) continue;
+            CHECK_STR(e->name, "fatal:unrecognized_name");
+            CHECK_INT(e->length, ==, 2);
+            CHECK_INT(e->data[0], ==, 2);
+            CHECK_INT(e->data[1], ==, 112);
+            CHECK_INT(e->sent, ==, side);
+            seen++;
+        }
+    }
+    CHECK_INT(seen, ==, 2);
+    tlshs_free(c);
+    tlshs_free(s);
+    tlshs_config_free(cc);
+}
