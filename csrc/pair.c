@@ -11,14 +11,16 @@ static int final(tlshs_result r) {
     return r == TLSHS_DONE || r == TLSHS_CLOSED;
 }
 
-/* Moves what from has pending into to, unchanged; answers the bytes to
-   accepted.  Bytes to refuses (it is closed) are dropped. */
+/* Moves what from has pending into to, unchanged; answers the bytes taken.
+   Bytes to refuses (it is closed) are dropped. */
 static size_t carry(tlshs *from, tlshs *to) {
     unsigned char buf[CHUNK];
-    size_t n, moved = 0;
-    while ((n = tlshs_take(from, buf, sizeof buf)) > 0)
-        if (tlshs_feed(to, buf, n) == 0) moved += n;
-    return moved;
+    size_t n, taken = 0;
+    while ((n = tlshs_take(from, buf, sizeof buf)) > 0) {
+        tlshs_feed(to, buf, n);
+        taken += n;
+    }
+    return taken;
 }
 
 /* The flight buffer of a tampered pair, grown as flights need. */
@@ -28,8 +30,8 @@ struct flight {
 };
 
 /* Takes all of from's pending bytes as one flight, hands it to tamper and
-   feeds what it answers to to; answers the bytes to accepted, or
-   (size_t)-1 if memory ran out. */
+   feeds what it answers to to; answers the bytes taken, or (size_t)-1 if
+   memory ran out. */
 static size_t carry_tampered(tlshs *from, tlshs *to, tlshs_direction direction, tlshs_tamper_cb tamper,
                              void *arg, struct flight *f) {
     size_t len = tlshs_pending(from), n;
@@ -43,8 +45,8 @@ static size_t carry_tampered(tlshs *from, tlshs *to, tlshs_direction direction, 
     len = tlshs_take(from, f->data, len);
     out = f->data;
     n = tamper(direction, f->data, len, &out, arg);
-    if (n == 0 || !out) return 0; /* dropped */
-    return tlshs_feed(to, out, n) == 0 ? n : 0;
+    if (n > 0 && out) tlshs_feed(to, out, n); /* else dropped */
+    return len;
 }
 
 /* Refuses a pair whose side is not a memory-mode handshake; answers 1 if refused. */
@@ -74,14 +76,14 @@ int tlshs_pair(tlshs *client, tlshs *server, tlshs_tamper_cb tamper, void *arg, 
     int answer = TLSHS_PAIR_ROUNDS_OUT;
     if (refused(client, server, rounds) || refused(server, client, rounds)) return -1;
     for (int i = 0; i < rounds; i++) {
-        size_t moved, m;
+        size_t taken, m;
         c = tlshs_step(client);
-        moved = tamper ? carry_tampered(client, server, TLSHS_C2S, tamper, arg, &f)
+        taken = tamper ? carry_tampered(client, server, TLSHS_C2S, tamper, arg, &f)
                        : carry(client, server);
         s = tlshs_step(server);
         m = tamper ? carry_tampered(server, client, TLSHS_S2C, tamper, arg, &f)
                    : carry(server, client);
-        if (moved == (size_t)-1 || m == (size_t)-1) {
+        if (taken == (size_t)-1 || m == (size_t)-1) {
             answer = -1; /* memory ran out: both objects are as the last step left them */
             tlshs__usage(client, TLSHS_E_NOMEM, "pair: out of memory");
             break;
@@ -90,7 +92,9 @@ int tlshs_pair(tlshs *client, tlshs *server, tlshs_tamper_cb tamper, void *arg, 
             answer = 0;
             break;
         }
-        if (moved + m == 0) { /* no input left unread on either side: a step changes nothing */
+        if (taken + m == 0) {
+            /* neither side wrote: every byte fed has been read by a step and
+               no answer is stale, so another round would change nothing */
             answer = 0;
             break;
         }

@@ -45,12 +45,12 @@ size_t tlshs_record_write(int type, unsigned version, const void *body, size_t l
     if (type < 0 || type > 0xff || version > 0xffff || len > LENGTH_MAX || (!body && len))
         return 0;
     if (o && cap >= HEADER + len) {
+        if (len) memmove(o + HEADER, body, len); /* first: body may lie in out */
         o[0] = (unsigned char)type;
         o[1] = (unsigned char)(version >> 8);
         o[2] = (unsigned char)version;
         o[3] = (unsigned char)(len >> 8);
         o[4] = (unsigned char)len;
-        if (len) memmove(o + HEADER, body, len);
     }
     return HEADER + len;
 }

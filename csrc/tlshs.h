@@ -737,9 +737,9 @@ typedef size_t (*tlshs_tamper_cb)(tlshs_direction direction, unsigned char *flig
  * NewSessionTickets after DONE reach the peer.  pair never reads: bytes fed
  * to a side that is already DONE (tickets) wait there for its tlshs_read.
  * It never calls tlshs_feed_eof.  It stops after the first round that ends
- * with both sides DONE or CLOSED, or that delivered nothing (every byte
- * fed has then been read by a step, so another round would change
- * nothing), or after rounds rounds.  Without tamper it costs what the
+ * with both sides DONE or CLOSED, or in which neither side wrote a byte
+ * (every byte fed has then been read by a step and no answer is stale, so
+ * another round would change nothing), or after rounds rounds.  Without tamper it costs what the
  * hand-written loop does (bytes move through a 16 KiB buffer on the
  * stack); with tamper each flight is taken whole into one heap buffer,
  * kept for the call.
