@@ -65,10 +65,12 @@ static void put(unsigned char *out, size_t *at, const unsigned char *src, size_t
    counts with out NULL; answers the size. */
 static size_t recut(const unsigned char *p, size_t len, size_t max_body, unsigned char *out) {
     size_t off = 0, at = 0;
+    int sealed = 0; /* a ChangeCipherSpec passed: what follows is encrypted */
     while (whole(p + off, len - off)) {
         const unsigned char *rec = p + off;
         size_t body = announced(rec);
-        if (rec[0] != TLSHS_HANDSHAKE || body <= max_body) {
+        if (rec[0] != TLSHS_HANDSHAKE || body <= max_body || sealed) {
+            sealed |= rec[0] == TLSHS_CHANGE_CIPHER_SPEC;
             put(out, &at, rec, HEADER + body); /* passes unchanged */
         } else {
             for (size_t done = 0; done < body; done += max_body) {

@@ -671,11 +671,16 @@ TLSHS_API size_t tlshs_record_write(int type, unsigned version, const void *body
  * each with the original's type and version; records are never joined, so
  * the handshake bytes stay in order and every record boundary of the input
  * is still one in the output.  Other records (alerts, ChangeCipherSpec,
- * encrypted records, which in TLS 1.3 carry every handshake message after
+ * TLS 1.3's encrypted records, which carry every handshake message after
  * the ServerHello as type TLSHS_APPLICATION_DATA), handshake records that
- * already fit and a partial record at the end pass unchanged.  So in a TLS
- * 1.3 flight only the plaintext ClientHello, ServerHello or
- * HelloRetryRequest is re-cut.
+ * already fit, every record after a ChangeCipherSpec in the flight (TLS
+ * 1.2's encrypted Finished is a handshake record: cut, its MAC would fail)
+ * and a partial record at the end pass unchanged.  So in a TLS 1.3 flight
+ * only the plaintext ClientHello, ServerHello or HelloRetryRequest is
+ * re-cut, and in TLS 1.2 the plaintext messages before the
+ * ChangeCipherSpec.  The flight is taken to start in plaintext: encrypted
+ * TLS 1.2 handshake records of a later flight (a renegotiation) cannot be
+ * told from plaintext ones and are cut.
  *
  * @param flight   the bytes of one flight (or more).
  * @param len      their length.

@@ -372,6 +372,38 @@ TEST(test_refragment_tls13_touches_only_plaintext_handshake) {
     free_pair(c, s);
 }
 
+/* TLS 1.2: the client's second flight is re-cut up to its ChangeCipherSpec;
+   the encrypted Finished after it (a handshake record) passes unchanged. */
+TEST(test_refragment_tls12_stops_at_change_cipher_spec) {
+    tlshs *c, *s;
+    unsigned char flight[16384];
+    tlshs_record a[16], b[4096];
+    size_t len, na, nb, size, ccs = 0;
+    make_pair(client_with("max_version", "1.2", NULL), server_config(), &c, &s);
+    CHECK(c && s);
+    CHECK_RESULT(tlshs_step(c), TLSHS_WANT_WRITE);
+    move_bytes(c, s);
+    CHECK_RESULT(tlshs_step(s), TLSHS_WANT_WRITE);
+    move_bytes(s, c);
+    CHECK_RESULT(tlshs_step(c), TLSHS_WANT_WRITE);
+    len = tlshs_take(c, flight, sizeof flight); /* ClientKeyExchange, CCS, Finished */
+    na = tlshs_records(flight, len, a, 16, NULL);
+    CHECK_INT(na, ==, 3);
+    CHECK_INT(a[1].type, ==, TLSHS_CHANGE_CIPHER_SPEC);
+    CHECK_INT(a[2].type, ==, TLSHS_HANDSHAKE);
+    size = tlshs_refragment(flight, len, 1, recut_buf, sizeof recut_buf);
+    CHECK_INT(size, ==, len + 5 * (a[0].len - 1));
+    nb = tlshs_records(recut_buf, size, b, 4096, NULL);
+    CHECK_INT(nb, ==, a[0].len + 2);
+    while (b[ccs].type == TLSHS_HANDSHAKE) CHECK_INT(b[ccs++].len, ==, 1);
+    CHECK_INT(ccs, ==, a[0].len);
+    CHECK_INT(b[nb - 1].len, ==, a[2].len);
+    CHECK(memcmp(b[nb - 1].body, a[2].body, a[2].len) == 0);
+    CHECK_INT(tlshs_feed(s, recut_buf, size), ==, 0);
+    CHECK(pump(c, s, 20));
+    free_pair(c, s);
+}
+
 TEST(test_refragment_sizes) {
     static const unsigned char f[] = {22, 3, 3, 0, 4, 1, 2, 3, 4, /* handshake, 4 bytes */
                                       21, 3, 3, 0, 2, 1, 0,       /* alert passes */
