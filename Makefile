@@ -189,6 +189,7 @@ bench-c: all certs $(BUILD)/bench-c
 	@echo "instructions per handshake (callgrind: the same on every run)"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs
+	@sh bench/instructions.sh "tlshs_pair from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-pair
 	@echo "the same with a client certificate the server requires and verifies"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-mutual

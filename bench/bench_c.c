@@ -13,10 +13,12 @@
  * OpenSSL reading it for each SSL_CTX.
  *
  * Usage: bench-c [CERTDIR [HANDSHAKES_PER_ROUND [ROUNDS]]]
- *        bench-c CERTDIR --only raw|tlshs|raw-mutual|tlshs-mutual --count N
+ *        bench-c CERTDIR --only raw|tlshs|tlshs-pair|raw-mutual|tlshs-mutual --count N
  *        bench-c CERTDIR --heap N   (heap per in-flight client only)
  *        (one warm-up and N handshakes, for bench/instructions.sh; -mutual:
- *        the server requires and verifies a client certificate)
+ *        the server requires and verifies a client certificate; tlshs-pair:
+ *        the tlshs handshake carried by tlshs_pair instead of a hand-written
+ *        loop)
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -162,6 +164,17 @@ static void hs_handshake(tlshs_config *cc, tlshs_config *sc) {
     tlshs_free(s);
 }
 
+/* The same handshake carried by tlshs_pair (no tamper) instead of the loop above. */
+static void hs_pair_handshake(tlshs_config *cc, tlshs_config *sc) {
+    tlshs *c = tlshs_new(cc, "localhost"), *s = tlshs_new(sc, NULL);
+    tlshs_result rc, rs;
+    if (tlshs_pair(c, s, NULL, NULL, 20, &rc, &rs) != 0 || rc != TLSHS_DONE || rs != TLSHS_DONE)
+        die(rc == TLSHS_CLOSED ? tlshs_error(c) : rs == TLSHS_CLOSED ? tlshs_error(s)
+                                                                      : "tlshs_pair did not finish");
+    tlshs_free(c);
+    tlshs_free(s);
+}
+
 /* ---- the no-progress step: a client that has sent its ClientHello ---- */
 
 static double raw_idle_ns(SSL_CTX *cctx, long calls) {
@@ -284,12 +297,15 @@ int main(int argc, char **argv) {
     if (argc > 1) certdir = argv[1];
     if (argc == 6 && strcmp(argv[2], "--only") == 0 && strcmp(argv[4], "--count") == 0) {
         /* for bench/instructions.sh: a warm-up and N handshakes of one kind:
-           raw, tlshs, raw-mutual or tlshs-mutual (client certificates) */
+           raw, tlshs, raw-mutual or tlshs-mutual (client certificates);
+           tlshs-pair: tlshs carried by tlshs_pair, not the loop */
         int raw = strncmp(argv[3], "raw", 3) == 0, count = atoi(argv[5]);
+        void (*hs)(tlshs_config *, tlshs_config *) =
+            strstr(argv[3], "-pair") ? hs_pair_handshake : hs_handshake;
         mutual = strstr(argv[3], "-mutual") != NULL;
         if (raw) rc = raw_ctx(0), rs = raw_ctx(1);
         else cc = hs_config(TLSHS_CLIENT), sc = hs_config(TLSHS_SERVER);
-        for (int i = 0; i <= count; i++) raw ? raw_handshake(rc, rs) : hs_handshake(cc, sc);
+        for (int i = 0; i <= count; i++) raw ? raw_handshake(rc, rs) : hs(cc, sc);
         if (raw) SSL_CTX_free(rc), SSL_CTX_free(rs);
         else tlshs_config_free(cc), tlshs_config_free(sc);
         return 0;
