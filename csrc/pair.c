@@ -32,8 +32,8 @@ struct flight {
 /* Takes all of from's pending bytes as one flight, hands it to tamper and
    feeds what it answers to to; answers the bytes taken, or (size_t)-1 if
    memory ran out. */
-static size_t carry_tampered(tlshs *from, tlshs *to, tlshs_direction direction, tlshs_tamper_cb tamper,
-                             void *arg, struct flight *f) {
+static size_t carry_tampered(tlshs *from, tlshs *to, tlshs_direction direction,
+                             tlshs_tamper_cb tamper, void *arg, struct flight *f) {
     size_t len = tlshs_pending(from), n;
     const unsigned char *out;
     if (len == 0) return 0;
@@ -57,8 +57,9 @@ static int refused(tlshs *hs, tlshs *other, int rounds) {
         return 1;
     }
     if (hs == other || rounds < 1) {
-        tlshs__usage(hs, TLSHS_E_ARGUMENT, hs == other ? "pair: client and server are one object"
-                                                        : "pair: rounds must be at least 1");
+        tlshs__usage(hs, TLSHS_E_ARGUMENT,
+                     hs == other ? "pair: client and server are one object"
+                                 : "pair: rounds must be at least 1");
         return 1;
     }
     return 0;

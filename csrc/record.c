@@ -42,8 +42,7 @@ size_t tlshs_records(const void *buf, size_t len, tlshs_record *out, size_t max,
 size_t tlshs_record_write(int type, unsigned version, const void *body, size_t len, void *out,
                           size_t cap) { /* see tlshs.h */
     unsigned char *o = out;
-    if (type < 0 || type > 0xff || version > 0xffff || len > LENGTH_MAX || (!body && len))
-        return 0;
+    if (type < 0 || type > 0xff || version > 0xffff || len > LENGTH_MAX || (!body && len)) return 0;
     if (o && cap >= HEADER + len) {
         if (len) memmove(o + HEADER, body, len); /* first: body may lie in out */
         o[0] = (unsigned char)type;

@@ -51,7 +51,8 @@ static size_t record_flight(tlshs_direction d, unsigned char *flight, size_t len
 }
 
 static void flights_free(struct flights *f) {
-    for (int i = 0; i < f->n; i++) free(f->data[i]);
+    for (int i = 0; i < f->n; i++)
+        free(f->data[i]);
     f->n = 0;
 }
 
@@ -99,8 +100,8 @@ static void round_trip_every_flight(const char *version, int tickets_expected) {
     CHECK_INT(f.n, >=, 3 + tickets_expected); /* hello, answer, finished (+ tickets) */
     for (int i = 0; i < f.n; i++) {
         if (!round_trips(f.data[i], f.len[i]))
-            check_fail(__FILE__, __LINE__, "%s flight %d (%zu bytes) does not round-trip",
-                       version, i, f.len[i]);
+            check_fail(__FILE__, __LINE__, "%s flight %d (%zu bytes) does not round-trip", version,
+                       i, f.len[i]);
     }
     flights_free(&f);
     free_pair(c, s);
@@ -115,7 +116,7 @@ TEST(test_records_round_trip_tls13) {
 }
 
 /* Every prefix of a real flight: the whole records in it are reported and
-   *used ends where the last one ends; the partial rest stays. */
+   used ends where the last one ends; the partial rest stays. */
 TEST(test_records_partial_record_stays) {
     tlshs *c, *s;
     unsigned char flight[16384];
@@ -152,7 +153,8 @@ TEST(test_records_do_not_judge) {
     tlshs_record rec[4];
     CHECK(buf);
     /* a header announcing more than TLS allows, with the body there: a record */
-    buf[0] = 23, buf[1] = 3, buf[2] = 3, buf[3] = (unsigned char)(big >> 8), buf[4] = (unsigned char)big;
+    buf[0] = 23, buf[1] = 3, buf[2] = 3, buf[3] = (unsigned char)(big >> 8),
+    buf[4] = (unsigned char)big;
     p = exact(buf, 5 + big);
     free(buf);
     CHECK(p);
@@ -356,7 +358,8 @@ TEST(test_refragment_tls13_touches_only_plaintext_handshake) {
             CHECK_INT(b[i].version, ==, a[0].version);
             continue;
         }
-        while (a[ia].type == TLSHS_HANDSHAKE) ia++;
+        while (a[ia].type == TLSHS_HANDSHAKE)
+            ia++;
         CHECK_INT(b[i].type, ==, a[ia].type);
         CHECK_INT(b[i].len, ==, a[ia].len);
         CHECK(memcmp(b[i].body, a[ia].body, a[ia].len) == 0);
@@ -395,7 +398,8 @@ TEST(test_refragment_tls12_stops_at_change_cipher_spec) {
     CHECK_INT(size, ==, len + 5 * (a[0].len - 1));
     nb = tlshs_records(recut_buf, size, b, 4096, NULL);
     CHECK_INT(nb, ==, a[0].len + 2);
-    while (b[ccs].type == TLSHS_HANDSHAKE) CHECK_INT(b[ccs++].len, ==, 1);
+    while (b[ccs].type == TLSHS_HANDSHAKE)
+        CHECK_INT(b[ccs++].len, ==, 1);
     CHECK_INT(ccs, ==, a[0].len);
     CHECK_INT(b[nb - 1].len, ==, a[2].len);
     CHECK(memcmp(b[nb - 1].body, a[2].body, a[2].len) == 0);
@@ -409,7 +413,7 @@ TEST(test_refragment_sizes) {
                                       21, 3, 3, 0, 2, 1, 0,       /* alert passes */
                                       22, 3, 3, 0, 0,             /* empty handshake passes */
                                       22, 3};                     /* partial: stays as it was */
-    static const unsigned char want2[] = {22, 3, 3, 0, 2, 1, 2, 22, 3, 3, 0, 2, 3, 4,
+    static const unsigned char want2[] = {22, 3, 3, 0, 2, 1, 2, 22, 3, 3, 0, 2, 3,  4,
                                           21, 3, 3, 0, 2, 1, 0, 22, 3, 3, 0, 0, 22, 3};
     unsigned char out[64], *p = exact(f, sizeof f);
     CHECK(p);
@@ -576,7 +580,7 @@ static size_t truncate_certificate(tlshs_direction d, unsigned char *flight, siz
         if (hs[at] == 11 && mlen > 0) {
             mlen--;
             hs[at + 1] = (unsigned char)(mlen >> 16), hs[at + 2] = (unsigned char)(mlen >> 8),
-            hs[at + 3] = (unsigned char)mlen;
+                    hs[at + 3] = (unsigned char)mlen;
             memmove(hs + at + 4 + mlen, hs + at + 5 + mlen, n - (at + 5 + mlen));
             n--;
             *done = 1;
@@ -585,8 +589,8 @@ static size_t truncate_certificate(tlshs_direction d, unsigned char *flight, siz
         at += 4 + mlen;
     }
     for (size_t off = 0; off < n; off += 16384) /* re-wrapped in records */
-        w += tlshs_record_write(TLSHS_HANDSHAKE, 0x0303, hs + off, n - off < 16384 ? n - off : 16384,
-                                cut_buf + w, sizeof cut_buf - w);
+        w += tlshs_record_write(TLSHS_HANDSHAKE, 0x0303, hs + off,
+                                n - off < 16384 ? n - off : 16384, cut_buf + w, sizeof cut_buf - w);
     *out = cut_buf;
     return w;
 }
@@ -659,7 +663,7 @@ TEST(test_pair_refuses) {
     CHECK_INT(tlshs_usage_code(c), ==, TLSHS_E_ARGUMENT);
     CHECK_INT(tlshs_pair(c, s, NULL, NULL, 0, &rc, &rs), ==, -1);
     CHECK_INT(tlshs_usage_code(c), ==, TLSHS_E_ARGUMENT);
-    CHECK_RESULT(rc, TLSHS_DONE); /* untouched */
+    CHECK_RESULT(rc, TLSHS_DONE);       /* untouched */
     CHECK_INT(tlshs_pending(c), ==, 0); /* nothing was stepped */
     CHECK_INT(tlshs_set_fd(s, 0), ==, 0);
     CHECK_INT(tlshs_pair(c, s, NULL, NULL, 5, &rc, &rs), ==, -1);

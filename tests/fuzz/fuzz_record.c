@@ -104,16 +104,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     must(out != NULL, "out of memory");
     out[0] = 0xa5;
     if (size_out)
-        must(tlshs_refragment(buf, len, max_body, out, size_out - 1) == size_out &&
-                 out[0] == 0xa5,
+        must(tlshs_refragment(buf, len, max_body, out, size_out - 1) == size_out && out[0] == 0xa5,
              "refragment: wrote into a short buffer");
     must(tlshs_refragment(buf, len, max_body, out, size_out) == size_out, "refragment: size");
     must(tlshs_refragment(buf, len, 0, out, size_out) == 0, "refragment: max_body 0 accepted");
 
     /* the re-cut flight: whole records, then the same partial rest */
     nout = split(out, size_out, out_rec, sizeof out_rec / sizeof out_rec[0], &used_out);
-    must(size_out - used_out == len - used &&
-             memcmp(out + used_out, buf + used, len - used) == 0,
+    must(size_out - used_out == len - used && memcmp(out + used_out, buf + used, len - used) == 0,
          "refragment: the partial rest changed");
     /* the same handshake bytes, in order */
     hin = handshake_bytes(in_rec, n, &lin);
@@ -127,7 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             must(out_rec[i].len <= max_body, "refragment: a handshake record longer than max_body");
             continue;
         }
-        while (j < n && in_rec[j].type == TLSHS_HANDSHAKE && !sealed) j++;
+        while (j < n && in_rec[j].type == TLSHS_HANDSHAKE && !sealed)
+            j++;
         must(j < n && in_rec[j].type == out_rec[i].type && in_rec[j].len == out_rec[i].len &&
                  in_rec[j].version == out_rec[i].version &&
                  memcmp(in_rec[j].body, out_rec[i].body, in_rec[j].len) == 0,
@@ -135,7 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         sealed |= in_rec[j].type == TLSHS_CHANGE_CIPHER_SPEC;
         j++;
     }
-    while (j < n && in_rec[j].type == TLSHS_HANDSHAKE && !sealed) j++;
+    while (j < n && in_rec[j].type == TLSHS_HANDSHAKE && !sealed)
+        j++;
     must(j == n, "refragment: a record went missing");
     if (max_body == (size_t)-1)
         must(size_out == len && memcmp(out, buf, len) == 0, "refragment: no limit changed bytes");

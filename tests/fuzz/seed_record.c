@@ -25,8 +25,8 @@ static const char *path(const char *name) {
 }
 
 /* Tamper that writes each flight to a file and delivers it unchanged. */
-static size_t save(tlshs_direction d, unsigned char *flight, size_t len,
-                   const unsigned char **out, void *arg) {
+static size_t save(tlshs_direction d, unsigned char *flight, size_t len, const unsigned char **out,
+                   void *arg) {
     char name[1024];
     unsigned char max_body = (unsigned char)(count * 37 % 256); /* varied */
     FILE *f;
@@ -50,7 +50,8 @@ static void one(const char *v) {
         tlshs_config_set(cc, "max_version", v) ||
         tlshs_config_set(sc, "cert_file", path("server.pem")) ||
         tlshs_config_set(sc, "key_file", path("server.key"))) {
-        fprintf(stderr, "seed-record: config: %s%s\n", tlshs_config_error(cc), tlshs_config_error(sc));
+        fprintf(stderr, "seed-record: config: %s%s\n", tlshs_config_error(cc),
+                tlshs_config_error(sc));
         exit(1);
     }
     c = tlshs_new(cc, "localhost");
