@@ -43,7 +43,7 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-tsan test-c-valgrind test-man fuzz fuzz-hello test-fuzz \
+.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-tsan test-c-valgrind test-man fuzz fuzz-hello fuzz-record test-fuzz \
         bench bench-c install uninstall clean distclean format
 .DEFAULT_GOAL := all
 
@@ -164,11 +164,29 @@ fuzz-hello: $(BUILD)/fuzz-hello $(BUILD)/fuzz-hello-seeds/.done
 	    tail -7 $(BUILD)/fuzz-hello.log; echo "1 passed, 0 failed (hello parser: no crash or broken rule in $(FUZZ_SECONDS) s)"; \
 	else \
 	    tail -40 $(BUILD)/fuzz-hello.log; echo "0 passed, 1 failed (the input is in $(BUILD)/hello-crash-*)"; exit 1; \
+# libFuzzer over tlshs_records and tlshs_refragment; the seed corpus is the
+# flights of real handshakes, written at build time by seed-record.
+$(BUILD)/fuzz-record: tests/fuzz/fuzz_record.c $(LIB_SRC) $(LIB_HDR)
+	clang $(WARN) -D_POSIX_C_SOURCE=200809L -DTLSHS_BUILDING -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Icsrc $< $(LIB_SRC) -o $@ $(SSL_LIBS)
+$(BUILD)/seed-record: tests/fuzz/seed_record.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+fuzz-record: $(BUILD)/fuzz-record $(BUILD)/seed-record certs
+	@mkdir -p $(BUILD)/fuzz-record-corpus
+	@TLSHS_CERTS=$(CERTS) $(BUILD)/seed-record $(BUILD)/fuzz-record-corpus
+	@if $(BUILD)/fuzz-record -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -artifact_prefix=$(BUILD)/record- -print_final_stats=1 $(BUILD)/fuzz-record-corpus \
+	    > $(BUILD)/fuzz-record.log 2>&1; then \
+	    tail -7 $(BUILD)/fuzz-record.log; echo "1 passed, 0 failed (no crash, hang or broken rule in $(FUZZ_SECONDS) s)"; \
+	else \
+	    tail -40 $(BUILD)/fuzz-record.log; echo "0 passed, 1 failed (the input is in $(BUILD)/record-crash-*)"; exit 1; \
 	fi
 
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 	$(MAKE) --no-print-directory fuzz-hello FUZZ_SECONDS=20
+	$(MAKE) --no-print-directory fuzz-record FUZZ_SECONDS=20
 
 test-man:
 	mandoc -Tlint -W warning man/tlshs.3 && echo "1 passed, 0 failed"
@@ -203,6 +221,7 @@ bench-c: all certs $(BUILD)/bench-c $(BUILD)/bench-hello
 	@echo "instructions per handshake (callgrind: the same on every run)"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs
+	@sh bench/instructions.sh "tlshs_pair from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-pair
 	@echo "the same with a client certificate the server requires and verifies"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-mutual

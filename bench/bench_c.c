@@ -13,10 +13,12 @@
  * OpenSSL reading it for each SSL_CTX.
  *
  * Usage: bench-c [CERTDIR [HANDSHAKES_PER_ROUND [ROUNDS]]]
- *        bench-c CERTDIR --only raw|tlshs|raw-mutual|tlshs-mutual --count N
+ *        bench-c CERTDIR --only raw|tlshs|tlshs-pair|raw-mutual|tlshs-mutual --count N
  *        bench-c CERTDIR --heap N   (heap per in-flight client only)
  *        (one warm-up and N handshakes, for bench/instructions.sh; -mutual:
- *        the server requires and verifies a client certificate)
+ *        the server requires and verifies a client certificate; tlshs-pair:
+ *        the tlshs handshake carried by tlshs_pair instead of a hand-written
+ *        loop)
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -163,50 +165,35 @@ static void hs_handshake(tlshs_config *cc, tlshs_config *sc) {
     tlshs_free(s);
 }
 
-/* ---- the same handshake captured to a pcapng file, as the engine will ----
-   Every flight goes through tlshs__capture_data, each side's five TLS 1.3 key
-   log lines (of the real length) through tlshs__capture_secret, a flush
-   after each step, and the file is opened and closed per handshake.  The old
-   file is removed first: ext4 writes out a file truncated and rewritten as
-   it is closed (auto_da_alloc), about 3 ms here, which is the filesystem's
-   cost rather than the capture's (opening over an existing file pays it). */
+/* ---- the same handshake captured to a pcapng file (tlshs_set_capture on
+   the client), the file opened and closed per handshake.  The old file is
+   removed first: ext4 writes out a file truncated and rewritten as it is
+   closed (auto_da_alloc), about 3 ms here, which is the filesystem's cost
+   rather than the capture's (opening over an existing file pays it). */
 
 static const char *bench_keylog[5] = {
     "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "EXPORTER_SECRET",
     "SERVER_TRAFFIC_SECRET_0", "CLIENT_TRAFFIC_SECRET_0"};
 
-static void cap_move(tlshs *from, tlshs *to, struct tlshs_capture *cap, int from_client) {
-    size_t n;
-    while ((n = tlshs_take(from, buf, sizeof buf)) > 0) {
-        tlshs__capture_data(cap, from_client, buf, n);
-        tlshs_feed(to, buf, n);
-    }
-}
-
 static void cap_handshake(tlshs_config *cc, tlshs_config *sc) {
     tlshs *c = tlshs_new(cc, "localhost"), *s = tlshs_new(sc, NULL);
-    tlshs_result rc = TLSHS_WANT_READ, rs = TLSHS_WANT_READ;
-    struct tlshs_capture *cap;
-    char line[256];
+    tlshs_result rc, rs;
     remove(path("bench-capture.pcapng"));
-    cap = tlshs__capture_open(path("bench-capture.pcapng"), NULL, 0);
-    if (!cap) die("capture: cannot open bench-capture.pcapng");
-    for (int i = 0; i < 20 && !(rc == TLSHS_DONE && rs == TLSHS_DONE); i++) {
-        rc = tlshs_step(c);
-        if (i == 1)
-            for (int k = 0; k < 5; k++) {
-                snprintf(line, sizeof line, "%s %064d %096d", bench_keylog[k], i, k);
-                tlshs__capture_secret(cap, line);
-            }
-        tlshs__capture_flush(cap);
-        cap_move(c, s, cap, 1);
-        rs = tlshs_step(s);
-        tlshs__capture_flush(cap);
-        cap_move(s, c, cap, 0);
-        if (rc == TLSHS_CLOSED || rs == TLSHS_CLOSED) die(tlshs_error(rc == TLSHS_CLOSED ? c : s));
-    }
-    if (rc != TLSHS_DONE || rs != TLSHS_DONE) die("tlshs handshake did not finish");
-    if (tlshs__capture_close(cap) != 0) die("capture: write failed");
+    if (!c || !s || tlshs_set_capture(c, path("bench-capture.pcapng")) != 0)
+        die("capture: cannot open bench-capture.pcapng");
+    if (tlshs_pair(c, s, NULL, NULL, 20, &rc, &rs) != 0 || rc != TLSHS_DONE || rs != TLSHS_DONE)
+        die("captured handshake did not finish");
+    tlshs_free(c); /* closes the capture */
+    tlshs_free(s);
+}
+
+/* The same handshake carried by tlshs_pair (no tamper) instead of the loop above. */
+static void hs_pair_handshake(tlshs_config *cc, tlshs_config *sc) {
+    tlshs *c = tlshs_new(cc, "localhost"), *s = tlshs_new(sc, NULL);
+    tlshs_result rc, rs;
+    if (tlshs_pair(c, s, NULL, NULL, 20, &rc, &rs) != 0 || rc != TLSHS_DONE || rs != TLSHS_DONE)
+        die(rc == TLSHS_CLOSED ? tlshs_error(c) : rs == TLSHS_CLOSED ? tlshs_error(s)
+                                                                      : "tlshs_pair did not finish");
     tlshs_free(c);
     tlshs_free(s);
 }
@@ -371,12 +358,15 @@ int main(int argc, char **argv) {
     if (argc > 1) certdir = argv[1];
     if (argc == 6 && strcmp(argv[2], "--only") == 0 && strcmp(argv[4], "--count") == 0) {
         /* for bench/instructions.sh: a warm-up and N handshakes of one kind:
-           raw, tlshs, raw-mutual or tlshs-mutual (client certificates) */
+           raw, tlshs, raw-mutual or tlshs-mutual (client certificates);
+           tlshs-pair: tlshs carried by tlshs_pair, not the loop */
         int raw = strncmp(argv[3], "raw", 3) == 0, count = atoi(argv[5]);
+        void (*hs)(tlshs_config *, tlshs_config *) =
+            strstr(argv[3], "-pair") ? hs_pair_handshake : hs_handshake;
         mutual = strstr(argv[3], "-mutual") != NULL;
         if (raw) rc = raw_ctx(0), rs = raw_ctx(1);
         else cc = hs_config(TLSHS_CLIENT), sc = hs_config(TLSHS_SERVER);
-        for (int i = 0; i <= count; i++) raw ? raw_handshake(rc, rs) : hs_handshake(cc, sc);
+        for (int i = 0; i <= count; i++) raw ? raw_handshake(rc, rs) : hs(cc, sc);
         if (raw) SSL_CTX_free(rc), SSL_CTX_free(rs);
         else tlshs_config_free(cc), tlshs_config_free(sc);
         return 0;

@@ -197,6 +197,24 @@ static int tlshs_capacity(PyObject *obj, size_t *cap)
    answer it built by a typemap (issue 9, the binding's phase). */
 %ignore tlshs_hello;
 
+/* Records and tlshs_pair (C API of issue 10) are not wrapped yet: the
+   Python layer (records, Record, refragment, pair) will wrap them; until
+   then the module's surface stays as its stubs describe. */
+%ignore tlshs_record;
+%ignore tlshs_records;
+%ignore tlshs_record_write;
+%ignore tlshs_refragment;
+%ignore tlshs_pair;
+%ignore TLSHS_CHANGE_CIPHER_SPEC;
+%ignore TLSHS_ALERT;
+%ignore TLSHS_HANDSHAKE;
+%ignore TLSHS_APPLICATION_DATA;
+%ignore TLSHS_C2S;
+%ignore TLSHS_S2C;
+%ignore TLSHS_PAIR_CLIENT_WAITS;
+%ignore TLSHS_PAIR_SERVER_WAITS;
+%ignore TLSHS_PAIR_ROUNDS_OUT;
+
 /* The header's export macro means nothing to SWIG. */
 #define TLSHS_API
 %include "tlshs.h"

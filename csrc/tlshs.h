@@ -734,6 +734,199 @@ TLSHS_API int tlshs_use_config(tlshs *hs, tlshs_config *cfg);
  */
 TLSHS_API int tlshs_set_hello_reason(tlshs *hs, const char *why);
 
+/* ------------------------------------------------------------------------
+ * Records: reshaping what goes on the wire
+ *
+ * In memory mode a flight is bytes the caller carries (tlshs_take, then
+ * tlshs_feed).  These functions read and rebuild the TLS records in such
+ * bytes.  They keep no state, allocate nothing, and never read outside the
+ * buffer they are given.  They do not judge: a record is a 5-byte header
+ * (content type, version, body length) followed by as many bytes as the
+ * header announces, whatever the type, version and length say (a length
+ * above the 2^14 + 256 bytes TLS allows, a zero-length handshake record and
+ * bytes that are no TLS at all are all records here), so a test peer sees
+ * exactly what was sent and can send exactly what it wants.
+ * ------------------------------------------------------------------------ */
+
+/**
+ * TLS content types (RFC 8446 section 5.1), expanded by X(value, NAME, name):
+ * the constants TLSHS_<NAME>; name is the bindings' spelling.
+ */
+#define TLSHS_CONTENT_TYPES(X)                                                                     \
+    X(20, CHANGE_CIPHER_SPEC, change_cipher_spec)                                                  \
+    X(21, ALERT, alert)                                                                            \
+    X(22, HANDSHAKE, handshake)                                                                    \
+    X(23, APPLICATION_DATA, application_data)
+
+#define TLSHS_CONTENT_TYPE_ENUM_(value, NAME, name) TLSHS_##NAME = value,
+enum { TLSHS_CONTENT_TYPES(TLSHS_CONTENT_TYPE_ENUM_) };
+#undef TLSHS_CONTENT_TYPE_ENUM_
+
+/**
+ * One record as tlshs_records() found it.
+ *
+ * type:    the content type byte (0..255; TLSHS_HANDSHAKE, ... or any other).
+ * version: the header's legacy version (0x0303 for TLS 1.2 and 1.3 records,
+ *          0x0301 for a first ClientHello), 0..0xffff.
+ * body:    points at the body inside the buffer given to tlshs_records():
+ *          owned by the caller, valid as long as that buffer is.
+ * len:     the body's length, as the header announced it (0..0xffff).
+ */
+typedef struct tlshs_record {
+    int type;
+    unsigned version;
+    const unsigned char *body;
+    size_t len;
+} tlshs_record;
+
+/**
+ * Splits buf into whole records, in order.
+ *
+ * A record is whole when its 5-byte header and the body it announces are
+ * all in buf; a partial record at the end (a header cut short, or a body
+ * shorter than announced) is not reported and stays for the next flight:
+ * keep buf + *used .. buf + len and prepend it to the next bytes.
+ *
+ * @param buf  the bytes; NULL is taken as empty.
+ * @param len  their length.
+ * @param out  receives up to max records, whose bodies point into buf;
+ *             NULL asks for the count only (max is then ignored).
+ * @param max  the room in out.  When there are more whole records than max,
+ *             the first max are reported and *used spans only those: call
+ *             again from buf + *used for the rest.
+ * @param used receives the bytes the reported records span (0 if none); may
+ *             be NULL.
+ * @returns how many records were reported (with out NULL: how many whole
+ *          records buf holds).  0 for none.
+ */
+TLSHS_API size_t tlshs_records(const void *buf, size_t len, tlshs_record *out, size_t max,
+                               size_t *used);
+
+/**
+ * Writes one record: a 5-byte header (type, version, len) and the body.
+ * The length is not judged against TLS's limit: any len up to 0xffff (what
+ * the header can say) is written.
+ *
+ * @param type    the content type, 0..255.
+ * @param version the header's version, 0..0xffff.
+ * @param body    len bytes; may be NULL when len is 0; may lie inside out
+ *                (it is moved, as memmove does).
+ * @param out     receives the record; NULL asks for the size only.
+ * @param cap     the room in out.
+ * @returns the record's size (5 + len), also when out is NULL or cap is
+ *          short (then nothing is written); 0 if type, version or len is
+ *          out of range or body is NULL with len > 0.
+ */
+TLSHS_API size_t tlshs_record_write(int type, unsigned version, const void *body, size_t len,
+                                    void *out, size_t cap);
+
+/**
+ * Re-cuts the handshake records of a flight into records whose bodies hold
+ * at most max_body bytes.
+ *
+ * Each handshake record (type TLSHS_HANDSHAKE) longer than max_body is
+ * split on its own into records of max_body bytes (the last one shorter),
+ * each with the original's type and version; records are never joined, so
+ * the handshake bytes stay in order and every record boundary of the input
+ * is still one in the output.  Other records (alerts, ChangeCipherSpec,
+ * TLS 1.3's encrypted records, which carry every handshake message after
+ * the ServerHello as type TLSHS_APPLICATION_DATA), handshake records that
+ * already fit, every record after a ChangeCipherSpec in the flight (TLS
+ * 1.2's encrypted Finished is a handshake record: cut, its MAC would fail)
+ * and a partial record at the end pass unchanged.  So in a TLS 1.3 flight
+ * only the plaintext ClientHello, ServerHello or HelloRetryRequest is
+ * re-cut, and in TLS 1.2 the plaintext messages before the
+ * ChangeCipherSpec.  The flight is taken to start in plaintext: encrypted
+ * TLS 1.2 handshake records of a later flight (a renegotiation) cannot be
+ * told from plaintext ones and are cut.
+ *
+ * @param flight   the bytes of one flight (or more).
+ * @param len      their length.
+ * @param max_body the most body bytes a handshake record may hold, at
+ *                 least 1.
+ * @param out      receives the re-cut flight; NULL asks for the size only.
+ *                 It must not overlap flight.
+ * @param cap      the room in out.
+ * @returns the re-cut flight's size, also when out is NULL or cap is short
+ *          (then nothing is written); 0 for an empty flight, and 0 when
+ *          max_body is 0 or flight is NULL (refused).
+ */
+TLSHS_API size_t tlshs_refragment(const void *flight, size_t len, size_t max_body, void *out,
+                                  size_t cap);
+
+/* ------------------------------------------------------------------------
+ * Two handshakes in memory
+ * ------------------------------------------------------------------------ */
+
+/** Which way a flight goes between two handshakes ("c2s", "s2c" in the bindings). */
+typedef enum { TLSHS_C2S, TLSHS_S2C } tlshs_direction;
+
+/**
+ * A tamper callback of tlshs_pair: sees each flight before it is delivered
+ * and answers what to deliver instead.
+ *
+ * @param direction TLSHS_C2S (the client's flight, to the server) or
+ *                  TLSHS_S2C.
+ * @param flight    every byte the sender had pending, len > 0; valid
+ *                  during the call only.  The callback may rewrite it in
+ *                  place.
+ * @param out       in: points at flight.  The callback may point it at
+ *                  other bytes, which it owns and keeps valid until it is
+ *                  called again or tlshs_pair returns (a buffer in arg, a
+ *                  static buffer).
+ * @param arg       tlshs_pair's arg.
+ * @returns how many bytes at *out to deliver: len delivers the flight
+ *          unchanged (with *out untouched), 0 drops it.  Bytes the
+ *          receiver refuses (it is CLOSED) are dropped.
+ */
+typedef size_t (*tlshs_tamper_cb)(tlshs_direction direction, unsigned char *flight, size_t len,
+                                  const unsigned char **out, void *arg);
+
+/** tlshs_pair's answer, bits: the client waits (is neither DONE nor CLOSED). */
+#define TLSHS_PAIR_CLIENT_WAITS 1
+/** tlshs_pair's answer, bits: the server waits (is neither DONE nor CLOSED). */
+#define TLSHS_PAIR_SERVER_WAITS 2
+/** tlshs_pair's answer, bits: the rounds ran out while bytes still moved. */
+#define TLSHS_PAIR_ROUNDS_OUT 4
+
+/**
+ * Carries every flight between two memory-mode handshakes until both are
+ * DONE or CLOSED, or nothing moves, or the rounds run out.
+ *
+ * A round steps the client, delivers what it has pending to the server (a
+ * flight: through tamper if given), steps the server and delivers its
+ * flight to the client.  Pending bytes are delivered whatever the sender's
+ * state: a CLOSED side's last alert and a TLS 1.3 server's
+ * NewSessionTickets after DONE reach the peer.  pair never reads: bytes fed
+ * to a side that is already DONE (tickets) wait there for its tlshs_read.
+ * It never calls tlshs_feed_eof.  It stops after the first round that ends
+ * with both sides DONE or CLOSED, or in which neither side wrote a byte
+ * (every byte fed has then been read by a step and no answer is stale, so
+ * another round would change nothing), or after rounds rounds.  Without tamper it costs what the
+ * hand-written loop does (bytes move through a 16 KiB buffer on the
+ * stack); with tamper each flight is taken whole into one heap buffer,
+ * kept for the call.
+ *
+ * @param client a client in memory mode (started or not).
+ * @param server a server in memory mode, not client.
+ * @param tamper NULL delivers every flight unchanged.
+ * @param arg    passed to tamper.
+ * @param rounds the most rounds, at least 1 (a full handshake takes 3).
+ * @param rc     receives the client's last result; may be NULL.
+ * @param rs     receives the server's last result; may be NULL.
+ * @returns 0 when both are DONE or CLOSED; else the bits of the sides that
+ *          wait (TLSHS_PAIR_CLIENT_WAITS, TLSHS_PAIR_SERVER_WAITS), with
+ *          TLSHS_PAIR_ROUNDS_OUT added when the rounds ran out while bytes
+ *          still moved (without it, nothing moves: the waiting sides wait
+ *          for bytes that will not come).  -1 if client or server is NULL,
+ *          in fd mode, both are one object or rounds < 1 (nothing is
+ *          stepped; the reason is in tlshs_usage_error of the side named),
+ *          or if memory for a tampered flight ran out (tlshs_usage_code of
+ *          client: TLSHS_E_NOMEM).
+ */
+TLSHS_API int tlshs_pair(tlshs *client, tlshs *server, tlshs_tamper_cb tamper, void *arg,
+                         int rounds, tlshs_result *rc, tlshs_result *rs);
+
 #ifdef __cplusplus
 }
 #endif

@@ -93,19 +93,10 @@ static void print_flight(const struct side *s, const struct side *peer, size_t b
     printf("\n");
 }
 
-/*
- * Moves every pending byte of s to peer and prints the flight: its size and
- * the messages in it (what = NULL: the names from s's trace).
- */
-static size_t ship(struct side *s, struct side *peer, const char *what) {
-    unsigned char buf[4096];
+/* Prints a flight s sent: its size and the messages in it (what = NULL: the
+   names from s's trace), and counts it. */
+static void report(struct side *s, const struct side *peer, size_t total, const char *what) {
     char names[512];
-    size_t total = 0, n;
-    while ((n = tlshs_take(s->hs, buf, sizeof buf)) > 0) {
-        if (tlshs_feed(peer->hs, buf, n) != 0)
-            die("feeding the %s failed: %s", peer->name, tlshs_usage_error(peer->hs));
-        total += n;
-    }
     new_names(s, 1, names, sizeof names); /* received ones print as the peer's flight */
     if (!what) what = names[0] ? names : "(no message in the trace)";
     if (total > 0) {
@@ -113,36 +104,40 @@ static size_t ship(struct side *s, struct side *peer, const char *what) {
         s->flights++;
         s->bytes += total;
     }
+}
+
+/* Moves every pending byte of s to peer and prints the flight. */
+static size_t ship(struct side *s, struct side *peer, const char *what) {
+    unsigned char buf[4096];
+    size_t total = 0, n;
+    while ((n = tlshs_take(s->hs, buf, sizeof buf)) > 0) {
+        if (tlshs_feed(peer->hs, buf, n) != 0)
+            die("feeding the %s failed: %s", peer->name, tlshs_usage_error(peer->hs));
+        total += n;
+    }
+    report(s, peer, total, what);
     return total;
 }
 
-/* Steps s until it needs the peer (WANT_READ) or ends (DONE), shipping each flight. */
-static tlshs_result advance(struct side *s, struct side *peer) {
-    for (int i = 0; i < 16; i++) {
-        tlshs_result r = tlshs_step(s->hs);
-        if (r == TLSHS_WANT_WRITE) {
-            ship(s, peer, NULL);
-            continue;
-        }
-        if (r == TLSHS_CLOSED) die_closed(s, peer);
-        return r;
-    }
-    die("the %s keeps answering WANT_WRITE", s->name);
-    return TLSHS_CLOSED;
+/* tlshs_pair's tamper callback, used here only to watch: prints each flight
+   and lets it through unchanged. */
+static size_t watch(tlshs_direction d, unsigned char *flight, size_t len,
+                    const unsigned char **out, void *arg) {
+    struct side *sides = arg; /* client, server */
+    (void)flight, (void)out;
+    report(&sides[d == TLSHS_S2C], &sides[d == TLSHS_C2S], len, NULL);
+    return len; /* deliver it as it is */
 }
 
-/* Both sides take turns until both are DONE, then a summary line. */
-static void handshake(struct side *client, struct side *server) {
-    for (int round = 0; round < 10; round++) {
-        tlshs_result rc = advance(client, server);
-        tlshs_result rs = advance(server, client);
-        if (rc == TLSHS_DONE && rs == TLSHS_DONE) {
-            printf("  both sides answered DONE: %zu flights, %zu bytes in all\n",
-                   client->flights + server->flights, client->bytes + server->bytes);
-            return;
-        }
-    }
-    die("the handshake did not finish in 10 rounds");
+/* tlshs_pair carries every flight until both sides are DONE; then a summary line. */
+static void handshake(struct side *sides) {
+    tlshs_result rc, rs;
+    int waits = tlshs_pair(sides[0].hs, sides[1].hs, watch, sides, 10, &rc, &rs);
+    if (rc == TLSHS_CLOSED) die_closed(&sides[0], &sides[1]);
+    if (rs == TLSHS_CLOSED) die_closed(&sides[1], &sides[0]);
+    if (waits != 0) die("the handshake did not finish (tlshs_pair answered %d)", waits);
+    printf("  both sides answered DONE: %zu flights, %zu bytes in all\n",
+           sides[0].flights + sides[1].flights, sides[0].bytes + sides[1].bytes);
 }
 
 static tlshs_config *make_config(tlshs_role role, const char *const *kv) {
@@ -207,7 +202,8 @@ static void send_line(struct side *a, struct side *b, const char *line) {
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "build/certs";
     char cert[512], key[512], ca[512];
-    struct side client, server;
+    struct side sides[2]; /* the client, the server */
+    struct side *client = &sides[0], *server = &sides[1];
     unsigned char *session;
     size_t session_len;
     char scratch[1], names[512];
@@ -229,36 +225,37 @@ int main(int argc, char **argv) {
     tlshs_config *client_cfg = make_config(TLSHS_CLIENT, client_keys);
 
     printf("tlshs %s demo: a client and a server handshake in memory; this program\n"
-           "carries each side's bytes to the other (tlshs_take, then tlshs_feed).\n"
+           "carries each side's bytes to the other (tlshs_pair in the handshakes,\n"
+           "then tlshs_take and tlshs_feed).\n"
            "server: %s (ECDSA, for localhost)\n"
            "client: trusts %s, connects to \"localhost\"\n\n",
            TLSHS_VERSION_STRING, cert, ca);
 
     /* 1. A full handshake. */
     printf("1. A full handshake: who sent each flight, its size on the wire, its messages\n");
-    new_side(&client, "client", client_cfg, "localhost");
-    new_side(&server, "server", server_cfg, NULL);
-    handshake(&client, &server);
+    new_side(client, "client", client_cfg, "localhost");
+    new_side(server, "server", server_cfg, NULL);
+    handshake(sides);
     printf("  (TLS 1.3 encrypts every handshake message after the ServerHello; the names\n"
            "  come from each side's trace, which sees the messages before encryption.\n"
            "  ChangeCipherSpec is a dummy record TLS 1.3 sends for middlebox compatibility.)\n\n");
-    print_outcome(&client, &server);
-    if (tlshs_verify_result(client.hs) != 0 || tlshs_resumed(client.hs))
+    print_outcome(client, server);
+    if (tlshs_verify_result(client->hs) != 0 || tlshs_resumed(client->hs))
         die("unexpected outcome: verify %s, resumed %s",
-            tlshs_verify_result(client.hs) ? "failed" : "ok",
-            tlshs_resumed(client.hs) ? "yes" : "no");
+            tlshs_verify_result(client->hs) ? "failed" : "ok",
+            tlshs_resumed(client->hs) ? "yes" : "no");
 
     /* 2. TLS 1.3: the session ticket arrives after the handshake; read it. */
     printf("\n2. The server's NewSessionTicket came after DONE; the client reads it\n");
-    r = tlshs_read(client.hs, scratch, sizeof scratch, &n);
-    if (r == TLSHS_CLOSED) die_closed(&client, &server);
+    r = tlshs_read(client->hs, scratch, sizeof scratch, &n);
+    if (r == TLSHS_CLOSED) die_closed(client, server);
     if (r != TLSHS_WANT_READ) die("tlshs_read (client) answered %s", tlshs_result_name(r));
-    new_names(&client, 0, names, sizeof names);
-    session_len = tlshs_session(client.hs, NULL, 0);
+    new_names(client, 0, names, sizeof names);
+    session_len = tlshs_session(client->hs, NULL, 0);
     if (session_len == 0) die("the client has no session to save");
     session = malloc(session_len);
     if (!session) die("out of memory");
-    if (tlshs_session(client.hs, session, session_len) != session_len)
+    if (tlshs_session(client->hs, session, session_len) != session_len)
         die("tlshs_session changed size");
     printf("  tlshs_read answered WANT_READ; the client's trace shows it received:\n"
            "    %s\n"
@@ -267,38 +264,38 @@ int main(int argc, char **argv) {
 
     /* 3. Application data, then the client closes. */
     printf("\n3. One line each way\n");
-    send_line(&client, &server, "hello from the client");
-    send_line(&server, &client, "hello from the server");
-    r = tlshs_shutdown(client.hs);
+    send_line(client, server, "hello from the client");
+    send_line(server, client, "hello from the server");
+    r = tlshs_shutdown(client->hs);
     if (r != TLSHS_WANT_WRITE) die("tlshs_shutdown (client) answered %s", tlshs_result_name(r));
-    ship(&client, &server, NULL);
-    r = tlshs_read(server.hs, scratch, sizeof scratch, &n);
+    ship(client, server, NULL);
+    r = tlshs_read(server->hs, scratch, sizeof scratch, &n);
     if (r != TLSHS_CLOSED)
         die("the server's read after close_notify answered %s", tlshs_result_name(r));
-    printf("  the server's tlshs_read answers CLOSED: %s\n", tlshs_error(server.hs));
-    tlshs_free(client.hs);
-    tlshs_free(server.hs);
+    printf("  the server's tlshs_read answers CLOSED: %s\n", tlshs_error(server->hs));
+    tlshs_free(client->hs);
+    tlshs_free(server->hs);
 
     /* 4. A second handshake that resumes the first one's session. */
     printf("\n4. Second handshake, offering the saved session (tlshs_set_session)\n");
-    new_side(&client, "client", client_cfg, "localhost");
-    new_side(&server, "server", server_cfg, NULL);
-    if (tlshs_set_session(client.hs, session, session_len) != 0)
-        die("tlshs_set_session: %s", tlshs_usage_error(client.hs));
-    handshake(&client, &server);
+    new_side(client, "client", client_cfg, "localhost");
+    new_side(server, "server", server_cfg, NULL);
+    if (tlshs_set_session(client->hs, session, session_len) != 0)
+        die("tlshs_set_session: %s", tlshs_usage_error(client->hs));
+    handshake(sides);
     printf("\n");
-    print_outcome(&client, &server);
-    if (!tlshs_resumed(client.hs) || !tlshs_resumed(server.hs))
+    print_outcome(client, server);
+    if (!tlshs_resumed(client->hs) || !tlshs_resumed(server->hs))
         die("the second handshake did not resume (client %s, server %s)",
-            tlshs_resumed(client.hs) ? "resumed" : "did not",
-            tlshs_resumed(server.hs) ? "resumed" : "did not");
-    if (sent_message(&server, "Certificate")) die("the resumed handshake still sent a Certificate");
+            tlshs_resumed(client->hs) ? "resumed" : "did not",
+            tlshs_resumed(server->hs) ? "resumed" : "did not");
+    if (sent_message(server, "Certificate")) die("the resumed handshake still sent a Certificate");
     printf("\nResumed: both sides report tlshs_resumed() = 1; the server sent no\n"
            "Certificate this time, the saved session stood in for it.\n");
 
     free(session);
-    tlshs_free(client.hs);
-    tlshs_free(server.hs);
+    tlshs_free(client->hs);
+    tlshs_free(server->hs);
     tlshs_config_free(client_cfg);
     tlshs_config_free(server_cfg);
     return 0;

@@ -90,8 +90,9 @@ tlshs_config *client_with(const char *key, ...);
 tlshs_config *server_config(void);
 tlshs_config *client_config(void);
 
-/* Moves bytes between a client and a server in memory until both are DONE or
-   CLOSED or max_rounds pass; returns 1 if both are DONE. */
+/* Carries bytes between a client and a server in memory (tlshs_pair, no
+   tamper) until both are DONE or CLOSED, nothing moves, or max_rounds pass;
+   returns 1 if both are DONE. */
 int pump(tlshs *client, tlshs *server, int max_rounds);
 
 /* Moves everything pending from one to the other; returns the byte count. */

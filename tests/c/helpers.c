@@ -89,21 +89,9 @@ size_t move_bytes(tlshs *from, tlshs *to) {
     return total;
 }
 
-static int finished(tlshs_result r) {
-    return r == TLSHS_DONE || r == TLSHS_CLOSED;
-}
-
 int pump(tlshs *client, tlshs *server, int max_rounds) {
     tlshs_result rc = TLSHS_WANT_READ, rs = TLSHS_WANT_READ;
-    for (int i = 0; i < max_rounds; i++) {
-        rc = tlshs_step(client);
-        move_bytes(client, server);
-        rs = tlshs_step(server);
-        move_bytes(server, client);
-        if (finished(rc) && finished(rs) && tlshs_pending(client) == 0 &&
-            tlshs_pending(server) == 0)
-            break;
-    }
+    tlshs_pair(client, server, NULL, NULL, max_rounds, &rc, &rs);
     return rc == TLSHS_DONE && rs == TLSHS_DONE;
 }
 

@@ -6,3 +6,4 @@
 #include "list_capture.h"
 #include "list_hello.h"
 #include "list_hello_api.h"
+#include "list_record.h"
