@@ -123,7 +123,7 @@ test-c-asan: $(BUILD)/test-c-asan certs
 	TLSHS_CERTS=$(CERTS) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/test-c-asan
 
 test-c-tsan: $(BUILD)/test-c-tsan certs
-	TLSHS_CERTS=$(CERTS) TSAN_OPTIONS="exitcode=66 second_deadlock_stack=1" $(BUILD)/test-c-tsan $(TSAN_TESTS)
+	TLSHS_CERTS=$(CERTS) TSAN_OPTIONS="exitcode=66 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" $(BUILD)/test-c-tsan $(TSAN_TESTS)
 
 test-c-valgrind: $(BUILD)/test-c certs
 	TLSHS_CERTS=$(CERTS) TLSHS_TEST_SLOW=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
