@@ -630,6 +630,22 @@ TLSHS_API size_t tlshs_trace_count(const tlshs *hs);
  */
 TLSHS_API const tlshs_event *tlshs_trace_event(const tlshs *hs, size_t i);
 
+/**
+ * IANA's names for the numbers a hello carries, so a test peer can print
+ * what the other side offered: a protocol version (0x0304 "TLSv1.3"), a
+ * cipher suite (0x1301 "TLS_AES_128_GCM_SHA256", as the registry spells
+ * it; every suite OpenSSL knows, enabled or not, and the two SCSVs), an
+ * extension type (16 "application_layer_protocol_negotiation"), a supported
+ * group (29 "x25519") and a signature scheme (0x0804
+ * "rsa_pss_rsae_sha256").  GREASE values (RFC 8701) read "GREASE".
+ * @returns a static string, or NULL for a number with no name.
+ */
+TLSHS_API const char *tlshs_version_name(unsigned version);
+TLSHS_API const char *tlshs_cipher_suite_name(unsigned suite);
+TLSHS_API const char *tlshs_extension_name(unsigned type);
+TLSHS_API const char *tlshs_group_name(unsigned group);
+TLSHS_API const char *tlshs_sigalg_name(unsigned scheme);
+
 /** "WANT_READ", "WANT_WRITE", "DONE", "CLOSED"; "UNKNOWN" otherwise.  Static. */
 TLSHS_API const char *tlshs_result_name(tlshs_result r);
 
