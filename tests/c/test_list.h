@@ -7,3 +7,4 @@
 #include "list_hello.h"
 #include "list_hello_api.h"
 #include "list_record.h"
+#include "list_hello_interop.h"
