@@ -112,6 +112,28 @@ test-c: $(BUILD)/test-c certs
 test-c-asan: $(BUILD)/test-c-asan certs
 	TLSHS_CERTS=$(CERTS) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/test-c-asan
 
+# The library once more with AddressSanitizer and UBSan, for the Python and Lua
+# suites (test-python-asan, test-lua-asan): objects and archive under
+# build/asan/, so the normal build is untouched.  The interpreters are not
+# instrumented, so the sanitizer runtimes are preloaded (ASAN_PRELOAD); any
+# report ends the run with an error (halt_on_error, -fno-sanitize-recover).
+ASAN_BUILD   := $(BUILD)/asan
+ASAN_LIB_OBJ := $(patsubst csrc/%.c,$(ASAN_BUILD)/obj/%.o,$(LIB_SRC))
+# gcc ships libasan.so and libubsan.so; clang one runtime with both in it.
+ASAN_PRELOAD  = $(wildcard $(foreach f,libasan.so libubsan.so libclang_rt.asan-$(shell uname -m).so,\
+                    $(shell $(CC) -print-file-name=$(f) 2>/dev/null)))
+ASAN_ENV      = LD_PRELOAD='$(ASAN_PRELOAD)' \
+                ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+$(ASAN_BUILD)/obj/%.o: csrc/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(ASAN_BUILD)/libtlshs.a: $(ASAN_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 test-c-valgrind: $(BUILD)/test-c certs
 	TLSHS_CERTS=$(CERTS) TLSHS_TEST_SLOW=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 $(BUILD)/test-c
