@@ -60,7 +60,7 @@ $(PY_ASAN_EXT): $(PY_WRAP) $(ASAN_BUILD)/libtlshs.a
 test-python-asan: python-asan certs
 	TLSHS_CERTS=$(CERTS) PYTHONPATH=$(PY_ASAN_DIR):tests/sanitizers PYTHONMALLOC=malloc $(ASAN_ENV) \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan-python.supp:print_suppressions=0:fast_unwind_on_malloc=0 \
-	    $(PYTHON) -m pytest -p no:cacheprovider -p pytest_asan -rs tests/python
+	    $(PYTHON) -m pytest -p no:cacheprovider -p pytest_asan -rs --capture=sys tests/python
 
 bench-python: python certs
 	TLSHS_CERTS=$(CERTS) PYTHONPATH=python $(PYTHON) bench/bench_python.py

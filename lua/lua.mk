@@ -33,13 +33,15 @@ test-lua: lua/tlshs.so certs
 # lua5.4 is not instrumented: the runtimes are preloaded (ASAN_ENV, top
 # Makefile).  Lua 5.4 frees everything at lua_close (busted closes the state
 # when it exits), so leak detection is on with no suppressions: any block that
-# the module or the library loses fails the run.
+# the module or the library loses fails the run.  lua_close also unloads the
+# module, before LeakSanitizer reports at exit: -z nodelete keeps it mapped so
+# the report can name the module's functions.
 LUA_ASAN_SO := $(ASAN_BUILD)/lua/tlshs.so
 lua-asan: $(LUA_ASAN_SO)
 $(LUA_ASAN_SO): lua/tlshs.c csrc/tlshs.h $(ASAN_BUILD)/libtlshs.a lua/lua.mk
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(ASAN_FLAGS) -fPIC -shared $(LUA_CFLAGS) -Icsrc $(SSL_CFLAGS) \
-	    lua/tlshs.c -o $@ $(ASAN_BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL
+	    lua/tlshs.c -o $@ $(ASAN_BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL -Wl,-z,nodelete
 
 LUA_ASAN_TEST = LUA_CPATH='$(ASAN_BUILD)/lua/?.so;;' TLSHS_CERTS=$(CERTS) $(ASAN_ENV) \
     $(LUA) $$busted -o plainTerminal --helper=tests/sanitizers/busted_asan.lua --lpath='tests/lua/?.lua' tests/lua
