@@ -43,7 +43,7 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-valgrind test-man fuzz test-fuzz \
+.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-valgrind test-man fuzz fuzz-seeds test-fuzz \
         bench bench-c install uninstall clean distclean format
 .DEFAULT_GOAL := all
 
@@ -138,23 +138,55 @@ test-c-valgrind: $(BUILD)/test-c certs
 	TLSHS_CERTS=$(CERTS) TLSHS_TEST_SLOW=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 $(BUILD)/test-c
 
-# libFuzzer over feed and step (clang); FUZZ_SECONDS bounds the run. The
-# corpus stays in build/fuzz-corpus between runs.
+# ---- fuzzing (libFuzzer, clang) ----
+# Two targets (tests/fuzz/): handshake (a real client and server whose flights
+# the input replaces or edits, either side under test) and session-config
+# (tlshs_set_session and tlshs_config_set with arbitrary bytes).  Each links
+# the library built for it with ASan and UBSan.  Seeds are recorded at build
+# time from real runs (build/fuzz-seeds/TARGET, by tests/fuzz/make_seeds.c;
+# never committed); what the fuzzer finds stays in build/fuzz-corpus/TARGET.
+# `make fuzz` runs every target FUZZ_SECONDS each; a crash, leak, hang or
+# broken rule leaves its input in build/fuzz-TARGET-crash-* (or leak-, timeout-).
+FUZZ_TARGETS := handshake session-config
 FUZZ_SECONDS ?= 60
-$(BUILD)/fuzz-handshake: tests/fuzz/fuzz_handshake.c $(LIB_SRC) $(LIB_HDR)
-	clang $(WARN) -D_POSIX_C_SOURCE=200809L -DTLSHS_BUILDING -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Icsrc $< $(LIB_SRC) -o $@ $(SSL_LIBS)
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_CFLAGS  := $(WARN) -D_POSIX_C_SOURCE=200809L -O1 -g -fno-sanitize-recover=all -Icsrc $(SSL_CFLAGS)
+FUZZ_LIB_OBJ := $(patsubst csrc/%.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRC))
 
-fuzz: $(BUILD)/fuzz-handshake certs
-	@mkdir -p $(BUILD)/fuzz-corpus
-	@if TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-handshake -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	    -timeout=10 -artifact_prefix=$(BUILD)/ -print_final_stats=1 $(BUILD)/fuzz-corpus \
-	    > $(BUILD)/fuzz.log 2>&1; then \
-	    tail -7 $(BUILD)/fuzz.log; echo "1 passed, 0 failed (no crash, hang or broken rule in $(FUZZ_SECONDS) s)"; \
-	else \
-	    tail -40 $(BUILD)/fuzz.log; echo "0 passed, 1 failed (the input is in $(BUILD)/crash-* or timeout-*)"; exit 1; \
-	fi
+$(FUZZ_BUILD)/obj/%.o: csrc/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -DTLSHS_BUILDING -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
+$(BUILD)/fuzz-handshake: tests/fuzz/fuzz_handshake.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
+
+$(BUILD)/fuzz-session-config: tests/fuzz/fuzz_session_config.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
+
+$(BUILD)/fuzz-make-seeds: tests/fuzz/make_seeds.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+# The dictionary gets every key of csrc/config.c's table too, so a new key is fuzzed by name.
+fuzz-seeds: $(BUILD)/fuzz-seeds/.done
+$(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(CERTS)/.done
+	rm -rf $(BUILD)/fuzz-seeds
+	TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seeds
+	sed -n 's/^ *{"\([a-z0-9_]*\)", *set_.*/"\1"/p' csrc/config.c >> $(BUILD)/fuzz-seeds/session-config.dict
+	@touch $@
+
+# What the seeds must make each target reach (labels of its tally; see tests/fuzz/run.sh).
+FUZZ_REACH_handshake := received: ClientHello|received: ClientKeyExchange|received: CertificateVerify|\
+    received: NewSessionTicket|resumed|ended: protocol_error|alert sent: decode_error
+FUZZ_REACH_session-config := set_session accepted|set_session refused: bad_session|resumed|\
+    config_set accepted: cert_pem|config_set accepted: ca_pem|config_set refused: bad_value|tlshs_new refused
+
+fuzz: $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t)) fuzz-seeds
+	@pass=0; fail=0; \
+	$(foreach t,$(FUZZ_TARGETS),if TLSHS_CERTS=$(CERTS) sh tests/fuzz/run.sh $(t) $(FUZZ_SECONDS) $(BUILD) \
+	    '$(FUZZ_REACH_$(t))'; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi;) \
+	echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# about 40 s: 20 s for each target
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 
