@@ -3,6 +3,7 @@
 #   make            the C library (build/libtlshs.a, .so, tlshs.pc), the Python
 #                   package in place (python/tlshs) and the Lua module (lua/tlshs.so)
 #   make demo       a client and a server handshake in memory; prints each flight
+#                   (installs the compiler and OpenSSL's headers if missing)
 #   make test       installs missing Debian packages, makes test certificates,
 #                   builds, runs every suite; ends with "N passed, N failed"
 #   make bench      the benchmarks (bench/)
@@ -43,8 +44,8 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-valgrind test-man fuzz fuzz-seeds test-fuzz \
-        bench bench-c install uninstall clean distclean format
+.PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-valgrind test-man fuzz fuzz-seeds test-fuzz \
+        bench bench-c bench-chart install uninstall clean distclean format
 .DEFAULT_GOAL := all
 
 all: lib pc
@@ -74,21 +75,38 @@ $(CERTS)/.done: tests/gencerts.sh
 	rm -rf $(CERTS)
 	sh tests/gencerts.sh $(CERTS)
 
-# ---- Debian packages the build, the tests and the benchmarks need ----
-DEB_PKGS := build-essential pkg-config libssl-dev openssl swig python3 python3-dev python3-pytest \
+# ---- Debian packages ----
+# deps-build: what the library and the demo need (a compiler, OpenSSL's headers
+# and its command for the test certificates); deps: that and everything the
+# tests and the benchmarks use.  Each installs only what is missing, with
+# apt-get (as root, or through sudo), so on a machine that has it all they do
+# nothing.
+DEB_PKGS_BUILD := build-essential pkg-config libssl-dev openssl
+DEB_PKGS := $(DEB_PKGS_BUILD) swig python3 python3-dev python3-pytest \
             python3-venv python3-pip python3-setuptools python3-openssl lua5.4 liblua5.4-dev \
-            lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev python3-mypy
-deps:
-	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+            lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev python3-mypy \
+            python3-matplotlib
+# $(call deb_install,TARGET,PACKAGES)
+deb_install = missing=$$(for p in $(2); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	    echo "deps: installing" $$missing; \
+	    echo "$(1): installing" $$missing; \
 	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "deps: all present"; fi
+	else echo "$(1): all present"; fi
+deps:
+	@$(call deb_install,deps,$(DEB_PKGS))
+deps-build:
+	@$(call deb_install,deps-build,$(DEB_PKGS_BUILD))
 
 # ---- the demo ----
-demo: lib certs $(BUILD)/tlshs-demo
+# The first command of the README: on a bare Debian it installs the compiler
+# and OpenSSL's headers first (deps-build), then builds in a new make, whose
+# flags (pkg-config) see what was just installed.
+demo: deps-build
+	@$(MAKE) --no-print-directory demo-build
 	$(BUILD)/tlshs-demo $(CERTS)
+demo-build: lib certs $(BUILD)/tlshs-demo
+	@:
 
 $(BUILD)/tlshs-demo: examples/demo.c $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
@@ -215,8 +233,19 @@ bench-c: all certs $(BUILD)/bench-c
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-mutual
 
-# every benchmark, one after the other (each compares side by side in one run)
-bench: bench-c bench-python bench-lua
+# every benchmark, one after the other (each compares side by side in one run),
+# each one's output also in build/bench-NAME.log; then bench/chart.py draws
+# their figures side by side in build/bench.svg (bench-chart: again from the logs).
+BENCH_PARTS := c python lua
+bench: all certs
+	@for b in $(BENCH_PARTS); do \
+	    { $(MAKE) --no-print-directory bench-$$b; echo $$? > $(BUILD)/bench-$$b.rc; } 2>&1 | tee $(BUILD)/bench-$$b.log; \
+	    [ "$$(cat $(BUILD)/bench-$$b.rc)" = 0 ] || { echo "bench: bench-$$b failed"; exit 1; }; \
+	done
+	@$(MAKE) --no-print-directory bench-chart
+
+bench-chart:
+	$(PYTHON) bench/chart.py $(foreach b,$(BENCH_PARTS),$(BUILD)/bench-$(b).log) -o $(BUILD)/bench.svg
 
 # ---- install ----
 install: all
