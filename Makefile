@@ -5,7 +5,8 @@
 #   make demo       a client and a server handshake in memory; prints each flight
 #                   (installs the compiler and OpenSSL's headers if missing)
 #   make test       installs missing Debian packages, makes test certificates,
-#                   builds, runs every suite; ends with "N passed, N failed"
+#                   builds, runs every suite; ends with "total: N passed,
+#                   N failed, N skipped"
 #   make bench      the benchmarks (bench/)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
@@ -44,8 +45,8 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-valgrind test-man fuzz fuzz-seeds test-fuzz \
-        bench bench-c bench-chart install uninstall clean distclean format
+.PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-valgrind \
+        test-man fuzz fuzz-seeds test-fuzz bench bench-c bench-chart install uninstall clean distclean format
 .DEFAULT_GOAL := all
 
 all: lib pc
@@ -269,7 +270,9 @@ format:
 	clang-format -i csrc/*.c csrc/*.h lua/*.c tests/c/*.c tests/c/*.h bench/*.c examples/*.c
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/*.a $(BUILD)/*.so $(BUILD)/test-c* $(BUILD)/bench-c $(BUILD)/tlshs-demo $(BUILD)/tlshs.pc
+	rm -rf $(BUILD)/obj $(BUILD)/*.a $(BUILD)/*.so $(BUILD)/test-c* $(BUILD)/bench-c $(BUILD)/tlshs-demo $(BUILD)/tlshs.pc \
+	       $(ASAN_BUILD) $(FUZZ_BUILD) $(BUILD)/fuzz-seeds $(BUILD)/fuzz-make-seeds \
+	       $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t))
 	$(MAKE) --no-print-directory clean-python clean-lua
 
 distclean: clean
