@@ -44,8 +44,10 @@ test-python: python certs
 # Makefile).  PYTHONMALLOC=malloc sends every Python object through malloc, so
 # ASan sees the binding overrun a bytes object too.  CPython leaves its own
 # objects allocated at exit by design: tests/sanitizers/lsan-python.supp
-# suppresses those, and those only; tests/sanitizers/pytest_asan.py skips, with
-# its reason shown, the few tests that cannot run under a sanitizer.
+# suppresses those, and those only.  tests/sanitizers/pytest_asan.py turns leak
+# detection off for the suite's subprocesses (openssl, pip, a compiler) and
+# would skip, with its reason shown, a test that cannot run under ASan (none
+# does today).
 PY_ASAN_DIR := $(ASAN_BUILD)/python
 PY_ASAN_EXT := $(PY_ASAN_DIR)/tlshs/_tlshs$(PY_EXT_SUFFIX)
 
