@@ -84,9 +84,23 @@ static struct fz_entry {
 static size_t fz_tally_n;
 static unsigned long fz_runs __attribute__((unused)); /* the targets count runs */
 
+/* libFuzzer's coverage sees tlshs's code only (OpenSSL is not instrumented),
+ * so a run that reaches a new message or alert deep in OpenSSL would look like
+ * any other and its input be dropped.  libFuzzer also reads this section as
+ * extra counters, cleared before each run: every tally label marks one, so a
+ * new outcome is a new feature and its input is kept. */
+__attribute__((section("__libfuzzer_extra_counters"), used)) static uint8_t fz_features[4096];
+
+static void fz_feature(const char *label) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *p = label; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    if (fz_features[h % sizeof fz_features] < 255) fz_features[h % sizeof fz_features]++;
+}
+
 static void fz_count(const char *what, const char *detail) {
     char label[80];
     snprintf(label, sizeof label, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+    fz_feature(label);
     for (size_t i = 0; i < fz_tally_n; i++)
         if (strcmp(fz_tally[i].label, label) == 0) {
             fz_tally[i].count++;
@@ -103,7 +117,10 @@ static void fz_count_side(tlshs *hs, tlshs_result r) {
     size_t n = tlshs_trace_count(hs);
     for (size_t i = 0; i < n; i++) {
         const tlshs_event *e = tlshs_trace_event(hs, i);
+        char at[80];
         if (!e->sent && strcmp(e->kind, "handshake") == 0) fz_count("received", e->name);
+        snprintf(at, sizeof at, "%zu %d %s", i, e->sent, e->name); /* how far, in order */
+        fz_feature(at);
     }
     fz_count("ended", r == TLSHS_CLOSED ? tlshs_code_name(tlshs_error_code(hs)) : tlshs_result_name(r));
     if (tlshs_alert_sent(hs) >= 0) fz_count("alert sent", tlshs_alert_name(tlshs_alert_sent(hs)));
