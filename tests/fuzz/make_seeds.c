@@ -145,6 +145,7 @@ static void config_seed(const char *name, int flags, ...) {
 #define MISSING "\x09"
 
 #define CLIENT_SEED 0x80
+#define SYSTEM_STORE 0x20 /* a client config without the test CA set first */
 #define SERVER_SEED 0xc0
 
 static void session_config_seeds(void) {
@@ -166,7 +167,8 @@ static void session_config_seeds(void) {
             write_file("session-config", name, edit, e ? 4 : 1, NULL, 0);
         }
     }
-    config_seed("client-ca-file", CLIENT_SEED, "ca_file", CA, NULL);
+    config_seed("client-system-store", CLIENT_SEED | SYSTEM_STORE, "alpn", "h2", NULL);
+    config_seed("client-ca-file", CLIENT_SEED | SYSTEM_STORE, "ca_file", CA, NULL);
     config_seed("client-ca-pem", CLIENT_SEED, "ca_pem", slurp("ca.pem"), NULL);
     config_seed("client-ca-path", CLIENT_SEED, "ca_path", CERTDIR, NULL);
     config_seed("client-missing-file", CLIENT_SEED, "ca_file", MISSING, NULL);
