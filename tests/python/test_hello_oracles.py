@@ -68,8 +68,11 @@ def record(client_argv=None, client_fn=None, server_ctx=None):
     port = lsock.getsockname()[1]
     proc = thread = None
     if client_argv:
+        # the clients are real programs that never load tlshs: no sanitizer
+        # runtime preloaded into them (make test-python-asan sets one)
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
         proc = subprocess.Popen([a.replace("{port}", str(port)) for a in client_argv], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     else:
         thread = threading.Thread(target=client_fn, args=(port,), daemon=True)
         thread.start()
