@@ -54,7 +54,9 @@ int tlshs__on_verify(int ok, X509_STORE_CTX *store) {
         hs->peer_seen = leaf;
         hs->peer->of = NULL; /* its DER is made again when asked for */
     }
-    return ok;
+    /* a server whose verify is none takes what it asked for after the
+       handshake (tlshs_request_client_cert), as it would take nothing */
+    return ok || (hs && hs->cfg->role == TLSHS_SERVER && hs->cfg->verify == TLSHS_VERIFY_NONE);
 }
 
 /* ---- the sessions a verifying client may resume ---- */
@@ -213,6 +215,7 @@ void tlshs_free(tlshs *hs) { /* see tlshs.h */
     OPENSSL_free(hs->peer_store.der);
     free(hs->server_name);
     free(hs->alpn);
+    tlshs__free_peer_exts(hs);
     tlshs__free_message(hs->error);
     tlshs__free_message(hs->usage);
     free(hs->events);
@@ -339,7 +342,7 @@ static void close_with(tlshs *hs, int ssl_err, int saved_errno) {
 
 /* The answer after an OpenSSL call, by the memory-mode rules (pending bytes
    first, then the phase) or, in fd mode, the phase and the call's want. */
-static tlshs_result settle(tlshs *hs, tlshs_result want) {
+tlshs_result tlshs__settle(tlshs *hs, tlshs_result want) {
     tlshs_result r = want;
     if (!hs->fd_mode && BIO_ctrl_pending(hs->wbio) > 0) {
         r = TLSHS_WANT_WRITE;
@@ -365,13 +368,13 @@ static int want_of(int ssl_err) {
 /* The answer to an OpenSSL call that did not complete (its SSL_get_error
    code): a want as such, a failure closes with its reason; then the
    memory-mode rules. */
-static tlshs_result answer_incomplete(tlshs *hs, int ssl_err, int saved_errno) {
+tlshs_result tlshs__answer_incomplete(tlshs *hs, int ssl_err, int saved_errno) {
     int want = want_of(ssl_err);
     if (want < 0) close_with(hs, ssl_err, saved_errno);
-    return settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
+    return tlshs__settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
 }
 
-static tlshs_result run_handshake(tlshs *hs) {
+tlshs_result tlshs__run_handshake(tlshs *hs) {
     int r, saved_errno;
     tlshs__clear_errors();
     errno = 0;
@@ -384,18 +387,24 @@ static tlshs_result run_handshake(tlshs *hs) {
         capture_outcome(hs);
         hs->phase = PHASE_FLUSH_DONE;
         tlshs__clear_errors();
-        return settle(hs, TLSHS_DONE);
+        return tlshs__settle(hs, TLSHS_DONE);
     }
-    return answer_incomplete(hs, SSL_get_error(hs->ssl, r), saved_errno);
+    return tlshs__answer_incomplete(hs, SSL_get_error(hs->ssl, r), saved_errno);
 }
 
 tlshs_result tlshs_step(tlshs *hs) { /* see tlshs.h */
     if (!hs) return TLSHS_CLOSED;
     switch (hs->phase) {
-    case PHASE_HANDSHAKE: return run_handshake(hs);
+    case PHASE_HANDSHAKE:
+        if (hs->early_reading && !hs->early_over) { /* a refused call changes nothing */
+            tlshs__usage(hs, TLSHS_E_STATE, "step: the server reads early data: call read_early "
+                                            "until the early data has ended");
+            return hs->last;
+        }
+        return tlshs__run_handshake(hs);
     case PHASE_OPEN: return TLSHS_DONE;
     case PHASE_CLOSED: return TLSHS_CLOSED;
-    default: return settle(hs, hs->last);
+    default: return tlshs__settle(hs, hs->last);
     }
 }
 
@@ -444,7 +453,7 @@ tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tl
         tlshs__clear_errors();
         return hs->last = TLSHS_CLOSED;
     }
-    return answer_incomplete(hs, err, saved_errno);
+    return tlshs__answer_incomplete(hs, err, saved_errno);
 }
 
 tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /* see tlshs.h */
@@ -472,13 +481,13 @@ tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /*
     if (want < 0) close_with(hs, err, saved_errno);
     else tlshs__clear_errors();
     if (want >= 0) return hs->last = (tlshs_result)want; /* retry with the same buffer */
-    return settle(hs, TLSHS_CLOSED);
+    return tlshs__settle(hs, TLSHS_CLOSED);
 }
 
 tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
     int r, err, want;
     if (!hs) return TLSHS_CLOSED;
-    if (hs->phase == PHASE_FLUSH_CLOSE) return settle(hs, TLSHS_CLOSED);
+    if (hs->phase == PHASE_FLUSH_CLOSE) return tlshs__settle(hs, TLSHS_CLOSED);
     if (!hs->complete || (hs->phase == PHASE_CLOSED && !(SSL_get_shutdown(hs->ssl) &
                                                          SSL_RECEIVED_SHUTDOWN))) {
         /* nothing to close politely: not yet open, or over after a failure */
@@ -496,18 +505,18 @@ tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
             set_error(hs, TLSHS_E_SHUTDOWN, "shut down: %s", tlshs__openssl_reason("error while closing"));
             tlshs__clear_errors();
             hs->phase = PHASE_FLUSH_CLOSE;
-            return settle(hs, TLSHS_CLOSED);
+            return tlshs__settle(hs, TLSHS_CLOSED);
         }
         tlshs__clear_errors();
-        return settle(hs, (tlshs_result)want);
+        return tlshs__settle(hs, (tlshs_result)want);
     }
     tlshs__clear_errors();
     if (r == 1) {
         set_error(hs, TLSHS_E_SHUTDOWN, "shut down: close_notify sent and received");
         hs->phase = PHASE_FLUSH_CLOSE;
-        return settle(hs, TLSHS_CLOSED);
+        return tlshs__settle(hs, TLSHS_CLOSED);
     }
     /* ours is out (or pending), the peer's not yet in */
     if (hs->phase == PHASE_FLUSH_DONE) hs->phase = PHASE_OPEN;
-    return settle(hs, TLSHS_WANT_READ);
+    return tlshs__settle(hs, TLSHS_WANT_READ);
 }

@@ -3,3 +3,4 @@
 #include "list_interop.h"
 #include "list_gnutls.h"
 #include "list_config.h"
+#include "list_moves.h"
