@@ -254,10 +254,8 @@ size_t tlshs_peer_extension_count(const tlshs *hs) { /* see tlshs.h */
     return hs ? hs->npeer_exts : 0;
 }
 
-int tlshs_peer_extension_at(const tlshs *hs, size_t i, unsigned *type) { /* see tlshs.h */
-    if (!hs || i >= hs->npeer_exts) return -1;
-    if (type) *type = hs->peer_exts[i].type;
-    return 0;
+long tlshs_peer_extension_type(const tlshs *hs, size_t i) { /* see tlshs.h */
+    return hs && i < hs->npeer_exts ? (long)hs->peer_exts[i].type : -1;
 }
 
 void tlshs__free_peer_exts(tlshs *hs) {

@@ -615,10 +615,9 @@ TLSHS_API size_t tlshs_peer_extension_count(const tlshs *hs);
  * tlshs_peer_extension_count(hs) - 1, in the order they first arrived);
  * its data: tlshs_peer_extension.
  *
- * @param type receives the type; may be NULL.
- * @returns 0, or -1 if i is out of range or hs is NULL.
+ * @returns the type (0 to 65535), or -1 if i is out of range or hs is NULL.
  */
-TLSHS_API int tlshs_peer_extension_at(const tlshs *hs, size_t i, unsigned *type);
+TLSHS_API long tlshs_peer_extension_type(const tlshs *hs, size_t i);
 
 /**
  * Frees hs and drops its reference to its config.  Does not close an fd.
