@@ -4,3 +4,4 @@
 #include "list_gnutls.h"
 #include "list_config.h"
 #include "list_moves.h"
+#include "list_moves_interop.h"
