@@ -353,6 +353,7 @@ static int use_cert_chain(tlshs_config *cfg, const struct key_entry *k, BIO *bio
     if (!ok) return fail_openssl(cfg, k->key, label ? label : "cannot use the certificate");
     ERR_clear_error();
     cfg->has_cert = 1;
+    cfg->given_cert = 1;
     cfg->cert_key = k->key;
     return 0;
 }
@@ -365,6 +366,7 @@ static int use_key(tlshs_config *cfg, const struct key_entry *k, BIO *bio, const
     EVP_PKEY_free(key);
     if (!ok) return fail_openssl(cfg, k->key, label ? label : "cannot use the key");
     cfg->has_key = 1;
+    cfg->given_cert = 1;
     cfg->key_key = k->key;
     return 0;
 }
@@ -875,7 +877,7 @@ static int set_self_signed(tlshs_config *cfg, const struct key_entry *k, const c
     X509_free(x);
     EVP_PKEY_free(key);
     if (!ok) return fail_openssl(cfg, k->key, "cannot use the certificate");
-    cfg->has_cert = cfg->has_key = 1;
+    cfg->has_cert = cfg->has_key = cfg->self_signed = 1;
     cfg->cert_key = cfg->key_key = k->key;
     return 0;
 }
@@ -1039,6 +1041,12 @@ static int check_locked(tlshs_config *cfg) {
         return -1;
     }
     if (check_certs_level(cfg, level)) return -1;
+    if (cfg->self_signed && cfg->given_cert) {
+        /* OpenSSL keeps a certificate per key type: both would be served */
+        fail(cfg, TLSHS_E_INCOMPLETE, "self_signed: the config also has a certificate or key "
+             "from cert_file, cert_pem, key_file or key_pem: use one or the other");
+        return -1;
+    }
     if (cfg->num_tickets > 0 && (SSL_CTX_get_options(cfg->ctx) & SSL_OP_NO_TICKET)) {
         fail(cfg, TLSHS_E_INCOMPLETE, "num_tickets: %d tickets, but tickets is off", cfg->num_tickets);
         return -1;

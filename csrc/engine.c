@@ -382,6 +382,7 @@ tlshs_result tlshs__run_handshake(tlshs *hs) {
     else r = SSL_do_handshake(hs->ssl);
     saved_errno = errno;
     hs->started = 1;
+    hs->early_writing = 0; /* the handshake went on: no more early data */
     if (r == 1) {
         hs->complete = 1;
         capture_outcome(hs);

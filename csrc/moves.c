@@ -18,9 +18,8 @@
 /* ---- moves after the handshake ---- */
 
 /* Why hs cannot start a move now (a TLS version, "" for any), or NULL. */
-static const char *move_refusal(const tlshs *hs, int version, const char *call) {
+static const char *move_refusal(const tlshs *hs, int version) {
     static const char *const versions[] = {"TLS 1.2", "TLS 1.3"};
-    (void)call;
     if (hs->phase != PHASE_OPEN) return "the handshake is not DONE (or the connection is closed)";
     if (hs->move != MOVE_NONE) return "another move is still under way: drive it to DONE first";
     if (version && SSL_version(hs->ssl) != version)
@@ -56,7 +55,7 @@ static tlshs_result run_move(tlshs *hs, enum tlshs_move move, int version, const
                              int (*start)(tlshs *hs, int arg), int arg) {
     const char *why;
     if (hs->move == move) return drive_move(hs);
-    if ((why = move_refusal(hs, version, call)) != NULL) {
+    if ((why = move_refusal(hs, version)) != NULL) {
         if (version && hs->phase == PHASE_OPEN && hs->move == MOVE_NONE)
             tlshs__usage(hs, TLSHS_E_STATE, "%s: only on a %s connection, this one is %s", call, why,
                          SSL_get_version(hs->ssl));
@@ -137,9 +136,7 @@ tlshs_result tlshs_write_early(tlshs *hs, const void *buf, size_t len, size_t *n
         tlshs__usage(hs, TLSHS_E_STATE, "write_early: only a client writes early data");
         return hs->last;
     }
-    if ((hs->started && !hs->early_writing) || hs->phase != PHASE_HANDSHAKE ||
-        SSL_get_early_data_status(hs->ssl) == SSL_EARLY_DATA_REJECTED ||
-        (hs->early_writing && !SSL_in_before(hs->ssl) && SSL_is_init_finished(hs->ssl))) {
+    if ((hs->started && !hs->early_writing) || hs->phase != PHASE_HANDSHAKE) {
         tlshs__usage(hs, TLSHS_E_STATE, "write_early: only before the handshake's first step, or "
                                         "after write_early while the server's answer has not come");
         return hs->last;
@@ -222,7 +219,6 @@ const char *tlshs_early_data(const tlshs *hs) { /* see tlshs.h */
     status = SSL_get_early_data_status(hs->ssl);
     if (status < 0 || (size_t)status >= sizeof early_names / sizeof early_names[0] || !early_names[status])
         return "not_sent";
-    /* a server that rejects still says "not_sent" until it saw the offer */
     return early_names[status];
 }
 

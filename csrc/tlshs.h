@@ -231,8 +231,9 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
  *                                throwaway P-256 key and a self-signed
  *                                certificate for it (CN and subjectAltName
  *                                DNS:name or IP:address, valid from an hour
- *                                ago for 30 days), replacing any cert_* and
- *                                key_* (see tlshs_config_fingerprint,
+ *                                ago for 30 days); with any cert_* or key_*
+ *                                it is refused at the freeze (see
+ *                                tlshs_config_fingerprint,
  *                                tlshs_config_cert_pem)
  *
  * A file named by a key must be a regular file of at most 64 MiB (ca_path:

@@ -30,6 +30,8 @@ struct tlshs_config {
     unsigned has_cert : 1;
     unsigned has_key : 1;
     unsigned has_min : 1;
+    unsigned self_signed : 1; /* self_signed made the certificate and key */
+    unsigned given_cert : 1;  /* cert_* or key_* gave one */
     unsigned exts_added : 1; /* the extensions were registered with OpenSSL (at the freeze) */   /* min_version was given (else OpenSSL's floor is our 1.2) */
     const char *cert_key;   /* the key that gave the certificate ("cert_file", "cert_pem"); static */
     const char *key_key;    /* the key that gave the private key ("key_file", "key_pem"); static */
@@ -88,7 +90,7 @@ struct tlshs {
     unsigned eof_fed : 1;
     unsigned complete : 1;   /* the handshake completed (even if later closed) */
     unsigned trace_on : 1;
-    unsigned early_writing : 1; /* a client wrote 0-RTT data (tlshs_write_early) */
+    unsigned early_writing : 1; /* a client wrote 0-RTT data and has not stepped since */
     unsigned early_reading : 1; /* a server reads 0-RTT data (tlshs_read_early)... */
     unsigned early_over : 1;    /* ...and the early data has ended */
     unsigned char move;      /* enum tlshs_move: the move under way */

@@ -762,6 +762,48 @@ TEST(test_moves_fingerprint_cert_file) {
     tlshs_config_free(none);
 }
 
+/* self_signed with a certificate or key of cert_* / key_*: refused, in
+   either order */
+TEST(test_moves_self_signed_with_cert_file) {
+    tlshs_config *a = make_config(TLSHS_SERVER, "self_signed", "a.example", "cert_file",
+                                  cert_path("server.pem"), "key_file", cert_path("server.key"), NULL);
+    tlshs_config *b = server_with("self_signed", "a.example", NULL);
+    CHECK(a && b);
+    CHECK_INT(tlshs_config_check(a), ==, -1);
+    CHECK_INT(tlshs_config_error_code(a), ==, TLSHS_E_INCOMPLETE);
+    CHECK_CONTAINS(tlshs_config_error(a), "self_signed");
+    CHECK(tlshs_new(b, NULL) == NULL);
+    CHECK_INT(tlshs_config_error_code(b), ==, TLSHS_E_INCOMPLETE);
+    tlshs_config_free(a);
+    tlshs_config_free(b);
+}
+
+/* write_early once the handshake went on with step: refused */
+TEST(test_moves_write_early_after_step) {
+    tlshs_config *scfg = server_with("max_early_data", "16384", NULL), *ccfg = client_config();
+    unsigned char der[8192];
+    size_t len, n = 0;
+    tlshs *c = NULL;
+    CHECK(scfg && ccfg);
+    len = get_session(ccfg, scfg, der, sizeof der);
+    CHECK(len > 0);
+    c = tlshs_new(ccfg, "localhost");
+    CHECK(c);
+    CHECK_INT(tlshs_set_session(c, der, len), ==, 0);
+    CHECK_RESULT(tlshs_write_early(c, "a", 1, &n), TLSHS_WANT_WRITE);
+    CHECK_INT(n, ==, 1);
+    CHECK_RESULT(tlshs_write_early(c, "b", 1, &n), TLSHS_WANT_WRITE); /* more may follow */
+    CHECK_INT(n, ==, 1);
+    CHECK_RESULT(tlshs_write_early(c, NULL, 0, &n), TLSHS_WANT_WRITE);
+    CHECK_INT(tlshs_usage_code(c), ==, TLSHS_E_ARGUMENT);
+    CHECK_RESULT(tlshs_step(c), TLSHS_WANT_WRITE);
+    CHECK_REFUSED(tlshs_write_early(c, "c", 1, &n), c);
+    CHECK_INT(n, ==, 0);
+    tlshs_free(c);
+    tlshs_config_free(ccfg);
+    tlshs_config_free(scfg);
+}
+
 /* ---- the keys' refusals ---- */
 
 TEST(test_moves_keys_refused) {
