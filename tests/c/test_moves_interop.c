@@ -957,3 +957,80 @@ fail:
 
 TEST(test_moves_interop_num_tickets_0) { tickets_s_client("0", 0); }
 TEST(test_moves_interop_num_tickets_5) { tickets_s_client("5", 5); }
+
+/* ---- fd mode ---- */
+
+/* Calls op until DONE or CLOSED, polling the socket as the result asks. */
+static tlshs_result drive_fd(mlink *l, op_fn op) {
+    double deadline = peer_now() + peer_budget(PHASE);
+    tlshs_result r = TLSHS_WANT_READ;
+    while (peer_now() < deadline) {
+        struct pollfd p = {l->sock, 0, 0};
+        r = op(l);
+        if (r == TLSHS_DONE || r == TLSHS_CLOSED) return r;
+        p.events = r == TLSHS_WANT_WRITE ? POLLOUT : POLLIN;
+        poll(&p, 1, 100);
+        peer_drain(&l->peer);
+    }
+    return r;
+}
+
+static const char *fd_line;
+static tlshs_result op_write_line(mlink *l) {
+    size_t n = 0;
+    return tlshs_write(l->hs, fd_line, strlen(fd_line), &n);
+}
+
+static int fd_renegotiated;
+static tlshs_result op_read_until_renegotiated(mlink *l) {
+    char buf[256];
+    size_t n = 0;
+    tlshs_result r = tlshs_read(l->hs, buf, sizeof buf, &n);
+    if (r == TLSHS_WANT_READ && count_events(l->hs, 0, "Finished") >= 2) fd_renegotiated = 1;
+    return fd_renegotiated ? TLSHS_DONE : r;
+}
+
+/* In fd mode a move's message goes straight to the socket: DONE at once
+   (or WANT_WRITE while the socket is full) */
+static void fd_moves(const char *version) {
+    mlink l;
+    double deadline;
+    int port;
+    int tls13 = strcmp(version, "-tls1_3") == 0;
+    link_init(&l);
+    s_server_args(&l, version);
+    if (!tls13) add(&l, "-client_renegotiation");
+    l.cfg = client_config();
+    CHECK(l.cfg);
+    CHECK(peer_start(&l.peer, l.argv) == 0);
+    deadline = peer_now() + peer_budget(PHASE);
+    port = s_server_port(&l.peer, deadline);
+    CHECK(port > 0);
+    l.sock = connect_local(port, deadline);
+    CHECK(l.sock >= 0);
+    l.hs = tlshs_new(l.cfg, "localhost");
+    CHECK(l.hs);
+    tlshs_set_trace(l.hs, 1);
+    CHECK_INT(tlshs_set_fd(l.hs, l.sock), ==, 0);
+    if (drive_fd(&l, op_step) != TLSHS_DONE) goto fail;
+    if (tls13) {
+        CHECK_RESULT(tlshs_key_update(l.hs, 0), TLSHS_DONE);
+        CHECK_INT(count_events(l.hs, 1, "KeyUpdate"), ==, 1);
+    } else {
+        fd_renegotiated = 0;
+        if (drive_fd(&l, op_renegotiate) != TLSHS_DONE) goto fail;
+        if (drive_fd(&l, op_read_until_renegotiated) != TLSHS_DONE) goto fail;
+        CHECK_INT(count_events(l.hs, 1, "ClientHello"), ==, 2);
+    }
+    fd_line = "8888 fd mode after the move\n";
+    if (drive_fd(&l, op_write_line) != TLSHS_DONE) goto fail;
+    CHECK(peer_wait_for(&l.peer, PEER_STDOUT, fd_line, peer_now() + peer_budget(PHASE)));
+    link_close(&l);
+    return;
+fail:
+    check_fail(__FILE__, __LINE__, "fd mode %s", version);
+    link_close(&l);
+}
+
+TEST(test_moves_interop_fd_key_update) { fd_moves("-tls1_3"); }
+TEST(test_moves_interop_fd_renegotiate) { fd_moves("-tls1_2"); }
