@@ -526,10 +526,10 @@ TLSHS_API tlshs_result tlshs_renegotiate(tlshs *hs);
  * (post-handshake authentication, RFC 8446 4.6.2).  The client's
  * Certificate, CertificateVerify and Finished arrive through tlshs_read;
  * then tlshs_peer_cert() and tlshs_verify_result() tell.  The config's
- * verify decides: peer or require check the certificate (require closes the
- * connection with certificate_required if none comes); none takes whatever
- * comes and checks nothing (tlshs_verify_result still tells what verifying
- * found).
+ * verify decides: peer and require ask in the handshake already, and check
+ * the certificate (a failure closes the connection); none asks only now,
+ * and takes whatever comes (none, or a certificate that fails: then
+ * tlshs_verify_result tells what verifying found).
  *
  * @returns as above; refused on a client, unless the handshake is DONE and
  *          TLS 1.3, or if the client did not offer post-handshake
