@@ -659,7 +659,8 @@ TLSHS_API const char *tlshs_error(const tlshs *hs);
 
 /**
  * Why the last call on hs that was refused (feed, feed_eof, set_fd,
- * set_session answering -1; read or write given a bad buffer) refused,
+ * set_session answering -1; read or write given a bad buffer; a move,
+ * write_early or read_early that does not fit the state) refused,
  * e.g. "feed: the connection is closed".
  * @returns the reason, "" if none; never NULL.  Valid until the next call.
  */
