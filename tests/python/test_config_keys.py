@@ -62,8 +62,9 @@ def test_ciphers_tls12():
 def test_groups_without_overlap():
     (rc, rs), c, s = run(client_config(groups="P-256"), server_config(groups="P-384"))
     assert (rc, rs) == (tlshs.CLOSED, tlshs.CLOSED)
-    assert s.error == "no suitable key share" and s.alert_sent == 40
-    assert c.error == "peer sent fatal alert handshake_failure"
+    assert s.error_code == tlshs.Code.E_PROTOCOL and s.error, s.error  # OpenSSL: "no suitable key share"
+    assert s.alert_sent == 40
+    assert c.error_code == tlshs.Code.E_ALERT and tlshs.alert_name(c.alert_received) == "handshake_failure"
 
 
 def test_groups_with_overlap_via_hello_retry():
@@ -76,7 +77,7 @@ def test_groups_with_overlap_via_hello_retry():
 def test_sigalgs_without_overlap():
     (rc, rs), c, s = run(client_config(sigalgs="rsa_pss_rsae_sha256"), server_config("server-ec"))
     assert (rc, rs) == (tlshs.CLOSED, tlshs.CLOSED)
-    assert s.error == "no suitable signature algorithm"
+    assert s.error_code == tlshs.Code.E_PROTOCOL and s.error, s.error  # OpenSSL: "no suitable signature algorithm"
 
 
 def test_tickets_off_sends_no_ticket():
