@@ -114,7 +114,6 @@ def test_min_version_13_against_cpython_12():
     (dict(sigalgs="nope"), "sigalgs: "),
     (dict(alpn=""), "alpn: "),
     (dict(alpn="a,,b"), "alpn: "),
-    (dict(min_version="1.3", max_version="1.1"), "max_version: "),
     (dict(cert_pem="junk"), "cert_pem: "),
     (dict(ca_pem="junk"), "ca_pem: "),
     (dict(keylog_file="/nonexistent/x"), "keylog_file: cannot open /nonexistent/x: No such file or directory"),
@@ -125,3 +124,42 @@ def test_bad_values_name_the_key(keys, message):
     with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Config("client", **keys)
     assert str(e.value).startswith(message), str(e.value)
+
+
+# ---- the same keys give the same config in every order ----
+
+ORDERED_KEYS = [
+    ("min_version", "1.0"), ("max_version", "1.1"),
+]
+
+
+@pytest.mark.parametrize("order", ["min first", "max first"])
+def test_version_keys_in_either_order(order):
+    """min_version 1.0 and max_version 1.1 are accepted at set time in
+    both orders (the cross-key check is made once, at the first handshake,
+    in C), and the config then behaves the same: this client offers TLS 1.1
+    at most, which a server at the default floor of 1.2 refuses with
+    protocol_version.  (Needs the core's order-independent check: branch
+    core-config.)"""
+    keys = ORDERED_KEYS if order == "min first" else ORDERED_KEYS[::-1]
+    cfg = tlshs.Config("client", ca_file=cert("ca.pem"))
+    for key, value in keys:
+        cfg.set(key, value)  # neither order fails here
+    c = tlshs.Handshake(cfg, server_name="localhost")
+    s = tlshs.Handshake(server_config())
+    assert pump(c, s) == (tlshs.CLOSED, tlshs.CLOSED)
+    assert s.alert_sent == 70 and s.error_code == tlshs.Code.E_PROTOCOL  # protocol_version
+    assert c.error_code == tlshs.Code.E_ALERT and c.alert_received == 70
+
+
+def test_refused_version_range_is_refused_in_either_order():
+    """A floor above the ceiling is refused whatever the order of the keys,
+    with the same code: at the first handshake, as an incomplete config."""
+    codes = set()
+    for keys in (dict(min_version="1.3", max_version="1.2"), dict(max_version="1.2", min_version="1.3")):
+        cfg = tlshs.Config("client", ca_file=cert("ca.pem"), **keys)
+        with pytest.raises(tlshs.ConfigError) as e:
+            tlshs.Handshake(cfg, server_name="localhost")
+        codes.add(e.value.code)
+        assert "min_version" in str(e.value) or "max_version" in str(e.value)
+    assert codes == {tlshs.Code.E_INCOMPLETE}
