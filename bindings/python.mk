@@ -1,4 +1,4 @@
-# Python binding (issue 3), included by the top Makefile.
+# Python binding, included by the top Makefile.
 #
 #   make python        builds the C extension in place, python/tlshs/_tlshs*.so,
 #                      from bindings/tlshs.i (SWIG) linked with build/libtlshs.a,
@@ -36,12 +36,16 @@ $(PY_EXT): $(PY_WRAP) $(BUILD)/libtlshs.a
 test-python: python certs
 	TLSHS_CERTS=$(CERTS) PYTHONPATH=python $(PYTHON) -m pytest -p no:cacheprovider tests/python
 
-bench-python: python certs
+# Section 4, the instruction counts, runs each library in its own process
+# (--only: it imports that library alone), beside raw OpenSSL from C.
+bench-python: python certs $(BUILD)/bench-c
 	TLSHS_CERTS=$(CERTS) PYTHONPATH=python $(PYTHON) bench/bench_python.py
-	@echo "3. instructions per handshake (callgrind: the same on every run)"
+	@echo "4. instructions per handshake (callgrind: the same on every run)"
+	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw
 	@for lib in tlshs ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
 	    sh bench/instructions.sh "Python $$lib" 20 $(PYTHON) bench/bench_python.py --only $$lib || exit 1; done
 	@echo "   the same with a client certificate the server requires and verifies:"
+	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@for lib in tlshs ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
 	    sh bench/instructions.sh "Python $$lib" 20 $(PYTHON) bench/bench_python.py --mutual --only $$lib || exit 1; done
 
