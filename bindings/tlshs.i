@@ -793,7 +793,8 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
     $result = Py_None;
     Py_INCREF(Py_None);
 }
-%typemap(out) int tlshs_config_set {
+/* tlshs_config_check (once the core has it): refuses with the config's error. */
+%typemap(out) int tlshs_config_set, int tlshs_config_check {
     if ($1 != 0) {
         tlshs_py_raise((int)tlshs_config_error_code(arg1), tlshs_config_error(arg1));
         SWIG_fail;
@@ -813,7 +814,7 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
         SWIG_fail;
     $1 = ($1_ltype)v;
 }
-%apply int { tlshs_code, tlshs_result };
+%apply int { tlshs_code, tlshs_result, tlshs_role };
 %typemap(in) size_t (long long v) {
     if (tlshs_py_long($input, "$1_name", 0, PY_SSIZE_T_MAX, &v) < 0)
         SWIG_fail;
@@ -864,6 +865,24 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
 }
 %typemap(freearg) (void *buf, size_t cap) {
     Py_XDECREF(out$argnum);
+}
+
+/* tlshs_role_from_name (once the core has it): answers the role, or raises
+   ConfigError for a name that is none. */
+%typemap(in, numinputs=0) tlshs_role *out (tlshs_role role = TLSHS_CLIENT) {
+    $1 = &role;
+}
+%typemap(out) int tlshs_role_from_name {
+    if ($1 != 0) {
+        PyObject *text = PyUnicode_FromFormat("role: must be 'client' or 'server', not '%s'", arg1);
+        tlshs_py_raise_text(TLSHS_E_BAD_VALUE, text);
+        SWIG_fail;
+    }
+}
+%typemap(argout) tlshs_role *out {
+    $result = PyLong_FromLong((long)role$argnum);
+    if (!$result)
+        SWIG_fail;
 }
 
 /* tlshs_peer_cert: answers the DER bytes or None. */
