@@ -203,31 +203,32 @@ def test_threads_overlap_inside_released_calls_from_one_config():
         b.close()
 
 
-def test_second_thread_on_one_object_waits():
-    """While one thread is inside step (GIL released), another thread's
-    pending (a GIL-held call) and close() wait for it, then run."""
+@pytest.mark.parametrize("second", ["pending", "close"])
+def test_second_thread_on_one_object_waits(second):
+    """While one thread is inside step (GIL released), another thread's call
+    on the same object (pending, a GIL-held call; or close) waits for it,
+    then runs."""
     a, b = socket.socketpair()
     with a, b:
         hs = tlshs.Handshake(client_config(), server_name="localhost", sock=a)
         make_blocking(a)
         stepping = Call(hs.step).begin()
         assert blocked_inside(stepping)
-        asking = Call(lambda: hs.pending).begin()
-        wait_until(lambda: hs._waiting == 1 or asking.finished.is_set(), "pending waits")
-        assert not asking.finished.is_set(), "pending ran while step was inside the object"
-        closing = Call(hs.close).begin()
-        wait_until(lambda: hs._waiting == 2 or closing.finished.is_set(), "close waits")
-        assert not closing.finished.is_set() and not hs.closed
-        assert not stepping.finished.is_set()
+        other = Call((lambda: hs.pending) if second == "pending" else hs.close).begin()
+        wait_until(lambda: hs._waiting == 1 or other.finished.is_set(), f"{second} waits")
+        assert not other.finished.is_set(), f"{second} ran while step was inside the object"
+        assert not hs.closed and not stepping.finished.is_set()
         b.shutdown(socket.SHUT_WR)
-        for call in (stepping, asking, closing):
+        for call in (stepping, other):
             call.join(TIMEOUT)
-            assert call.finished.is_set()
-        assert stepping.exc is None and stepping.answer == tlshs.CLOSED
-        # pending ran before or after close, whichever woke first
-        assert asking.answer == 0 or isinstance(asking.exc, tlshs.StateError)
-        assert closing.exc is None and hs.closed
-        assert hs._waits == 2 and hs._waiting == 0
+            assert call.finished.is_set() and call.exc is None
+        assert stepping.answer == tlshs.CLOSED
+        if second == "pending":
+            assert other.answer == 0 and not hs.closed
+        else:
+            assert hs.closed
+        assert hs._waits == 1 and hs._waiting == 0
+        hs.close()
 
 
 def test_threads_hammering_one_object_never_crash():
