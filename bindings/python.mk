@@ -60,16 +60,20 @@ $(PY_ASAN_EXT): $(PY_WRAP) $(ASAN_BUILD)/libtlshs.a
 	$(CC) $(PY_CFLAGS) $(ASAN_FLAGS) -shared $(PY_WRAP) -o $@ $(ASAN_BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL
 
 test-python-asan: python-asan certs
-	TLSHS_CERTS=$(CERTS) PYTHONPATH=$(PY_ASAN_DIR):tests/sanitizers PYTHONMALLOC=malloc $(ASAN_ENV) \
+	TLSHS_CERTS=$(CERTS) TLSHS_SOAK_N=1000 PYTHONPATH=$(PY_ASAN_DIR):tests/sanitizers PYTHONMALLOC=malloc $(ASAN_ENV) \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan-python.supp:print_suppressions=0:fast_unwind_on_malloc=0 \
 	    $(PYTHON) -m pytest -p no:cacheprovider -p pytest_asan -rs --capture=sys tests/python
 
-bench-python: python certs
+# Section 4, the instruction counts, runs each library in its own process
+# (--only: it imports that library alone), beside raw OpenSSL from C.
+bench-python: python certs $(BUILD)/bench-c
 	TLSHS_CERTS=$(CERTS) PYTHONPATH=python $(PYTHON) bench/bench_python.py
-	@echo "3. instructions per handshake (callgrind: the same on every run)"
+	@echo "4. instructions per handshake (callgrind: the same on every run)"
+	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw
 	@for lib in tlshs ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
 	    sh bench/instructions.sh "Python $$lib" 20 $(PYTHON) bench/bench_python.py --only $$lib || exit 1; done
 	@echo "   the same with a client certificate the server requires and verifies:"
+	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@for lib in tlshs ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
 	    sh bench/instructions.sh "Python $$lib" 20 $(PYTHON) bench/bench_python.py --mutual --only $$lib || exit 1; done
 
