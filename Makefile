@@ -43,7 +43,7 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-valgrind test-man fuzz test-fuzz \
+.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-tsan test-c-valgrind test-man fuzz test-fuzz \
         bench bench-c install uninstall clean distclean format
 .DEFAULT_GOAL := all
 
@@ -106,11 +106,23 @@ ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-s
 $(BUILD)/test-c-asan: $(TEST_C_SRC) $(TEST_C_HDR) $(LIB_SRC) $(LIB_HDR)
 	$(CC) $(TEST_CFLAGS) $(ASAN_FLAGS) -DTLSHS_BUILDING $(LIB_SRC) $(TEST_C_SRC) -o $@ $(SSL_LIBS)
 
+# Library and tests rebuilt with ThreadSanitizer; test-c-tsan runs the tests
+# whose names contain TSAN_TESTS (the thread tests).  Any report fails the run
+# (TSan's exit code 66).  OpenSSL itself is not instrumented: what it does
+# inside is not checked, its locks are seen.
+TSAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+TSAN_TESTS ?= threads
+$(BUILD)/test-c-tsan: $(TEST_C_SRC) $(TEST_C_HDR) $(LIB_SRC) $(LIB_HDR)
+	$(CC) $(TEST_CFLAGS) $(TSAN_FLAGS) -DTLSHS_BUILDING $(LIB_SRC) $(TEST_C_SRC) -o $@ $(SSL_LIBS)
+
 test-c: $(BUILD)/test-c certs
 	TLSHS_CERTS=$(CERTS) $(BUILD)/test-c
 
 test-c-asan: $(BUILD)/test-c-asan certs
 	TLSHS_CERTS=$(CERTS) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/test-c-asan
+
+test-c-tsan: $(BUILD)/test-c-tsan certs
+	TLSHS_CERTS=$(CERTS) TSAN_OPTIONS="exitcode=66 second_deadlock_stack=1" $(BUILD)/test-c-tsan $(TSAN_TESTS)
 
 test-c-valgrind: $(BUILD)/test-c certs
 	TLSHS_CERTS=$(CERTS) TLSHS_TEST_SLOW=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \

@@ -7,6 +7,10 @@
  * memory BIOs, bytes moved through a 16 KiB buffer, TLS 1.3 with X25519 and
  * the ECDSA P-256 certificate, the client verifying the chain and the name.
  * Rounds alternate (raw, tlshs, raw, ...) and the median of each is reported.
+ * First of all, the time from tlshs_config_new to tlshs_new for a client
+ * with the system trust store: the first in the process (which reads the
+ * store) and the mean of those after it (which share it), beside raw
+ * OpenSSL reading it for each SSL_CTX.
  *
  * Usage: bench-c [CERTDIR [HANDSHAKES_PER_ROUND [ROUNDS]]]
  *        bench-c CERTDIR --only raw|tlshs|raw-mutual|tlshs-mutual --count N
@@ -186,6 +190,33 @@ static double hs_idle_ns(tlshs_config *cc, long calls) {
     return t / (double)calls * 1e9;
 }
 
+/* ---- a config with the system store, to the first handshake object ---- */
+
+/* Milliseconds from tlshs_config_new to a client made by tlshs_new, with
+   the system trust store (no ca_* key). */
+static double hs_system_store_ms(void) {
+    double t = now();
+    tlshs_config *cfg = tlshs_config_new(TLSHS_CLIENT);
+    tlshs *hs = cfg ? tlshs_new(cfg, "localhost") : NULL;
+    t = now() - t;
+    if (!hs) die(cfg ? tlshs_config_error(cfg) : "out of memory");
+    tlshs_free(hs);
+    tlshs_config_free(cfg);
+    return t * 1e3;
+}
+
+/* The same with raw OpenSSL: SSL_CTX_new, the default verify paths, SSL_new. */
+static double raw_system_store_ms(void) {
+    double t = now();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = ctx && SSL_CTX_set_default_verify_paths(ctx) ? SSL_new(ctx) : NULL;
+    t = now() - t;
+    if (!ssl) die("raw system store");
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return t * 1e3;
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -200,6 +231,8 @@ int main(int argc, char **argv) {
     int per_round = 500, rounds = 7;
     long idle_calls = 2000000;
     double raw_rate[64], hs_rate[64], raw_idle[64], hs_idle[64], r, h;
+    double store_first, store_next = 0, store_raw = 0;
+    int store_n = 100;
     SSL_CTX *rc, *rs;
     tlshs_config *cc, *sc;
     if (argc > 1) certdir = argv[1];
@@ -218,6 +251,9 @@ int main(int argc, char **argv) {
     if (argc > 2) per_round = atoi(argv[2]);
     if (argc > 3) rounds = atoi(argv[3]);
     if (per_round < 1 || rounds < 1 || rounds > 64) die("usage: bench-c [CERTDIR [N [ROUNDS<=64]]]");
+    store_first = hs_system_store_ms(); /* first: nothing has read the store yet */
+    for (int i = 0; i < store_n; i++) store_next += hs_system_store_ms() / store_n;
+    for (int i = 0; i < 10; i++) store_raw += raw_system_store_ms() / 10;
     rc = raw_ctx(0);
     rs = raw_ctx(1);
     cc = hs_config(TLSHS_CLIENT);
@@ -248,6 +284,10 @@ int main(int argc, char **argv) {
     printf("step with no progress (client waiting for ServerHello):\n");
     printf("  raw SSL_do_handshake+SSL_get_error  %6.1f ns\n", r);
     printf("  tlshs_step                          %6.1f ns\n", h);
+    printf("config with the system store, to the first handshake object:\n");
+    printf("  tlshs, first in the process         %8.3f ms\n", store_first);
+    printf("  tlshs, each after (mean of %d)     %8.3f ms\n", store_n, store_next);
+    printf("  raw OpenSSL, SSL_CTX_set_default_verify_paths each time (mean of 10)  %8.3f ms\n", store_raw);
     SSL_CTX_free(rc);
     SSL_CTX_free(rs);
     tlshs_config_free(cc);

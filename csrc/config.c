@@ -1,12 +1,17 @@
-/* config.c - tlshs_config: one SSL_CTX, its keys, and its reference count. */
+/* config.c - tlshs_config: one SSL_CTX, its keys, the checks made when the
+   first handshake freezes it, and its reference count. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "tlshs_internal.h"
 
@@ -20,12 +25,36 @@ const char *tlshs__openssl_reason(const char *fallback) {
     return r ? r : fallback;
 }
 
+/* ---- the config's error: written under its lock, read as a copy ---- */
+
+static void vfail_locked(tlshs_config *cfg, tlshs_code code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void vfail_locked(tlshs_config *cfg, tlshs_code code, const char *fmt, va_list ap) {
+    cfg->error_code = code;
+    tlshs__format(cfg->error, fmt, ap);
+    ERR_clear_error();
+}
+
+/* Records why a call failed; the caller holds cfg->lock for writing (every
+   setter, the freeze). */
+static void fail(tlshs_config *cfg, tlshs_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(tlshs_config *cfg, tlshs_code code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_locked(cfg, code, fmt, ap);
+    va_end(ap);
+}
+
+/* The same from a caller that does not hold the lock (tlshs_new refusing a
+   config other threads may be using). */
 void tlshs__config_fail(tlshs_config *cfg, tlshs_code code, const char *fmt, ...) {
     va_list ap;
-    cfg->error_code = code;
+    int locked = CRYPTO_THREAD_write_lock(cfg->lock);
     va_start(ap, fmt);
-    tlshs__format(cfg->error, fmt, ap);
+    if (locked) vfail_locked(cfg, code, fmt, ap);
     va_end(ap);
+    if (locked) CRYPTO_THREAD_unlock(cfg->lock);
     ERR_clear_error();
 }
 
@@ -88,8 +117,29 @@ tlshs_config *tlshs_config_new(tlshs_role role) { /* see tlshs.h */
     if (role == TLSHS_SERVER) {
         static const unsigned char sid_ctx[] = "tlshs";
         SSL_CTX_set_session_id_context(cfg->ctx, sid_ctx, sizeof sid_ctx - 1);
+        SSL_CTX_set_dh_auto(cfg->ctx, 1); /* DHE suites can be chosen, as with openssl s_server */
     }
+    cfg->security_level = -1;
     return cfg;
+}
+
+/* ---- roles ---- */
+
+_Static_assert(TLSHS_CLIENT == 0 && TLSHS_SERVER == 1, "role_names is indexed by tlshs_role");
+static const char *const role_names[] = {"client", "server"};
+
+const char *tlshs_role_name(tlshs_role role) { /* see tlshs.h */
+    return (unsigned)role < sizeof role_names / sizeof role_names[0] ? role_names[role] : "unknown";
+}
+
+int tlshs_role_from_name(const char *name, tlshs_role *out) { /* see tlshs.h */
+    for (size_t i = 0; name && out && i < sizeof role_names / sizeof role_names[0]; i++) {
+        if (strcmp(name, role_names[i]) == 0) {
+            *out = (tlshs_role)i;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 /* ---- the keys ---- */
@@ -103,36 +153,141 @@ struct key_entry {
     const char *conf_cmd; /* the SSL_CONF_cmd command, for keys OpenSSL parses */
 };
 
-/* Fails with "key: cannot read path: reason" unless path opens for reading. */
-static int check_readable(tlshs_config *cfg, const char *key, const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        tlshs__config_fail(cfg, TLSHS_E_FILE, "%s: cannot read %s: %s", key, path, strerror(errno));
-        return -1;
-    }
-    fclose(f);
-    return 0;
-}
-
 static int fail_openssl(tlshs_config *cfg, const char *key, const char *what) {
-    tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: %s: %s", key, what, tlshs__openssl_reason("unknown error"));
+    fail(cfg, TLSHS_E_BAD_VALUE, "%s: %s: %s", key, what, tlshs__openssl_reason("unknown error"));
     return -1;
 }
 
+/* ---- files: opened without blocking, and only regular files read ---- */
+
+#define FILE_MAX (64u << 20) /* far above any PEM bundle; a bigger file is a mistake */
+
+static const char *file_kind(mode_t mode) {
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+           : S_ISREG(mode)  ? "a regular file"
+                            : "a special file";
+}
+
+/* Opens path with flags, never blocking (O_NONBLOCK: a FIFO without a
+   writer, a device), and checks it is a regular file, or a directory when
+   dir.  Returns the fd, or -1 after failing cfg with TLSHS_E_FILE. */
+static int open_checked(tlshs_config *cfg, const char *key, const char *path, int flags, int dir,
+                        const char *verb) {
+    const char *want = dir ? "a directory" : "a regular file";
+    struct stat st;
+    int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666), e = errno;
+    if (fd < 0 && (e == ENXIO || e == EISDIR || e == ENOTDIR) && stat(path, &st) == 0 &&
+        !(dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) {
+        fail(cfg, TLSHS_E_FILE, "%s: %s is %s, not %s", key, path, file_kind(st.st_mode), want);
+        return -1;
+    }
+    if (fd < 0) {
+        fail(cfg, TLSHS_E_FILE, "%s: cannot %s %s: %s", key, verb, path, strerror(e));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        e = errno;
+        close(fd);
+        fail(cfg, TLSHS_E_FILE, "%s: cannot %s %s: %s", key, verb, path, strerror(e));
+        return -1;
+    }
+    if (!(dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) {
+        close(fd);
+        fail(cfg, TLSHS_E_FILE, "%s: %s is %s, not %s", key, path, file_kind(st.st_mode), want);
+        return -1;
+    }
+    return fd;
+}
+
+/* A whole file in memory, NUL-terminated (for PEM); wiped when freed. */
+struct file_data {
+    char *data;
+    size_t len, cap;
+};
+
+static void file_free(struct file_data *f) {
+    if (f->data) OPENSSL_cleanse(f->data, f->cap);
+    free(f->data);
+}
+
+/* Reads the regular file path whole into f; -1 after failing cfg. */
+static int file_read(tlshs_config *cfg, const char *key, const char *path, struct file_data *f) {
+    int fd = open_checked(cfg, key, path, O_RDONLY, 0, "read");
+    *f = (struct file_data){NULL, 0, 0};
+    if (fd < 0) return -1;
+    for (;;) {
+        ssize_t n;
+        if (f->len + 1 >= f->cap) {
+            size_t cap = f->cap ? 2 * f->cap : 16384;
+            char *grown = cap <= FILE_MAX ? malloc(cap) : NULL;
+            if (!grown) {
+                fail(cfg, cap <= FILE_MAX ? TLSHS_E_NOMEM : TLSHS_E_FILE, "%s: %s: %s", key, path,
+                     cap <= FILE_MAX ? "out of memory" : "larger than 64 MiB");
+                break;
+            }
+            if (f->data) memcpy(grown, f->data, f->len);
+            file_free(f);
+            f->data = grown;
+            f->cap = cap;
+        }
+        n = read(fd, f->data + f->len, f->cap - 1 - f->len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            fail(cfg, TLSHS_E_FILE, "%s: cannot read %s: %s", key, path, strerror(errno));
+            break;
+        }
+        if (n == 0) {
+            close(fd);
+            f->data[f->len] = '\0';
+            return 0;
+        }
+        f->len += (size_t)n;
+    }
+    close(fd);
+    file_free(f);
+    *f = (struct file_data){NULL, 0, 0};
+    return -1;
+}
+
+/* ---- trust anchors ---- */
+
 static int set_ca_file(tlshs_config *cfg, const struct key_entry *k, const char *value) {
-    if (check_readable(cfg, k->key, value)) return -1;
-    if (!SSL_CTX_load_verify_file(cfg->ctx, value)) return fail_openssl(cfg, k->key, value);
+    X509_STORE *store = SSL_CTX_get_cert_store(cfg->ctx);
+    STACK_OF(X509_INFO) *infos = NULL;
+    struct file_data f;
+    BIO *bio;
+    int ok = 1, count = 0;
+    if (file_read(cfg, k->key, value, &f)) return -1;
+    bio = BIO_new_mem_buf(f.data, (int)f.len);
+    if (bio) infos = PEM_X509_INFO_read_bio(bio, NULL, no_password, NULL);
+    BIO_free(bio);
+    file_free(&f);
+    if (!infos) return fail_openssl(cfg, k->key, value);
+    /* what X509_STORE_load_file does: every certificate and CRL */
+    for (int i = 0; ok && i < sk_X509_INFO_num(infos); i++) {
+        X509_INFO *info = sk_X509_INFO_value(infos, i);
+        if (info->x509) ok = X509_STORE_add_cert(store, info->x509), count++;
+        if (ok && info->crl) ok = X509_STORE_add_crl(store, info->crl), count++;
+    }
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    if (!ok) return fail_openssl(cfg, k->key, value);
+    if (count == 0) {
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: %s: no PEM certificate or CRL found", k->key, value);
+        return -1;
+    }
+    ERR_clear_error();
     cfg->has_ca = 1;
     return 0;
 }
 
 static int set_ca_path(tlshs_config *cfg, const struct key_entry *k, const char *value) {
-    DIR *d = opendir(value);
-    if (!d) {
-        tlshs__config_fail(cfg, TLSHS_E_FILE, "%s: cannot open directory %s: %s", k->key, value, strerror(errno));
-        return -1;
-    }
-    closedir(d);
+    int fd = open_checked(cfg, k->key, value, O_RDONLY | O_DIRECTORY, 1, "open directory");
+    if (fd < 0) return -1;
+    close(fd);
     if (!SSL_CTX_load_verify_dir(cfg->ctx, value)) return fail_openssl(cfg, k->key, value);
     cfg->has_ca = 1;
     return 0;
@@ -155,7 +310,7 @@ static int set_ca_pem(tlshs_config *cfg, const struct key_entry *k, const char *
     }
     BIO_free(bio);
     if (count == 0) {
-        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: no PEM certificate found", k->key);
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: no PEM certificate found", k->key);
         return -1;
     }
     ERR_clear_error(); /* the end of input left PEM's "no start line" */
@@ -163,59 +318,85 @@ static int set_ca_pem(tlshs_config *cfg, const struct key_entry *k, const char *
     return 0;
 }
 
-static int set_cert_file(tlshs_config *cfg, const struct key_entry *k, const char *value) {
-    if (check_readable(cfg, k->key, value)) return -1;
-    if (!SSL_CTX_use_certificate_chain_file(cfg->ctx, value))
-        return fail_openssl(cfg, k->key, value);
+/* ---- the own certificate and key ---- */
+
+/* The certificate, then the chain sent with it, from PEM in bio (as
+   SSL_CTX_use_certificate_chain_file reads a file).  label names the file
+   in messages, NULL for PEM text.  Loaded at security level 0: the freeze
+   checks them against the config's final level, whatever the keys' order. */
+static int use_cert_chain(tlshs_config *cfg, const struct key_entry *k, BIO *bio, const char *label) {
+    int level = SSL_CTX_get_security_level(cfg->ctx), ok;
+    X509 *leaf = PEM_read_bio_X509_AUX(bio, NULL, no_password, NULL), *x;
+    unsigned long err;
+    if (!leaf) {
+        if (label) fail(cfg, TLSHS_E_BAD_VALUE, "%s: %s: no PEM certificate found", k->key, label);
+        else fail(cfg, TLSHS_E_BAD_VALUE, "%s: no PEM certificate found", k->key);
+        return -1;
+    }
+    SSL_CTX_set_security_level(cfg->ctx, 0);
+    ok = SSL_CTX_use_certificate(cfg->ctx, leaf) && SSL_CTX_clear_chain_certs(cfg->ctx);
+    X509_free(leaf);
+    while (ok && (x = PEM_read_bio_X509(bio, NULL, no_password, NULL)) != NULL)
+        if (!(ok = SSL_CTX_add0_chain_cert(cfg->ctx, x))) X509_free(x);
+    err = ERR_peek_last_error(); /* the end of the PEM, or a broken certificate */
+    if (ok && !(ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE)) ok = 0;
+    SSL_CTX_set_security_level(cfg->ctx, level);
+    if (!ok) return fail_openssl(cfg, k->key, label ? label : "cannot use the certificate");
+    ERR_clear_error();
     cfg->has_cert = 1;
+    cfg->cert_key = k->key;
     return 0;
 }
 
-static int set_key_file(tlshs_config *cfg, const struct key_entry *k, const char *value) {
-    if (check_readable(cfg, k->key, value)) return -1;
-    if (!SSL_CTX_use_PrivateKey_file(cfg->ctx, value, SSL_FILETYPE_PEM))
-        return fail_openssl(cfg, k->key, value);
+static int use_key(tlshs_config *cfg, const struct key_entry *k, BIO *bio, const char *label) {
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
+    int ok;
+    if (!key) return fail_openssl(cfg, k->key, label ? label : "no usable PEM private key");
+    ok = SSL_CTX_use_PrivateKey(cfg->ctx, key);
+    EVP_PKEY_free(key);
+    if (!ok) return fail_openssl(cfg, k->key, label ? label : "cannot use the key");
     cfg->has_key = 1;
+    cfg->key_key = k->key;
     return 0;
+}
+
+/* Reads a file and hands it to use as PEM in memory. */
+static int use_file(tlshs_config *cfg, const struct key_entry *k, const char *path,
+                    int (*use)(tlshs_config *, const struct key_entry *, BIO *, const char *)) {
+    struct file_data f;
+    BIO *bio;
+    int r;
+    if (file_read(cfg, k->key, path, &f)) return -1;
+    bio = BIO_new_mem_buf(f.data, (int)f.len);
+    r = bio ? use(cfg, k, bio, path) : fail_openssl(cfg, k->key, "out of memory");
+    BIO_free(bio);
+    file_free(&f);
+    return r;
+}
+
+static int set_cert_file(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    return use_file(cfg, k, value, use_cert_chain);
+}
+
+static int set_key_file(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    return use_file(cfg, k, value, use_key);
 }
 
 static int set_cert_pem(tlshs_config *cfg, const struct key_entry *k, const char *value) {
     BIO *bio = BIO_new_mem_buf(value, -1);
-    X509 *leaf, *x;
-    int ok;
-    if (!bio) return fail_openssl(cfg, k->key, "out of memory");
-    leaf = PEM_read_bio_X509_AUX(bio, NULL, no_password, NULL);
-    if (!leaf) {
-        BIO_free(bio);
-        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: no PEM certificate found", k->key);
-        return -1;
-    }
-    ok = SSL_CTX_use_certificate(cfg->ctx, leaf);
-    X509_free(leaf);
-    if (ok) ok = SSL_CTX_clear_chain_certs(cfg->ctx);
-    while (ok && (x = PEM_read_bio_X509(bio, NULL, no_password, NULL)) != NULL)
-        if (!(ok = SSL_CTX_add0_chain_cert(cfg->ctx, x))) X509_free(x);
+    int r = bio ? use_cert_chain(cfg, k, bio, NULL) : fail_openssl(cfg, k->key, "out of memory");
     BIO_free(bio);
-    if (!ok) return fail_openssl(cfg, k->key, "cannot use the certificate");
-    ERR_clear_error();
-    cfg->has_cert = 1;
-    return 0;
+    return r;
 }
 
 static int set_key_pem(tlshs_config *cfg, const struct key_entry *k, const char *value) {
     BIO *bio = BIO_new_mem_buf(value, -1);
-    EVP_PKEY *key;
-    int ok;
-    if (!bio) return fail_openssl(cfg, k->key, "out of memory");
-    key = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
+    int r = bio ? use_key(cfg, k, bio, NULL) : fail_openssl(cfg, k->key, "out of memory");
     BIO_free(bio);
-    if (!key) return fail_openssl(cfg, k->key, "no usable PEM private key");
-    ok = SSL_CTX_use_PrivateKey(cfg->ctx, key);
-    EVP_PKEY_free(key);
-    if (!ok) return fail_openssl(cfg, k->key, "cannot use the key");
-    cfg->has_key = 1;
-    return 0;
+    return r;
 }
+
+/* ---- the other keys ---- */
 
 static int set_verify(tlshs_config *cfg, const struct key_entry *k, const char *value) {
     static const char *const levels[] = {"none", "peer", "require"};
@@ -225,7 +406,7 @@ static int set_verify(tlshs_config *cfg, const struct key_entry *k, const char *
             return 0;
         }
     }
-    tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of none, peer, require", k->key, value);
+    fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of none, peer, require", k->key, value);
     return -1;
 }
 
@@ -241,39 +422,42 @@ static int set_conf(tlshs_config *cfg, const struct key_entry *k, const char *va
     r = SSL_CONF_cmd(cctx, k->conf_cmd, value);
     SSL_CONF_CTX_free(cctx);
     if (r != 2) {
-        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: OpenSSL rejected '%s': %s", k->key, value,
-                           tlshs__openssl_reason("bad value"));
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: OpenSSL rejected '%s': %s", k->key, value,
+             tlshs__openssl_reason("bad value"));
         return -1;
     }
     ERR_clear_error();
     return 0;
 }
 
-/* "1.2" -> "TLSv1.2" (OpenSSL's spelling is accepted too), then SSL_CONF_cmd;
-   a floor above the ceiling fails at once rather than at the first handshake. */
+/* The version keys' spellings: ours, then OpenSSL's, by protocol number. */
+static const struct {
+    const char *ours, *openssl;
+    long number;
+} versions[] = {{"1.0", "TLSv1", TLS1_VERSION},
+                {"1.1", "TLSv1.1", TLS1_1_VERSION},
+                {"1.2", "TLSv1.2", TLS1_2_VERSION},
+                {"1.3", "TLSv1.3", TLS1_3_VERSION}};
+
+static const char *version_name(long number) {
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
+        if (versions[i].number == number) return versions[i].ours;
+    return "?";
+}
+
+/* "1.2" -> "TLSv1.2" (OpenSSL's spelling is accepted too), then SSL_CONF_cmd.
+   Whether min_version and max_version leave a version is checked at the
+   freeze (tlshs_config_check), so the order of the keys does not matter. */
 static int set_version(tlshs_config *cfg, const struct key_entry *k, const char *value) {
-    static const char *const short_names[][2] = {
-        {"1.0", "TLSv1"}, {"1.1", "TLSv1.1"}, {"1.2", "TLSv1.2"}, {"1.3", "TLSv1.3"}};
     const char *v = value;
-    long old_min = SSL_CTX_get_min_proto_version(cfg->ctx);
-    long old_max = SSL_CTX_get_max_proto_version(cfg->ctx);
-    long min, max;
-    for (size_t i = 0; i < 4; i++)
-        if (strcmp(value, short_names[i][0]) == 0) v = short_names[i][1];
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
+        if (strcmp(value, versions[i].ours) == 0) v = versions[i].openssl;
     if (strncmp(v, "TLSv", 4) != 0) { /* keep out SSLv3, DTLS and "None" */
-        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of 1.0, 1.1, 1.2, 1.3", k->key, value);
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of 1.0, 1.1, 1.2, 1.3", k->key, value);
         return -1;
     }
     if (set_conf(cfg, k, v)) return -1;
-    min = SSL_CTX_get_min_proto_version(cfg->ctx);
-    max = SSL_CTX_get_max_proto_version(cfg->ctx);
-    if (min && max && min > max) {
-        SSL_CTX_set_min_proto_version(cfg->ctx, old_min);
-        SSL_CTX_set_max_proto_version(cfg->ctx, old_max);
-        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: %s leaves no version between min_version and max_version",
-                           k->key, value);
-        return -1;
-    }
+    if (strcmp(k->key, "min_version") == 0) cfg->has_min = 1;
     return 0;
 }
 
@@ -282,7 +466,12 @@ static int set_alpn(tlshs_config *cfg, const struct key_entry *k, const char *va
     unsigned char *wire;
     const char *p = value;
     if (n == 0) {
-        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: the list is empty", k->key);
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: the list is empty", k->key);
+        return -1;
+    }
+    if (n + 1 > 65535) { /* the wire form: a length byte for each protocol */
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: the list takes %zu bytes on the wire, above the 65535 "
+             "that TLS allows (RFC 7301)", k->key, n + 1);
         return -1;
     }
     wire = malloc(n + 1);
@@ -292,8 +481,7 @@ static int set_alpn(tlshs_config *cfg, const struct key_entry *k, const char *va
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         if (len == 0 || len > 255) {
             free(wire);
-            tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s': each protocol must be 1 to 255 bytes", k->key,
-                               value);
+            fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s': each protocol must be 1 to 255 bytes", k->key, value);
             return -1;
         }
         wire[out++] = (unsigned char)len;
@@ -324,21 +512,64 @@ static int set_tickets(tlshs_config *cfg, const struct key_entry *k, const char 
         SSL_CTX_set_options(cfg->ctx, SSL_OP_NO_TICKET);
         SSL_CTX_set_num_tickets(cfg->ctx, 0);
     } else {
-        tlshs__config_fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of on, off", k->key, value);
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of on, off", k->key, value);
         return -1;
     }
     return 0;
 }
 
 static int set_keylog_file(tlshs_config *cfg, const struct key_entry *k, const char *value) {
-    FILE *f = fopen(value, "a");
+    int fd = open_checked(cfg, k->key, value, O_WRONLY | O_APPEND | O_CREAT, 0, "open");
+    FILE *f;
+    if (fd < 0) return -1;
+    f = fcntl(fd, F_SETFL, O_APPEND) == 0 ? fdopen(fd, "a") : NULL; /* blocking writes again */
     if (!f) {
-        tlshs__config_fail(cfg, TLSHS_E_FILE, "%s: cannot open %s: %s", k->key, value, strerror(errno));
+        fail(cfg, TLSHS_E_FILE, "%s: cannot open %s: %s", k->key, value, strerror(errno));
+        close(fd);
         return -1;
     }
     if (cfg->keylog) fclose(cfg->keylog);
     cfg->keylog = f;
     SSL_CTX_set_keylog_callback(cfg->ctx, keylog_line);
+    return 0;
+}
+
+/* Server DH parameters for TLS 1.2 DHE suites, instead of the automatic ones
+   (chosen by the certificate's strength).  Applied at the freeze, where the
+   security level is final. */
+static int set_dh_params_file(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    struct file_data f;
+    EVP_PKEY *dh = NULL;
+    BIO *bio;
+    if (cfg->role != TLSHS_SERVER) {
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: only a server uses DH parameters", k->key);
+        return -1;
+    }
+    if (file_read(cfg, k->key, value, &f)) return -1;
+    bio = BIO_new_mem_buf(f.data, (int)f.len);
+    if (bio) dh = PEM_read_bio_Parameters(bio, NULL);
+    BIO_free(bio);
+    file_free(&f);
+    if (!dh || !(EVP_PKEY_is_a(dh, "DH") || EVP_PKEY_is_a(dh, "DHX"))) {
+        EVP_PKEY_free(dh);
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: %s: no PEM DH parameters found", k->key, value);
+        return -1;
+    }
+    ERR_clear_error();
+    EVP_PKEY_free(cfg->dh_params);
+    cfg->dh_params = dh;
+    SSL_CTX_set_dh_auto(cfg->ctx, 0);
+    return 0;
+}
+
+/* OpenSSL's security level, applied at the freeze (so it also wins over an
+   @SECLEVEL in ciphers, whatever the order). */
+static int set_security_level(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    if (value[0] < '0' || value[0] > '5' || value[1] != '\0') {
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of 0, 1, 2, 3, 4, 5", k->key, value);
+        return -1;
+    }
+    cfg->security_level = value[0] - '0';
     return 0;
 }
 
@@ -360,12 +591,15 @@ static const struct key_entry keys[] = {
     {"sigalgs", set_conf, "SignatureAlgorithms"},
     {"tickets", set_tickets, NULL},
     {"keylog_file", set_keylog_file, NULL},
+    {"dh_params_file", set_dh_params_file, NULL},
+    {"security_level", set_security_level, NULL},
 };
 
 int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value) { /* see tlshs.h */
     if (!cfg) return -1;
     if (!key || !value) {
-        tlshs__config_fail(cfg, TLSHS_E_ARGUMENT, "%s: %s is NULL", key ? key : "(null)", key ? "value" : "key");
+        tlshs__config_fail(cfg, TLSHS_E_ARGUMENT, "%s: %s is NULL", key ? key : "(null)",
+                           key ? "value" : "key");
         return -1;
     }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -373,7 +607,7 @@ int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value) { /*
             int r = -1;
             if (!CRYPTO_THREAD_write_lock(cfg->lock)) return -1;
             if (atomic_load(&cfg->in_use)) {
-                tlshs__config_fail(cfg, TLSHS_E_IN_USE, "%s: config is in use by a handshake", key);
+                fail(cfg, TLSHS_E_IN_USE, "%s: config is in use by a handshake", key);
             } else {
                 ERR_clear_error();
                 r = keys[i].set(cfg, &keys[i], value);
@@ -390,12 +624,24 @@ int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value) { /*
     return -1;
 }
 
+/* Each thread reads a copy, made under the lock: another thread's failure
+   can never change the string a caller holds. */
+static _Thread_local char error_copy[TLSHS_MSGLEN];
+
 const char *tlshs_config_error(const tlshs_config *cfg) { /* see tlshs.h */
-    return cfg ? cfg->error : "";
+    if (!cfg || !CRYPTO_THREAD_read_lock(cfg->lock)) return "";
+    memcpy(error_copy, cfg->error, sizeof error_copy);
+    CRYPTO_THREAD_unlock(cfg->lock);
+    return error_copy;
 }
 
 tlshs_code tlshs_config_error_code(const tlshs_config *cfg) { /* see tlshs.h */
-    return cfg ? cfg->error_code : TLSHS_E_ARGUMENT;
+    tlshs_code code;
+    if (!cfg) return TLSHS_E_ARGUMENT;
+    if (!CRYPTO_THREAD_read_lock(cfg->lock)) return TLSHS_E_NOMEM;
+    code = cfg->error_code;
+    CRYPTO_THREAD_unlock(cfg->lock);
+    return code;
 }
 
 void tlshs_config_free(tlshs_config *cfg) { /* see tlshs.h */
@@ -403,8 +649,112 @@ void tlshs_config_free(tlshs_config *cfg) { /* see tlshs.h */
     SSL_CTX_free(cfg->ctx);
     CRYPTO_THREAD_lock_free(cfg->lock);
     if (cfg->keylog) fclose(cfg->keylog);
+    EVP_PKEY_free(cfg->dh_params);
     free(cfg->alpn);
     free(cfg);
+}
+
+/* ---- the checks of keys together, and the freeze ---- */
+
+/* The bits of security each level asks of keys and signatures
+   (SSL_CTX_set_security_level(3)). */
+static const int level_bits[] = {0, 80, 112, 128, 192, 256};
+
+/* The own certificates and their chains against the security level, as
+   OpenSSL checks them when one is set (they were loaded at level 0): the
+   key's bits, and the signature's unless the certificate is self-signed. */
+static int check_certs_level(tlshs_config *cfg, int level) {
+    int min = level_bits[level];
+    if (level == 0) return 0;
+    for (int more = SSL_CTX_set_current_cert(cfg->ctx, SSL_CERT_SET_FIRST); more;
+         more = SSL_CTX_set_current_cert(cfg->ctx, SSL_CERT_SET_NEXT)) {
+        X509 *leaf = SSL_CTX_get0_certificate(cfg->ctx);
+        STACK_OF(X509) *chain = NULL;
+        int n;
+        SSL_CTX_get0_chain_certs(cfg->ctx, &chain);
+        n = chain ? sk_X509_num(chain) : 0; /* sk_X509_num(NULL) is -1 */
+        for (int i = -1; leaf && i < n; i++) {
+            X509 *x = i < 0 ? leaf : sk_X509_value(chain, i);
+            EVP_PKEY *pub = X509_get0_pubkey(x);
+            int bits = pub ? EVP_PKEY_get_security_bits(pub) : -1;
+            const char *what = "key";
+            if (bits >= min && !(X509_get_extension_flags(x) & EXFLAG_SS)) {
+                if (!X509_get_signature_info(x, NULL, NULL, &bits, NULL)) bits = -1;
+                what = "signature";
+            }
+            if (bits < min) {
+                fail(cfg, TLSHS_E_INCOMPLETE,
+                     "%s: the %s certificate's %s gives %d bits of security, below the %d of "
+                     "security_level %d",
+                     cfg->cert_key, i < 0 ? "own" : "chain", what, bits, min, level);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* What tlshs_config_check checks; the caller holds the lock for writing. */
+static int check_locked(tlshs_config *cfg) {
+    long min = SSL_CTX_get_min_proto_version(cfg->ctx);
+    long max = SSL_CTX_get_max_proto_version(cfg->ctx);
+    int level;
+    if (min && max && min > max) {
+        fail(cfg, TLSHS_E_INCOMPLETE, "max_version: %s is below min_version %s%s: no version is left",
+             version_name(max), version_name(min), cfg->has_min ? "" : " (the default)");
+        return -1;
+    }
+    if (cfg->security_level >= 0) SSL_CTX_set_security_level(cfg->ctx, cfg->security_level);
+    level = SSL_CTX_get_security_level(cfg->ctx);
+    if (level > 5) level = 5;
+    if (cfg->has_cert && cfg->has_key && !SSL_CTX_check_private_key(cfg->ctx)) {
+        fail(cfg, TLSHS_E_INCOMPLETE, "%s: the key does not match the certificate (%s)", cfg->key_key,
+             cfg->cert_key);
+        return -1;
+    }
+    if (check_certs_level(cfg, level)) return -1;
+    if (cfg->dh_params) {
+        EVP_PKEY *dh = cfg->dh_params;
+        if (!EVP_PKEY_up_ref(dh)) return fail_openssl(cfg, "dh_params_file", "out of memory");
+        if (!SSL_CTX_set0_tmp_dh_pkey(cfg->ctx, dh)) { /* takes the reference only on success */
+            EVP_PKEY_free(dh);
+            fail(cfg, TLSHS_E_INCOMPLETE, "dh_params_file: %d-bit parameters are below security_level %d",
+                 EVP_PKEY_get_bits(dh), level);
+            return -1;
+        }
+    }
+    ERR_clear_error();
+    return 0;
+}
+
+int tlshs_config_check(tlshs_config *cfg) { /* see tlshs.h */
+    int r;
+    if (!cfg) return -1;
+    if (atomic_load(&cfg->in_use)) return 0;
+    if (!CRYPTO_THREAD_write_lock(cfg->lock)) return -1;
+    r = atomic_load(&cfg->in_use) ? 0 : check_locked(cfg);
+    if (r == 0) {
+        cfg->error[0] = '\0';
+        cfg->error_code = TLSHS_OK;
+    }
+    CRYPTO_THREAD_unlock(cfg->lock);
+    return r;
+}
+
+/* The system trust store: loaded once per process (OpenSSL reads the bundle
+   and notes the hashed directory, honouring SSL_CERT_FILE and SSL_CERT_DIR),
+   then shared by every client config with no ca_* key.  OpenSSL counts its
+   references; nothing of ours ever adds to it. */
+static CRYPTO_ONCE system_store_once = CRYPTO_ONCE_STATIC_INIT;
+static X509_STORE *system_store;
+
+static void load_system_store(void) {
+    X509_STORE *store = X509_STORE_new();
+    if (store && !X509_STORE_set_default_paths(store)) {
+        X509_STORE_free(store);
+        store = NULL;
+    }
+    system_store = store;
 }
 
 static int freeze_locked(tlshs_config *cfg);
@@ -430,9 +780,9 @@ static void build_chains(tlshs_config *cfg) {
 }
 
 /* Checks that cfg can make handshakes and applies what waits for the first
-   one (the verify mode, the system store); from then on cfg is read-only.
-   Once, under the config's lock, whichever thread comes first.  Returns 0,
-   or -1 with the reason in cfg->error. */
+   one (the checks of keys together, the verify mode, the system store);
+   from then on cfg is read-only.  Once, under the config's lock, whichever
+   thread comes first.  Returns 0, or -1 with the reason in cfg->error. */
 int tlshs__config_freeze(tlshs_config *cfg) {
     int r;
     if (atomic_load(&cfg->in_use)) return 0; /* the fast path of every later handshake */
@@ -446,23 +796,22 @@ static int freeze_locked(tlshs_config *cfg) {
     static const int modes[] = {SSL_VERIFY_NONE, SSL_VERIFY_PEER,
                                 SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT};
     if (cfg->role == TLSHS_SERVER && !cfg->has_cert) {
-        tlshs__config_fail(cfg, TLSHS_E_INCOMPLETE, "cert_file: a server needs a certificate (cert_file or cert_pem)");
+        fail(cfg, TLSHS_E_INCOMPLETE, "cert_file: a server needs a certificate (cert_file or cert_pem)");
         return -1;
     }
     if (cfg->has_cert != cfg->has_key) {
-        tlshs__config_fail(cfg, TLSHS_E_INCOMPLETE, cfg->has_cert ? "key_file: the certificate has no key (key_file or key_pem)"
-                                              : "cert_file: the key has no certificate (cert_file or cert_pem)");
+        fail(cfg, TLSHS_E_INCOMPLETE, cfg->has_cert ? "key_file: the certificate has no key (key_file or key_pem)"
+                                                    : "cert_file: the key has no certificate (cert_file or cert_pem)");
         return -1;
     }
-    if (cfg->has_cert && !SSL_CTX_check_private_key(cfg->ctx)) {
-        tlshs__config_fail(cfg, TLSHS_E_INCOMPLETE, "key_file: the key does not match the certificate");
-        return -1;
-    }
-    if (cfg->role == TLSHS_CLIENT && !cfg->has_ca && cfg->verify != TLSHS_VERIFY_NONE &&
-        !SSL_CTX_set_default_verify_paths(cfg->ctx)) {
-        tlshs__config_fail(cfg, TLSHS_E_FILE, "ca_file: cannot load the system trust store: %s",
-                           tlshs__openssl_reason("unknown error"));
-        return -1;
+    if (check_locked(cfg)) return -1;
+    if (cfg->role == TLSHS_CLIENT && !cfg->has_ca && cfg->verify != TLSHS_VERIFY_NONE) {
+        if (!CRYPTO_THREAD_run_once(&system_store_once, load_system_store) || !system_store) {
+            fail(cfg, TLSHS_E_FILE, "ca_file: cannot load the system trust store: %s",
+                 tlshs__openssl_reason("unknown error"));
+            return -1;
+        }
+        SSL_CTX_set1_cert_store(cfg->ctx, system_store); /* one more reference */
     }
     SSL_CTX_set_verify(cfg->ctx, modes[cfg->verify], tlshs__on_verify);
     build_chains(cfg);

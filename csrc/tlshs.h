@@ -13,7 +13,9 @@
  *
  * Threads: distinct objects may be used from distinct threads; one object
  * must not be used from two threads at once.  A config may be shared across
- * threads once it is in use (it is then read-only).
+ * threads once it is in use (it is then read-only): any number of threads may
+ * call tlshs_new, tlshs_config_error and tlshs_config_error_code on it at
+ * once.
  *
  * The full reference is the manual page tlshs(3).
  */
@@ -106,6 +108,21 @@ typedef enum { TLSHS_CODES(TLSHS_CODE_ENUM_) } tlshs_code;
 /** Which side of the connection a config (and its handshakes) plays. */
 typedef enum { TLSHS_CLIENT, TLSHS_SERVER } tlshs_role;
 
+/**
+ * A role's name: "client" or "server"; "unknown" for any other value.
+ * Static.  The bindings take and show roles by these names.
+ */
+TLSHS_API const char *tlshs_role_name(tlshs_role role);
+
+/**
+ * The role named name ("client" or "server", exactly).
+ *
+ * @param name the name; NULL is refused.
+ * @param out  receives the role; untouched on failure.  NULL is refused.
+ * @returns 0, or -1 if name is not a role's name.
+ */
+TLSHS_API int tlshs_role_from_name(const char *name, tlshs_role *out);
+
 /** Settings shared by handshakes (wraps one SSL_CTX). Opaque. */
 typedef struct tlshs_config tlshs_config;
 
@@ -142,8 +159,11 @@ typedef struct tlshs_event {
  * Makes a config for one role, holding one reference.
  *
  * Defaults: TLS 1.2 is the lowest version; a client verifies the peer's
- * chain against the system's trust store and the host name given to
- * tlshs_new(); a server asks for no client certificate; tickets are on.
+ * chain against the system's trust store (read once per process, at the
+ * first tlshs_new() that needs it, and shared by every config without a
+ * ca_* key) and the host name given to tlshs_new(); a server asks for no
+ * client certificate and picks DH parameters for TLS 1.2 DHE suites by
+ * itself (as openssl s_server); tickets are on.
  *
  * @param role TLSHS_CLIENT or TLSHS_SERVER.
  * @returns the config, or NULL if memory ran out or role is neither.
@@ -154,12 +174,38 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
 /**
  * Sets one key of a config (see tlshs(3) for the keys and their values).
  *
- * Keys: ca_file, ca_path, ca_pem, cert_file, key_file, cert_pem, key_pem,
- * verify, min_version, max_version, alpn, ciphers, ciphersuites, groups,
- * sigalgs, tickets, keylog_file.  Versions are "1.0" to "1.3" (or OpenSSL's
- * "TLSv1.2"); a floor above the ceiling is refused here.  A server whose
- * alpn list shares nothing with a client's offer fails the handshake with
- * no_application_protocol (RFC 7301).
+ * Keys (tlshs(3) says more):
+ *   ca_file, ca_path, ca_pem     trust anchors: a PEM file, a hashed
+ *                                directory, PEM text (a client without
+ *                                any: the system store)
+ *   cert_file, key_file,         the own certificate (with its chain) and
+ *   cert_pem, key_pem            key, as PEM files or PEM text
+ *   verify                       none, peer, require
+ *   min_version, max_version     "1.0" to "1.3" (or OpenSSL's "TLSv1.2")
+ *   alpn                         comma-separated protocols; a server whose
+ *                                list shares nothing with a client's offer
+ *                                fails with no_application_protocol
+ *   ciphers, ciphersuites,       OpenSSL's syntax (SSL_CONF_cmd)
+ *   groups, sigalgs
+ *   tickets                      on, off
+ *   keylog_file                  NSS key log lines are appended there
+ *   dh_params_file               server: PEM DH parameters for TLS 1.2 DHE
+ *                                suites (default: automatic, as openssl
+ *                                s_server: sized to the certificate)
+ *   security_level               OpenSSL's level "0" to "5" (default:
+ *                                OpenSSL's, 2 on Debian).  Risk: below 2,
+ *                                weak keys, SHA-1 signatures and legacy
+ *                                versions are accepted; 0 lets a test peer
+ *                                speak TLS 1.0/1.1 (SHA-1 signing) to old
+ *                                stacks, never use it to protect data.
+ *
+ * A file named by a key must be a regular file of at most 64 MiB (ca_path:
+ * a directory); a FIFO, device or directory is refused at once
+ * (TLSHS_E_FILE) and never opened in a way that could block.  Each value is checked alone here;
+ * what keys mean together (min_version against max_version, the key
+ * against the certificate, certificates and DH parameters against the
+ * security level) is checked by tlshs_config_check() and at the first
+ * tlshs_new(), so the order in which keys are set never matters.
  *
  * @param cfg   the config; it must not be in use by a handshake yet.
  * @param key   the key's name.
@@ -171,12 +217,30 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
 TLSHS_API int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value);
 
 /**
- * Why the last failed call on cfg failed (tlshs_config_set, or tlshs_new
- * refusing this config), e.g.
- * "ca_file: cannot read /x: No such file or directory".
+ * Checks the keys of cfg together, as the first tlshs_new() will: that
+ * min_version and max_version leave a version, that the key matches the
+ * certificate, that the own certificates and DH parameters meet the
+ * security level.  It does not check what is missing (a server's
+ * certificate, a client's server name): keys may still be added.  A binding
+ * that takes all keys at once calls it to refuse a contradiction at once.
  *
- * @returns a string owned by cfg, valid until the next call on cfg;
- *          "" if nothing failed; "" for a NULL cfg.  Never NULL.
+ * @returns 0 if the keys agree (or cfg is in use: it passed then); -1 if
+ *          cfg is NULL or they do not, with the reason, which names the
+ *          keys, in tlshs_config_error() (code TLSHS_E_INCOMPLETE).
+ */
+TLSHS_API int tlshs_config_check(tlshs_config *cfg);
+
+/**
+ * Why the last failed call on cfg failed (tlshs_config_set,
+ * tlshs_config_check, or tlshs_new refusing this config), e.g.
+ * "ca_file: cannot read /x: No such file or directory".  With threads
+ * sharing cfg, it is whichever failure was recorded last; each message is
+ * written and read whole under the config's lock.
+ *
+ * @returns a copy made for the calling thread (thread-local storage, not
+ *          owned by cfg), valid until this thread calls
+ *          tlshs_config_error() again, on any config; other threads never
+ *          change it.  "" if nothing failed; "" for a NULL cfg.  Never NULL.
  */
 TLSHS_API const char *tlshs_config_error(const tlshs_config *cfg);
 
@@ -205,8 +269,9 @@ TLSHS_API void tlshs_config_free(tlshs_config *cfg);
  *                    server ignores it.
  * @returns the object, or NULL if cfg is NULL, memory ran out, or cfg cannot
  *          make handshakes (a server without a certificate, a verifying
- *          client without server_name, a key that does not match its
- *          certificate); the reason is then in tlshs_config_error(cfg).
+ *          client without server_name, keys that contradict each other:
+ *          see tlshs_config_check); the reason is then in
+ *          tlshs_config_error(cfg).
  */
 TLSHS_API tlshs *tlshs_new(tlshs_config *cfg, const char *server_name);
 
@@ -455,8 +520,9 @@ TLSHS_API tlshs_code tlshs_error_code(const tlshs *hs);
 TLSHS_API tlshs_code tlshs_usage_code(const tlshs *hs);
 
 /**
- * The code of tlshs_config_error(cfg) as this thread last saw it
- * (TLSHS_E_UNKNOWN_KEY, TLSHS_E_BAD_VALUE, TLSHS_E_FILE, ...); TLSHS_OK if
+ * The code of tlshs_config_error(cfg): why the last failed call on cfg
+ * failed (TLSHS_E_UNKNOWN_KEY, TLSHS_E_BAD_VALUE, TLSHS_E_FILE,
+ * TLSHS_E_INCOMPLETE, ...), read under the config's lock; TLSHS_OK if
  * nothing failed; TLSHS_E_ARGUMENT for a NULL cfg.
  */
 TLSHS_API tlshs_code tlshs_config_error_code(const tlshs_config *cfg);

@@ -22,17 +22,24 @@ enum tlshs_verify { TLSHS_VERIFY_NONE, TLSHS_VERIFY_PEER, TLSHS_VERIFY_REQUIRE }
 struct tlshs_config {
     atomic_int refs;        /* the caller's reference plus one per handshake */
     atomic_int in_use;      /* set by the first tlshs_new: read-only from then on */
-    CRYPTO_RWLOCK *lock;    /* serialises set and the freeze (the first tlshs_new) */
+    CRYPTO_RWLOCK *lock;    /* serialises set, the freeze (the first tlshs_new) and error */
     tlshs_role role;
     SSL_CTX *ctx;
     enum tlshs_verify verify;
     unsigned has_ca : 1;    /* a ca_* key was given: no system store */
     unsigned has_cert : 1;
     unsigned has_key : 1;
-    unsigned char *alpn;    /* wire format (length-prefixed), NULL if none */
+    unsigned has_min : 1;   /* min_version was given (else OpenSSL's floor is our 1.2) */
+    const char *cert_key;   /* the key that gave the certificate ("cert_file", "cert_pem"); static */
+    const char *key_key;    /* the key that gave the private key ("key_file", "key_pem"); static */
+    int security_level;     /* security_level, applied at the freeze; -1 if not given */
+    EVP_PKEY *dh_params;    /* dh_params_file's parameters, owned; applied at the freeze */
+    unsigned char *alpn;    /* wire format (length-prefixed), NULL if none; owned */
     size_t alpn_len;
-    FILE *keylog;           /* keylog_file, opened for appending */
-    tlshs_code error_code;  /* the code of error */
+    FILE *keylog;           /* keylog_file, opened for appending; owned */
+    /* Why the last failed call on the config failed: written only under
+       lock (for writing), read by tlshs_config_error as a copy under it. */
+    tlshs_code error_code;
     char error[TLSHS_MSGLEN];
 };
 
@@ -99,7 +106,8 @@ int tlshs__on_verify(int ok, X509_STORE_CTX *store);
    memory ran out */
 BIO *tlshs__fd_bio(int fd);
 
-/* config.c */
+/* config.c: the freeze (see config.c), and the config's error set from a
+   caller that does not hold cfg->lock (it takes the lock for writing) */
 int tlshs__config_freeze(tlshs_config *cfg);
 void tlshs__config_fail(tlshs_config *cfg, tlshs_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

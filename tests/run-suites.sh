@@ -3,7 +3,7 @@
 # line that adds them up: "total: N passed, N failed".  Exits 1 if any failed.
 # Usage: sh tests/run-suites.sh [make-command]
 MAKE_CMD=${1:-make}
-SUITES=${TLSHS_SUITES:-"test-c test-c-asan test-c-valgrind test-fuzz test-man test-python test-lua"}
+SUITES=${TLSHS_SUITES:-"test-c test-c-asan test-c-tsan test-c-valgrind test-fuzz test-man test-python test-lua"}
 LOGS=build/test-logs
 mkdir -p "$LOGS"
 total_pass=0

@@ -2,7 +2,6 @@
    against raw OpenSSL, configuration keys, failures, trace, sessions. */
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -135,16 +134,6 @@ TEST(test_config_bad_keys_and_values) {
     expect_set_error(TLSHS_CLIENT, "tickets", "yes", "tickets: 'yes' is not one of on, off");
     expect_set_error(TLSHS_CLIENT, "keylog_file", "/nonexistent/dir/keys",
                      "keylog_file: cannot open");
-}
-
-TEST(test_config_min_above_max) {
-    tlshs_config *cfg = make_config(TLSHS_CLIENT, "max_version", "1.2", (char *)NULL);
-    CHECK(cfg);
-    CHECK_INT(tlshs_config_set(cfg, "min_version", "1.3"), ==, -1);
-    CHECK_CONTAINS(tlshs_config_error(cfg), "min_version: 1.3 leaves no version");
-    CHECK_INT(tlshs_config_set(cfg, "max_version", "1.3"), ==, 0); /* min stayed at 1.2 */
-    CHECK_STR(tlshs_config_error(cfg), "");
-    tlshs_config_free(cfg);
 }
 
 TEST(test_config_null_arguments) {
@@ -1257,52 +1246,6 @@ TEST(test_mutated_flights_never_crash_or_hang) {
         }
     }
     CHECK_INT(ERR_peek_error(), ==, 0);
-}
-
-/* ------------------------------------------------------------- threads */
-
-struct race {
-    tlshs_config *cc, *sc;
-    int ok;
-};
-
-static void *race_handshake(void *arg) {
-    struct race *r = arg;
-    tlshs *c = tlshs_new(r->cc, "localhost"), *s = tlshs_new(r->sc, NULL);
-    r->ok = c && s && pump(c, s, 20);
-    tlshs_free(c);
-    tlshs_free(s);
-    return NULL;
-}
-
-static void *race_set(void *arg) {
-    struct race *r = arg;
-    r->ok = 1;
-    for (int i = 0; i < 200; i++) {
-        /* before the freeze it applies; after, "config is in use"; never a mix */
-        if (tlshs_config_set(r->cc, "tickets", "on") != 0 &&
-            !strstr(tlshs_config_error(r->cc), "config is in use"))
-            r->ok = 0;
-    }
-    return NULL;
-}
-
-/* Four threads make the first handshakes of one fresh config pair while a
-   fifth sets a key: the freeze happens once, set and freeze never overlap. */
-TEST(test_config_shared_by_threads) {
-    enum { N = 4 };
-    pthread_t t[N + 1];
-    struct race r[N + 1];
-    tlshs_config *cc = client_config(), *sc = server_config();
-    CHECK(cc && sc);
-    for (int i = 0; i <= N; i++) {
-        r[i] = (struct race){cc, sc, 0};
-        CHECK_INT(pthread_create(&t[i], NULL, i < N ? race_handshake : race_set, &r[i]), ==, 0);
-    }
-    for (int i = 0; i <= N; i++) pthread_join(t[i], NULL);
-    tlshs_config_free(cc);
-    tlshs_config_free(sc);
-    for (int i = 0; i <= N; i++) CHECK_INT(r[i].ok, ==, 1);
 }
 
 /* ------------------------------------------- the chain a server sends */

@@ -2,3 +2,4 @@
 #include "list_core.h"
 #include "list_interop.h"
 #include "list_gnutls.h"
+#include "list_config.h"

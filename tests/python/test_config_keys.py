@@ -113,7 +113,6 @@ def test_min_version_13_against_cpython_12():
     (dict(sigalgs="nope"), "sigalgs: "),
     (dict(alpn=""), "alpn: "),
     (dict(alpn="a,,b"), "alpn: "),
-    (dict(min_version="1.3", max_version="1.1"), "max_version: "),
     (dict(cert_pem="junk"), "cert_pem: "),
     (dict(ca_pem="junk"), "ca_pem: "),
     (dict(keylog_file="/nonexistent/x"), "keylog_file: cannot open /nonexistent/x: No such file or directory"),
@@ -124,3 +123,13 @@ def test_bad_values_name_the_key(keys, message):
     with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Config("client", **keys)
     assert str(e.value).startswith(message), str(e.value)
+
+
+@pytest.mark.parametrize("keys", [dict(min_version="1.3", max_version="1.1"),
+                                  dict(max_version="1.1", min_version="1.3")])
+def test_version_keys_checked_at_first_handshake(keys):
+    """Keys are checked against each other when the first handshake freezes
+    the config, so their order never matters."""
+    cfg = tlshs.Config("client", verify="none", **keys)
+    with pytest.raises(tlshs.ConfigError, match="^max_version: 1.1 is below min_version 1.3"):
+        tlshs.Handshake(cfg)

@@ -1,0 +1,621 @@
+/* test_config.c - the configuration side of the core: keys, the checks made
+   at the freeze, files, DH and security levels, the shared system store, and
+   configs shared by threads. */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "check.h"
+
+/* Fails the test unless the last call on cfg failed with code and a message
+   containing each of the NULL-terminated strings. */
+#define CHECK_CONFIG_ERROR(cfg, code, ...)                                                        \
+    do {                                                                                          \
+        const char *want_[] = {__VA_ARGS__, NULL};                                                \
+        CHECK_INT(tlshs_config_error_code(cfg), ==, code);                                       \
+        for (int w_ = 0; want_[w_]; w_++) CHECK_CONTAINS(tlshs_config_error(cfg), want_[w_]);    \
+    } while (0)
+
+/* Makes a client and a server from the configs (their references are handed
+   over) and pumps them; returns 1 if both ended DONE, the objects in *c, *s. */
+static int handshake(tlshs_config *cc, tlshs_config *sc, tlshs **c, tlshs **s) {
+    *c = cc && sc ? tlshs_new(cc, "localhost") : NULL;
+    *s = cc && sc ? tlshs_new(sc, NULL) : NULL;
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    return *c && *s && pump(*c, *s, 30);
+}
+
+static void free_both(tlshs *c, tlshs *s) {
+    tlshs_free(c);
+    tlshs_free(s);
+}
+
+/* Runs a shell command made from a format; 0 when it succeeded. */
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...) {
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+/* ------------------------------------------------------------ roles */
+
+TEST(test_role_names) {
+    tlshs_role role = (tlshs_role)7;
+    CHECK_STR(tlshs_role_name(TLSHS_CLIENT), "client");
+    CHECK_STR(tlshs_role_name(TLSHS_SERVER), "server");
+    CHECK_STR(tlshs_role_name((tlshs_role)7), "unknown");
+    CHECK_STR(tlshs_role_name((tlshs_role)-1), "unknown");
+    CHECK_INT(tlshs_role_from_name("server", &role), ==, 0);
+    CHECK_INT(role, ==, TLSHS_SERVER);
+    CHECK_INT(tlshs_role_from_name("client", &role), ==, 0);
+    CHECK_INT(role, ==, TLSHS_CLIENT);
+    for (int i = 0; i < 2; i++) /* every name round-trips */
+        CHECK_INT(tlshs_role_from_name(tlshs_role_name((tlshs_role)i), &role) == 0 && role == (tlshs_role)i, ==, 1);
+    role = TLSHS_SERVER;
+    CHECK_INT(tlshs_role_from_name("Client", &role), ==, -1);
+    CHECK_INT(tlshs_role_from_name("clients", &role), ==, -1);
+    CHECK_INT(tlshs_role_from_name("", &role), ==, -1);
+    CHECK_INT(tlshs_role_from_name("unknown", &role), ==, -1);
+    CHECK_INT(tlshs_role_from_name(NULL, &role), ==, -1);
+    CHECK_INT(tlshs_role_from_name("client", NULL), ==, -1);
+    CHECK_INT(role, ==, TLSHS_SERVER); /* untouched by the failures */
+}
+
+/* ------------------------------------------------- keys checked together */
+
+/* What a client config with min_version and max_version set in the given
+   order does: whether tlshs_new takes it, the code and message if not, and
+   the version it then negotiates with a server that allows 1.0 to 1.3. */
+struct outcome {
+    int made, done;
+    tlshs_code code;
+    char error[256], version[16];
+};
+
+static struct outcome versions_outcome(const char *min, const char *max, int min_first) {
+    struct outcome o = {0, 0, TLSHS_OK, "", ""};
+    tlshs_config *cc = client_with("security_level", "0", (char *)NULL);
+    tlshs_config *sc = server_with("min_version", "1.0", "security_level", "0", (char *)NULL);
+    tlshs *c = NULL, *s = NULL;
+    const char *first[2] = {"min_version", min}, *second[2] = {"max_version", max};
+    if (!cc || !sc) goto out;
+    if (!min_first) first[0] = "max_version", first[1] = max, second[0] = "min_version", second[1] = min;
+    if (tlshs_config_set(cc, first[0], first[1]) != 0 || tlshs_config_set(cc, second[0], second[1]) != 0) {
+        snprintf(o.error, sizeof o.error, "set refused: %s", tlshs_config_error(cc));
+        goto out;
+    }
+    c = tlshs_new(cc, "localhost");
+    o.made = c != NULL;
+    o.code = tlshs_config_error_code(cc);
+    snprintf(o.error, sizeof o.error, "%s", tlshs_config_error(cc));
+    if (c && (s = tlshs_new(sc, NULL)) != NULL) {
+        o.done = pump(c, s, 30);
+        snprintf(o.version, sizeof o.version, "%s", tlshs_version(c) ? tlshs_version(c) : "-");
+    }
+out:
+    free_both(c, s);
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    return o;
+}
+
+/* The same keys in either order give the same config: the versions are
+   checked against each other at the freeze, not as each is set. */
+TEST(test_config_version_keys_any_order) {
+    static const struct {
+        const char *min, *max, *version; /* NULL version: refused at the freeze */
+    } cases[] = {{"1.0", "1.1", "TLSv1.1"}, {"1.1", "1.1", "TLSv1.1"}, {"1.2", "1.2", "TLSv1.2"},
+                 {"1.2", "1.3", "TLSv1.3"}, {"1.3", "1.3", "TLSv1.3"}, {"1.3", "1.2", NULL},
+                 {"1.2", "1.0", NULL},      {"TLSv1.3", "TLSv1.1", NULL}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct outcome a = versions_outcome(cases[i].min, cases[i].max, 1);
+        struct outcome b = versions_outcome(cases[i].min, cases[i].max, 0);
+        if (a.made != b.made || a.done != b.done || a.code != b.code || strcmp(a.error, b.error) != 0 ||
+            strcmp(a.version, b.version) != 0)
+            check_fail(__FILE__, __LINE__, "min %s max %s: min first (%d %d %d \"%s\" %s) != max first (%d %d %d \"%s\" %s)",
+                       cases[i].min, cases[i].max, a.made, a.done, a.code, a.error, a.version, b.made, b.done,
+                       b.code, b.error, b.version);
+        if (cases[i].version) {
+            CHECK_INT(a.made && a.done, ==, 1);
+            CHECK_STR(a.version, cases[i].version);
+        } else {
+            CHECK_INT(a.made, ==, 0);
+            CHECK_INT(a.code, ==, TLSHS_E_INCOMPLETE);
+            CHECK_CONTAINS(a.error, "max_version: ");
+            CHECK_CONTAINS(a.error, " is below min_version ");
+        }
+    }
+}
+
+/* A floor above the ceiling is refused by tlshs_config_check and the first
+   tlshs_new, with both keys named; fixing either key before then mends it. */
+TEST(test_config_check_names_both_version_keys) {
+    tlshs_config *cfg = make_config(TLSHS_CLIENT, "verify", "none", "max_version", "1.2", "min_version", "1.3",
+                                    (char *)NULL);
+    tlshs *hs;
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_OK); /* both sets succeeded */
+    CHECK_INT(tlshs_config_check(cfg), ==, -1);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, "max_version: 1.2 is below min_version 1.3");
+    CHECK(tlshs_new(cfg, NULL) == NULL);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, "max_version: 1.2 is below min_version 1.3");
+    CHECK_INT(tlshs_config_set(cfg, "max_version", "1.3"), ==, 0); /* not frozen: still settable */
+    CHECK_INT(tlshs_config_check(cfg), ==, 0);
+    CHECK_STR(tlshs_config_error(cfg), "");
+    hs = tlshs_new(cfg, NULL);
+    CHECK(hs);
+    tlshs_free(hs);
+    CHECK_INT(tlshs_config_check(cfg), ==, 0); /* in use: it passed */
+    tlshs_config_free(cfg);
+    /* only a ceiling below the default floor */
+    cfg = make_config(TLSHS_CLIENT, "verify", "none", "max_version", "1.1", (char *)NULL);
+    CHECK(cfg);
+    CHECK(tlshs_new(cfg, NULL) == NULL);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, "max_version: 1.1 is below min_version 1.2 (the default)");
+    tlshs_config_free(cfg);
+    CHECK_INT(tlshs_config_check(NULL), ==, -1);
+}
+
+/* ------------------------------------------------------------- values */
+
+/* Fills buf with count protocols of len bytes each, comma-separated. */
+static char *alpn_list(size_t count, size_t len, size_t last_len) {
+    char *buf = malloc(count * (len + 1) + 1), *p = buf;
+    for (size_t i = 0; buf && i < count; i++) {
+        size_t n = i + 1 == count ? last_len : len;
+        memset(p, 'a' + (int)(i % 26), n);
+        p += n;
+        *p++ = i + 1 == count ? '\0' : ',';
+    }
+    return buf;
+}
+
+/* RFC 7301's protocol list is at most 65535 bytes on the wire (a length byte
+   and the name for each): one byte more is refused when set. */
+TEST(test_config_alpn_wire_limit) {
+    /* 255 names of 255 bytes and one of 254: 255 * 256 + 255 = 65535 */
+    char *at = alpn_list(256, 255, 254), *over = alpn_list(256, 255, 255);
+    tlshs_config *cfg = tlshs_config_new(TLSHS_CLIENT), *sc = tlshs_config_new(TLSHS_SERVER);
+    CHECK(at && over && cfg && sc);
+    CHECK_INT(strlen(at) + 1, ==, 65535);
+    CHECK_INT(tlshs_config_set(cfg, "alpn", at), ==, 0);
+    CHECK_INT(tlshs_config_set(cfg, "alpn", over), ==, -1);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_BAD_VALUE, "alpn: ", "65536 bytes");
+    CHECK_INT(tlshs_config_set(sc, "alpn", over), ==, -1); /* the same rule for a server */
+    CHECK_CONFIG_ERROR(sc, TLSHS_E_BAD_VALUE, "alpn: ");
+    tlshs_config_free(cfg);
+    tlshs_config_free(sc);
+    free(at);
+    free(over);
+}
+
+TEST(test_security_level_values) {
+    static const char *const bad[] = {"6", "-1", "", "x", "00", "1 ", "2.0"};
+    tlshs_config *cfg = tlshs_config_new(TLSHS_CLIENT);
+    CHECK(cfg);
+    for (int level = 0; level <= 5; level++) {
+        char v[2] = {(char)('0' + level), '\0'};
+        CHECK_INT(tlshs_config_set(cfg, "security_level", v), ==, 0);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_INT(tlshs_config_set(cfg, "security_level", bad[i]), ==, -1);
+        CHECK_CONFIG_ERROR(cfg, TLSHS_E_BAD_VALUE, "security_level: ", "is not one of 0, 1, 2, 3, 4, 5");
+    }
+    tlshs_config_free(cfg);
+}
+
+/* ------------------------------------------------------------- files */
+
+static void on_alarm(int sig) {
+    static const char msg[] = "test_config_files_must_be_regular: blocked on a FIFO\n";
+    (void)sig;
+    write(2, msg, sizeof msg - 1);
+    _exit(2);
+}
+
+/* A FIFO, a device or a directory named as a file is refused at once with
+   TLSHS_E_FILE: never opened in a way that blocks (alarm() ends the suite
+   if it does), never handed to OpenSSL ("PEM lib"). */
+TEST(test_config_files_must_be_regular) {
+    static const struct {
+        tlshs_role role;
+        const char *key;
+    } file_keys[] = {{TLSHS_CLIENT, "ca_file"},     {TLSHS_SERVER, "cert_file"},
+                     {TLSHS_SERVER, "key_file"},    {TLSHS_CLIENT, "keylog_file"},
+                     {TLSHS_SERVER, "dh_params_file"}};
+    char fifo[512], dir[512];
+    const char *kinds[3][2];
+    tlshs_config *cfg;
+    snprintf(fifo, sizeof fifo, "%s", cert_path("test.fifo"));
+    snprintf(dir, sizeof dir, "%s", cert_path("."));
+    unlink(fifo);
+    CHECK_INT(mkfifo(fifo, 0600), ==, 0);
+    kinds[0][0] = fifo, kinds[0][1] = "is a FIFO, not a regular file";
+    kinds[1][0] = "/dev/null", kinds[1][1] = "is a character device, not a regular file";
+    kinds[2][0] = dir, kinds[2][1] = "is a directory, not a regular file";
+    signal(SIGALRM, on_alarm);
+    alarm(10);
+    for (size_t k = 0; k < sizeof file_keys / sizeof file_keys[0]; k++) {
+        for (int i = 0; i < 3; i++) {
+            cfg = tlshs_config_new(file_keys[k].role);
+            CHECK(cfg);
+            if (tlshs_config_set(cfg, file_keys[k].key, kinds[i][0]) != -1 ||
+                tlshs_config_error_code(cfg) != TLSHS_E_FILE ||
+                !strstr(tlshs_config_error(cfg), file_keys[k].key) ||
+                !strstr(tlshs_config_error(cfg), kinds[i][1]))
+                check_fail(__FILE__, __LINE__, "%s = %s: code %s, \"%s\"", file_keys[k].key, kinds[i][0],
+                           tlshs_code_name(tlshs_config_error_code(cfg)), tlshs_config_error(cfg));
+            tlshs_config_free(cfg);
+        }
+    }
+    /* ca_path must be a directory */
+    cfg = tlshs_config_new(TLSHS_CLIENT);
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_set(cfg, "ca_path", fifo), ==, -1);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_FILE, "ca_path: ", "is a FIFO, not a directory");
+    CHECK_INT(tlshs_config_set(cfg, "ca_path", cert_path("ca.pem")), ==, -1);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_FILE, "ca_path: ", "is a regular file, not a directory");
+    CHECK_INT(tlshs_config_set(cfg, "ca_path", dir), ==, 0);
+    tlshs_config_free(cfg);
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
+    unlink(fifo);
+}
+
+/* Files still load as before, and a missing one says so. */
+TEST(test_config_file_errors) {
+    tlshs_config *cfg = tlshs_config_new(TLSHS_SERVER);
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_set(cfg, "cert_file", "/nonexistent/x.pem"), ==, -1);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_FILE, "cert_file: cannot read /nonexistent/x.pem: No such file or directory");
+    CHECK_INT(tlshs_config_set(cfg, "key_file", cert_path("ca.pem")), ==, -1); /* a certificate */
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_BAD_VALUE, "key_file: ", "ca.pem");
+    CHECK_INT(tlshs_config_set(cfg, "ca_file", cert_path("server.key")), ==, -1); /* a key */
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_BAD_VALUE, "ca_file: ", "no PEM certificate or CRL found");
+    CHECK_INT(tlshs_config_set(cfg, "cert_file", cert_path("server.pem")), ==, 0);
+    CHECK_INT(tlshs_config_set(cfg, "key_file", cert_path("server.key")), ==, 0);
+    CHECK_INT(tlshs_config_set(cfg, "ca_file", cert_path("ca.pem")), ==, 0);
+    tlshs_config_free(cfg);
+}
+
+/* Reads a whole small file into buf (NUL-terminated); 0 on failure. */
+static size_t slurp(const char *path, char *buf, size_t cap) {
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = '\0';
+    return n;
+}
+
+/* A key that does not match its certificate is named by the keys that gave
+   them; the mismatch is found at the freeze (EC key, RSA certificate). */
+TEST(test_key_mismatch_names_keys_used) {
+    static char cert[8192], key[8192];
+    static const struct {
+        const char *cert_key, *key_key;
+    } ways[] = {{"cert_pem", "key_pem"}, {"cert_file", "key_pem"}, {"cert_pem", "key_file"},
+                {"cert_file", "key_file"}};
+    CHECK_INT(slurp(cert_path("server.pem"), cert, sizeof cert), >, 0);
+    CHECK_INT(slurp(cert_path("client.key"), key, sizeof key), >, 0);
+    for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+        int cert_pem = strcmp(ways[i].cert_key, "cert_pem") == 0, key_pem = strcmp(ways[i].key_key, "key_pem") == 0;
+        tlshs_config *cfg = make_config(TLSHS_SERVER, ways[i].cert_key, cert_pem ? cert : cert_path("server.pem"),
+                                        ways[i].key_key, key_pem ? key : cert_path("client.key"), (char *)NULL);
+        char want[128];
+        CHECK(cfg);
+        CHECK(tlshs_new(cfg, NULL) == NULL);
+        snprintf(want, sizeof want, "%s: the key does not match the certificate (%s)", ways[i].key_key,
+                 ways[i].cert_key);
+        CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, want);
+        tlshs_config_free(cfg);
+    }
+}
+
+/* ------------------------------------------------------ DHE and levels */
+
+/* TLS 1.2 DHE_RSA: a server picks DH parameters by itself, as s_server. */
+TEST(test_dhe_rsa_auto) {
+    tlshs *c, *s;
+    int ok = handshake(client_with("ciphers", "DHE-RSA-AES128-GCM-SHA256", "max_version", "1.2", (char *)NULL),
+                       server_config(), &c, &s);
+    if (!ok) check_fail(__FILE__, __LINE__, "client: %s; server: %s", tlshs_error(c), tlshs_error(s));
+    if (ok) {
+        CHECK_STR(tlshs_cipher(c), "DHE-RSA-AES128-GCM-SHA256");
+        CHECK_STR(tlshs_cipher(s), "DHE-RSA-AES128-GCM-SHA256");
+        CHECK_STR(tlshs_version(c), "TLSv1.2");
+    }
+    free_both(c, s);
+}
+
+/* The length of the ServerKeyExchange a DHE client receives from a server
+   with the extra server keys; 0 if the handshake fails. */
+static size_t dhe_server_key_exchange(const char *key, const char *value) {
+    tlshs *c, *s;
+    size_t len = 0;
+    tlshs_config *cc = client_with("ciphers", "DHE-RSA-AES128-GCM-SHA256", "max_version", "1.2", (char *)NULL);
+    if (cc) tlshs_config_set(cc, "verify", "peer");
+    c = cc ? tlshs_new(cc, "localhost") : NULL;
+    if (c) tlshs_set_trace(c, 1);
+    s = NULL;
+    {
+        tlshs_config *sc = server_with(key, value, (char *)NULL);
+        s = sc ? tlshs_new(sc, NULL) : NULL;
+        tlshs_config_free(sc);
+    }
+    tlshs_config_free(cc);
+    if (c && s && pump(c, s, 30) && strcmp(tlshs_cipher(c), "DHE-RSA-AES128-GCM-SHA256") == 0)
+        for (size_t i = 0; i < tlshs_trace_count(c); i++) {
+            const tlshs_event *e = tlshs_trace_event(c, i);
+            if (!e->sent && strcmp(e->name, "ServerKeyExchange") == 0) len = e->length;
+        }
+    free_both(c, s);
+    return len;
+}
+
+/* dh_params_file: the server uses the given group (3072 bits, where the
+   automatic choice for a 2048-bit RSA key is 2048), so its key exchange
+   message carries a longer prime and public value. */
+TEST(test_dhe_rsa_params_file) {
+    char params[512];
+    size_t auto_len, file_len;
+    tlshs_config *cfg;
+    snprintf(params, sizeof params, "%s", cert_path("dh-ffdhe3072.pem"));
+    CHECK_INT(run("openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe3072 -out %s 2>/dev/null", params), ==, 0);
+    auto_len = dhe_server_key_exchange("tickets", "on");
+    file_len = dhe_server_key_exchange("dh_params_file", params);
+    CHECK_INT(auto_len, >, 0);
+    CHECK_INT(file_len, >=, auto_len + 2 * 128); /* p and Ys each 128 bytes longer */
+    /* refusals */
+    cfg = tlshs_config_new(TLSHS_SERVER);
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_set(cfg, "dh_params_file", cert_path("server.pem")), ==, -1);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_BAD_VALUE, "dh_params_file: ", "no PEM DH parameters found");
+    CHECK_INT(tlshs_config_set(cfg, "dh_params_file", "/nonexistent/dh.pem"), ==, -1);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_FILE, "dh_params_file: cannot read /nonexistent/dh.pem");
+    tlshs_config_free(cfg);
+    cfg = tlshs_config_new(TLSHS_CLIENT);
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_set(cfg, "dh_params_file", params), ==, -1);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_BAD_VALUE, "dh_params_file: only a server");
+    tlshs_config_free(cfg);
+}
+
+/* Weak DH parameters and a weak certificate are checked against the final
+   security level at the freeze, whatever the order of the keys. */
+TEST(test_security_level_checked_at_freeze) {
+    char dh[512], weak_cert[512], weak_key[512];
+    tlshs_config *cfg;
+    snprintf(dh, sizeof dh, "%s", cert_path("dh-1024.pem"));
+    snprintf(weak_key, sizeof weak_key, "%s", cert_path("weak-rsa1024.key"));
+    snprintf(weak_cert, sizeof weak_cert, "%s", cert_path("weak-rsa1024.pem"));
+    CHECK_INT(run("openssl genpkey -genparam -algorithm DH -pkeyopt dh_rfc5114:1 -out %s 2>/dev/null", dh), ==, 0);
+    CHECK_INT(run("openssl req -x509 -newkey rsa:1024 -nodes -subj /CN=localhost -days 30 -keyout %s -out %s "
+                  "2>/dev/null", weak_key, weak_cert), ==, 0);
+    /* the default level (at least 1 on every build; Debian's is 2) refuses 1024-bit RSA: 80 bits */
+    cfg = make_config(TLSHS_SERVER, "cert_file", weak_cert, "key_file", weak_key, "security_level", "2", (char *)NULL);
+    CHECK(cfg);
+    CHECK(tlshs_new(cfg, NULL) == NULL);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, "cert_file: the own certificate's key gives 80 bits",
+                       "security_level 2");
+    tlshs_config_free(cfg);
+    for (int order = 0; order < 2; order++) {
+        tlshs *c, *s;
+        tlshs_config *sc = order ? make_config(TLSHS_SERVER, "security_level", "0", "cert_file", weak_cert,
+                                               "key_file", weak_key, (char *)NULL)
+                                 : make_config(TLSHS_SERVER, "cert_file", weak_cert, "key_file", weak_key,
+                                               "security_level", "0", (char *)NULL);
+        CHECK(sc);
+        CHECK_INT(handshake(make_config(TLSHS_CLIENT, "verify", "none", "security_level", "0", (char *)NULL), sc,
+                            &c, &s), ==, 1);
+        free_both(c, s);
+    }
+    cfg = server_with("dh_params_file", dh, "security_level", "2", (char *)NULL);
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_check(cfg), ==, -1);
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, "dh_params_file: 1024-bit parameters are below security_level 2");
+    CHECK(tlshs_new(cfg, NULL) == NULL);
+    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_E_INCOMPLETE);
+    CHECK_INT(tlshs_config_set(cfg, "security_level", "1"), ==, 0);
+    CHECK_INT(tlshs_config_check(cfg), ==, 0);
+    tlshs_config_free(cfg);
+}
+
+/* TLS 1.1 needs security level 0 on OpenSSL 3 (its signatures use SHA-1):
+   with it the handshake completes, without it it fails. */
+TEST(test_security_level_0_speaks_tls11) {
+    tlshs *c, *s;
+    int ok = handshake(client_with("min_version", "1.1", "max_version", "1.1", "security_level", "0", (char *)NULL),
+                       server_with("min_version", "1.1", "max_version", "1.1", "security_level", "0", (char *)NULL),
+                       &c, &s);
+    if (!ok) check_fail(__FILE__, __LINE__, "client: %s; server: %s", tlshs_error(c), tlshs_error(s));
+    if (ok) CHECK_STR(tlshs_version(c), "TLSv1.1");
+    free_both(c, s);
+    CHECK(ok);
+    ok = handshake(client_with("min_version", "1.1", "max_version", "1.1", (char *)NULL),
+                   server_with("min_version", "1.1", "max_version", "1.1", (char *)NULL), &c, &s);
+    CHECK_INT(ok, ==, 0);
+    CHECK_RESULT(tlshs_last_result(c), TLSHS_CLOSED);
+    CHECK_RESULT(tlshs_last_result(s), TLSHS_CLOSED);
+    free_both(c, s);
+}
+
+/* ----------------------------------------------------- the system store */
+
+/* The system store's default: a client with no ca_* key does not trust our
+   test CA, unless the process started with SSL_CERT_FILE naming it. */
+static int system_store_trusts_test_ca(void) {
+    tlshs *c, *s;
+    int ok = handshake(tlshs_config_new(TLSHS_CLIENT), server_config(), &c, &s);
+    free_both(c, s);
+    return ok;
+}
+
+/* The store is read once per process: changing SSL_CERT_FILE later changes
+   nothing here, and a new process reads it again.  A config with its own
+   ca_file never adds to the shared store. */
+TEST(test_system_store_once_per_process) {
+    const char *child = getenv("TLSHS_TEST_STORE_CHILD");
+    char self[4096];
+    ssize_t n;
+    pid_t pid;
+    int status = -1;
+    tlshs *c, *s;
+    if (child) { /* the new process, started below with SSL_CERT_FILE=ca.pem */
+        CHECK_INT(system_store_trusts_test_ca(), ==, 1);
+        return;
+    }
+    CHECK_INT(system_store_trusts_test_ca(), ==, 0);
+    /* a config that trusts ca.pem itself, then the shared store again */
+    CHECK_INT(handshake(client_config(), server_config(), &c, &s), ==, 1);
+    free_both(c, s);
+    CHECK_INT(system_store_trusts_test_ca(), ==, 0);
+    CHECK_INT(setenv("SSL_CERT_FILE", cert_path("ca.pem"), 1), ==, 0);
+    CHECK_INT(system_store_trusts_test_ca(), ==, 0); /* already read */
+    /* readlink, not an exec of /proc/self/exe: valgrind answers the test's path */
+    CHECK_INT(n = readlink("/proc/self/exe", self, sizeof self - 1), >, 0);
+    self[n] = '\0';
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        setenv("TLSHS_TEST_STORE_CHILD", "1", 1);
+        if (!freopen("/dev/null", "w", stdout)) _exit(126); /* its failures go to stderr */
+        execl(self, "test-c", "test_system_store_once_per_process", (char *)NULL);
+        _exit(127);
+    }
+    unsetenv("SSL_CERT_FILE");
+    CHECK_INT(pid, >, 0);
+    CHECK_INT(waitpid(pid, &status, 0), ==, pid);
+    CHECK_INT(WIFEXITED(status) && WEXITSTATUS(status) == 0, ==, 1);
+}
+
+/* ------------------------------------------------------------- threads */
+
+/* Counts the threads inside SSL_new, so inside tlshs_new: OpenSSL calls an
+   ex_data index's "new" callback there for every SSL object. */
+static atomic_int inside, most_inside, watching;
+
+static void count_inside(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                         void *argp) {
+    int now;
+    (void)parent, (void)ptr, (void)ad, (void)idx, (void)argl, (void)argp;
+    if (!atomic_load(&watching)) return;
+    now = atomic_fetch_add(&inside, 1) + 1;
+    /* until two were seen together, wait a moment (bounded) for another */
+    for (int i = 0; i < 2000 && atomic_load(&most_inside) < 2 && now < 2; i++) {
+        sched_yield();
+        now = atomic_load(&inside);
+    }
+    for (int m = atomic_load(&most_inside); now > m;)
+        if (atomic_compare_exchange_weak(&most_inside, &m, now)) break;
+    atomic_fetch_sub(&inside, 1);
+}
+
+struct race {
+    tlshs_config *cc, *sc;
+    pthread_barrier_t *start;
+    const char *refused, *in_use; /* the two messages a reader may see */
+    int ok;
+};
+
+/* Makes handshakes from the shared configs, and tlshs_new calls the shared
+   client config refuses (no server name), which write its error while the
+   other threads read it: every read must be one whole message. */
+static void *race_handshake(void *arg) {
+    struct race *r = arg;
+    r->ok = 1;
+    pthread_barrier_wait(r->start);
+    for (int i = 0; i < 40 && r->ok; i++) {
+        tlshs *c = tlshs_new(r->cc, "localhost"), *s = tlshs_new(r->sc, NULL);
+        const char *msg;
+        if (!c || !s || (i % 10 == 0 && !pump(c, s, 20))) r->ok = 0;
+        tlshs_free(c);
+        tlshs_free(s);
+        if (tlshs_new(r->cc, NULL) != NULL) r->ok = 0;
+        msg = tlshs_config_error(r->cc);
+        if (strcmp(msg, r->refused) != 0 && strcmp(msg, r->in_use) != 0) {
+            fprintf(stderr, "  read \"%s\"\n", msg);
+            r->ok = 0;
+        }
+    }
+    return NULL;
+}
+
+/* Sets a key while the others make the first handshakes: before the freeze
+   it applies; after, "config is in use"; never a mix. */
+static void *race_set(void *arg) {
+    struct race *r = arg;
+    r->ok = 1;
+    pthread_barrier_wait(r->start);
+    for (int i = 0; i < 200; i++)
+        if (tlshs_config_set(r->cc, "tickets", "on") != 0 &&
+            tlshs_config_error_code(r->cc) != TLSHS_E_IN_USE)
+            r->ok = 0;
+    return NULL;
+}
+
+/* The message a config answers after a call that fails: whatever it says,
+   it is what the threads must read whole. */
+static void message_of(char *out, size_t cap, int in_use) {
+    tlshs_config *cfg = client_config();
+    tlshs *hs = cfg ? tlshs_new(cfg, "localhost") : NULL;
+    out[0] = '\0';
+    if (in_use) tlshs_config_set(cfg, "tickets", "on");
+    else tlshs_new(cfg, NULL);
+    snprintf(out, cap, "%s", tlshs_config_error(cfg));
+    tlshs_free(hs);
+    tlshs_config_free(cfg);
+}
+
+/* Four threads, let go together, make the first handshakes of one fresh
+   config pair while a fifth sets a key: the freeze happens once, set and
+   freeze never overlap, and the refusals written to the shared config are
+   read whole.  At least two threads must have been inside tlshs_new at
+   once, or the test proves nothing. */
+TEST(test_config_shared_by_threads) {
+    enum { N = 4 };
+    pthread_t t[N + 1];
+    pthread_barrier_t start;
+    struct race r[N + 1];
+    char refused[256], in_use[256];
+    tlshs_config *cc, *sc;
+    int idx;
+    message_of(refused, sizeof refused, 0);
+    message_of(in_use, sizeof in_use, 1);
+    CHECK_CONTAINS(refused, "server_name: ");
+    CHECK_CONTAINS(in_use, "tickets: ");
+    cc = client_config();
+    sc = server_config();
+    CHECK(cc && sc);
+    idx = SSL_get_ex_new_index(0, NULL, count_inside, NULL, NULL);
+    CHECK_INT(idx, >=, 0);
+    atomic_store(&inside, 0);
+    atomic_store(&most_inside, 0);
+    atomic_store(&watching, 1);
+    CHECK_INT(pthread_barrier_init(&start, NULL, N + 1), ==, 0);
+    for (int i = 0; i <= N; i++) {
+        r[i] = (struct race){cc, sc, &start, refused, in_use, 0};
+        CHECK_INT(pthread_create(&t[i], NULL, i < N ? race_handshake : race_set, &r[i]), ==, 0);
+    }
+    for (int i = 0; i <= N; i++) pthread_join(t[i], NULL);
+    atomic_store(&watching, 0);
+    CRYPTO_free_ex_index(CRYPTO_EX_INDEX_SSL, idx);
+    pthread_barrier_destroy(&start);
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    for (int i = 0; i <= N; i++) CHECK_INT(r[i].ok, ==, 1);
+    CHECK_INT(atomic_load(&most_inside), >=, 2);
+}
