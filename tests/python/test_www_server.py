@@ -131,3 +131,27 @@ def test_set_passes_any_key(www_server):
     assert b"Protocol  : TLSv1.2" in page
     proc = www_server.procs[-1]
     assert proc.wait(timeout=TIMEOUT) == 0  # --count 1: one connection, then it stops
+
+
+@pytest.mark.parametrize("dh_params", [False, True])
+def test_dhe_for_tls12_clients(www_server, tmp_path, dh_params):
+    """A TLS 1.2 client that offers only DHE_RSA suites (as tlsfuzzer's
+    test-dhe-rsa-key-exchange does) is served: automatic DH by default,
+    or the groups of --dh-params-file."""
+    options = []
+    if dh_params:
+        path = tmp_path / "ffdhe3072.pem"
+        subprocess.run(["openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt",
+                        "group:ffdhe3072", "-out", str(path)], check=True, timeout=TIMEOUT)
+        options = ["--dh-params-file", str(path)]
+    port = www_server(*options)
+    ctx = py_client_context("1.2")
+    ctx.set_ciphers("DHE-RSA-AES128-GCM-SHA256")
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            assert tls.cipher()[0] == "DHE-RSA-AES128-GCM-SHA256"
+            tls.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            page = b""
+            while chunk := tls.recv(65536):
+                page += chunk
+    assert b"Cipher    : DHE-RSA-AES128-GCM-SHA256" in page
