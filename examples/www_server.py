@@ -26,6 +26,16 @@ any other key (repeatable), so a new key needs no change here:
 
 A bad key or value stops the server with the library's message (exit 2).
 
+To run tlsfuzzer's server scripts against it (as against `openssl s_server
+-www -cert ... -key ...`), give it a self-signed RSA certificate
+(`openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost ...`):
+build/certs/server.pem is signed by an ECDSA CA, and OpenSSL refuses to use
+it with a client whose signature_algorithms_cert lists only RSA schemes, as
+tlsfuzzer's TLS 1.3 scripts do.  Those scripts also speak TLS 1.0 and 1.1,
+which s_server allows and tlshs does not by default: --min-version 1.0 (and
+OpenSSL 3.0's security level 0, --security-level 0, for their SHA-1
+signatures) makes them comparable.
+
 Closing a connection properly matters to a peer that checks what the server
 sent last (an alert, a ticket, close_notify): OpenSSL reads one record at a
 time, so when a connection ends the peer's later records may still wait in
