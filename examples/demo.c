@@ -21,6 +21,7 @@
  * Every call is checked; on a failure it prints why and exits 1.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,41 @@ static void print_outcome(const struct side *client, const struct side *server) 
     printf("    resumed    %s\n", resumed ? "yes" : "no");
 }
 
+/* Prints a list of numbers by the name a lookup gives (the number where it
+   has none), wrapped under a label. */
+static void print_names(const char *label, const uint16_t *v, size_t n,
+                        const char *(*name_of)(unsigned)) {
+    size_t col = printf("    %-11s", label);
+    for (size_t i = 0; i < n; i++) {
+        char buf[64];
+        const char *name = name_of(v[i]);
+        if (!name) snprintf(buf, sizeof buf, "0x%04x", v[i]);
+        else snprintf(buf, sizeof buf, "%s", name);
+        if (i > 0) col += printf(",");
+        if (i > 0 && col + strlen(buf) + 1 > 78) col = printf("\n               ") - 1;
+        else if (i > 0) col += printf(" ");
+        col += printf("%s", buf);
+    }
+    printf("\n");
+}
+
+/* What the client offered, as the server parsed it from the ClientHello. */
+static void print_client_hello(const struct side *server) {
+    const tlshs_hello *h = tlshs_client_hello(server->hs);
+    if (!h) die("the server has no ClientHello to show");
+    printf("  The ClientHello, as the server received and parsed it (tlshs_client_hello):\n");
+    print_names("versions", h->versions, h->n_versions, tlshs_version_name);
+    print_names("ciphers", h->ciphers, h->n_ciphers, tlshs_cipher_suite_name);
+    print_names("extensions", h->extensions, h->n_extensions, tlshs_extension_name);
+    print_names("groups", h->groups, h->n_groups, tlshs_group_name);
+    printf("    SNI        %s; ALPN %s%s%s\n", or_none(h->server_name), h->n_alpn ? h->alpn[0] : "(none)",
+           h->n_alpn > 1 ? ", " : "", h->n_alpn > 1 ? h->alpn[1] : "");
+    printf("    JA4        %s\n", h->ja4);
+    printf("    JA3 (MD5)  %s\n", h->ja3_hash);
+    printf("    JA3S       %s (the ServerHello: version, cipher, extensions)\n\n",
+           or_none(tlshs_ja3s(server->hs)));
+}
+
 /* One line from a to b: write, ship, read. */
 static void send_line(struct side *a, struct side *b, const char *line) {
     char buf[256];
@@ -247,7 +283,7 @@ static void demo_key_update(struct side *client, struct side *server) {
 static void demo_early_data(tlshs_config *client_cfg, const char *cert, const char *key) {
     const char *early_keys[] = {"cert_file", cert, "key_file", key, "max_early_data", "16384", NULL};
     tlshs_config *early_cfg = make_config(TLSHS_SERVER, early_keys);
-    struct side client, server;
+    struct side sides[2], *client_side = &sides[0], *server_side = &sides[1];
     unsigned char session[8192];
     char scratch[1], got[128];
     size_t len, n = 0, got_len = 0;
@@ -255,49 +291,49 @@ static void demo_early_data(tlshs_config *client_cfg, const char *cert, const ch
     static const char line[] = "GET / (sent as 0-RTT data)";
 
     printf("\n6. 0-RTT: the server's config sets max_early_data 16384\n");
-    new_side(&client, "client", client_cfg, "localhost");
-    new_side(&server, "server", early_cfg, NULL);
-    handshake(&client, &server);
-    tlshs_read(client.hs, scratch, sizeof scratch, &n); /* the tickets */
-    len = tlshs_session(client.hs, session, sizeof session);
+    new_side(client_side, "client", client_cfg, "localhost");
+    new_side(server_side, "server", early_cfg, NULL);
+    handshake(sides);
+    tlshs_read(client_side->hs, scratch, sizeof scratch, &n); /* the tickets */
+    len = tlshs_session(client_side->hs, session, sizeof session);
     if (len == 0 || len > sizeof session) die("no session to resume with early data");
     /* close_notify: OpenSSL keeps the session of a cleanly closed connection,
        which its anti-replay protection needs */
-    tlshs_shutdown(server.hs);
-    tlshs_free(client.hs);
-    tlshs_free(server.hs);
+    tlshs_shutdown(server_side->hs);
+    tlshs_free(client_side->hs);
+    tlshs_free(server_side->hs);
     printf("  a first handshake gave the client a session (%zu bytes) that allows early data\n", len);
 
-    new_side(&client, "client", client_cfg, "localhost");
-    new_side(&server, "server", early_cfg, NULL);
-    if (tlshs_set_session(client.hs, session, len) != 0)
-        die("tlshs_set_session: %s", tlshs_usage_error(client.hs));
-    r = tlshs_write_early(client.hs, line, sizeof line - 1, &n);
+    new_side(client_side, "client", client_cfg, "localhost");
+    new_side(server_side, "server", early_cfg, NULL);
+    if (tlshs_set_session(client_side->hs, session, len) != 0)
+        die("tlshs_set_session: %s", tlshs_usage_error(client_side->hs));
+    r = tlshs_write_early(client_side->hs, line, sizeof line - 1, &n);
     if (r != TLSHS_WANT_WRITE || n != sizeof line - 1)
-        die("tlshs_write_early answered %s: %s", tlshs_result_name(r), tlshs_usage_error(client.hs));
-    carry(&client, &server);
+        die("tlshs_write_early answered %s: %s", tlshs_result_name(r), tlshs_usage_error(client_side->hs));
+    carry(client_side, server_side);
     /* the server drives its handshake with read_early until DONE with n == 0 */
     for (int i = 0; i < 10; i++) {
-        r = tlshs_read_early(server.hs, got + got_len, sizeof got - 1 - got_len, &n);
+        r = tlshs_read_early(server_side->hs, got + got_len, sizeof got - 1 - got_len, &n);
         got_len += n;
-        if (r == TLSHS_CLOSED) die_closed(&server, &client);
+        if (r == TLSHS_CLOSED) die_closed(server_side, client_side);
         if (r == TLSHS_DONE && n == 0) break;
-        carry(&server, &client);
-        if (tlshs_step(client.hs) == TLSHS_CLOSED) die_closed(&client, &server);
-        carry(&client, &server);
+        carry(server_side, client_side);
+        if (tlshs_step(client_side->hs) == TLSHS_CLOSED) die_closed(client_side, server_side);
+        carry(client_side, server_side);
     }
     if (r != TLSHS_DONE) die("the server's read_early answered %s", tlshs_result_name(r));
-    carry(&server, &client);
-    if (tlshs_step(client.hs) != TLSHS_DONE) die("the client did not finish");
+    carry(server_side, client_side);
+    if (tlshs_step(client_side->hs) != TLSHS_DONE) die("the client did not finish");
     got[got_len] = '\0';
     printf("  the server's tlshs_read_early read %zu bytes before the handshake ended: \"%s\"\n"
            "  tlshs_early_data: client \"%s\", server \"%s\"; resumed: %s\n",
-           got_len, got, tlshs_early_data(client.hs), tlshs_early_data(server.hs),
-           tlshs_resumed(client.hs) ? "yes" : "no");
-    if (strcmp(tlshs_early_data(client.hs), "accepted") != 0 || strcmp(got, line) != 0)
+           got_len, got, tlshs_early_data(client_side->hs), tlshs_early_data(server_side->hs),
+           tlshs_resumed(client_side->hs) ? "yes" : "no");
+    if (strcmp(tlshs_early_data(client_side->hs), "accepted") != 0 || strcmp(got, line) != 0)
         die("the early data was not accepted");
-    tlshs_free(client.hs);
-    tlshs_free(server.hs);
+    tlshs_free(client_side->hs);
+    tlshs_free(server_side->hs);
     tlshs_config_free(early_cfg);
 }
 
@@ -341,6 +377,7 @@ int main(int argc, char **argv) {
     printf("  (TLS 1.3 encrypts every handshake message after the ServerHello; the names\n"
            "  come from each side's trace, which sees the messages before encryption.\n"
            "  ChangeCipherSpec is a dummy record TLS 1.3 sends for middlebox compatibility.)\n\n");
+    print_client_hello(server);
     print_outcome(client, server);
     if (tlshs_verify_result(client->hs) != 0 || tlshs_resumed(client->hs))
         die("unexpected outcome: verify %s, resumed %s",
@@ -395,7 +432,7 @@ int main(int argc, char **argv) {
     printf("\nResumed: both sides report tlshs_resumed() = 1; the server sent no\n"
            "Certificate this time, the saved session stood in for it.\n");
 
-    demo_key_update(&client, &server);
+    demo_key_update(client, server);
     demo_early_data(client_cfg, cert, key);
 
     free(session);
