@@ -1,6 +1,24 @@
 /*
  * tlshs_internal.h - private declarations shared by the files of csrc.
  * Nothing here is part of the public API.
+ *
+ * Which file owns what (one concern a file):
+ *   config.c         tlshs_config: keys, the freeze, the shared system store
+ *   engine.c         a handshake's life and state machine; why it closed
+ *   transport_mem.c  memory mode (feed, take)
+ *   transport_fd.c   fd mode (set_fd and its BIO)
+ *   trace.c          the message callback: alerts, hellos, the trace
+ *   outcome.c        what a connection says about itself
+ *   hello.c          parsing ClientHello/ServerHello; JA3, JA4, JA3S
+ *   hello_api.c      the hellos on a handshake; the server's hello callback
+ *   record.c         records: split, write, refragment
+ *   pair.c           tlshs_pair, the two-handshake driver
+ *   moves.c          after the handshake: KeyUpdate, renegotiation,
+ *                    post-handshake auth, 0-RTT, OCSP, custom extensions
+ *   capture.c        the pcapng capture
+ *   names.c          alert, handshake, result and error-code tables
+ *   registry.c       IANA names for what a hello carries
+ * Every pointer field below says who owns what it points at.
  */
 #ifndef TLSHS_INTERNAL_H
 #define TLSHS_INTERNAL_H
