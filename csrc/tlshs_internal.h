@@ -40,17 +40,17 @@ enum tlshs_verify { TLSHS_VERIFY_NONE, TLSHS_VERIFY_PEER, TLSHS_VERIFY_REQUIRE }
 struct tlshs_config {
     atomic_int refs;        /* the caller's reference plus one per handshake */
     atomic_int in_use;      /* set by the first tlshs_new: read-only from then on */
-    CRYPTO_RWLOCK *lock;    /* serialises set, the freeze (the first tlshs_new) and error */
+    CRYPTO_RWLOCK *lock;    /* serialises set, the freeze (the first tlshs_new) and error; owned */
     tlshs_role role;
-    SSL_CTX *ctx;
+    SSL_CTX *ctx;           /* owned (SSL_CTX_free at the last reference) */
     enum tlshs_verify verify;
     unsigned has_ca : 1;    /* a ca_* key was given: no system store */
     unsigned has_cert : 1;
     unsigned has_key : 1;
-    unsigned has_min : 1;
+    unsigned has_min : 1;   /* min_version was given (else OpenSSL's floor is our 1.2) */
     unsigned self_signed : 1; /* self_signed made the certificate and key */
     unsigned given_cert : 1;  /* cert_* or key_* gave one */
-    unsigned exts_added : 1; /* the extensions were registered with OpenSSL (at the freeze) */   /* min_version was given (else OpenSSL's floor is our 1.2) */
+    unsigned exts_added : 1; /* the extensions were registered with OpenSSL (at the freeze) */
     const char *cert_key;   /* the key that gave the certificate ("cert_file", "cert_pem"); static */
     const char *key_key;    /* the key that gave the private key ("key_file", "key_pem"); static */
     int security_level;     /* security_level, applied at the freeze; -1 if not given */
@@ -138,7 +138,7 @@ struct tlshs {
     struct tlshs_capture *capture; /* tlshs_set_capture's file; owned, NULL if none */
     struct tlshs_hellos *hellos;   /* the hellos seen (hello_api.c); owned, NULL until one */
     tlshs_hello_cb hello_cb;       /* tlshs_set_hello_cb's callback and argument */
-    void *hello_arg;
+    void *hello_arg;               /* the caller's; never dereferenced here */
     unsigned in_hello_cb : 1;      /* the hello callback is running: tlshs_use_config works */
     tlshs_config *switched_cfg;    /* tlshs_use_config's config; one reference, NULL if none */
     char *hello_reason;            /* tlshs_set_hello_reason's words; owned (malloc), NULL if none */
