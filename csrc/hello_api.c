@@ -23,10 +23,16 @@ struct kept {
     int state;          /* 0 not parsed yet, 1 parsed, -1 does not parse */
 };
 
-struct tlshs_hellos {
-    struct kept client, server;
+/* The parses, made on the first request (a connection in flight holds only
+   the kept messages: 48 bytes and the hellos themselves). */
+struct parses {
     struct tlshs_hello_store ch;  /* the ClientHello's parse */
     struct tlshs_server_hello sh; /* the ServerHello's parse */
+};
+
+struct tlshs_hellos {
+    struct kept client, server;
+    struct parses *p; /* owned; NULL until something is parsed */
 };
 
 static int keep(struct kept *k, const unsigned char *msg, size_t len) {
@@ -54,8 +60,11 @@ void tlshs__hellos_free(tlshs *hs) {
     if (h) {
         free(h->client.msg);
         free(h->server.msg);
-        tlshs__hello_clear(&h->ch);
-        tlshs__server_hello_clear(&h->sh);
+        if (h->p) {
+            tlshs__hello_clear(&h->p->ch);
+            tlshs__server_hello_clear(&h->p->sh);
+            free(h->p);
+        }
         free(h);
         hs->hellos = NULL;
     }
@@ -69,24 +78,25 @@ void tlshs__hellos_free(tlshs *hs) {
 static int parsed(struct tlshs_hellos *h, int client) {
     struct kept *k = client ? &h->client : &h->server;
     if (!k->msg) return 0;
+    if (!h->p && !(h->p = calloc(1, sizeof *h->p))) return 0;
     if (k->state == 0) {
-        int r = client ? tlshs__hello_parse(&h->ch, k->msg, k->len)
-                       : tlshs__server_hello_parse(&h->sh, k->msg, k->len);
+        int r = client ? tlshs__hello_parse(&h->p->ch, k->msg, k->len)
+                       : tlshs__server_hello_parse(&h->p->sh, k->msg, k->len);
         k->state = r == 0 ? 1 : -1;
     }
     return k->state == 1;
 }
 
 const tlshs_hello *tlshs_client_hello(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->hellos && parsed(hs->hellos, 1) ? tlshs__hello_get(&hs->hellos->ch) : NULL;
+    return hs && hs->hellos && parsed(hs->hellos, 1) ? tlshs__hello_get(&hs->hellos->p->ch) : NULL;
 }
 
 const char *tlshs_ja3s(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->hellos && parsed(hs->hellos, 0) ? hs->hellos->sh.ja3s : NULL;
+    return hs && hs->hellos && parsed(hs->hellos, 0) ? hs->hellos->p->sh.ja3s : NULL;
 }
 
 const char *tlshs_ja3s_hash(const tlshs *hs) { /* see tlshs.h */
-    return hs && hs->hellos && parsed(hs->hellos, 0) ? hs->hellos->sh.ja3s_hash : NULL;
+    return hs && hs->hellos && parsed(hs->hellos, 0) ? hs->hellos->p->sh.ja3s_hash : NULL;
 }
 
 /* ---- the server's look at the ClientHello ---- */
