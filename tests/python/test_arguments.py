@@ -74,9 +74,11 @@ def test_wrong_types_to_every_public_call_get_our_message():
     hs.close()
 
 
-def test_wrong_types_to_every_c_function_get_our_message():
+def test_wrong_types_to_every_c_function_get_our_message(tmp_path, monkeypatch):
     """Every function SWIG wraps, each argument in turn given each wrong
-    value (the others right): the typemaps of bindings/tlshs.i answer."""
+    value (the others right): the typemaps of bindings/tlshs.i answer.
+    (In a scratch directory: some "wrong" values are valid file names.)"""
+    monkeypatch.chdir(tmp_path)
     cfg = tlshs.Config("client", verify="none")
     hs = tlshs.Handshake(cfg)
     right = {"cfg": cfg, "hs": hs, "key": "alpn", "value": "h2", "der": b"", "on": 0, "code": 0,
