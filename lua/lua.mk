@@ -16,8 +16,11 @@ lua: lua/tlshs.so
 
 # A Lua C module does not link liblua: the interpreter provides its symbols.
 # The archive's tlshs_* symbols stay inside the module (--exclude-libs).
-lua/tlshs.so: lua/tlshs.c csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
-	$(LUA_MODULE_CC) -Icsrc lua/tlshs.c -o $@ $(LUA_MODULE_LIBS)
+# One module from several files (lua/ltlshs.h says which does what); only
+# luaopen_tlshs is exported (the files' shared functions are hidden).
+LUA_MODULE_SRCS = lua/tlshs.c lua/hello.c lua/records.c
+lua/tlshs.so: $(LUA_MODULE_SRCS) lua/ltlshs.h csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
+	$(LUA_MODULE_CC) -Icsrc $(LUA_MODULE_SRCS) -o $@ $(LUA_MODULE_LIBS)
 
 # busted runs under $(LUA) whatever `lua` points at; its plainTerminal output
 # ends with "N successes / N failures / N errors / N pending".  The suite
@@ -26,7 +29,7 @@ lua/tlshs.so: lua/tlshs.c csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
 LUA_MODULE_CC = $(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LUA_CFLAGS) $(SSL_CFLAGS)
 LUA_MODULE_LIBS = $(BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL
 LUA_TEST = LUA_CPATH='lua/?.so;;' TLSHS_CERTS=$(CERTS) TLSHS_LUA='$(LUA)' \
-    TLSHS_LUA_MODULE_CC='$(LUA_MODULE_CC)' TLSHS_LUA_MODULE_LIBS='$(LUA_MODULE_LIBS)' \
+    TLSHS_LUA_MODULE_CC='$(LUA_MODULE_CC)' TLSHS_LUA_MODULE_SRCS='$(LUA_MODULE_SRCS)' TLSHS_LUA_MODULE_LIBS='$(LUA_MODULE_LIBS)' \
     $(LUA) $$busted -o plainTerminal --lpath='tests/lua/?.lua' tests/lua
 test-lua: lua/tlshs.so certs
 	@busted=$$(command -v $(BUSTED)) || { echo "test-lua: $(BUSTED) not found (apt-get install lua-busted)"; exit 1; }; \

@@ -24,30 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <lauxlib.h>
-#include <lua.h>
-
-#include "tlshs.h"
-
-#define TLSHS_CONFIG_MT "tlshs.config"
-#define TLSHS_HS_MT "tlshs.handshake"
-
-/* Uservalue slots of a handshake userdata. */
-#define HS_UV_CONFIG 1
-#define HS_UV_FD 2
+#include "ltlshs.h"
 
 #define READ_DEFAULT 16384 /* read()'s n when none is given (the contract's default) */
 #define READ_MAX 65536     /* read(n) reads at most this much, as Python's read does */
-
-typedef struct {
-    tlshs_config *cfg; /* NULL once closed */
-    tlshs_role role;
-} lconfig;
-
-typedef struct {
-    tlshs *hs; /* NULL once closed */
-    tlshs_role role;
-} lhandshake;
 
 int luaopen_tlshs(lua_State *L);
 
@@ -78,6 +58,10 @@ static tlshs_result known_result(tlshs_result r) {
 static int push_result(lua_State *L, tlshs_result r) {
     lua_pushvalue(L, lua_upvalueindex((int)known_result(r)));
     return 1;
+}
+
+int ltlshs_push_result(lua_State *L, tlshs_result r) {
+    return push_result(L, r);
 }
 
 
@@ -116,6 +100,10 @@ static lconfig *check_config(lua_State *L, int arg) {
     lconfig *c = luaL_checkudata(L, arg, TLSHS_CONFIG_MT);
     if (!c->cfg) luaL_argerror(L, arg, "config is closed");
     return c;
+}
+
+lconfig *ltlshs_check_config(lua_State *L, int arg) {
+    return check_config(L, arg);
 }
 
 static void config_destroy(lconfig *c) {
@@ -293,10 +281,37 @@ static int l_config(lua_State *L) {
 
 /* ---- handshake ---- */
 
-static lhandshake *check_hs(lua_State *L) {
-    lhandshake *h = luaL_checkudata(L, 1, TLSHS_HS_MT);
-    if (!h->hs) luaL_argerror(L, 1, "handshake is closed");
+lhandshake *ltlshs_check_hs(lua_State *L, int arg) {
+    lhandshake *h = luaL_checkudata(L, arg, TLSHS_HS_MT);
+    if (!h->hs) luaL_argerror(L, arg, "handshake is closed");
     return h;
+}
+
+/* The handshake at arg, refused while one of its callbacks runs (a callback
+ * may look at its handshake, never move it or free it). */
+lhandshake *ltlshs_check_idle(lua_State *L, int arg) {
+    lhandshake *h = ltlshs_check_hs(L, arg);
+    if (h->L) luaL_argerror(L, arg, "handshake is busy (called from inside its own callback)");
+    return h;
+}
+
+static lhandshake *check_hs(lua_State *L) {
+    return ltlshs_check_hs(L, 1);
+}
+
+static lhandshake *check_idle(lua_State *L) {
+    return ltlshs_check_idle(L, 1);
+}
+
+/* Marks h busy for a call from L, where h is the userdata at index self. */
+void ltlshs_enter(lhandshake *h, lua_State *L, int self) {
+    h->L = L;
+    h->self = lua_absindex(L, self);
+}
+
+void ltlshs_leave(lhandshake *h) {
+    h->L = NULL;
+    h->self = 0;
 }
 
 static void hs_destroy(lhandshake *h) {
@@ -342,7 +357,9 @@ static const struct {
 } hs_options[] = {{"server_name", LUA_TSTRING},
                   {"fd", LUA_TNONE}, /* an integer or an object: see option_fd */
                   {"session", LUA_TSTRING},
-                  {"trace", LUA_TBOOLEAN}};
+                  {"trace", LUA_TBOOLEAN},
+                  {"on_client_hello", LUA_TFUNCTION},
+                  {"capture", LUA_TSTRING}};
 #define HS_NOPTIONS (sizeof hs_options / sizeof hs_options[0])
 
 /* Raises unless every key of the options table (at 2) is a known option. */
@@ -360,7 +377,7 @@ static void check_option_names(lua_State *L) {
     }
 }
 
-/* Pushes every option, in the order of hs_options, at 3..6; raises on a wrong type. */
+/* Pushes every option, in the order of hs_options, at 3..8; raises on a wrong type. */
 static void push_options(lua_State *L) {
     for (size_t i = 0; i < HS_NOPTIONS; i++) {
         int t = lua_getfield(L, 2, hs_options[i].name);
@@ -372,7 +389,7 @@ static void push_options(lua_State *L) {
     }
 }
 
-/* tlshs.handshake(config [, {server_name=, fd=, session=, trace=}])
+/* tlshs.handshake(config [, {server_name=, fd=, session=, trace=, on_client_hello=, capture=}])
  *   -> handshake | nil, message, code_name */
 static int l_handshake(lua_State *L) {
     lconfig *c = check_config(L, 1);
@@ -383,7 +400,7 @@ static int l_handshake(lua_State *L) {
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
     check_option_names(L);
-    push_options(L); /* 3 server_name, 4 fd, 5 session, 6 trace */
+    push_options(L); /* 3 server_name, 4 fd, 5 session, 6 trace, 7 on_client_hello, 8 capture */
 
     size_t name_len = 0, session_len = 0;
     const char *server_name = lua_tolstring(L, 3, &name_len);
@@ -392,18 +409,29 @@ static int l_handshake(lua_State *L) {
     int fd = lua_isnil(L, 4) ? -1 : option_fd(L, 4);
     const char *session = lua_tolstring(L, 5, &session_len);
     int trace = lua_toboolean(L, 6);
+    int on_hello = !lua_isnil(L, 7);
+    size_t capture_len = 0;
+    const char *capture = lua_tolstring(L, 8, &capture_len);
+    if (capture && (capture_len == 0 || strlen(capture) != capture_len))
+        return luaL_argerror(L, 2, "field 'capture' must be a path (not empty, no NUL byte)");
+    if (on_hello && c->role != TLSHS_SERVER)
+        return luaL_argerror(L, 2, "field 'on_client_hello' is for a server's handshake");
     /* The options' __index and the fd object's getfd ran Lua code, which may have closed
      * the config. */
     if (!c->cfg) return luaL_argerror(L, 1, "config is closed");
 
-    lhandshake *h = lua_newuserdatauv(L, sizeof *h, 2); /* 7 */
+    lhandshake *h = lua_newuserdatauv(L, sizeof *h, HS_NUV); /* 9 */
     h->hs = NULL;
     h->role = c->role;
+    h->L = NULL;
+    h->self = 0;
     luaL_setmetatable(L, TLSHS_HS_MT);
     lua_pushvalue(L, 1);
-    lua_setiuservalue(L, 7, HS_UV_CONFIG);
+    lua_setiuservalue(L, 9, HS_UV_CONFIG);
     lua_pushvalue(L, 4);
-    lua_setiuservalue(L, 7, HS_UV_FD);
+    lua_setiuservalue(L, 9, HS_UV_FD);
+    lua_pushvalue(L, 7);
+    lua_setiuservalue(L, 9, HS_UV_HELLO);
 
     h->hs = tlshs_new(c->cfg, server_name);
     if (!h->hs) {
@@ -424,13 +452,25 @@ static int l_handshake(lua_State *L) {
         return fail(L, TLSHS_E_SESSION);
     }
     if (trace) tlshs_set_trace(h->hs, 1);
-    lua_settop(L, 7);
+    if (on_hello && tlshs_set_hello_cb(h->hs, ltlshs_hello_cb, h) != 0) return usage_error(L, h->hs);
+    if (capture && tlshs_set_capture(h->hs, capture) != 0) {
+        /* a path that cannot be created is an expected failure, like a config's file */
+        tlshs_code code = tlshs_usage_code(h->hs);
+        lua_pushstring(L, tlshs_usage_error(h->hs));
+        hs_destroy(h);
+        return fail(L, code);
+    }
+    lua_settop(L, 9);
     return 1;
 }
 
+/* The calls that move bytes run the on_client_hello callback: h is busy during them. */
 static int hs_step(lua_State *L) {
-    lhandshake *h = check_hs(L);
-    return push_result(L, tlshs_step(h->hs));
+    lhandshake *h = check_idle(L);
+    ltlshs_enter(h, L, 1);
+    tlshs_result r = tlshs_step(h->hs);
+    ltlshs_leave(h);
+    return push_result(L, r);
 }
 
 /* The string argument arg: only a string (luaL_checklstring would take a number's text). */
@@ -440,7 +480,7 @@ static const char *check_bytes(lua_State *L, int arg, size_t *len) {
 }
 
 static int hs_feed(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     size_t len;
     const char *data = check_bytes(L, 2, &len);
     if (tlshs_feed(h->hs, data, len) != 0) return usage_error(L, h->hs);
@@ -448,7 +488,7 @@ static int hs_feed(lua_State *L) {
 }
 
 static int hs_feed_eof(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     if (tlshs_feed_eof(h->hs) != 0) return usage_error(L, h->hs);
     return 0;
 }
@@ -466,7 +506,7 @@ static size_t check_size(lua_State *L, int arg, lua_Integer def) {
 }
 
 static int hs_take(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     size_t pending = tlshs_pending(h->hs);
     size_t n = check_size(L, 2, (lua_Integer)pending);
     if (n > pending) n = pending;
@@ -480,7 +520,7 @@ static int hs_take(lua_State *L) {
  * nothing (the common poll) then allocates nothing.  n above READ_MAX reads
  * READ_MAX (one call answers at most one record, 16 KiB, anyway). */
 static int hs_read(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     size_t cap = check_size(L, 2, READ_DEFAULT);
     luaL_argcheck(L, cap > 0, 2, "must be positive");
     if (cap > READ_MAX) cap = READ_MAX;
@@ -488,12 +528,16 @@ static int hs_read(lua_State *L) {
     tlshs_result r;
     if (cap <= READ_DEFAULT) {
         char buf[READ_DEFAULT];
+        ltlshs_enter(h, L, 1);
         r = tlshs_read(h->hs, buf, cap, &n);
+        ltlshs_leave(h);
         lua_pushlstring(L, buf, n);
     } else {
         luaL_Buffer b;
         char *p = luaL_buffinitsize(L, &b, cap);
+        ltlshs_enter(h, L, 1);
         r = tlshs_read(h->hs, p, cap, &n);
+        ltlshs_leave(h);
         luaL_pushresultsize(&b, n);
     }
     push_result(L, r);
@@ -502,17 +546,23 @@ static int hs_read(lua_State *L) {
 }
 
 static int hs_write(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     size_t len, n = 0;
     const char *data = check_bytes(L, 2, &len);
-    push_result(L, tlshs_write(h->hs, data, len, &n));
+    ltlshs_enter(h, L, 1);
+    tlshs_result r = tlshs_write(h->hs, data, len, &n);
+    ltlshs_leave(h);
+    push_result(L, r);
     lua_pushinteger(L, (lua_Integer)n);
     return 2;
 }
 
 static int hs_shutdown(lua_State *L) {
-    lhandshake *h = check_hs(L);
-    return push_result(L, tlshs_shutdown(h->hs));
+    lhandshake *h = check_idle(L);
+    ltlshs_enter(h, L, 1);
+    tlshs_result r = tlshs_shutdown(h->hs);
+    ltlshs_leave(h);
+    return push_result(L, r);
 }
 
 static int hs_result(lua_State *L) {
@@ -544,7 +594,7 @@ static int hs_info(lua_State *L) {
     tlshs *hs = h->hs;
     size_t cert_len = 0;
     const unsigned char *cert = tlshs_peer_cert(hs, &cert_len);
-    lua_createtable(L, 0, 9);
+    lua_createtable(L, 0, 11);
     push_string_or_nil(L, tlshs_version(hs));
     lua_setfield(L, -2, "version");
     push_string_or_nil(L, tlshs_cipher(hs));
@@ -563,6 +613,10 @@ static int hs_info(lua_State *L) {
     }
     set_alert(L, "alert_sent", tlshs_alert_sent(hs));
     set_alert(L, "alert_received", tlshs_alert_received(hs));
+    push_string_or_nil(L, tlshs_ja3s(hs));
+    lua_setfield(L, -2, "ja3s");
+    push_string_or_nil(L, tlshs_ja3s_hash(hs));
+    lua_setfield(L, -2, "ja3s_hash");
     return 1;
 }
 
@@ -587,7 +641,7 @@ static int hs_trace(lua_State *L) {
     for (size_t i = 0; i < n; i++) {
         const tlshs_event *e = tlshs_trace_event(h->hs, i);
         if (!e) break;
-        lua_createtable(L, 0, 4);
+        lua_createtable(L, 0, 5);
         lua_pushboolean(L, e->sent);
         lua_setfield(L, -2, "sent");
         lua_pushstring(L, e->kind);
@@ -596,6 +650,8 @@ static int hs_trace(lua_State *L) {
         lua_setfield(L, -2, "name");
         lua_pushinteger(L, (lua_Integer)e->length);
         lua_setfield(L, -2, "length");
+        lua_pushlstring(L, e->data ? (const char *)e->data : "", e->data ? e->length : 0);
+        lua_setfield(L, -2, "data");
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
@@ -603,6 +659,14 @@ static int hs_trace(lua_State *L) {
 
 /* close(), __close and __gc: safe to run twice. */
 static int hs_close(lua_State *L) {
+    lhandshake *h = luaL_checkudata(L, 1, TLSHS_HS_MT);
+    if (h->L) return luaL_argerror(L, 1, "handshake is busy (called from inside its own callback)");
+    hs_destroy(h);
+    return 0;
+}
+
+/* __gc: never runs while busy (the calling frame holds the userdata). */
+static int hs_gc(lua_State *L) {
     hs_destroy(luaL_checkudata(L, 1, TLSHS_HS_MT));
     return 0;
 }
@@ -640,10 +704,11 @@ static const luaL_Reg hs_methods[] = {
     {"pending", hs_pending}, {"take", hs_take},         {"read", hs_read},
     {"write", hs_write},     {"shutdown", hs_shutdown}, {"result", hs_result},
     {"error", hs_error},     {"info", hs_info},         {"session", hs_session},
-    {"trace", hs_trace},     {"close", hs_close},       {NULL, NULL}};
+    {"trace", hs_trace},     {"close", hs_close},       {"client_hello", ltlshs_hs_client_hello},
+    {NULL, NULL}};
 
 static const luaL_Reg hs_meta[] = {
-    {"__gc", hs_close}, {"__close", hs_close}, {"__tostring", hs_tostring}, {NULL, NULL}};
+    {"__gc", hs_gc}, {"__close", hs_close}, {"__tostring", hs_tostring}, {NULL, NULL}};
 
 static const luaL_Reg module_funcs[] = {
     {"config", l_config}, {"handshake", l_handshake}, {"alert_name", l_alert_name}, {NULL, NULL}};
@@ -676,11 +741,15 @@ int luaopen_tlshs(lua_State *L) {
     luaL_newlibtable(L, module_funcs);
     push_result_names(L);
     luaL_setfuncs(L, module_funcs, TLSHS_RESULT_MAX);
+    push_result_names(L);
+    luaL_setfuncs(L, ltlshs_record_funcs, TLSHS_RESULT_MAX);
+    ltlshs_set_content_types(L);
     for (size_t i = 0; i < sizeof result_constants / sizeof result_constants[0]; i++) {
         lua_pushstring(L, result_names[result_constants[i].result]);
         lua_setfield(L, -2, result_constants[i].constant);
     }
     lua_pushliteral(L, TLSHS_VERSION_STRING);
     lua_setfield(L, -2, "VERSION");
+    ltlshs_add_drive(L);
     return 1;
 }
