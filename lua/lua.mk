@@ -38,7 +38,7 @@ test-lua: lua/tlshs.so certs
 # The C figures come from the lead's bench-c (bench/bench_c.c), run in the same go;
 # then, with valgrind, instructions per handshake (bench/instructions.sh), which
 # the machine's other work does not disturb.
-BENCH_LUA_KINDS = tlshs:tlshs_from_Lua,_memory tlshs-fd:tlshs_from_Lua,_fd,_loopback luasec:LuaSec,_loopback
+BENCH_LUA_KINDS = tlshs:tlshs_from_Lua,_memory,_tlshs.pair tlshs-loop:tlshs_from_Lua,_memory,_hand-written_loop tlshs-fd:tlshs_from_Lua,_fd,_loopback luasec:LuaSec,_loopback
 bench-lua: lua/tlshs.so certs $(BUILD)/bench-c
 	LUA_CPATH='lua/?.so;;' $(LUA) bench/bench_lua.lua $(CERTS) $(BUILD)/bench-c
 	@if command -v valgrind >/dev/null 2>&1 && [ -f bench/instructions.sh ]; then \
