@@ -3,8 +3,10 @@
 #   make            the C library (build/libtlshs.a, .so, tlshs.pc), the Python
 #                   package in place (python/tlshs) and the Lua module (lua/tlshs.so)
 #   make demo       a client and a server handshake in memory; prints each flight
+#                   (installs the compiler and OpenSSL's headers if missing)
 #   make test       installs missing Debian packages, makes test certificates,
-#                   builds, runs every suite; ends with "N passed, N failed"
+#                   builds, runs every suite; ends with "total: N passed,
+#                   N failed, N skipped"
 #   make bench      the benchmarks (bench/)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
@@ -43,8 +45,9 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo test deps certs test-c test-c-asan test-c-tsan test-c-valgrind test-man fuzz fuzz-hello fuzz-record test-fuzz \
-        bench bench-c install uninstall clean distclean format
+.PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
+        test-man fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
+        clean distclean format
 .DEFAULT_GOAL := all
 
 all: lib pc
@@ -74,22 +77,38 @@ $(CERTS)/.done: tests/gencerts.sh
 	rm -rf $(CERTS)
 	sh tests/gencerts.sh $(CERTS)
 
-# ---- Debian packages the build, the tests and the benchmarks need ----
-DEB_PKGS := build-essential pkg-config libssl-dev openssl swig python3 python3-dev python3-pytest \
+# ---- Debian packages ----
+# deps-build: what the library and the demo need (a compiler, OpenSSL's headers
+# and its command for the test certificates); deps: that and everything the
+# tests and the benchmarks use.  Each installs only what is missing, with
+# apt-get (as root, or through sudo), so on a machine that has it all they do
+# nothing.
+DEB_PKGS_BUILD := build-essential pkg-config libssl-dev openssl
+DEB_PKGS := $(DEB_PKGS_BUILD) swig python3 python3-dev python3-pytest \
             python3-venv python3-pip python3-setuptools python3-openssl lua5.4 liblua5.4-dev \
             lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev python3-mypy \
-            tshark python3-scapy
-deps:
-	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+            tshark python3-scapy python3-matplotlib
+# $(call deb_install,TARGET,PACKAGES)
+deb_install = missing=$$(for p in $(2); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	    echo "deps: installing" $$missing; \
+	    echo "$(1): installing" $$missing; \
 	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "deps: all present"; fi
+	else echo "$(1): all present"; fi
+deps:
+	@$(call deb_install,deps,$(DEB_PKGS))
+deps-build:
+	@$(call deb_install,deps-build,$(DEB_PKGS_BUILD))
 
 # ---- the demo ----
-demo: lib certs $(BUILD)/tlshs-demo
+# The first command of the README: on a bare Debian it installs the compiler
+# and OpenSSL's headers first (deps-build), then builds in a new make, whose
+# flags (pkg-config) see what was just installed.
+demo: deps-build
+	@$(MAKE) --no-print-directory demo-build
 	$(BUILD)/tlshs-demo $(CERTS)
+demo-build: lib certs $(BUILD)/tlshs-demo
+	@:
 
 $(BUILD)/tlshs-demo: examples/demo.c $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
@@ -125,33 +144,56 @@ test-c-asan: $(BUILD)/test-c-asan certs
 test-c-tsan: $(BUILD)/test-c-tsan certs
 	TLSHS_CERTS=$(CERTS) TSAN_OPTIONS="exitcode=66 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" $(BUILD)/test-c-tsan $(TSAN_TESTS)
 
+# The library once more with AddressSanitizer and UBSan, for the Python and Lua
+# suites (test-python-asan, test-lua-asan): objects and archive under
+# build/asan/, so the normal build is untouched.  The interpreters are not
+# instrumented, so the sanitizer runtimes are preloaded (ASAN_PRELOAD); any
+# report ends the run with an error (halt_on_error, -fno-sanitize-recover).
+ASAN_BUILD   := $(BUILD)/asan
+ASAN_LIB_OBJ := $(patsubst csrc/%.c,$(ASAN_BUILD)/obj/%.o,$(LIB_SRC))
+# gcc ships libasan.so and libubsan.so; clang one runtime with both in it.
+ASAN_PRELOAD  = $(wildcard $(foreach f,libasan.so libubsan.so libclang_rt.asan-$(shell uname -m).so,\
+                    $(shell $(CC) -print-file-name=$(f) 2>/dev/null)))
+ASAN_ENV      = LD_PRELOAD='$(ASAN_PRELOAD)' \
+                ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+$(ASAN_BUILD)/obj/%.o: csrc/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(ASAN_BUILD)/libtlshs.a: $(ASAN_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 test-c-valgrind: $(BUILD)/test-c certs
 	TLSHS_CERTS=$(CERTS) TLSHS_TEST_SLOW=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 $(BUILD)/test-c
 
-# libFuzzer over feed and step (clang); FUZZ_SECONDS bounds the run. The
-# corpus stays in build/fuzz-corpus between runs.
+# ---- fuzzing (libFuzzer, clang) ----
+# Two targets (tests/fuzz/): handshake (a real client and server whose flights
+# the input replaces or edits, either side under test) and session-config
+# (tlshs_set_session and tlshs_config_set with arbitrary bytes).  Each links
+# the library built for it with ASan and UBSan.  Seeds are recorded at build
+# time from real runs (build/fuzz-seeds/TARGET, by tests/fuzz/make_seeds.c;
+# never committed); what the fuzzer finds stays in build/fuzz-corpus/TARGET.
+# `make fuzz` runs every target FUZZ_SECONDS each; a crash, leak, hang or
+# broken rule leaves its input in build/fuzz-TARGET-crash-* (or leak-, timeout-).
+FUZZ_TARGETS := handshake session-config
 FUZZ_SECONDS ?= 60
-$(BUILD)/fuzz-handshake: tests/fuzz/fuzz_handshake.c $(LIB_SRC) $(LIB_HDR)
-	clang $(WARN) -D_POSIX_C_SOURCE=200809L -DTLSHS_BUILDING -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Icsrc $< $(LIB_SRC) -o $@ $(SSL_LIBS)
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_CFLAGS  := $(WARN) -D_POSIX_C_SOURCE=200809L -O1 -g -fno-sanitize-recover=all -Icsrc $(SSL_CFLAGS)
+FUZZ_LIB_OBJ := $(patsubst csrc/%.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRC))
 
-fuzz: $(BUILD)/fuzz-handshake certs
-	@mkdir -p $(BUILD)/fuzz-corpus
-	@if TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-handshake -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	    -timeout=10 -artifact_prefix=$(BUILD)/ -print_final_stats=1 $(BUILD)/fuzz-corpus \
-	    > $(BUILD)/fuzz.log 2>&1; then \
-	    tail -7 $(BUILD)/fuzz.log; echo "1 passed, 0 failed (no crash, hang or broken rule in $(FUZZ_SECONDS) s)"; \
-	else \
-	    tail -40 $(BUILD)/fuzz.log; echo "0 passed, 1 failed (the input is in $(BUILD)/crash-* or timeout-*)"; exit 1; \
-	fi
+$(FUZZ_BUILD)/obj/%.o: csrc/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -DTLSHS_BUILDING -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
 # libFuzzer over the hello parser (csrc/hello.c), seeded with real hellos
 # written at build time by tests/fuzz/hello_seeds.py; the corpus stays in
 # build/fuzz-hello-corpus between runs.
-$(BUILD)/fuzz-hello: tests/fuzz/fuzz_hello.c $(LIB_SRC) $(LIB_HDR)
-	clang $(WARN) -D_POSIX_C_SOURCE=200809L -DTLSHS_BUILDING -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Icsrc $(SSL_CFLAGS) $< $(LIB_SRC) -o $@ $(SSL_LIBS)
+$(BUILD)/fuzz-hello: tests/fuzz/fuzz_hello.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -DTLSHS_BUILDING -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
 
 $(BUILD)/fuzz-hello-seeds/.done: tests/fuzz/hello_seeds.py $(CERTS)/.done
 	TLSHS_CERTS=$(CERTS) $(PYTHON) $< $(@D) && touch $@
@@ -164,11 +206,12 @@ fuzz-hello: $(BUILD)/fuzz-hello $(BUILD)/fuzz-hello-seeds/.done
 	    tail -7 $(BUILD)/fuzz-hello.log; echo "1 passed, 0 failed (hello parser: no crash or broken rule in $(FUZZ_SECONDS) s)"; \
 	else \
 	    tail -40 $(BUILD)/fuzz-hello.log; echo "0 passed, 1 failed (the input is in $(BUILD)/hello-crash-*)"; exit 1; \
+	fi
+
 # libFuzzer over tlshs_records and tlshs_refragment; the seed corpus is the
 # flights of real handshakes, written at build time by seed-record.
-$(BUILD)/fuzz-record: tests/fuzz/fuzz_record.c $(LIB_SRC) $(LIB_HDR)
-	clang $(WARN) -D_POSIX_C_SOURCE=200809L -DTLSHS_BUILDING -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -Icsrc $< $(LIB_SRC) -o $@ $(SSL_LIBS)
+$(BUILD)/fuzz-record: tests/fuzz/fuzz_record.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -DTLSHS_BUILDING -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
 $(BUILD)/seed-record: tests/fuzz/seed_record.c $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
@@ -183,10 +226,44 @@ fuzz-record: $(BUILD)/fuzz-record $(BUILD)/seed-record certs
 	    tail -40 $(BUILD)/fuzz-record.log; echo "0 passed, 1 failed (the input is in $(BUILD)/record-crash-*)"; exit 1; \
 	fi
 
+$(BUILD)/fuzz-handshake: tests/fuzz/fuzz_handshake.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
+
+$(BUILD)/fuzz-session-config: tests/fuzz/fuzz_session_config.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
+
+$(BUILD)/fuzz-make-seeds: tests/fuzz/make_seeds.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+# The dictionary gets every key of csrc/config.c's table too, so a new key is fuzzed by name.
+fuzz-seeds: $(BUILD)/fuzz-seeds/.done
+$(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(CERTS)/.done
+	rm -rf $(BUILD)/fuzz-seeds
+	TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seeds
+	sed -n 's/^ *{"\([a-z0-9_]*\)", *set_.*/"\1"/p' csrc/config.c >> $(BUILD)/fuzz-seeds/session-config.dict
+	@touch $@
+
+# What the seeds must make each target reach (labels of its tally; see tests/fuzz/run.sh).
+FUZZ_REACH_handshake := received: ClientHello|received: ClientKeyExchange|received: CertificateVerify|\
+    received: NewSessionTicket|resumed|ended: protocol_error|alert sent: decode_error
+FUZZ_REACH_session-config := set_session accepted|set_session refused: bad_session|resumed|\
+    config_set accepted: cert_pem|config_set accepted: ca_pem|config_set refused: bad_value|tlshs_new refused
+
+# the parsers' targets (fuzz-hello, fuzz-record) run after these, each
+# FUZZ_SECONDS too; the last line adds them all up.
+fuzz: $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t)) fuzz-seeds
+	@pass=0; fail=0; \
+	$(foreach t,$(FUZZ_TARGETS),if TLSHS_CERTS=$(CERTS) sh tests/fuzz/run.sh $(t) $(FUZZ_SECONDS) $(BUILD) \
+	    '$(FUZZ_REACH_$(t))'; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi;) \
+	for t in fuzz-hello fuzz-record; do \
+	    if $(MAKE) --no-print-directory $$t FUZZ_SECONDS=$(FUZZ_SECONDS); then pass=$$((pass + 1)); \
+	    else fail=$$((fail + 1)); fi; \
+	done; \
+	echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# about 60 s: 15 s for each target
 test-fuzz:
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
-	$(MAKE) --no-print-directory fuzz-hello FUZZ_SECONDS=20
-	$(MAKE) --no-print-directory fuzz-record FUZZ_SECONDS=20
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
 
 test-man:
 	mandoc -Tlint -W warning man/tlshs.3 && echo "1 passed, 0 failed"
@@ -226,8 +303,19 @@ bench-c: all certs $(BUILD)/bench-c $(BUILD)/bench-hello
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-mutual
 
-# every benchmark, one after the other (each compares side by side in one run)
-bench: bench-c bench-python bench-lua
+# every benchmark, one after the other (each compares side by side in one run),
+# each one's output also in build/bench-NAME.log; then bench/chart.py draws
+# their figures side by side in build/bench.svg (bench-chart: again from the logs).
+BENCH_PARTS := c python lua
+bench: all certs
+	@for b in $(BENCH_PARTS); do \
+	    { $(MAKE) --no-print-directory bench-$$b; echo $$? > $(BUILD)/bench-$$b.rc; } 2>&1 | tee $(BUILD)/bench-$$b.log; \
+	    [ "$$(cat $(BUILD)/bench-$$b.rc)" = 0 ] || { echo "bench: bench-$$b failed"; exit 1; }; \
+	done
+	@$(MAKE) --no-print-directory bench-chart
+
+bench-chart:
+	$(PYTHON) bench/chart.py $(foreach b,$(BENCH_PARTS),$(BUILD)/bench-$(b).log) -o $(BUILD)/bench.svg
 
 # ---- install ----
 install: all
@@ -251,7 +339,9 @@ format:
 	clang-format -i csrc/*.c csrc/*.h lua/*.c tests/c/*.c tests/c/*.h bench/*.c examples/*.c
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/*.a $(BUILD)/*.so $(BUILD)/test-c* $(BUILD)/bench-c $(BUILD)/tlshs-demo $(BUILD)/tlshs.pc
+	rm -rf $(BUILD)/obj $(BUILD)/*.a $(BUILD)/*.so $(BUILD)/test-c* $(BUILD)/bench-c $(BUILD)/tlshs-demo $(BUILD)/tlshs.pc \
+	       $(ASAN_BUILD) $(FUZZ_BUILD) $(BUILD)/fuzz-seeds $(BUILD)/fuzz-make-seeds \
+	       $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t))
 	$(MAKE) --no-print-directory clean-python clean-lua
 
 distclean: clean

@@ -15,7 +15,22 @@
    ClientHello and waits for the ServerHello, calling tlshs's step() (which
    answers WANT_READ) against CPython's do_handshake() (which raises
    SSLWantReadError) and pyOpenSSL's (WantReadError), in ns per call,
-   with timeit (best of REPS).
+   with timeit (best of REPS).  Beside them, hs.pending: a call through the
+   same guard that does no work, the floor of any call on a Handshake.
+
+3. A client config with the system's trust store, to its first handshake
+   object: tlshs.Config("client") + Handshake against CPython's
+   ssl.create_default_context() + wrap_bio, ms each (median of REPS
+   interleaved).
+
+4. (make bench-python) instructions per handshake, through
+   bench/instructions.sh with --only LIB: each library in a process that
+   imports only that library.  (Importing pyOpenSSL, with the
+   cryptography bindings under it, makes every later handshake in the
+   process, whatever library drives it, about 100,000 instructions dearer,
+   all of them inside libcrypto and libc (measured 2026-11-30: tlshs 8.29
+   million alone, 8.40 million with pyOpenSSL imported): a tlshs or CPython
+   figure taken beside it would count pyOpenSSL's cost.)
 
 Times are this process's CPU time (time.process_time), not wall time.
 
@@ -24,24 +39,38 @@ Usage: TLSHS_CERTS=build/certs PYTHONPATH=python /usr/bin/python3 bench/bench_py
 """
 
 import argparse
-import functools
 import os
 import platform
-import ssl
 import statistics
 import sys
 import time
 import timeit
 
 import tlshs
-from tlshs import _tlshs
 
-try:
-    import OpenSSL
-    from OpenSSL import SSL
-    from OpenSSL._util import lib as _ossl_lib
-except ImportError:  # python3-openssl missing: bench the other two
-    SSL = None
+# CPython's ssl and pyOpenSSL are imported only by the runs that use them
+# (see 4. above): load_ssl() and load_pyopenssl().
+ssl = None
+SSL = OpenSSL = _ossl_lib = None
+
+
+def load_ssl():
+    global ssl
+    import ssl as module
+    ssl = module
+
+
+def load_pyopenssl():
+    """Imports pyOpenSSL; False if python3-openssl is missing."""
+    global SSL, OpenSSL, _ossl_lib
+    try:
+        import OpenSSL as top
+        from OpenSSL import SSL as ssl_module
+        from OpenSSL._util import lib
+    except ImportError:
+        return False
+    OpenSSL, SSL, _ossl_lib = top, ssl_module, lib
+    return True
 
 CERTS = os.environ.get("TLSHS_CERTS") or os.path.join(os.path.dirname(__file__), "..", "build", "certs")
 CA = os.path.join(CERTS, "ca.pem")
@@ -231,6 +260,18 @@ def pyopenssl_waiting_client(cctx):
     return call
 
 
+# ---- the system's trust store, to the first handshake object ----
+
+def tlshs_system_store():
+    with tlshs.Config("client") as cfg, tlshs.Handshake(cfg, server_name=HOST):
+        pass
+
+
+def cpython_system_store():
+    ctx = ssl.create_default_context()
+    ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname=HOST)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=7)
@@ -245,6 +286,10 @@ def main():
     args = ap.parse_args()
 
     if args.only:
+        if args.only == "ssl":
+            load_ssl()
+        elif args.only == "pyopenssl" and not load_pyopenssl():
+            raise SystemExit("bench_python.py: pyOpenSSL (python3-openssl) is not installed")
         cfgs, fn = {"tlshs": (tlshs_setup, tlshs_handshake), "ssl": (cpython_setup, cpython_handshake),
                     "pyopenssl": (pyopenssl_setup, pyopenssl_handshake)}[args.only]
         cfgs = cfgs()
@@ -252,6 +297,8 @@ def main():
             fn(*cfgs)
         return 0
 
+    load_ssl()
+    load_pyopenssl()
     libs = {
         "tlshs": (tlshs_setup(), tlshs_handshake),
         "CPython ssl": (cpython_setup(), cpython_handshake),
@@ -286,10 +333,9 @@ def main():
           f"CPU ns/call, best of {args.reps} x {args.calls}")
     ccfg = libs["tlshs"][0][0]
     hs = tlshs_waiting_client(ccfg)
-    ptr = hs._h
     calls = {
         "tlshs hs.step() -> WANT_READ": hs.step,
-        "  (tlshs._tlshs.tlshs_step(ptr), no Python layer)": functools.partial(_tlshs.tlshs_step, ptr),
+        "  (hs.pending: the guard, no work)": lambda: hs.pending,
         "CPython do_handshake() raising SSLWantReadError": cpython_waiting_client(libs["CPython ssl"][0][0]),
     }
     if SSL is not None:
@@ -299,6 +345,20 @@ def main():
         print(f"   {name:<52} {best:7.0f} ns")
     assert hs.step() == tlshs.WANT_READ
     hs.close()
+
+    print()
+    print(f"3. a client config with the system's trust store, to its first handshake object; "
+          f"CPU ms, median of {args.reps} interleaved")
+    stores = {"tlshs Config(\"client\") + Handshake": tlshs_system_store,
+              "CPython create_default_context() + wrap_bio": cpython_system_store}
+    times = {name: [] for name in stores}
+    for _ in range(args.reps):
+        for name, fn in stores.items():
+            t0 = CLOCK()
+            fn()
+            times[name].append((CLOCK() - t0) * 1e3)
+    for name, t in times.items():
+        print(f"   {name:<52} {statistics.median(t):7.2f} ms  (min {min(t):.2f}, max {max(t):.2f})")
     return 0
 
 

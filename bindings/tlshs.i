@@ -1,115 +1,853 @@
 /*
  * tlshs.i - SWIG interface for the private C layer of the Python package,
  * tlshs._tlshs.  It wraps csrc/tlshs.h and nothing else (never OpenSSL's
- * headers).  The public, Pythonic layer is python/tlshs/__init__.py; nothing
- * here is meant to be called by users.
+ * headers).  The public, Pythonic layer is the package python/tlshs/;
+ * nothing here is meant to be called by users.
  *
  * Build: swig -python -interface _tlshs -Icsrc -o tlshs_wrap.c bindings/tlshs.i
  * ("-interface _tlshs" names the C extension tlshs._tlshs; the proxy module
  * SWIG also writes is not used: the package imports the C module directly).
  *
- * What the typemaps do:
- *   bytes in   any bytes-like object (bytes, bytearray, memoryview, array...);
- *              its Py_buffer is held until the C call returns and released
- *              in freearg.  Anything else raises TypeError.
- *   bytes out  the wrapper allocates a bytes object of the size the caller
- *              asked for, the C function writes into it, and the wrapper
- *              shrinks it to what was written: one copy, out of the core.
- *   events     tlshs_trace_event answers a tuple (sent, kind, name, length)
- *              or None.
+ * Two handle types, written here by hand, hold the C objects:
+ *   ConfigHandle     a tlshs_config *, the base of tlshs.Config
+ *   HandshakeHandle  a tlshs *, the base of tlshs.Handshake; the calls that
+ *                    drive a handshake (step, feed, take, read, write,
+ *                    shutdown...) are its methods, written here in C
+ * Every other function of tlshs.h is wrapped by SWIG and takes a handle
+ * where the C function takes the pointer.
+ *
+ * The guard: each handle has one.  Every call on a handle, method or SWIG
+ * function, enters it first (one inline check of a flag under the GIL) and
+ * leaves it when the C call returns.  A thread that finds another thread
+ * inside (only possible while that one has released the GIL, in step,
+ * read, write or shutdown) waits, without the GIL, until it leaves: calls on
+ * one object from several threads run one at a time, as the core requires.
+ * A closed handle (pointer NULL) raises tlshs.StateError; the check is the
+ * same compare that reads the pointer.
+ *
+ * Failures raise tlshs.Error's subclass for the C code (tlshs_usage_code,
+ * tlshs_config_error_code) with the C message: the package hands the
+ * classes over at import (_setup).  No SWIG message reaches a user: every
+ * argument is converted by a typemap here that says what it wanted.
+ *
+ * Bytes in (feed, write, set_session): any bytes-like object; its Py_buffer
+ * is held until the C call returns.  Bytes out (take, read, session): the
+ * wrapper allocates a bytes object of the size asked for, the C function
+ * writes into it, and it is shrunk to what was written: one copy.
+ *
  * The GIL is released around tlshs_step, tlshs_read, tlshs_write and
- * tlshs_shutdown (the calls that do cryptographic work or socket I/O) and
- * held everywhere else.  The Python layer serialises calls on one object
- * with a lock, as the core requires.
+ * tlshs_shutdown (cryptographic work and socket I/O) and held everywhere else.
  */
 %module(package="tlshs") _tlshs
 
-%{
+%begin %{
 #define PY_SSIZE_T_CLEAN
-#include "tlshs.h"
 %}
 
-/* ---- the GIL: released only around the four working calls ---- */
-%define TLSHS_NOGIL(func)
-%exception func {
-    Py_BEGIN_ALLOW_THREADS
-    $action
-    Py_END_ALLOW_THREADS
-}
-%enddef
-TLSHS_NOGIL(tlshs_step)
-TLSHS_NOGIL(tlshs_read)
-TLSHS_NOGIL(tlshs_write)
-TLSHS_NOGIL(tlshs_shutdown)
+%{
+#include <limits.h>
+#include <string.h>
+#include <pythread.h>
+#include "tlshs.h"
 
-/* ---- bytes in: (pointer, length) from any bytes-like object ---- */
-%typemap(in) (const void *data, size_t len) (Py_buffer view, int have_view = 0) {
+/* ---- what the package hands over at import (_setup) ---- */
+
+static PyObject *py_results; /* tuple: tlshs_result value -> tlshs.Result member */
+static PyObject *py_errors;  /* tuple: tlshs_code value -> exception class */
+static PyObject *py_error;   /* tlshs.Error, for a code beyond py_errors */
+
+static PyObject *tlshs_py_result(tlshs_result r) {
+    PyObject *o;
+    if (py_results && (size_t)r < (size_t)PyTuple_GET_SIZE(py_results)) {
+        o = PyTuple_GET_ITEM(py_results, r);
+        Py_INCREF(o);
+        return o;
+    }
+    return PyLong_FromLong((long)r);
+}
+
+/* A C message as a str; bytes that are not UTF-8 (a path's) read \xNN. */
+static PyObject *tlshs_py_text(const char *message) {
+    return PyUnicode_DecodeUTF8(message, (Py_ssize_t)strlen(message), "backslashreplace");
+}
+
+/* Raises the class of code (tlshs.Error or its subclass) with text; steals text. */
+static void tlshs_py_raise_text(int code, PyObject *text) {
+    PyObject *cls = py_error ? py_error : PyExc_RuntimeError, *exc;
+    if (!text) return;
+    if (py_errors && code >= 0 && code < PyTuple_GET_SIZE(py_errors))
+        cls = PyTuple_GET_ITEM(py_errors, code);
+    exc = PyObject_CallFunction(cls, "Oi", text, code);
+    Py_DECREF(text);
+    if (!exc) return;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+}
+
+static void tlshs_py_raise(int code, const char *message) {
+    tlshs_py_raise_text(code, tlshs_py_text(message));
+}
+
+/* ---- the guard ---- */
+
+typedef struct {
+    PyThread_type_lock gate; /* made at the first wait; waiting threads block on it */
+    unsigned long owner;     /* the thread inside, while busy (0 while handed over) */
+    unsigned long waits;     /* how many calls have waited so far (for the tests) */
+    int waiters;             /* threads blocked on gate */
+    int busy;                /* a thread is inside a call on the object, or it is
+                                being handed to a waiter */
+    int handoff;             /* the guard is handed to the next waiter to wake */
+} tlshs_py_guard;
+
+/* Called with busy set: waits, without the GIL, until the guard is handed
+   to this thread, and answers with it taken.  The guard passes from the
+   thread that leaves straight to a waiter, so a thread that keeps calling
+   cannot starve the others.  Refuses a wait for itself (a finalizer run by
+   the garbage collector inside a call, calling the same object), which
+   would never end. */
+static int tlshs_py_wait(tlshs_py_guard *g) {
+    unsigned long me = PyThread_get_thread_ident();
+    if (g->owner == me) {
+        tlshs_py_raise(TLSHS_E_STATE, "the object is in use by this thread (a call on it from a finalizer?)");
+        return -1;
+    }
+    if (!g->gate) {
+        g->gate = PyThread_allocate_lock();
+        if (!g->gate) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        PyThread_acquire_lock(g->gate, WAIT_LOCK); /* starts shut: a leave opens it */
+    }
+    g->waits++;
+    g->waiters++;
+    do {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(g->gate, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    } while (!g->handoff); /* each opening comes with a handoff; never loops in practice */
+    g->handoff = 0;
+    g->waiters--;
+    g->owner = me;
+    return 0;
+}
+
+/* Takes the guard: at once if free (one flag under the GIL), else waits. */
+static inline int tlshs_py_take(tlshs_py_guard *g) {
+    if (g->busy)
+        return tlshs_py_wait(g);
+    g->busy = 1;
+    g->owner = PyThread_get_thread_ident();
+    return 0;
+}
+
+/* Leaves the guard, or hands it to a waiting thread. */
+static inline void tlshs_py_leave(tlshs_py_guard *g) {
+    if (g->waiters) {
+        g->owner = 0;
+        g->handoff = 1;
+        PyThread_release_lock(g->gate);
+    } else {
+        g->busy = 0;
+    }
+}
+
+/* ---- arguments ---- */
+
+/* A str (UTF-8) or bytes, without NUL, for a const char * parameter. */
+static int tlshs_py_cstr(PyObject *o, const char *name, const char **out) {
+    const char *s;
+    Py_ssize_t n;
+    if (PyUnicode_Check(o)) {
+        s = PyUnicode_AsUTF8AndSize(o, &n);
+        if (!s)
+            return -1;
+    } else if (PyBytes_Check(o)) {
+        s = PyBytes_AS_STRING(o);
+        n = PyBytes_GET_SIZE(o);
+    } else {
+        PyErr_Format(PyExc_TypeError, "%s must be a str, not %.100s", name, Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    if (strlen(s) != (size_t)n) {
+        PyErr_Format(PyExc_ValueError, "%s: embedded null character", name);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+/* An int (not a bool) within [lo, hi]. */
+static int tlshs_py_long(PyObject *o, const char *name, long long lo, long long hi, long long *out) {
+    long long v;
+    if (!PyLong_Check(o) || PyBool_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an int, not %.100s", name, Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    v = PyLong_AsLongLong(o);
+    if (v == -1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError))
+            return -1;
+        PyErr_Clear();
+    } else if (v >= lo && v <= hi) {
+        *out = v;
+        return 0;
+    }
+    PyErr_Format(PyExc_OverflowError, "%s out of range", name);
+    return -1;
+}
+
+/* An optional size (n=-1 style): absent gives dflt. */
+static int tlshs_py_size_arg(PyObject *const *args, Py_ssize_t nargs, const char *func, Py_ssize_t dflt,
+                             Py_ssize_t *out) {
+    Py_ssize_t v;
+    if (nargs > 1) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most 1 argument (%zd given)", func, nargs);
+        return -1;
+    }
+    if (nargs == 0) {
+        *out = dflt;
+        return 0;
+    }
+    if (!PyLong_Check(args[0]) || PyBool_Check(args[0])) {
+        PyErr_Format(PyExc_TypeError, "n must be an int, not %.100s", Py_TYPE(args[0])->tp_name);
+        return -1;
+    }
+    v = PyLong_AsSsize_t(args[0]);
+    if (v == -1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError))
+            return -1;
+        PyErr_Clear();
+        v = _PyLong_Sign(args[0]) < 0 ? PY_SSIZE_T_MIN : PY_SSIZE_T_MAX;
+    }
+    *out = v;
+    return 0;
+}
+
+/* ---- ConfigHandle: the base of tlshs.Config ---- */
+
+typedef struct {
+    PyObject_HEAD
+    tlshs_config *cfg; /* owned (one reference); NULL once closed */
+    PyObject *weakrefs;
+    int role;
+    tlshs_py_guard guard;
+} tlshs_py_config;
+
+static PyTypeObject tlshs_py_config_type;
+
+static int tlshs_py_config_enter(tlshs_py_config *self) {
+    if (tlshs_py_take(&self->guard) < 0)
+        return -1;
+    if (!self->cfg) {
+        tlshs_py_leave(&self->guard);
+        tlshs_py_raise(TLSHS_E_STATE, "the config is closed");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *tlshs_py_config_open(tlshs_py_config *self, PyObject *arg) {
+    long long role;
+    if (tlshs_py_long(arg, "role", 0, 1, &role) < 0)
+        return NULL;
+    if (self->cfg) {
+        tlshs_py_raise(TLSHS_E_STATE, "the config is already open");
+        return NULL;
+    }
+    self->cfg = tlshs_config_new((tlshs_role)role);
+    if (!self->cfg)
+        return PyErr_NoMemory();
+    self->role = (int)role;
+    Py_RETURN_NONE;
+}
+
+static PyObject *tlshs_py_config_close(tlshs_py_config *self, PyObject *unused) {
+    tlshs_config *cfg;
+    if (tlshs_py_take(&self->guard) < 0)
+        return NULL;
+    cfg = self->cfg;
+    self->cfg = NULL;
+    tlshs_config_free(cfg);
+    tlshs_py_leave(&self->guard);
+    Py_RETURN_NONE;
+}
+
+static PyObject *tlshs_py_self(PyObject *self, PyObject *unused) {
+    Py_INCREF(self);
+    return self;
+}
+
+static PyObject *tlshs_py_config_exit(tlshs_py_config *self, PyObject *args) {
+    return tlshs_py_config_close(self, NULL);
+}
+
+static PyObject *tlshs_py_config_get_closed(tlshs_py_config *self, void *unused) {
+    return PyBool_FromLong(self->cfg == NULL);
+}
+
+static PyObject *tlshs_py_config_get_role_code(tlshs_py_config *self, void *unused) {
+    if (!self->cfg) {
+        tlshs_py_raise(TLSHS_E_STATE, "the config is closed");
+        return NULL;
+    }
+    return PyLong_FromLong(self->role);
+}
+
+static void tlshs_py_config_dealloc(tlshs_py_config *self) {
+    if (self->weakrefs)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    tlshs_config_free(self->cfg);
+    if (self->guard.gate)
+        PyThread_free_lock(self->guard.gate);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef tlshs_py_config_methods[] = {
+    {"_open", (PyCFunction)tlshs_py_config_open, METH_O,
+     "_open($self, role, /)\n--\n\nMakes the C config for role (TLSHS_CLIENT or TLSHS_SERVER)."},
+    {"close", (PyCFunction)tlshs_py_config_close, METH_NOARGS,
+     "close($self, /)\n--\n\nDrops this object's reference to the C config.  Handshakes made\n"
+     "from it keep working.  Safe to call more than once."},
+    {"__enter__", tlshs_py_self, METH_NOARGS, "__enter__($self, /)\n--\n\nAnswers self."},
+    {"__exit__", (PyCFunction)tlshs_py_config_exit, METH_VARARGS,
+     "__exit__($self, *exc)\n--\n\nCalls close(); exceptions go on."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef tlshs_py_config_getset[] = {
+    {"closed", (getter)tlshs_py_config_get_closed, NULL, "Whether close() was called.", NULL},
+    {"_role", (getter)tlshs_py_config_get_role_code, NULL, "TLSHS_CLIENT or TLSHS_SERVER.", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject tlshs_py_config_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tlshs._tlshs.ConfigHandle",
+    .tp_basicsize = sizeof(tlshs_py_config),
+    .tp_dealloc = (destructor)tlshs_py_config_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "The C config under a tlshs.Config, with its guard.",
+    .tp_weaklistoffset = offsetof(tlshs_py_config, weakrefs),
+    .tp_methods = tlshs_py_config_methods,
+    .tp_getset = tlshs_py_config_getset,
+    .tp_new = PyType_GenericNew,
+};
+
+/* ---- HandshakeHandle: the base of tlshs.Handshake ---- */
+
+typedef struct {
+    PyObject_HEAD
+    tlshs *hs;        /* owned; NULL before _open and once closed */
+    PyObject *config; /* the Config it was made from, kept alive; NULL once closed */
+    PyObject *sock;   /* fd mode: the socket object, kept alive; else NULL */
+    PyObject *weakrefs;
+    tlshs_py_guard guard;
+} tlshs_py_handshake;
+
+static PyTypeObject tlshs_py_handshake_type;
+
+static int tlshs_py_enter(tlshs_py_handshake *self) {
+    if (tlshs_py_take(&self->guard) < 0)
+        return -1;
+    if (!self->hs) {
+        tlshs_py_leave(&self->guard);
+        tlshs_py_raise(TLSHS_E_STATE, "the handshake is closed");
+        return -1;
+    }
+    return 0;
+}
+
+/* Leaves the guard, then raises the usage error read while inside it. */
+static PyObject *tlshs_py_leave_refused(tlshs_py_handshake *self) {
+    int code = (int)tlshs_usage_code(self->hs);
+    PyObject *text = tlshs_py_text(tlshs_usage_error(self->hs));
+    tlshs_py_leave(&self->guard);
+    tlshs_py_raise_text(code, text);
+    return NULL;
+}
+
+/* _open(config, server_name, sock, fd): makes the C handshake; with sock not
+   None, fd mode on fd. */
+static PyObject *tlshs_py_open(tlshs_py_handshake *self, PyObject *args) {
+    PyObject *config, *name, *sock;
+    const char *server_name = NULL;
+    int fd;
+    tlshs_py_config *cfg;
+    tlshs *hs;
+    if (!PyArg_ParseTuple(args, "OOOi:_open", &config, &name, &sock, &fd))
+        return NULL;
+    if (!PyObject_TypeCheck(config, &tlshs_py_config_type)) {
+        PyErr_Format(PyExc_TypeError, "cfg must be a tlshs.Config, not %.100s", Py_TYPE(config)->tp_name);
+        return NULL;
+    }
+    if (name != Py_None) {
+        if (!PyUnicode_Check(name)) {
+            PyErr_Format(PyExc_TypeError, "server_name must be a str, not %.100s", Py_TYPE(name)->tp_name);
+            return NULL;
+        }
+        if (tlshs_py_cstr(name, "server_name", &server_name) < 0)
+            return NULL;
+    }
+    if (self->hs) {
+        tlshs_py_raise(TLSHS_E_STATE, "the handshake is already open");
+        return NULL;
+    }
+    cfg = (tlshs_py_config *)config;
+    if (tlshs_py_config_enter(cfg) < 0)
+        return NULL;
+    hs = tlshs_new(cfg->cfg, server_name);
+    if (!hs) {
+        int code = (int)tlshs_config_error_code(cfg->cfg);
+        const char *why = tlshs_config_error(cfg->cfg);
+        PyObject *text = tlshs_py_text(*why ? why : "cannot make a handshake");
+        tlshs_py_leave(&cfg->guard);
+        tlshs_py_raise_text(code == TLSHS_OK ? TLSHS_E_INCOMPLETE : code, text);
+        return NULL;
+    }
+    tlshs_py_leave(&cfg->guard);
+    if (sock != Py_None && tlshs_set_fd(hs, fd) != 0) {
+        int code = (int)tlshs_usage_code(hs);
+        PyObject *text = tlshs_py_text(tlshs_usage_error(hs));
+        tlshs_free(hs);
+        tlshs_py_raise_text(code, text);
+        return NULL;
+    }
+    self->hs = hs;
+    Py_INCREF(config);
+    Py_XSETREF(self->config, config);
+    if (sock != Py_None) {
+        Py_INCREF(sock);
+        Py_XSETREF(self->sock, sock);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *tlshs_py_step(tlshs_py_handshake *self, PyObject *unused) {
+    tlshs_result r;
+    if (tlshs_py_enter(self) < 0)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    r = tlshs_step(self->hs);
+    Py_END_ALLOW_THREADS
+    tlshs_py_leave(&self->guard);
+    return tlshs_py_result(r);
+}
+
+static PyObject *tlshs_py_feed(tlshs_py_handshake *self, PyObject *data) {
+    Py_buffer view;
+    int rc;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) != 0)
+        return NULL; /* TypeError: a bytes-like object is required */
+    if (tlshs_py_enter(self) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    rc = tlshs_feed(self->hs, view.buf, (size_t)view.len);
+    PyBuffer_Release(&view);
+    if (rc != 0)
+        return tlshs_py_leave_refused(self);
+    tlshs_py_leave(&self->guard);
+    Py_RETURN_NONE;
+}
+
+static PyObject *tlshs_py_feed_eof(tlshs_py_handshake *self, PyObject *unused) {
+    if (tlshs_py_enter(self) < 0)
+        return NULL;
+    if (tlshs_feed_eof(self->hs) != 0)
+        return tlshs_py_leave_refused(self);
+    tlshs_py_leave(&self->guard);
+    Py_RETURN_NONE;
+}
+
+static PyObject *tlshs_py_take_bytes(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t n;
+    size_t avail;
+    PyObject *out;
+    if (tlshs_py_size_arg(args, nargs, "take", -1, &n) < 0)
+        return NULL;
+    if (tlshs_py_enter(self) < 0)
+        return NULL;
+    avail = tlshs_pending(self->hs);
+    if (n < 0 || (size_t)n > avail)
+        n = (Py_ssize_t)avail;
+    out = PyBytes_FromStringAndSize(NULL, n); /* not a container: no collection runs here */
+    if (out && n)
+        tlshs_take(self->hs, PyBytes_AS_STRING(out), (size_t)n);
+    tlshs_py_leave(&self->guard);
+    return out;
+}
+
+/* One read answers at most one record (16 KiB of plaintext): a bigger n only
+   costs a bigger allocation, so it is capped (with room to spare). */
+#define TLSHS_PY_READ_MAX 65536
+
+static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t n;
+    size_t count = 0;
+    tlshs_result r;
+    PyObject *out;
+    if (tlshs_py_size_arg(args, nargs, "read", 16384, &n) < 0)
+        return NULL;
+    if (n < 1) {
+        PyErr_SetString(PyExc_ValueError, "n must be at least 1");
+        return NULL;
+    }
+    if (n > TLSHS_PY_READ_MAX)
+        n = TLSHS_PY_READ_MAX;
+    out = PyBytes_FromStringAndSize(NULL, n);
+    if (!out)
+        return NULL;
+    if (tlshs_py_enter(self) < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    r = tlshs_read(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
+    Py_END_ALLOW_THREADS
+    tlshs_py_leave(&self->guard);
+    if (count > (size_t)n)
+        count = 0; /* never trust a count beyond the buffer */
+    if (count < (size_t)n && _PyBytes_Resize(&out, (Py_ssize_t)count) != 0)
+        return NULL; /* out was freed */
+    return Py_BuildValue("(NN)", tlshs_py_result(r), out);
+}
+
+static PyObject *tlshs_py_write(tlshs_py_handshake *self, PyObject *data) {
+    Py_buffer view;
+    size_t count = 0;
+    tlshs_result r;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) != 0)
+        return NULL;
+    if (tlshs_py_enter(self) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    r = tlshs_write(self->hs, view.buf, (size_t)view.len, &count);
+    Py_END_ALLOW_THREADS
+    tlshs_py_leave(&self->guard);
+    PyBuffer_Release(&view);
+    return Py_BuildValue("(Nn)", tlshs_py_result(r), (Py_ssize_t)count);
+}
+
+static PyObject *tlshs_py_shutdown(tlshs_py_handshake *self, PyObject *unused) {
+    tlshs_result r;
+    if (tlshs_py_enter(self) < 0)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    r = tlshs_shutdown(self->hs);
+    Py_END_ALLOW_THREADS
+    tlshs_py_leave(&self->guard);
+    return tlshs_py_result(r);
+}
+
+static PyObject *tlshs_py_close(tlshs_py_handshake *self, PyObject *unused) {
+    tlshs *hs;
+    PyObject *config, *sock;
+    if (tlshs_py_take(&self->guard) < 0)
+        return NULL;
+    hs = self->hs;
+    config = self->config;
+    sock = self->sock;
+    self->hs = NULL;
+    self->config = self->sock = NULL;
+    tlshs_free(hs);
+    tlshs_py_leave(&self->guard);
+    Py_XDECREF(config); /* may run Python code: outside the guard */
+    Py_XDECREF(sock);
+    Py_RETURN_NONE;
+}
+
+static PyObject *tlshs_py_exit(tlshs_py_handshake *self, PyObject *args) {
+    return tlshs_py_close(self, NULL);
+}
+
+static PyObject *tlshs_py_get_pending(tlshs_py_handshake *self, void *unused) {
+    size_t n;
+    if (tlshs_py_enter(self) < 0)
+        return NULL;
+    n = tlshs_pending(self->hs);
+    tlshs_py_leave(&self->guard);
+    return PyLong_FromSize_t(n);
+}
+
+static PyObject *tlshs_py_get_result(tlshs_py_handshake *self, void *unused) {
+    tlshs_result r;
+    if (tlshs_py_enter(self) < 0)
+        return NULL;
+    r = tlshs_last_result(self->hs);
+    tlshs_py_leave(&self->guard);
+    return tlshs_py_result(r);
+}
+
+static PyObject *tlshs_py_get_closed(tlshs_py_handshake *self, void *unused) {
+    return PyBool_FromLong(self->hs == NULL);
+}
+
+static PyObject *tlshs_py_get_config(tlshs_py_handshake *self, void *unused) {
+    if (!self->hs || !self->config) {
+        tlshs_py_raise(TLSHS_E_STATE, "the handshake is closed");
+        return NULL;
+    }
+    Py_INCREF(self->config);
+    return self->config;
+}
+
+static PyObject *tlshs_py_get_sock(tlshs_py_handshake *self, void *unused) {
+    PyObject *sock;
+    if (!self->hs) {
+        tlshs_py_raise(TLSHS_E_STATE, "the handshake is closed");
+        return NULL;
+    }
+    sock = self->sock ? self->sock : Py_None;
+    Py_INCREF(sock);
+    return sock;
+}
+
+/* How many threads wait for this object now, and how many calls have
+   waited so far (for the tests of the guard). */
+static PyObject *tlshs_py_get_waiting(tlshs_py_handshake *self, void *unused) {
+    return PyLong_FromLong(self->guard.waiters);
+}
+
+static PyObject *tlshs_py_get_waits(tlshs_py_handshake *self, void *unused) {
+    return PyLong_FromUnsignedLong(self->guard.waits);
+}
+
+static int tlshs_py_traverse(tlshs_py_handshake *self, visitproc visit, void *arg) {
+    Py_VISIT(self->config);
+    Py_VISIT(self->sock);
+    return 0;
+}
+
+static int tlshs_py_clear(tlshs_py_handshake *self) {
+    Py_CLEAR(self->config);
+    Py_CLEAR(self->sock);
+    return 0;
+}
+
+static void tlshs_py_dealloc(tlshs_py_handshake *self) {
+    PyObject_GC_UnTrack(self);
+    if (self->weakrefs)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    tlshs_free(self->hs);
+    self->hs = NULL;
+    tlshs_py_clear(self);
+    if (self->guard.gate)
+        PyThread_free_lock(self->guard.gate);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef tlshs_py_handshake_methods[] = {
+    {"_open", (PyCFunction)tlshs_py_open, METH_VARARGS,
+     "_open($self, cfg, server_name, sock, fd, /)\n--\n\nMakes the C handshake (fd mode when sock is not None)."},
+    {"step", (PyCFunction)tlshs_py_step, METH_NOARGS,
+     "step($self, /)\n--\n\n"
+     "Drives the handshake as far as it can go and answers the Result.\n"
+     "Once DONE or CLOSED it answers the same again."},
+    {"feed", (PyCFunction)tlshs_py_feed, METH_O,
+     "feed($self, data, /)\n--\n\n"
+     "Memory mode: hands bytes received from the peer (any bytes-like\n"
+     "object; they are copied).  Raises StateError in fd mode, after\n"
+     "feed_eof(), or once the connection is closed."},
+    {"feed_eof", (PyCFunction)tlshs_py_feed_eof, METH_NOARGS,
+     "feed_eof($self, /)\n--\n\n"
+     "Memory mode: says the peer's byte stream has ended.  A handshake\n"
+     "not yet done then closes (\"peer closed the connection during the\n"
+     "handshake\").  Harmless twice; raises StateError in fd mode."},
+    {"take", (PyCFunction)(void (*)(void))tlshs_py_take_bytes, METH_FASTCALL,
+     "take($self, n=-1, /)\n--\n\n"
+     "Memory mode: removes and answers up to n pending bytes for the\n"
+     "peer (all of them when n is negative, the default); b\"\" if none."},
+    {"read", (PyCFunction)(void (*)(void))tlshs_py_read, METH_FASTCALL,
+     "read($self, n=16384, /)\n--\n\n"
+     "Reads up to n bytes of application data; answers (result, data).\n\n"
+     "Before the handshake is done it continues it first.  (DONE, data)\n"
+     "when data was read; (WANT_READ, b\"\") when none is there yet;\n"
+     "(WANT_WRITE, b\"\") when reading made bytes for the peer; (CLOSED,\n"
+     "b\"\") when the peer closed or sent an alert.  One call answers at\n"
+     "most one TLS record's worth (16 KiB), so n beyond that changes\n"
+     "nothing.  In TLS 1.3 a client reads until WANT_READ after the\n"
+     "handshake to receive the server's session tickets before asking\n"
+     "for session."},
+    {"write", (PyCFunction)tlshs_py_write, METH_O,
+     "write($self, data, /)\n--\n\n"
+     "Writes application data (any bytes-like object); answers (result,\n"
+     "accepted).  (DONE, len(data)) when all was accepted (in memory mode\n"
+     "the record then waits in pending); WANT_WRITE or WANT_READ (fd\n"
+     "mode): call again with the same data; CLOSED when the connection is\n"
+     "over.  Continues an unfinished handshake first."},
+    {"shutdown", (PyCFunction)tlshs_py_shutdown, METH_NOARGS,
+     "shutdown($self, /)\n--\n\n"
+     "Sends close_notify and waits for the peer's: WANT_WRITE while ours\n"
+     "waits to be sent (memory: take it), WANT_READ once it went and the\n"
+     "peer's has not come (a caller that does not care may stop there),\n"
+     "CLOSED when both were exchanged or the connection was over.  On a\n"
+     "handshake that is not done it closes at once, sending nothing."},
+    {"close", (PyCFunction)tlshs_py_close, METH_NOARGS,
+     "close($self, /)\n--\n\n"
+     "Frees the connection's state.  Does not close sock.  Safe to call\n"
+     "more than once; any other use afterwards raises StateError.  A call\n"
+     "in progress in another thread finishes first."},
+    {"__enter__", tlshs_py_self, METH_NOARGS, "__enter__($self, /)\n--\n\nAnswers self."},
+    {"__exit__", (PyCFunction)tlshs_py_exit, METH_VARARGS,
+     "__exit__($self, *exc)\n--\n\nCalls close(); exceptions go on."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef tlshs_py_handshake_getset[] = {
+    {"pending", (getter)tlshs_py_get_pending, NULL,
+     "Memory mode: how many bytes wait to be taken for the peer (always 0\nin fd mode).", NULL},
+    {"result", (getter)tlshs_py_get_result, NULL,
+     "The last result of step, read, write or shutdown (WANT_READ before\nthe first call).", NULL},
+    {"closed", (getter)tlshs_py_get_closed, NULL,
+     "Whether close() was called (not whether the connection is over:\nthat is result == CLOSED).", NULL},
+    {"config", (getter)tlshs_py_get_config, NULL, "The Config this handshake was made from.", NULL},
+    {"sock", (getter)tlshs_py_get_sock, NULL, "The socket given as sock (fd mode), or None (memory mode).",
+     NULL},
+    {"_waiting", (getter)tlshs_py_get_waiting, NULL, "Threads waiting for this object now.", NULL},
+    {"_waits", (getter)tlshs_py_get_waits, NULL, "Calls that have waited for this object so far.", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject tlshs_py_handshake_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tlshs._tlshs.HandshakeHandle",
+    .tp_basicsize = sizeof(tlshs_py_handshake),
+    .tp_dealloc = (destructor)tlshs_py_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "The C handshake under a tlshs.Handshake, with its guard and the driving calls.",
+    .tp_traverse = (traverseproc)tlshs_py_traverse,
+    .tp_clear = (inquiry)tlshs_py_clear,
+    .tp_weaklistoffset = offsetof(tlshs_py_handshake, weakrefs),
+    .tp_methods = tlshs_py_handshake_methods,
+    .tp_getset = tlshs_py_handshake_getset,
+    .tp_new = PyType_GenericNew,
+};
+
+/* _setup(results, errors, error): the package's Result members by value,
+   its exception classes by code, and tlshs.Error. */
+static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
+    PyObject *results, *errors, *error;
+    if (!PyArg_ParseTuple(args, "O!O!O:_setup", &PyTuple_Type, &results, &PyTuple_Type, &errors, &error))
+        return NULL;
+    Py_INCREF(results);
+    Py_XSETREF(py_results, results);
+    Py_INCREF(errors);
+    Py_XSETREF(py_errors, errors);
+    Py_INCREF(error);
+    Py_XSETREF(py_error, error);
+    Py_RETURN_NONE;
+}
+%}
+
+%native(_setup) tlshs_py_setup;
+
+%init %{
+    if (PyType_Ready(&tlshs_py_config_type) < 0 || PyType_Ready(&tlshs_py_handshake_type) < 0)
+        return NULL;
+    Py_INCREF(&tlshs_py_config_type);
+    Py_INCREF(&tlshs_py_handshake_type);
+    if (PyModule_AddObject(m, "ConfigHandle", (PyObject *)&tlshs_py_config_type) < 0 ||
+        PyModule_AddObject(m, "HandshakeHandle", (PyObject *)&tlshs_py_handshake_type) < 0)
+        return NULL;
+%}
+
+/* ---- handles in: the guard around every wrapped call ---- */
+%typemap(in) tlshs *hs (tlshs_py_handshake *handle = NULL) {
+    if (!PyObject_TypeCheck($input, &tlshs_py_handshake_type)) {
+        PyErr_Format(PyExc_TypeError, "expected a tlshs.Handshake, not %.100s", Py_TYPE($input)->tp_name);
+        SWIG_fail;
+    }
+    if (tlshs_py_enter((tlshs_py_handshake *)$input) < 0)
+        SWIG_fail;
+    handle = (tlshs_py_handshake *)$input;
+    $1 = handle->hs;
+}
+%typemap(freearg) tlshs *hs {
+    if (handle$argnum)
+        tlshs_py_leave(&handle$argnum->guard);
+}
+%apply tlshs *hs { const tlshs *hs };
+
+%typemap(in) tlshs_config *cfg (tlshs_py_config *handle = NULL) {
+    if (!PyObject_TypeCheck($input, &tlshs_py_config_type)) {
+        PyErr_Format(PyExc_TypeError, "expected a tlshs.Config, not %.100s", Py_TYPE($input)->tp_name);
+        SWIG_fail;
+    }
+    if (tlshs_py_config_enter((tlshs_py_config *)$input) < 0)
+        SWIG_fail;
+    handle = (tlshs_py_config *)$input;
+    $1 = handle->cfg;
+}
+%typemap(freearg) tlshs_config *cfg {
+    if (handle$argnum)
+        tlshs_py_leave(&handle$argnum->guard);
+}
+%apply tlshs_config *cfg { const tlshs_config *cfg };
+
+/* ---- failures raise, with the code, read inside the guard ---- */
+%typemap(out) int tlshs_set_session, int tlshs_set_trace, int tlshs_set_capture, int tlshs_use_config {
+    if ($1 != 0) {
+        tlshs_py_raise((int)tlshs_usage_code(arg1), tlshs_usage_error(arg1));
+        SWIG_fail;
+    }
+    $result = Py_None;
+    Py_INCREF(Py_None);
+}
+/* tlshs_config_check (once the core has it): refuses with the config's error. */
+%typemap(out) int tlshs_config_set, int tlshs_config_check {
+    if ($1 != 0) {
+        tlshs_py_raise((int)tlshs_config_error_code(arg1), tlshs_config_error(arg1));
+        SWIG_fail;
+    }
+    $result = Py_None;
+    Py_INCREF(Py_None);
+}
+
+/* ---- strings and numbers in, with our own messages ---- */
+%typemap(in) const char * {
+    if (tlshs_py_cstr($input, "$1_name", (const char **)&$1) < 0)
+        SWIG_fail;
+}
+%typemap(freearg) const char * ""
+%typemap(in) int (long long v) {
+    if (tlshs_py_long($input, "$1_name", INT_MIN, INT_MAX, &v) < 0)
+        SWIG_fail;
+    $1 = ($1_ltype)v;
+}
+%apply int { tlshs_code, tlshs_result, tlshs_role };
+%typemap(in) unsigned (long long v) {
+    if (tlshs_py_long($input, "$1_name", 0, UINT_MAX, &v) < 0)
+        SWIG_fail;
+    $1 = (unsigned)v;
+}
+%typemap(in) size_t (long long v) {
+    if (tlshs_py_long($input, "$1_name", 0, PY_SSIZE_T_MAX, &v) < 0)
+        SWIG_fail;
+    $1 = (size_t)v;
+}
+
+/* ---- bytes in: tlshs_set_session, from any bytes-like object ---- */
+%typemap(in) (const void *der, size_t len) (Py_buffer view, int have_view = 0) {
     if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) != 0)
         SWIG_fail; /* TypeError: a bytes-like object is required */
     have_view = 1;
     $1 = view.buf;
     $2 = (size_t)view.len;
 }
-%typemap(freearg) (const void *data, size_t len) {
-    if (have_view$argnum)
-        PyBuffer_Release(&view$argnum);
-}
-%typemap(typecheck) (const void *data, size_t len) {
-    $1 = PyObject_CheckBuffer($input) ? 1 : 0;
-}
-%apply (const void *data, size_t len) { (const void *der, size_t len) };
-
-/* tlshs_write: the data in, the accepted count out.
-   Answers (result, accepted). */
-%typemap(in) (const void *buf, size_t len, size_t *n) (Py_buffer view, int have_view = 0, size_t count = 0) {
-    if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) != 0)
-        SWIG_fail;
-    have_view = 1;
-    $1 = view.buf;
-    $2 = (size_t)view.len;
-    $3 = &count;
-}
-%typemap(argout) (const void *buf, size_t len, size_t *n) {
-    Py_XDECREF($result);
-    $result = Py_BuildValue("(in)", (int)result, (Py_ssize_t)count$argnum);
-    if (!$result)
-        SWIG_fail;
-}
-%typemap(freearg) (const void *buf, size_t len, size_t *n) {
+%typemap(freearg) (const void *der, size_t len) {
     if (have_view$argnum)
         PyBuffer_Release(&view$argnum);
 }
 
-/* ---- bytes out ---- */
-
-/* The size asked for: a non-negative int. */
-%fragment("tlshs_capacity", "header") {
-static int tlshs_capacity(PyObject *obj, size_t *cap)
-{
-    Py_ssize_t n;
-    if (!PyLong_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "size must be an int, not %.100s", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    n = PyLong_AsSsize_t(obj);
-    if (n == -1 && PyErr_Occurred())
-        return -1;
-    if (n < 0) {
-        PyErr_SetString(PyExc_ValueError, "size must not be negative");
-        return -1;
-    }
-    *cap = (size_t)n;
-    return 0;
-}
-}
-
-/* tlshs_take and tlshs_session: (buf, cap) from an int; the function's
-   size_t answer is how much it wrote.  Answers the bytes, shrunk to that
-   count; when the count exceeds cap (tlshs_session asking for a bigger
-   buffer; nothing was written) answers the count as an int instead. */
-%typemap(in, fragment="tlshs_capacity") (void *buf, size_t cap) (PyObject *out = NULL) {
-    if (tlshs_capacity($input, &$2) != 0)
+/* ---- bytes out: tlshs_session ---- */
+/* (buf, cap) from an int; the function's size_t answer is how much it
+   wrote.  Answers the bytes, shrunk to that count; when the count exceeds
+   cap (a bigger buffer is needed; nothing was written) answers the count as
+   an int instead. */
+%typemap(in) (void *buf, size_t cap) (PyObject *out = NULL, long long v) {
+    if (tlshs_py_long($input, "cap", 0, PY_SSIZE_T_MAX, &v) < 0)
         SWIG_fail;
+    $2 = (size_t)v;
     out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)$2);
     if (!out)
         SWIG_fail;
@@ -134,31 +872,22 @@ static int tlshs_capacity(PyObject *obj, size_t *cap)
     Py_XDECREF(out$argnum);
 }
 
-/* tlshs_read: (buf, cap) from an int, the count out.
-   Answers (result, data). */
-%typemap(in, fragment="tlshs_capacity") (void *buf, size_t cap, size_t *n) (PyObject *out = NULL, size_t count = 0) {
-    if (tlshs_capacity($input, &$2) != 0)
-        SWIG_fail;
-    out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)$2);
-    if (!out)
-        SWIG_fail;
-    $1 = PyBytes_AS_STRING(out);
-    $3 = &count;
+/* tlshs_role_from_name (once the core has it): answers the role, or raises
+   ConfigError for a name that is none. */
+%typemap(in, numinputs=0) tlshs_role *out (tlshs_role role = TLSHS_CLIENT) {
+    $1 = &role;
 }
-%typemap(argout) (void *buf, size_t cap, size_t *n) {
-    Py_XDECREF($result);
-    $result = NULL;
-    if (count$argnum > $2)
-        count$argnum = 0; /* never trust a count beyond the buffer */
-    if (count$argnum < $2 && _PyBytes_Resize(&out$argnum, (Py_ssize_t)count$argnum) != 0)
-        SWIG_fail; /* out was freed by _PyBytes_Resize */
-    $result = Py_BuildValue("(iN)", (int)result, out$argnum);
-    out$argnum = NULL; /* "N" stole it (or freed it on failure) */
+%typemap(out) int tlshs_role_from_name {
+    if ($1 != 0) {
+        PyObject *text = PyUnicode_FromFormat("role: must be 'client' or 'server', not '%s'", arg1);
+        tlshs_py_raise_text(TLSHS_E_BAD_VALUE, text);
+        SWIG_fail;
+    }
+}
+%typemap(argout) tlshs_role *out {
+    $result = PyLong_FromLong((long)role$argnum);
     if (!$result)
         SWIG_fail;
-}
-%typemap(freearg) (void *buf, size_t cap, size_t *n) {
-    Py_XDECREF(out$argnum);
 }
 
 /* tlshs_peer_cert: answers the DER bytes or None. */
@@ -214,6 +943,29 @@ static int tlshs_capacity(PyObject *obj, size_t *cap)
 %ignore TLSHS_PAIR_CLIENT_WAITS;
 %ignore TLSHS_PAIR_SERVER_WAITS;
 %ignore TLSHS_PAIR_ROUNDS_OUT;
+
+/* The toolkit calls that take a callback or work like read and write are
+   wrapped by the Python layer's own typemaps (0-RTT, the hello callback);
+   until then they stay out, as the stubs describe. */
+%ignore tlshs_write_early;
+%ignore tlshs_read_early;
+%ignore tlshs_set_hello_cb;
+
+/* The handles' own methods, not SWIG functions. */
+%ignore tlshs_config_new;
+%ignore tlshs_config_free;
+%ignore tlshs_new;
+%ignore tlshs_free;
+%ignore tlshs_set_fd;
+%ignore tlshs_step;
+%ignore tlshs_feed;
+%ignore tlshs_feed_eof;
+%ignore tlshs_pending;
+%ignore tlshs_take;
+%ignore tlshs_read;
+%ignore tlshs_write;
+%ignore tlshs_shutdown;
+%ignore tlshs_last_result;
 
 /* The header's export macro means nothing to SWIG. */
 #define TLSHS_API

@@ -1,15 +1,20 @@
 /* config.c - tlshs_config: one SSL_CTX, its keys, the checks made when the
    first handshake freezes it, and its reference count. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -136,6 +141,7 @@ tlshs_config *tlshs_config_new(tlshs_role role) { /* see tlshs.h */
         SSL_CTX_set_client_hello_cb(cfg->ctx, tlshs__on_client_hello, NULL);
     }
     cfg->security_level = -1;
+    cfg->num_tickets = -1;
     return cfg;
 }
 
@@ -336,6 +342,8 @@ static int set_ca_pem(tlshs_config *cfg, const struct key_entry *k, const char *
 
 /* ---- the own certificate and key ---- */
 
+static int note_own_cert(tlshs_config *cfg, X509 *leaf);
+
 /* The certificate, then the chain sent with it, from PEM in bio (as
    SSL_CTX_use_certificate_chain_file reads a file).  label names the file
    in messages, NULL for PEM text.  Loaded at security level 0: the freeze
@@ -350,7 +358,8 @@ static int use_cert_chain(tlshs_config *cfg, const struct key_entry *k, BIO *bio
         return -1;
     }
     SSL_CTX_set_security_level(cfg->ctx, 0);
-    ok = SSL_CTX_use_certificate(cfg->ctx, leaf) && SSL_CTX_clear_chain_certs(cfg->ctx);
+    ok = SSL_CTX_use_certificate(cfg->ctx, leaf) && SSL_CTX_clear_chain_certs(cfg->ctx) &&
+         note_own_cert(cfg, leaf) == 0;
     X509_free(leaf);
     while (ok && (x = PEM_read_bio_X509(bio, NULL, no_password, NULL)) != NULL)
         if (!(ok = SSL_CTX_add0_chain_cert(cfg->ctx, x))) X509_free(x);
@@ -360,6 +369,7 @@ static int use_cert_chain(tlshs_config *cfg, const struct key_entry *k, BIO *bio
     if (!ok) return fail_openssl(cfg, k->key, label ? label : "cannot use the certificate");
     ERR_clear_error();
     cfg->has_cert = 1;
+    cfg->given_cert = 1;
     cfg->cert_key = k->key;
     return 0;
 }
@@ -372,6 +382,7 @@ static int use_key(tlshs_config *cfg, const struct key_entry *k, BIO *bio, const
     EVP_PKEY_free(key);
     if (!ok) return fail_openssl(cfg, k->key, label ? label : "cannot use the key");
     cfg->has_key = 1;
+    cfg->given_cert = 1;
     cfg->key_key = k->key;
     return 0;
 }
@@ -590,6 +601,312 @@ static int set_security_level(tlshs_config *cfg, const struct key_entry *k, cons
     return 0;
 }
 
+/* ---- the keys of the moves and options (moves.c drives them) ---- */
+
+/* Refuses a key meant for the other role. */
+static int only_role(tlshs_config *cfg, const struct key_entry *k, tlshs_role role) {
+    if (cfg->role == role) return 0;
+    fail(cfg, TLSHS_E_BAD_VALUE, "%s: only a %s uses this key", k->key, tlshs_role_name(role));
+    return -1;
+}
+
+/* A decimal count from 0 to max, digits only. */
+static int parse_count(tlshs_config *cfg, const struct key_entry *k, const char *value,
+                       unsigned long max, unsigned long *out) {
+    unsigned long v = 0;
+    const char *p = value;
+    for (; *p >= '0' && *p <= '9' && v <= max; p++)
+        v = v * 10 + (unsigned long)(*p - '0');
+    if (p == value || *p != '\0' || v > max) {
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not a count from 0 to %lu", k->key, value, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* on or off */
+static int parse_switch(tlshs_config *cfg, const struct key_entry *k, const char *value, int *on) {
+    if (strcmp(value, "on") == 0 || strcmp(value, "off") == 0) {
+        *on = value[1] == 'n';
+        return 0;
+    }
+    fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of on, off", k->key, value);
+    return -1;
+}
+
+#define MAX_TICKETS 100 /* far more than anyone tests; each is a message */
+
+/* Applied at the freeze, where the tickets key is known whatever the order. */
+static int set_num_tickets(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    unsigned long n;
+    if (only_role(cfg, k, TLSHS_SERVER) || parse_count(cfg, k, value, MAX_TICKETS, &n)) return -1;
+    cfg->num_tickets = (int)n;
+    return 0;
+}
+
+/* A server accepts up to n bytes of 0-RTT data (0: none), with OpenSSL's
+   anti-replay protection: a ticket allows early data once. */
+static int set_max_early_data(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    unsigned long n;
+    if (only_role(cfg, k, TLSHS_SERVER) || parse_count(cfg, k, value, 0xFFFFFFFFul, &n)) return -1;
+    /* what the server may receive: what it accepts, and at least one full
+       record of early data it rejects and skips */
+    if (!SSL_CTX_set_max_early_data(cfg->ctx, (uint32_t)n) ||
+        !SSL_CTX_set_recv_max_early_data(cfg->ctx, n > SSL3_RT_MAX_PLAIN_LENGTH ? (uint32_t)n
+                                                                               : SSL3_RT_MAX_PLAIN_LENGTH))
+        return fail_openssl(cfg, k->key, value);
+    SSL_CTX_clear_options(cfg->ctx, SSL_OP_NO_ANTI_REPLAY);
+    return 0;
+}
+
+static int set_post_handshake_auth(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    int on;
+    if (only_role(cfg, k, TLSHS_CLIENT) || parse_switch(cfg, k, value, &on)) return -1;
+    SSL_CTX_set_post_handshake_auth(cfg->ctx, on);
+    return 0;
+}
+
+static int set_status_request(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    int on;
+    if (only_role(cfg, k, TLSHS_CLIENT) || parse_switch(cfg, k, value, &on)) return -1;
+    if (!SSL_CTX_set_tlsext_status_type(cfg->ctx, on ? TLSEXT_STATUSTYPE_ocsp : -1))
+        return fail_openssl(cfg, k->key, value);
+    return 0;
+}
+
+/* The server's status callback, called when a client asks: staples a copy
+   of the response (OpenSSL frees it with the connection). */
+static int staple_ocsp(SSL *ssl, void *arg) {
+    const tlshs_config *cfg = arg;
+    unsigned char *copy = OPENSSL_memdup(cfg->ocsp, cfg->ocsp_len);
+    if (!copy) return SSL_TLSEXT_ERR_NOACK;
+    if (!SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)cfg->ocsp_len)) {
+        OPENSSL_free(copy);
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static int set_ocsp_response_file(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    struct file_data f;
+    const unsigned char *p;
+    OCSP_RESPONSE *resp;
+    unsigned char *copy;
+    if (only_role(cfg, k, TLSHS_SERVER) || file_read(cfg, k->key, value, &f)) return -1;
+    p = (const unsigned char *)f.data;
+    resp = f.len > 0 && f.len <= LONG_MAX ? d2i_OCSP_RESPONSE(NULL, &p, (long)f.len) : NULL;
+    if (!resp || p != (const unsigned char *)f.data + f.len) {
+        OCSP_RESPONSE_free(resp);
+        file_free(&f);
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: %s: not a DER OCSP response", k->key, value);
+        return -1;
+    }
+    OCSP_RESPONSE_free(resp);
+    copy = malloc(f.len);
+    if (!copy) {
+        file_free(&f);
+        return fail_openssl(cfg, k->key, "out of memory");
+    }
+    memcpy(copy, f.data, f.len);
+    free(cfg->ocsp);
+    cfg->ocsp = copy;
+    cfg->ocsp_len = f.len;
+    file_free(&f);
+    SSL_CTX_set_tlsext_status_cb(cfg->ctx, staple_ocsp);
+    SSL_CTX_set_tlsext_status_arg(cfg->ctx, cfg);
+    return 0;
+}
+
+static int set_max_fragment_length(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    static const struct {
+        const char *name;
+        uint8_t mode;
+    } lengths[] = {{"512", TLSEXT_max_fragment_length_512},
+                   {"1024", TLSEXT_max_fragment_length_1024},
+                   {"2048", TLSEXT_max_fragment_length_2048},
+                   {"4096", TLSEXT_max_fragment_length_4096}};
+    if (only_role(cfg, k, TLSHS_CLIENT)) return -1;
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++)
+        if (strcmp(value, lengths[i].name) == 0) {
+            if (!SSL_CTX_set_tlsext_max_fragment_length(cfg->ctx, lengths[i].mode))
+                return fail_openssl(cfg, k->key, value);
+            return 0;
+        }
+    fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of 512, 1024, 2048, 4096", k->key, value);
+    return -1;
+}
+
+static void free_exts(struct custom_ext *exts, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free(exts[i].data);
+    free(exts);
+}
+
+static int hex_digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* One "TYPE:HEX" item of len bytes at p into *ext; NULL, or why not. */
+static const char *parse_ext(const char *p, size_t len, struct custom_ext *ext) {
+    const char *colon = memchr(p, ':', len);
+    unsigned long type = 0;
+    size_t hex;
+    if (!colon || colon == p) return "each item is TYPE:HEX (a decimal type, then its data in hex)";
+    for (const char *q = p; q < colon; q++) {
+        if (*q < '0' || *q > '9' || (type = type * 10 + (unsigned long)(*q - '0')) > 65535)
+            return "the type must be a decimal number from 0 to 65535";
+    }
+    hex = len - (size_t)(colon + 1 - p);
+    if (hex % 2) return "the data must be an even number of hex digits";
+    if (hex / 2 > 65535) return "the data is longer than an extension may be (65535 bytes)";
+    if (SSL_extension_supported((unsigned)type))
+        return "OpenSSL handles that type itself: a custom extension cannot use it";
+    ext->type = (unsigned)type;
+    ext->len = hex / 2;
+    ext->data = ext->len ? malloc(ext->len) : NULL;
+    if (ext->len && !ext->data) return "out of memory";
+    for (size_t i = 0; i < ext->len; i++) {
+        int hi = hex_digit(colon[1 + 2 * i]), lo = hex_digit(colon[2 + 2 * i]);
+        if (hi < 0 || lo < 0) {
+            free(ext->data);
+            ext->data = NULL;
+            return "the data must be hex digits";
+        }
+        ext->data[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return NULL;
+}
+
+/* Custom extensions this side sends (registered with OpenSSL at the freeze,
+   moves.c): TYPE:HEX items, comma-separated. */
+static int set_extensions(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    struct custom_ext *exts = NULL;
+    size_t n = 0;
+    const char *p = value, *why = NULL;
+    if (*value == '\0') {
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: the list is empty", k->key);
+        return -1;
+    }
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        struct custom_ext *grown = realloc(exts, (n + 1) * sizeof *exts);
+        if (!grown) {
+            why = "out of memory";
+            break;
+        }
+        exts = grown;
+        if ((why = parse_ext(p, len, &exts[n])) != NULL) break;
+        for (size_t i = 0; i < n && !why; i++)
+            if (exts[i].type == exts[n].type) why = "a type is named twice";
+        n++;
+        if (why || !comma) break;
+        p = comma + 1;
+    }
+    if (why) {
+        free_exts(exts, n);
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%.*s': %s", k->key, 64, p, why);
+        return -1;
+    }
+    free_exts(cfg->exts, cfg->nexts);
+    cfg->exts = exts;
+    cfg->nexts = n;
+    return 0;
+}
+
+/* The own certificate's PEM and SHA-256 fingerprint, for the getters. */
+static int note_own_cert(tlshs_config *cfg, X509 *leaf) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *pem = NULL, *data;
+    long len;
+    if (!bio || !PEM_write_bio_X509(bio, leaf) || !X509_digest(leaf, EVP_sha256(), md, &mdlen) ||
+        (len = BIO_get_mem_data(bio, &data)) <= 0 || !(pem = malloc((size_t)len + 1))) {
+        BIO_free(bio);
+        return -1;
+    }
+    memcpy(pem, data, (size_t)len);
+    pem[len] = '\0';
+    BIO_free(bio);
+    free(cfg->cert_pem);
+    cfg->cert_pem = pem;
+    for (unsigned i = 0; i < mdlen && 3 * i + 3 <= sizeof cfg->fingerprint; i++)
+        snprintf(cfg->fingerprint + 3 * i, 4, i + 1 < mdlen ? "%02X:" : "%02X", md[i]);
+    return 0;
+}
+
+/* A throwaway P-256 key and a self-signed certificate for the name: CN and
+   subjectAltName (DNS, or IP for an address), valid from an hour ago for 30
+   days, a random serial, signed with SHA-256. */
+static X509 *make_self_signed(EVP_PKEY *key, const char *name) {
+    unsigned char addr[16], serial[16];
+    int ip = inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1;
+    char san[300];
+    X509 *x = X509_new();
+    X509_NAME *subject = X509_NAME_new();
+    BIGNUM *bn = NULL;
+    X509_EXTENSION *ext = NULL;
+    X509V3_CTX v3;
+    int ok = x && subject && RAND_bytes(serial, sizeof serial) == 1;
+    serial[0] &= 0x7F; /* positive */
+    snprintf(san, sizeof san, "%s:%s", ip ? "IP" : "DNS", name);
+    ok = ok && (bn = BN_bin2bn(serial, sizeof serial, NULL)) != NULL &&
+         BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) && X509_set_version(x, X509_VERSION_3) &&
+         X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, (const unsigned char *)name, -1, -1, 0) &&
+         X509_set_subject_name(x, subject) && X509_set_issuer_name(x, subject) &&
+         X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
+         X509_gmtime_adj(X509_getm_notAfter(x), 30L * 24 * 3600) && X509_set_pubkey(x, key);
+    if (ok) {
+        X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+        ok = (ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san)) != NULL &&
+             X509_add_ext(x, ext, -1) && X509_sign(x, key, EVP_sha256()) > 0;
+    }
+    X509_EXTENSION_free(ext);
+    BN_free(bn);
+    X509_NAME_free(subject);
+    if (!ok) {
+        X509_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+static int set_self_signed(tlshs_config *cfg, const struct key_entry *k, const char *value) {
+    EVP_PKEY *key;
+    X509 *x;
+    int ok;
+    if (only_role(cfg, k, TLSHS_SERVER)) return -1;
+    if (*value == '\0' || strlen(value) > 255 || strpbrk(value, ",/\\\"'= \t\r\n")) {
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%.64s' is not a host name or an IP address", k->key, value);
+        return -1;
+    }
+    if (!(key = EVP_EC_gen("P-256"))) return fail_openssl(cfg, k->key, "cannot make a P-256 key");
+    if (!(x = make_self_signed(key, value))) {
+        EVP_PKEY_free(key);
+        fail(cfg, TLSHS_E_BAD_VALUE, "%s: '%.64s': cannot make the certificate: %s", k->key, value,
+             tlshs__openssl_reason("refused by OpenSSL"));
+        return -1;
+    }
+    ok = SSL_CTX_use_certificate(cfg->ctx, x) && SSL_CTX_clear_chain_certs(cfg->ctx) &&
+         SSL_CTX_use_PrivateKey(cfg->ctx, key) && note_own_cert(cfg, x) == 0;
+    X509_free(x);
+    EVP_PKEY_free(key);
+    if (!ok) return fail_openssl(cfg, k->key, "cannot use the certificate");
+    cfg->has_cert = cfg->has_key = cfg->self_signed = 1;
+    cfg->cert_key = cfg->key_key = k->key;
+    return 0;
+}
+
+const char *tlshs_config_fingerprint(const tlshs_config *cfg) { /* see tlshs.h */
+    return cfg ? cfg->fingerprint : "";
+}
+
+const char *tlshs_config_cert_pem(const tlshs_config *cfg) { /* see tlshs.h */
+    return cfg ? cfg->cert_pem : NULL;
+}
+
 static const struct key_entry keys[] = {
     {"ca_file", set_ca_file, NULL},
     {"ca_path", set_ca_path, NULL},
@@ -610,6 +927,14 @@ static const struct key_entry keys[] = {
     {"keylog_file", set_keylog_file, NULL},
     {"dh_params_file", set_dh_params_file, NULL},
     {"security_level", set_security_level, NULL},
+    {"num_tickets", set_num_tickets, NULL},
+    {"max_early_data", set_max_early_data, NULL},
+    {"post_handshake_auth", set_post_handshake_auth, NULL},
+    {"status_request", set_status_request, NULL},
+    {"ocsp_response_file", set_ocsp_response_file, NULL},
+    {"max_fragment_length", set_max_fragment_length, NULL},
+    {"extensions", set_extensions, NULL},
+    {"self_signed", set_self_signed, NULL},
 };
 
 int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value) { /* see tlshs.h */
@@ -668,6 +993,9 @@ void tlshs_config_free(tlshs_config *cfg) { /* see tlshs.h */
     if (cfg->keylog) fclose(cfg->keylog);
     EVP_PKEY_free(cfg->dh_params);
     free(cfg->alpn);
+    free(cfg->ocsp);
+    free_exts(cfg->exts, cfg->nexts);
+    free(cfg->cert_pem);
     free(cfg);
 }
 
@@ -730,6 +1058,16 @@ static int check_locked(tlshs_config *cfg) {
         return -1;
     }
     if (check_certs_level(cfg, level)) return -1;
+    if (cfg->self_signed && cfg->given_cert) {
+        /* OpenSSL keeps a certificate per key type: both would be served */
+        fail(cfg, TLSHS_E_INCOMPLETE, "self_signed: the config also has a certificate or key "
+             "from cert_file, cert_pem, key_file or key_pem: use one or the other");
+        return -1;
+    }
+    if (cfg->num_tickets > 0 && (SSL_CTX_get_options(cfg->ctx) & SSL_OP_NO_TICKET)) {
+        fail(cfg, TLSHS_E_INCOMPLETE, "num_tickets: %d tickets, but tickets is off", cfg->num_tickets);
+        return -1;
+    }
     if (cfg->dh_params) {
         EVP_PKEY *dh = cfg->dh_params;
         if (!EVP_PKEY_up_ref(dh)) return fail_openssl(cfg, "dh_params_file", "out of memory");
@@ -833,6 +1171,13 @@ static int freeze_locked(tlshs_config *cfg) {
     SSL_CTX_set_verify(cfg->ctx, modes[cfg->verify], tlshs__on_verify);
     build_chains(cfg);
     if (tlshs__bind_sessions(cfg)) return -1;
+    if (cfg->num_tickets >= 0) SSL_CTX_set_num_tickets(cfg->ctx, (size_t)cfg->num_tickets);
+    if (!cfg->exts_added && tlshs__add_custom_exts(cfg)) {
+        fail(cfg, TLSHS_E_INCOMPLETE, "extensions: OpenSSL refused a type: %s",
+             tlshs__openssl_reason("unknown reason"));
+        return -1;
+    }
+    cfg->exts_added = 1;
     ERR_clear_error();
     atomic_store(&cfg->in_use, 1);
     return 0;

@@ -54,7 +54,9 @@ int tlshs__on_verify(int ok, X509_STORE_CTX *store) {
         hs->peer_seen = leaf;
         hs->peer->of = NULL; /* its DER is made again when asked for */
     }
-    return ok;
+    /* a server whose verify is none takes what it asked for after the
+       handshake (tlshs_request_client_cert), as it would take nothing */
+    return ok || (hs && hs->cfg->role == TLSHS_SERVER && hs->cfg->verify == TLSHS_VERIFY_NONE);
 }
 
 /* ---- the sessions a verifying client may resume ---- */
@@ -215,6 +217,7 @@ void tlshs_free(tlshs *hs) { /* see tlshs.h */
     OPENSSL_free(hs->peer_store.der);
     free(hs->server_name);
     free(hs->alpn);
+    tlshs__free_peer_exts(hs);
     tlshs__free_message(hs->error);
     tlshs__free_message(hs->usage);
     tlshs__trace_free(hs);
@@ -339,7 +342,7 @@ static void close_with(tlshs *hs, int ssl_err, int saved_errno) {
 
 /* The answer after an OpenSSL call, by the memory-mode rules (pending bytes
    first, then the phase) or, in fd mode, the phase and the call's want. */
-static tlshs_result settle(tlshs *hs, tlshs_result want) {
+tlshs_result tlshs__settle(tlshs *hs, tlshs_result want) {
     tlshs_result r = want;
     if (!hs->fd_mode && BIO_ctrl_pending(hs->wbio) > 0) {
         r = TLSHS_WANT_WRITE;
@@ -365,13 +368,13 @@ static int want_of(int ssl_err) {
 /* The answer to an OpenSSL call that did not complete (its SSL_get_error
    code): a want as such, a failure closes with its reason; then the
    memory-mode rules. */
-static tlshs_result answer_incomplete(tlshs *hs, int ssl_err, int saved_errno) {
+tlshs_result tlshs__answer_incomplete(tlshs *hs, int ssl_err, int saved_errno) {
     int want = want_of(ssl_err);
     if (want < 0) close_with(hs, ssl_err, saved_errno);
-    return settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
+    return tlshs__settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
 }
 
-static tlshs_result run_handshake(tlshs *hs) {
+tlshs_result tlshs__run_handshake(tlshs *hs) {
     int r, saved_errno;
     tlshs__clear_errors();
     errno = 0;
@@ -380,23 +383,30 @@ static tlshs_result run_handshake(tlshs *hs) {
     else r = SSL_do_handshake(hs->ssl);
     saved_errno = errno;
     hs->started = 1;
+    hs->early_writing = 0; /* the handshake went on: no more early data */
     if (r == 1) {
         hs->complete = 1;
         capture_outcome(hs);
         hs->phase = PHASE_FLUSH_DONE;
         tlshs__clear_errors();
-        return settle(hs, TLSHS_DONE);
+        return tlshs__settle(hs, TLSHS_DONE);
     }
-    return answer_incomplete(hs, SSL_get_error(hs->ssl, r), saved_errno);
+    return tlshs__answer_incomplete(hs, SSL_get_error(hs->ssl, r), saved_errno);
 }
 
 static tlshs_result step_call(tlshs *hs) {
     if (!hs) return TLSHS_CLOSED;
     switch (hs->phase) {
-    case PHASE_HANDSHAKE: return run_handshake(hs);
+    case PHASE_HANDSHAKE:
+        if (hs->early_reading && !hs->early_over) { /* a refused call changes nothing */
+            tlshs__usage(hs, TLSHS_E_STATE, "step: the server reads early data: call read_early "
+                                            "until the early data has ended");
+            return hs->last;
+        }
+        return tlshs__run_handshake(hs);
     case PHASE_OPEN: return TLSHS_DONE;
     case PHASE_CLOSED: return TLSHS_CLOSED;
-    default: return settle(hs, hs->last);
+    default: return tlshs__settle(hs, hs->last);
     }
 }
 
@@ -445,7 +455,7 @@ static tlshs_result read_call(tlshs *hs, void *buf, size_t cap, size_t *n) {
         tlshs__clear_errors();
         return hs->last = TLSHS_CLOSED;
     }
-    return answer_incomplete(hs, err, saved_errno);
+    return tlshs__answer_incomplete(hs, err, saved_errno);
 }
 
 static tlshs_result write_call(tlshs *hs, const void *buf, size_t len, size_t *n) {
@@ -473,13 +483,13 @@ static tlshs_result write_call(tlshs *hs, const void *buf, size_t len, size_t *n
     if (want < 0) close_with(hs, err, saved_errno);
     else tlshs__clear_errors();
     if (want >= 0) return hs->last = (tlshs_result)want; /* retry with the same buffer */
-    return settle(hs, TLSHS_CLOSED);
+    return tlshs__settle(hs, TLSHS_CLOSED);
 }
 
 static tlshs_result shutdown_call(tlshs *hs) {
     int r, err, want;
     if (!hs) return TLSHS_CLOSED;
-    if (hs->phase == PHASE_FLUSH_CLOSE) return settle(hs, TLSHS_CLOSED);
+    if (hs->phase == PHASE_FLUSH_CLOSE) return tlshs__settle(hs, TLSHS_CLOSED);
     if (!hs->complete || (hs->phase == PHASE_CLOSED && !(SSL_get_shutdown(hs->ssl) &
                                                          SSL_RECEIVED_SHUTDOWN))) {
         /* nothing to close politely: not yet open, or over after a failure */
@@ -497,44 +507,36 @@ static tlshs_result shutdown_call(tlshs *hs) {
             tlshs__set_error(hs, TLSHS_E_SHUTDOWN, "shut down: %s", tlshs__openssl_reason("error while closing"));
             tlshs__clear_errors();
             hs->phase = PHASE_FLUSH_CLOSE;
-            return settle(hs, TLSHS_CLOSED);
+            return tlshs__settle(hs, TLSHS_CLOSED);
         }
         tlshs__clear_errors();
-        return settle(hs, (tlshs_result)want);
+        return tlshs__settle(hs, (tlshs_result)want);
     }
     tlshs__clear_errors();
     if (r == 1) {
         tlshs__set_error(hs, TLSHS_E_SHUTDOWN, "shut down: close_notify sent and received");
         hs->phase = PHASE_FLUSH_CLOSE;
-        return settle(hs, TLSHS_CLOSED);
+        return tlshs__settle(hs, TLSHS_CLOSED);
     }
     /* ours is out (or pending), the peer's not yet in */
     if (hs->phase == PHASE_FLUSH_DONE) hs->phase = PHASE_OPEN;
-    return settle(hs, TLSHS_WANT_READ);
+    return tlshs__settle(hs, TLSHS_WANT_READ);
 }
 
 /* ---- the public calls: each ends with the capture complete on disk ---- */
 
-/* A capture coalesces what one call moves, so that a secret OpenSSL derives
-   while reading lands ahead of the records it decrypts; the file is made
-   complete when the call returns. */
-static tlshs_result finish_call(tlshs *hs, tlshs_result r) {
-    if (hs && hs->capture) tlshs__capture_flush(hs->capture);
-    return r;
-}
-
 tlshs_result tlshs_step(tlshs *hs) { /* see tlshs.h */
-    return finish_call(hs, step_call(hs));
+    return tlshs__call_done(hs, step_call(hs));
 }
 
 tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tlshs.h */
-    return finish_call(hs, read_call(hs, buf, cap, n));
+    return tlshs__call_done(hs, read_call(hs, buf, cap, n));
 }
 
 tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /* see tlshs.h */
-    return finish_call(hs, write_call(hs, buf, len, n));
+    return tlshs__call_done(hs, write_call(hs, buf, len, n));
 }
 
 tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
-    return finish_call(hs, shutdown_call(hs));
+    return tlshs__call_done(hs, shutdown_call(hs));
 }

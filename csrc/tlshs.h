@@ -270,6 +270,37 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
  *                                versions are accepted; 0 lets a test peer
  *                                speak TLS 1.0/1.1 (SHA-1 signing) to old
  *                                stacks, never use it to protect data.
+ *   num_tickets                  server: TLS 1.3 tickets sent after the
+ *                                handshake, 0 to 100 (default OpenSSL's, 2);
+ *                                more than 0 with tickets off is refused at
+ *                                the freeze
+ *   max_early_data               server: bytes of 0-RTT data accepted (0,
+ *                                the default, refuses 0-RTT); OpenSSL's
+ *                                anti-replay protection stays on: a ticket
+ *                                allows early data once per config
+ *   post_handshake_auth          client: on offers post-handshake
+ *                                authentication (default off)
+ *   status_request               client: on asks for a stapled OCSP
+ *                                response (default off; tlshs_ocsp_response)
+ *   ocsp_response_file           server: a DER OCSP response, stapled when a
+ *                                client asks (checked to parse at set time)
+ *   max_fragment_length          client: 512, 1024, 2048, 4096 (RFC 6066)
+ *   extensions                   custom extensions this side sends:
+ *                                TYPE:HEX items, comma-separated (decimal
+ *                                type 0-65535, data in hex, may be empty:
+ *                                "65280:cafe,65281:"); a client sends them
+ *                                in its ClientHello, a server in reply to a
+ *                                client that sent the type.  Types OpenSSL
+ *                                handles itself are refused.  The peer's
+ *                                data for these types: tlshs_peer_extension
+ *   self_signed                  server: a host name or IP address; makes a
+ *                                throwaway P-256 key and a self-signed
+ *                                certificate for it (CN and subjectAltName
+ *                                DNS:name or IP:address, valid from an hour
+ *                                ago for 30 days); with any cert_* or key_*
+ *                                it is refused at the freeze (see
+ *                                tlshs_config_fingerprint,
+ *                                tlshs_config_cert_pem)
  *
  * A file named by a key must be a regular file of at most 64 MiB (ca_path:
  * a directory); a FIFO, device or directory is refused at once
@@ -315,6 +346,27 @@ TLSHS_API int tlshs_config_check(tlshs_config *cfg);
  *          change it.  "" if nothing failed; "" for a NULL cfg.  Never NULL.
  */
 TLSHS_API const char *tlshs_config_error(const tlshs_config *cfg);
+
+/**
+ * The SHA-256 fingerprint of the config's own certificate (the last one
+ * given by cert_file, cert_pem or self_signed) as openssl x509 -fingerprint
+ * -sha256 prints it: 32 bytes in uppercase hex separated by colons
+ * ("AB:01:...", 95 characters).
+ *
+ * @returns the fingerprint, owned by cfg and valid until the key is set
+ *          again or cfg is freed; "" if cfg has no certificate or is NULL.
+ */
+TLSHS_API const char *tlshs_config_fingerprint(const tlshs_config *cfg);
+
+/**
+ * The config's own certificate (as for tlshs_config_fingerprint) as PEM
+ * text, e.g. for a client's ca_pem to trust a self_signed server.
+ *
+ * @returns the NUL-terminated PEM, owned by cfg and valid until the key is
+ *          set again or cfg is freed; NULL if cfg has no certificate or is
+ *          NULL.
+ */
+TLSHS_API const char *tlshs_config_cert_pem(const tlshs_config *cfg);
 
 /**
  * Drops the caller's reference to cfg.  The config lives on while any
@@ -515,6 +567,147 @@ TLSHS_API tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_
  */
 TLSHS_API tlshs_result tlshs_shutdown(tlshs *hs);
 
+/* ------------------------------------------------------------------------
+ * Moves after the handshake, and 0-RTT
+ *
+ * Each of these answers a tlshs_result and is driven on by calling it again
+ * exactly like tlshs_step: in memory mode the message it makes (KeyUpdate,
+ * HelloRequest or ClientHello, CertificateRequest, early data) waits in
+ * tlshs_pending() (TLSHS_WANT_WRITE) until taken, and the next call answers
+ * TLSHS_DONE once nothing of it waits; in fd mode WANT_WRITE means the
+ * socket was full.  What the peer answers (its KeyUpdate, the rest of a
+ * renegotiation, its certificate) arrives through tlshs_read, which answers
+ * WANT_READ/WANT_WRITE while it handles those messages.
+ *
+ * Misuse is refused (TLSHS_E_STATE in tlshs_usage_code, the reason in
+ * tlshs_usage_error): nothing changes and the call answers
+ * tlshs_last_result().  A move's call while another move is under way is
+ * refused too.
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Sends a TLS 1.3 KeyUpdate; request_peer != 0 asks the peer to answer with
+ * its own (it arrives through tlshs_read).
+ *
+ * @returns as above; refused unless the handshake is DONE and TLS 1.3.
+ */
+TLSHS_API tlshs_result tlshs_key_update(tlshs *hs, int request_peer);
+
+/**
+ * Starts a TLS 1.2 renegotiation: a client sends a ClientHello, a server a
+ * HelloRequest.  DONE means that message has left; the rest of the new
+ * handshake runs inside tlshs_read (the trace shows its messages; the peer
+ * certificate and cipher are then the new ones).  A peer that refuses
+ * (OpenSSL 3 servers refuse a client's renegotiation unless told otherwise;
+ * a client may answer a HelloRequest with a no_renegotiation alert) makes
+ * OpenSSL end the connection: tlshs_read answers TLSHS_CLOSED with
+ * tlshs_alert_received() == 100 (no_renegotiation) and tlshs_alert_sent() ==
+ * 40 (handshake_failure), code TLSHS_E_PROTOCOL.
+ *
+ * @returns as above; refused unless the handshake is DONE and TLS 1.2, or
+ *          while a renegotiation is still under way.
+ */
+TLSHS_API tlshs_result tlshs_renegotiate(tlshs *hs);
+
+/**
+ * A TLS 1.3 server asks for the client's certificate after the handshake
+ * (post-handshake authentication, RFC 8446 4.6.2).  The client's
+ * Certificate, CertificateVerify and Finished arrive through tlshs_read;
+ * then tlshs_peer_cert() and tlshs_verify_result() tell.  The config's
+ * verify decides: peer and require ask in the handshake already, and check
+ * the certificate (a failure closes the connection); none asks only now,
+ * and takes whatever comes (none, or a certificate that fails: then
+ * tlshs_verify_result tells what verifying found).
+ *
+ * @returns as above; refused on a client, unless the handshake is DONE and
+ *          TLS 1.3, or if the client did not offer post-handshake
+ *          authentication (its post_handshake_auth key).
+ */
+TLSHS_API tlshs_result tlshs_request_client_cert(tlshs *hs);
+
+/**
+ * A client writes 0-RTT data: before its first step, with a session
+ * (tlshs_set_session) whose server allows early data (its max_early_data).
+ * The ClientHello and the data go out together; more data may follow with
+ * further calls until the handshake goes on with tlshs_step (or
+ * tlshs_read/tlshs_write), which sends EndOfEarlyData.  Whether the server
+ * took the data: tlshs_early_data() once DONE (data it rejected must be
+ * written again with tlshs_write).
+ *
+ * @param n receives how many bytes were taken (0 unless all of buf was);
+ *          may be NULL.
+ * @returns what tlshs_step would answer next when *n > 0 (memory mode:
+ *          TLSHS_WANT_WRITE, the bytes wait to be taken); TLSHS_WANT_WRITE
+ *          or TLSHS_WANT_READ with *n == 0 when the socket (fd mode) could
+ *          not take them: call again with the same buffer; TLSHS_CLOSED on
+ *          failure.  Refused (TLSHS_E_STATE) on a server, after the
+ *          handshake went on, or without a session that allows early data;
+ *          an empty buf is refused with TLSHS_E_ARGUMENT.
+ */
+TLSHS_API tlshs_result tlshs_write_early(tlshs *hs, const void *buf, size_t len, size_t *n);
+
+/**
+ * A server reads 0-RTT data.  Call it instead of tlshs_step from the first
+ * call on: it drives the handshake while early data may come (the server's
+ * flight waits in pending meanwhile), until the early data has ended (the
+ * client's EndOfEarlyData, or none was sent, or it was rejected); from then
+ * on it drives the rest of the handshake as tlshs_step does.  While early
+ * data may still come, tlshs_step, tlshs_read and tlshs_write are refused
+ * (TLSHS_E_STATE).  A server whose max_early_data is 0 rejects the data
+ * (and skips it) the same way.
+ *
+ * @param n receives how many bytes were read; may be NULL.
+ * @returns TLSHS_DONE with *n > 0: early data was read (call again);
+ *          TLSHS_DONE with *n == 0: the early data ended and the handshake
+ *          is complete (as tlshs_step's DONE); TLSHS_WANT_READ,
+ *          TLSHS_WANT_WRITE, TLSHS_CLOSED as tlshs_step.  Refused
+ *          (TLSHS_E_STATE) on a client, or when the handshake was started
+ *          with tlshs_step; a NULL buf or a cap of 0 with TLSHS_E_ARGUMENT.
+ */
+TLSHS_API tlshs_result tlshs_read_early(tlshs *hs, void *buf, size_t cap, size_t *n);
+
+/**
+ * What became of 0-RTT data on this connection: "not_sent" (none was
+ * offered, or not yet known), "rejected", "accepted".  Final once the
+ * handshake is DONE (a server: once read_early saw the ClientHello).
+ * Static; "not_sent" for a NULL hs.
+ */
+TLSHS_API const char *tlshs_early_data(const tlshs *hs);
+
+/**
+ * A client's stapled OCSP response (asked for with status_request on), as
+ * the server sent it: DER.
+ *
+ * @param len receives its length (0 if none); may be NULL.
+ * @returns the bytes, owned by hs, valid until tlshs_free; NULL if none
+ *          came, on a server, or for a NULL hs.
+ */
+TLSHS_API const unsigned char *tlshs_ocsp_response(const tlshs *hs, size_t *len);
+
+/**
+ * The data the peer sent in its custom extension of this type (one of the
+ * types named by the config's extensions key; a client sees the server's
+ * reply, a server the client's ClientHello).
+ *
+ * @param len receives the data's length (0 if none); may be NULL.
+ * @returns the data (a non-NULL pointer also when it is empty), owned by hs
+ *          and valid until tlshs_free; NULL if the peer sent no such
+ *          extension.
+ */
+TLSHS_API const unsigned char *tlshs_peer_extension(const tlshs *hs, unsigned type, size_t *len);
+
+/** How many of the peer's custom extensions arrived (0 for a NULL hs). */
+TLSHS_API size_t tlshs_peer_extension_count(const tlshs *hs);
+
+/**
+ * The type of the peer's custom extension number i (0 to
+ * tlshs_peer_extension_count(hs) - 1, in the order they first arrived);
+ * its data: tlshs_peer_extension.
+ *
+ * @returns the type (0 to 65535), or -1 if i is out of range or hs is NULL.
+ */
+TLSHS_API long tlshs_peer_extension_type(const tlshs *hs, size_t i);
+
 /**
  * Frees hs and drops its reference to its config.  Does not close an fd.
  * NULL is a no-op.
@@ -554,7 +747,8 @@ TLSHS_API const char *tlshs_error(const tlshs *hs);
 
 /**
  * Why the last call on hs that was refused (feed, feed_eof, set_fd,
- * set_session answering -1; read or write given a bad buffer) refused,
+ * set_session answering -1; read or write given a bad buffer; a move,
+ * write_early or read_early that does not fit the state) refused,
  * e.g. "feed: the connection is closed".
  * @returns the reason, "" if none; never NULL.  Valid until the next call.
  */
@@ -640,6 +834,22 @@ TLSHS_API size_t tlshs_trace_count(const tlshs *hs);
  *          the next step, read, write or shutdown on hs, or tlshs_free.
  */
 TLSHS_API const tlshs_event *tlshs_trace_event(const tlshs *hs, size_t i);
+
+/**
+ * IANA's names for the numbers a hello carries, so a test peer can print
+ * what the other side offered: a protocol version (0x0304 "TLSv1.3"), a
+ * cipher suite (0x1301 "TLS_AES_128_GCM_SHA256", as the registry spells
+ * it; every suite OpenSSL knows, enabled or not, and the two SCSVs), an
+ * extension type (16 "application_layer_protocol_negotiation"), a supported
+ * group (29 "x25519") and a signature scheme (0x0804
+ * "rsa_pss_rsae_sha256").  GREASE values (RFC 8701) read "GREASE".
+ * @returns a static string, or NULL for a number with no name.
+ */
+TLSHS_API const char *tlshs_version_name(unsigned version);
+TLSHS_API const char *tlshs_cipher_suite_name(unsigned suite);
+TLSHS_API const char *tlshs_extension_name(unsigned type);
+TLSHS_API const char *tlshs_group_name(unsigned group);
+TLSHS_API const char *tlshs_sigalg_name(unsigned scheme);
 
 /** "WANT_READ", "WANT_WRITE", "DONE", "CLOSED"; "UNKNOWN" otherwise.  Static. */
 TLSHS_API const char *tlshs_result_name(tlshs_result r);

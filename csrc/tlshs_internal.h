@@ -29,10 +29,20 @@ struct tlshs_config {
     unsigned has_ca : 1;    /* a ca_* key was given: no system store */
     unsigned has_cert : 1;
     unsigned has_key : 1;
-    unsigned has_min : 1;   /* min_version was given (else OpenSSL's floor is our 1.2) */
+    unsigned has_min : 1;
+    unsigned self_signed : 1; /* self_signed made the certificate and key */
+    unsigned given_cert : 1;  /* cert_* or key_* gave one */
+    unsigned exts_added : 1; /* the extensions were registered with OpenSSL (at the freeze) */   /* min_version was given (else OpenSSL's floor is our 1.2) */
     const char *cert_key;   /* the key that gave the certificate ("cert_file", "cert_pem"); static */
     const char *key_key;    /* the key that gave the private key ("key_file", "key_pem"); static */
     int security_level;     /* security_level, applied at the freeze; -1 if not given */
+    int num_tickets;        /* num_tickets, applied at the freeze; -1 if not given */
+    unsigned char *ocsp;    /* ocsp_response_file's DER, owned; NULL if none */
+    size_t ocsp_len;
+    struct custom_ext *exts; /* the extensions key's items, owned; NULL if none */
+    size_t nexts;
+    char *cert_pem;         /* the own certificate as PEM, owned (malloc); NULL if none */
+    char fingerprint[96];   /* its SHA-256 fingerprint, "AB:CD:..."; "" if none */
     EVP_PKEY *dh_params;    /* dh_params_file's parameters, owned; applied at the freeze */
     unsigned char *alpn;    /* wire format (length-prefixed), NULL if none; owned */
     size_t alpn_len;
@@ -44,6 +54,23 @@ struct tlshs_config {
     tlshs_code error_code;
     char error[TLSHS_MSGLEN];
 };
+
+/* One item of the extensions key: a type this side sends, with its data. */
+struct custom_ext {
+    unsigned type;
+    unsigned char *data; /* owned (malloc); NULL when len is 0 */
+    size_t len;
+};
+
+/* One custom extension received from the peer (a type named in extensions). */
+struct peer_ext {
+    unsigned type;
+    unsigned char *data; /* owned (malloc); NULL when len is 0 */
+    size_t len;
+};
+
+/* A move after the handshake whose message has not yet left (moves.c). */
+enum tlshs_move { MOVE_NONE, MOVE_KEY_UPDATE, MOVE_RENEGOTIATE, MOVE_CERT_REQUEST };
 
 /* Where a handshake object stands.  See tlshs_step in engine.c. */
 enum tlshs_phase {
@@ -65,6 +92,10 @@ struct tlshs {
     unsigned eof_fed : 1;
     unsigned complete : 1;   /* the handshake completed (even if later closed) */
     unsigned trace_on : 1;
+    unsigned early_writing : 1; /* a client wrote 0-RTT data and has not stepped since */
+    unsigned early_reading : 1; /* a server reads 0-RTT data (tlshs_read_early)... */
+    unsigned early_over : 1;    /* ...and the early data has ended */
+    unsigned char move;      /* enum tlshs_move: the move under way */
     int alert_sent, alert_received;
     int alert_received_fatal;
     tlshs_code error_code;   /* the code of error */
@@ -76,6 +107,8 @@ struct tlshs {
         size_t len;
         const X509 *of;      /* the certificate it encodes (not a reference: compared only) */
     } peer_store, *peer;     /* peer points at peer_store: a const getter fills it */
+    struct peer_ext *peer_exts; /* the peer's custom extensions; owned (malloc) */
+    size_t npeer_exts;
     char *alpn;              /* the selected protocol, NUL-terminated; owned (malloc), NULL if none */
     struct tlshs_trace *trace; /* the trace (trace.c); owned, NULL until a message is traced */
     /* Messages are made when first needed (most connections never fail), so
@@ -125,6 +158,16 @@ void tlshs__on_message(int write_p, int version, int content_type, const void *b
 /* names.c */
 const char *tlshs__handshake_name(unsigned type);
 const char *tlshs__alert_event_name(int level, int code);
+
+/* engine.c: the state machine's parts that moves.c drives too (see engine.c) */
+tlshs_result tlshs__settle(tlshs *hs, tlshs_result want);
+tlshs_result tlshs__answer_incomplete(tlshs *hs, int ssl_err, int saved_errno);
+tlshs_result tlshs__run_handshake(tlshs *hs);
+
+/* moves.c: the custom extension callbacks a config with extensions installs,
+   and the release of an object's received extensions */
+int tlshs__add_custom_exts(tlshs_config *cfg);
+void tlshs__free_peer_exts(tlshs *hs);
 
 /* engine.c: the verify callback every config installs */
 int tlshs__on_verify(int ok, X509_STORE_CTX *store);
@@ -198,6 +241,14 @@ int tlshs__capture_secret(struct tlshs_capture *cap, const char *keylog_line);
 /* Writes the pending data and flushes the file: it is then complete and
    readable.  Returns 0, or -1 with errno set. */
 int tlshs__capture_flush(struct tlshs_capture *cap);
+
+/* Every public call that moves bytes returns through this: the capture
+   coalesces what one call moves (so a secret derived while reading lands
+   ahead of the records it decrypts) and is made complete on disk here. */
+static inline tlshs_result tlshs__call_done(tlshs *hs, tlshs_result r) {
+    if (hs && hs->capture) tlshs__capture_flush(hs->capture);
+    return r;
+}
 
 /* Writes the pending data and a FIN exchange (client FIN, server FIN, client
    ACK), closes the file and frees cap.  Returns 0, or -1 with errno set if

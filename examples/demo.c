@@ -13,7 +13,11 @@
  *      session;
  *   3. sends one line of application data each way, then the client's
  *      close_notify;
- *   4. runs a second handshake that resumes the saved session.
+ *   4. runs a second handshake that resumes the saved session;
+ *   5. on that connection, the client sends a KeyUpdate asking for the
+ *      server's, and data flows under the new keys;
+ *   6. a server that accepts 0-RTT: a first handshake gives the client a
+ *      session, a second one sends a line of early data with its ClientHello.
  * Every call is checked; on a failure it prints why and exits 1.
  */
 #include <stdarg.h>
@@ -199,6 +203,104 @@ static void send_line(struct side *a, struct side *b, const char *line) {
     printf("  the %s read %zu bytes: \"%s\"\n", b->name, n, buf);
 }
 
+/* ---- 5 and 6: moves after the handshake, and 0-RTT ---- */
+
+/* Moves what a has pending to b; prints the messages a's trace shows it
+   sent since the last call. */
+static void carry(struct side *a, struct side *b) {
+    unsigned char buf[4096];
+    char names[512];
+    size_t n, total = 0;
+    while ((n = tlshs_take(a->hs, buf, sizeof buf)) > 0) {
+        if (tlshs_feed(b->hs, buf, n) != 0) die("feeding the %s: %s", b->name, tlshs_usage_error(b->hs));
+        total += n;
+    }
+    new_names(a, 1, names, sizeof names);
+    if (total) print_flight(a, b, total, names[0] ? names : "application data");
+}
+
+/* 5. The client updates its keys and asks the server to update its own. */
+static void demo_key_update(struct side *client, struct side *server) {
+    char buf[64];
+    size_t n = 0;
+    tlshs_result r;
+    printf("\n5. A KeyUpdate (tlshs_key_update, request_peer = 1)\n");
+    if ((r = tlshs_key_update(client->hs, 1)) != TLSHS_WANT_WRITE)
+        die("tlshs_key_update answered %s: %s", tlshs_result_name(r), tlshs_usage_error(client->hs));
+    carry(client, server);
+    if ((r = tlshs_key_update(client->hs, 1)) != TLSHS_DONE)
+        die("tlshs_key_update, called again once taken, answered %s", tlshs_result_name(r));
+    /* the server reads it; it owes its own KeyUpdate, which read sends */
+    if ((r = tlshs_read(server->hs, buf, sizeof buf, &n)) != TLSHS_WANT_WRITE)
+        die("the server's read answered %s", tlshs_result_name(r));
+    carry(server, client);
+    if ((r = tlshs_read(client->hs, buf, sizeof buf, &n)) != TLSHS_WANT_READ)
+        die("the client's read answered %s", tlshs_result_name(r));
+    printf("  tlshs_key_update answered WANT_WRITE, then DONE once taken; the server's\n"
+           "  tlshs_read answered WANT_WRITE: its own KeyUpdate waited to be taken\n");
+    send_line(client, server, "under the client's new keys");
+    send_line(server, client, "under the server's new keys");
+}
+
+/* 6. 0-RTT: a session from a server that allows early data, then a line
+   sent with the ClientHello, read by the server before the handshake ends. */
+static void demo_early_data(tlshs_config *client_cfg, const char *cert, const char *key) {
+    const char *early_keys[] = {"cert_file", cert, "key_file", key, "max_early_data", "16384", NULL};
+    tlshs_config *early_cfg = make_config(TLSHS_SERVER, early_keys);
+    struct side client, server;
+    unsigned char session[8192];
+    char scratch[1], got[128];
+    size_t len, n = 0, got_len = 0;
+    tlshs_result r = TLSHS_WANT_READ;
+    static const char line[] = "GET / (sent as 0-RTT data)";
+
+    printf("\n6. 0-RTT: the server's config sets max_early_data 16384\n");
+    new_side(&client, "client", client_cfg, "localhost");
+    new_side(&server, "server", early_cfg, NULL);
+    handshake(&client, &server);
+    tlshs_read(client.hs, scratch, sizeof scratch, &n); /* the tickets */
+    len = tlshs_session(client.hs, session, sizeof session);
+    if (len == 0 || len > sizeof session) die("no session to resume with early data");
+    /* close_notify: OpenSSL keeps the session of a cleanly closed connection,
+       which its anti-replay protection needs */
+    tlshs_shutdown(server.hs);
+    tlshs_free(client.hs);
+    tlshs_free(server.hs);
+    printf("  a first handshake gave the client a session (%zu bytes) that allows early data\n", len);
+
+    new_side(&client, "client", client_cfg, "localhost");
+    new_side(&server, "server", early_cfg, NULL);
+    if (tlshs_set_session(client.hs, session, len) != 0)
+        die("tlshs_set_session: %s", tlshs_usage_error(client.hs));
+    r = tlshs_write_early(client.hs, line, sizeof line - 1, &n);
+    if (r != TLSHS_WANT_WRITE || n != sizeof line - 1)
+        die("tlshs_write_early answered %s: %s", tlshs_result_name(r), tlshs_usage_error(client.hs));
+    carry(&client, &server);
+    /* the server drives its handshake with read_early until DONE with n == 0 */
+    for (int i = 0; i < 10; i++) {
+        r = tlshs_read_early(server.hs, got + got_len, sizeof got - 1 - got_len, &n);
+        got_len += n;
+        if (r == TLSHS_CLOSED) die_closed(&server, &client);
+        if (r == TLSHS_DONE && n == 0) break;
+        carry(&server, &client);
+        if (tlshs_step(client.hs) == TLSHS_CLOSED) die_closed(&client, &server);
+        carry(&client, &server);
+    }
+    if (r != TLSHS_DONE) die("the server's read_early answered %s", tlshs_result_name(r));
+    carry(&server, &client);
+    if (tlshs_step(client.hs) != TLSHS_DONE) die("the client did not finish");
+    got[got_len] = '\0';
+    printf("  the server's tlshs_read_early read %zu bytes before the handshake ended: \"%s\"\n"
+           "  tlshs_early_data: client \"%s\", server \"%s\"; resumed: %s\n",
+           got_len, got, tlshs_early_data(client.hs), tlshs_early_data(server.hs),
+           tlshs_resumed(client.hs) ? "yes" : "no");
+    if (strcmp(tlshs_early_data(client.hs), "accepted") != 0 || strcmp(got, line) != 0)
+        die("the early data was not accepted");
+    tlshs_free(client.hs);
+    tlshs_free(server.hs);
+    tlshs_config_free(early_cfg);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "build/certs";
     char cert[512], key[512], ca[512];
@@ -292,6 +394,9 @@ int main(int argc, char **argv) {
     if (sent_message(server, "Certificate")) die("the resumed handshake still sent a Certificate");
     printf("\nResumed: both sides report tlshs_resumed() = 1; the server sent no\n"
            "Certificate this time, the saved session stood in for it.\n");
+
+    demo_key_update(&client, &server);
+    demo_early_data(client_cfg, cert, key);
 
     free(session);
     tlshs_free(client->hs);

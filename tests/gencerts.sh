@@ -8,6 +8,7 @@
 #   unknown-ca.pem/.key           a CA nobody trusts
 #   unknown.pem/unknown.key       leaf for localhost, by unknown-ca
 #   unknown-client.pem/.key       client leaf by unknown-ca
+#   ocsp-server.der               an OCSP response (good, 30 days) for server.pem, signed by ca
 # Idempotent: does nothing when DIR/.done exists. No key is ever committed.
 set -eu
 DIR=${1:-build/certs}
@@ -44,6 +45,13 @@ leaf client ec "tlshs test client" "subjectAltName=DNS:client.test" clientAuth c
 leaf wrongname rsa wrong.example "subjectAltName=DNS:wrong.example" serverAuth ca
 leaf unknown rsa localhost "$san" serverAuth unknown-ca
 leaf unknown-client ec "tlshs unknown client" "subjectAltName=DNS:client.test" clientAuth unknown-ca
+# An OCSP response for server.pem, from an index that says it is good, signed
+# by the CA itself (as a responder may be), valid 30 days.
+serial=$(openssl x509 -in server.pem -noout -serial | cut -d= -f2)
+printf 'V\t%s\t\t%s\tunknown\t/CN=localhost\n' "$(date -u -d "+$days days" +%y%m%d%H%M%SZ)" "$serial" > ocsp-index.txt
+openssl ocsp -index ocsp-index.txt -rsigner ca.pem -rkey ca.key -CA ca.pem -issuer ca.pem \
+    -cert server.pem -respout ocsp-server.der -ndays 30 >/dev/null 2>&1
+rm -f ocsp-index.txt
 rm -f ./*.srl
-chmod 644 ./*.pem ./*.key
+chmod 644 ./*.pem ./*.key ./*.der
 touch .done

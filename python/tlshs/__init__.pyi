@@ -1,11 +1,13 @@
-# Type stubs for the public tlshs package (see __init__.py for the documentation).
+# Type stubs for the public tlshs package (see the package's docstrings and
+# docs/python.md for the documentation).
 import array
 import enum
 import mmap
 import os
 import sys
-from types import TracebackType
-from typing import Any, NamedTuple, Optional, Protocol, Tuple, Type, Union
+from typing import Any, NamedTuple, Optional, Protocol, Tuple, Union
+
+from . import _tlshs
 
 if sys.version_info >= (3, 12):
     from collections.abc import Buffer as _BytesLike
@@ -25,29 +27,62 @@ WANT_WRITE: Result
 DONE: Result
 CLOSED: Result
 
+class Code(enum.IntEnum):
+    OK = 0
+    E_ARGUMENT = 1
+    E_STATE = 2
+    E_NOMEM = 3
+    E_SESSION = 4
+    E_UNKNOWN_KEY = 10
+    E_BAD_VALUE = 11
+    E_FILE = 12
+    E_IN_USE = 13
+    E_INCOMPLETE = 14
+    E_ALERT = 20
+    E_VERIFY = 21
+    E_EOF = 22
+    E_CLOSE_NOTIFY = 23
+    E_SHUTDOWN = 24
+    E_SOCKET = 25
+    E_PROTOCOL = 26
+    E_REFUSED = 27
+    @property
+    def code_name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+
 class Event(NamedTuple):
     sent: bool
     kind: str
     name: str
     length: int
 
-class Error(Exception): ...
+class Error(Exception):
+    default_code: int
+    code: Code
+    def __init__(self, message: str = ..., code: Optional[int] = ...) -> None: ...
+    @property
+    def code_name(self) -> str: ...
+
+class ArgumentError(Error, ValueError): ...
+class StateError(Error): ...
+class SessionError(Error): ...
 class ConfigError(Error, ValueError): ...
 
 def alert_name(code: int) -> str: ...
 
-_Value = Union[str, os.PathLike[str]]
+_Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
 
-class Config:
+class Config(_tlshs.ConfigHandle):
     def __init__(
         self,
         role: str,
         *,
-        ca_file: _Value = ...,
-        ca_path: _Value = ...,
+        ca_file: _Path = ...,
+        ca_path: _Path = ...,
         ca_pem: str = ...,
-        cert_file: _Value = ...,
-        key_file: _Value = ...,
+        cert_file: _Path = ...,
+        key_file: _Path = ...,
         cert_pem: str = ...,
         key_pem: str = ...,
         verify: str = ...,
@@ -59,26 +94,23 @@ class Config:
         groups: str = ...,
         sigalgs: str = ...,
         tickets: str = ...,
-        keylog_file: _Value = ...,
+        keylog_file: _Path = ...,
+        security_level: str = ...,
+        dh_params_file: _Path = ...,
     ) -> None: ...
-    def set(self, key: str, value: _Value) -> None: ...
+    def set(self, key: str, value: _Path) -> None: ...
     @property
     def role(self) -> str: ...
     @property
     def closed(self) -> bool: ...
     def close(self) -> None: ...
     def __enter__(self) -> Config: ...
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 class _HasFileno(Protocol):
     def fileno(self) -> int: ...
 
-class Handshake:
+class Handshake(_tlshs.HandshakeHandle):
     def __init__(
         self,
         cfg: Config,
@@ -88,22 +120,17 @@ class Handshake:
         trace: bool = ...,
     ) -> None: ...
     def step(self) -> Result: ...
-    def feed(self, data: _BytesLike) -> None: ...
+    def feed(self, data: _BytesLike, /) -> None: ...
     def feed_eof(self) -> None: ...
     @property
     def pending(self) -> int: ...
-    def take(self, n: int = ...) -> bytes: ...
-    def read(self, n: int = ...) -> Tuple[Result, bytes]: ...
-    def write(self, data: _BytesLike) -> Tuple[Result, int]: ...
+    def take(self, n: int = ..., /) -> bytes: ...
+    def read(self, n: int = ..., /) -> Tuple[Result, bytes]: ...
+    def write(self, data: _BytesLike, /) -> Tuple[Result, int]: ...
     def shutdown(self) -> Result: ...
     def close(self) -> None: ...
     def __enter__(self) -> Handshake: ...
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None: ...
+    def __exit__(self, *exc: object) -> None: ...
     @property
     def result(self) -> Result: ...
     @property
@@ -118,6 +145,8 @@ class Handshake:
     def handshake_done(self) -> bool: ...
     @property
     def error(self) -> str: ...
+    @property
+    def error_code(self) -> Code: ...
     @property
     def alert_sent(self) -> Optional[int]: ...
     @property

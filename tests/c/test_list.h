@@ -7,3 +7,6 @@
 #include "list_hello.h"
 #include "list_hello_api.h"
 #include "list_record.h"
+#include "list_hello_interop.h"
+#include "list_moves.h"
+#include "list_moves_interop.h"

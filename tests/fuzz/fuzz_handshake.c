@@ -1,134 +1,84 @@
 /*
- * fuzz_handshake.c - a libFuzzer target: whatever bytes reach a tlshs object,
- * it must end DONE, or CLOSED with a reason, within a bounded number of
- * steps, and leave nothing in OpenSSL's error queue.
+ * fuzz_handshake.c - a libFuzzer target: a real tlshs client and server talk
+ * in memory (fuzz_common.h: handshake, "ping"/"pong", close_notify) while
+ * the input changes the flights of one of them, so the other side, the one
+ * under test, reads hostile bytes at every stage.  Whatever it reads, both
+ * sides must keep the rules of fuzz_common.h.
  *
- * The first input byte picks a mode:
- *   0  the input is a client's bytes, fed to a server
- *   1  the input edits a real ClientHello (offset, xor) before a server reads it
- *   2  the input is a server's bytes, fed to a client that sent its ClientHello
- *   3  the input edits the real answer of a server before its client reads it
+ * The first input byte (FZ_* in fuzz_common.h):
+ *   bit 0  FZ_SERVER   the server is under test (the client's flights change);
+ *                      else the client is (the server's flights change)
+ *   bit 1  FZ_TLS12    TLS 1.2 at most: Certificate, ServerKeyExchange,
+ *                      ClientKeyExchange and CertificateVerify in the clear
+ *   bit 2  FZ_MUTUAL   the server requires and verifies a client certificate
+ *   bit 3  FZ_RESUME   the client offers a session saved from a clean run
+ *   bit 4  FZ_REPLACE  the rest is [k, bytes...]: the peer's flight k is
+ *                      replaced by bytes (k 0 with any bytes: raw input to a
+ *                      fresh server, or to a client after its ClientHello);
+ *                      else the rest is edits [k, offset hi, offset lo, x]:
+ *                      flight k's byte at offset (mod its length) is xored
+ *                      with x, or, for x 0, the flight is cut there
  *
- * Certificates: $TLSHS_CERTS (default build/certs).  Run with `make fuzz`.
+ * Seeds: make_seeds.c records real flights of every variant into
+ * build/fuzz-seeds/handshake (`make fuzz-seeds`).  Run with `make fuzz`.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <openssl/err.h>
-
-#include "tlshs.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static tlshs_config *client_cfg, *server_cfg;
-static unsigned char hello[8192];
-static size_t hello_len;
-static unsigned char buf[65536];
+struct plan {
+    int peer_is_client; /* whose flights change */
+    int replace;
+    const uint8_t *body;
+    size_t n;
+};
 
-static const char *path(const char *name) {
-    static char p[2][512];
-    static int i;
-    const char *dir = getenv("TLSHS_CERTS");
-    char *out = p[i++ % 2];
-    snprintf(out, sizeof p[0], "%s/%s", dir && *dir ? dir : "build/certs", name);
-    return out;
-}
-
-static void must(int ok, const char *what) {
-    if (!ok) {
-        fprintf(stderr, "fuzz_handshake: %s\n", what);
-        abort();
+static void change(void *ctx, int from_client, int k, unsigned char *buf, size_t *len, size_t cap) {
+    const struct plan *p = ctx;
+    if (from_client != p->peer_is_client) return;
+    if (p->replace) {
+        if (p->n > 0 && p->body[0] == k) {
+            *len = p->n - 1 < cap ? p->n - 1 : cap;
+            memcpy(buf, p->body + 1, *len);
+        }
+        return;
+    }
+    for (size_t i = 0; i + 4 <= p->n && *len > 0; i += 4) {
+        size_t at;
+        if (p->body[i] != k) continue;
+        at = ((size_t)p->body[i + 1] << 8 | p->body[i + 2]) % *len;
+        if (p->body[i + 3]) buf[at] ^= p->body[i + 3];
+        else *len = at;
     }
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    tlshs *c;
     (void)argc, (void)argv;
-    client_cfg = tlshs_config_new(TLSHS_CLIENT);
-    server_cfg = tlshs_config_new(TLSHS_SERVER);
-    must(client_cfg && server_cfg, "out of memory");
-    must(!tlshs_config_set(client_cfg, "ca_file", path("ca.pem")), tlshs_config_error(client_cfg));
-    must(!tlshs_config_set(server_cfg, "cert_file", path("server-ec.pem")) &&
-             !tlshs_config_set(server_cfg, "key_file", path("server-ec.key")),
-         tlshs_config_error(server_cfg));
-    c = tlshs_new(client_cfg, "localhost");
-    must(c && tlshs_step(c) == TLSHS_WANT_WRITE, "no ClientHello");
-    hello_len = tlshs_take(c, hello, sizeof hello);
-    tlshs_free(c);
+    fz_setup();
+    atexit(fz_print_tally);
     return 0;
 }
 
-/* Applies (offset hi, offset lo, xor) triples from edits to msg. */
-static void edit(unsigned char *msg, size_t len, const uint8_t *edits, size_t n) {
-    for (size_t i = 0; i + 3 <= n && len; i += 3)
-        msg[((size_t)edits[i] << 8 | edits[i + 1]) % len] ^= edits[i + 2];
-}
-
-/* Steps hs, taking what it writes, until it stops asking to write. */
-static tlshs_result settle(tlshs *hs) {
-    tlshs_result r = TLSHS_WANT_READ;
-    for (int i = 0; i < 16; i++) {
-        r = tlshs_step(hs);
-        while (tlshs_take(hs, buf, sizeof buf) > 0) {}
-        if (r != TLSHS_WANT_WRITE) break;
-    }
-    return r;
-}
-
-/* The end of every run: input over, then the result must be final. */
-static void finish(tlshs *hs) {
-    tlshs_result r = settle(hs);
-    if (r == TLSHS_WANT_READ) {
-        tlshs_feed_eof(hs);
-        r = settle(hs);
-    }
-    must(r == TLSHS_DONE || r == TLSHS_CLOSED, "not final after the input ended");
-    must(r != TLSHS_CLOSED || *tlshs_error(hs), "CLOSED without a reason");
-    must(tlshs_step(hs) == r, "a final result changed");
-    must(ERR_peek_error() == 0, "errors left in OpenSSL's queue");
-    tlshs_free(hs);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    int flags, v;
     tlshs *c, *s;
-    unsigned char msg[sizeof hello];
-    size_t n;
+    struct plan p;
     if (size < 1) return 0;
-    switch (data[0] % 4) {
-    case 0:
-        s = tlshs_new(server_cfg, NULL);
-        tlshs_feed(s, data + 1, size - 1);
-        finish(s);
-        break;
-    case 1:
-        memcpy(msg, hello, hello_len);
-        edit(msg, hello_len, data + 1, size - 1);
-        s = tlshs_new(server_cfg, NULL);
-        tlshs_feed(s, msg, hello_len);
-        finish(s);
-        break;
-    case 2:
-        c = tlshs_new(client_cfg, "localhost");
-        settle(c);
-        tlshs_feed(c, data + 1, size - 1);
-        finish(c);
-        break;
-    default:
-        c = tlshs_new(client_cfg, "localhost");
-        s = tlshs_new(server_cfg, NULL);
-        tlshs_step(c);
-        n = tlshs_take(c, buf, sizeof buf);
-        tlshs_feed(s, buf, n);
-        tlshs_step(s);
-        n = tlshs_take(s, buf, sizeof buf);
-        edit(buf, n, data + 1, size - 1);
-        tlshs_feed(c, buf, n);
-        tlshs_free(s);
-        finish(c);
-        break;
-    }
+    flags = data[0];
+    v = FZ_VARIANT(flags);
+    p.peer_is_client = (flags & FZ_SERVER) != 0;
+    p.replace = (flags & FZ_REPLACE) != 0;
+    p.body = data + 1;
+    p.n = size - 1;
+    c = tlshs_new(fz.client[v], "localhost");
+    s = tlshs_new(fz.server[v], NULL);
+    must(c && s, "tlshs_new failed");
+    if (flags & FZ_RESUME)
+        must(tlshs_set_session(c, fz.session[v], fz.session_len[v]) == 0, "a saved session refused");
+    fz_runs++;
+    fz_count(flags & FZ_SERVER ? "server under test" : "client under test",
+             p.replace ? "a flight replaced" : "flights edited");
+    fz_converse(c, s, flags & FZ_SERVER ? s : c, change, &p);
     return 0;
 }

@@ -5,7 +5,9 @@ import array
 import enum
 import gc
 import inspect
+import os
 import pydoc
+import re
 import socket
 import threading
 import weakref
@@ -14,6 +16,7 @@ import pytest
 
 import tlshs
 from conftest import ROOT, cert, client_config, pump, server_config
+from tlshs import _tlshs as _c
 
 # ---- names ----
 
@@ -22,6 +25,12 @@ def test_result_is_an_intenum_with_the_c_values():
     assert issubclass(tlshs.Result, enum.IntEnum)
     assert [(m.name, m.value) for m in tlshs.Result] == [
         ("WANT_READ", 1), ("WANT_WRITE", 2), ("DONE", 3), ("CLOSED", 4)]
+    # built from the C list: every value 1..TLSHS_RESULT_MAX, named by C
+    assert len(tlshs.Result) == _c.TLSHS_RESULT_MAX
+    for m in tlshs.Result:
+        assert _c.tlshs_result_name(m) == m.name
+        assert getattr(_c, "TLSHS_" + m.name) == m.value
+        assert getattr(tlshs, m.name) is m and m.name in tlshs.__all__
     assert tlshs.WANT_READ is tlshs.Result.WANT_READ
     assert tlshs.WANT_WRITE is tlshs.Result.WANT_WRITE
     assert tlshs.DONE is tlshs.Result.DONE
@@ -33,6 +42,50 @@ def test_error_hierarchy():
     assert issubclass(tlshs.Error, Exception)
     assert issubclass(tlshs.ConfigError, tlshs.Error)
     assert issubclass(tlshs.ConfigError, ValueError)
+    for cls in (tlshs.StateError, tlshs.SessionError, tlshs.ArgumentError):
+        assert issubclass(cls, tlshs.Error)
+    assert issubclass(tlshs.ArgumentError, ValueError)
+    assert not issubclass(tlshs.StateError, ValueError)
+
+
+def test_code_is_the_c_table():
+    """tlshs.Code has one member per TLSHS_OK / TLSHS_E_* constant of the C
+    layer, with the C value, name and description."""
+    consts = {n[len("TLSHS_"):]: getattr(_c, n) for n in dir(_c)
+              if n == "TLSHS_OK" or n.startswith("TLSHS_E_")}
+    assert {m.name: m.value for m in tlshs.Code} == consts
+    assert len(consts) >= 17
+    assert issubclass(tlshs.Code, enum.IntEnum)
+    assert tlshs.Code.OK == 0
+    for m in tlshs.Code:
+        assert m.code_name == _c.tlshs_code_name(m) != "unknown"
+        assert m.description == _c.tlshs_code_description(m) != ""
+    assert tlshs.Code.E_VERIFY.code_name == "verify_failed"
+    assert tlshs.Code.E_SESSION.code_name == "bad_session"
+
+
+@pytest.mark.parametrize("code,cls", [
+    ("E_ARGUMENT", tlshs.ArgumentError), ("E_STATE", tlshs.StateError),
+    ("E_SESSION", tlshs.SessionError), ("E_NOMEM", tlshs.Error),
+    ("E_UNKNOWN_KEY", tlshs.ConfigError), ("E_BAD_VALUE", tlshs.ConfigError),
+    ("E_FILE", tlshs.ConfigError), ("E_IN_USE", tlshs.ConfigError),
+    ("E_INCOMPLETE", tlshs.ConfigError)])
+def test_each_raised_code_has_its_class(code, cls):
+    """The C layer raises the class of the code (the table the package hands
+    it at import), with the code on the exception."""
+    from tlshs._errors import CLASSES
+    value = tlshs.Code[code]
+    assert CLASSES[value] is cls
+    e = cls("why", value)
+    assert (e.code, e.code_name, str(e)) == (value, value.code_name, "why")
+    assert isinstance(e.code, tlshs.Code)
+
+
+def test_error_without_a_code_takes_its_class_default():
+    assert tlshs.StateError("x").code == tlshs.Code.E_STATE
+    assert tlshs.SessionError("x").code == tlshs.Code.E_SESSION
+    assert tlshs.ConfigError("x").code == tlshs.Code.E_BAD_VALUE
+    assert tlshs.ArgumentError("x").code_name == "bad_argument"
 
 
 def test_event_fields():
@@ -47,11 +100,19 @@ def test_every_public_name_has_a_docstring():
         if isinstance(obj, (str, enum.Enum)):
             continue
         assert inspect.getdoc(obj), name
-    for cls in (tlshs.Config, tlshs.Handshake):
-        for name, member in vars(cls).items():
-            if name.startswith("_"):
+        assert getattr(obj, "__module__", "tlshs") == "tlshs", name
+    for cls in (tlshs.Config, tlshs.Handshake, tlshs.Error, tlshs.Code):
+        for name in dir(cls):  # inherited from the C handles too
+            if name.startswith("_") or (cls is tlshs.Code and name in tlshs.Code.__members__):
                 continue
-            assert inspect.getdoc(member), f"{cls.__name__}.{name}"
+            owner = next(k for k in cls.__mro__ if name in vars(k))
+            if not owner.__module__.startswith("tlshs"):
+                continue  # Exception's, int's, enum's own
+            member = inspect.getattr_static(cls, name)
+            if isinstance(member, (int, str)):
+                continue
+            doc = getattr(member, "__doc__", None)
+            assert doc and doc.strip(), f"{cls.__name__}.{name}"
     text = pydoc.render_doc(tlshs.Handshake, renderer=pydoc.plaintext)
     for word in ("step", "feed", "take", "server_name", "WANT_WRITE", "session", "trace"):
         assert word in text
@@ -67,7 +128,13 @@ def test_alert_name():
 
 
 def test_version_string():
-    assert tlshs.__version__.count(".") == 2
+    with open(os.path.join(ROOT, "csrc", "tlshs.h"), encoding="utf-8") as f:
+        header = f.read()
+    string = re.search(r'#define TLSHS_VERSION_STRING "([^"]+)"', header).group(1)
+    number = int(re.search(r"#define TLSHS_VERSION_NUMBER (\d+)", header).group(1))
+    assert tlshs.__version__ == string
+    major, minor, patch = map(int, string.split("."))
+    assert number == major * 10000 + minor * 100 + patch
 
 
 # ---- Config ----
@@ -78,11 +145,13 @@ def test_config_unknown_key():
         tlshs.Config("client", colour="blue")
     assert "colour" in str(e.value)
     assert isinstance(e.value, ValueError)
+    assert e.value.code == tlshs.Code.E_UNKNOWN_KEY and e.value.code_name == "unknown_key"
 
 
 def test_config_bad_value_names_the_key():
-    with pytest.raises(tlshs.ConfigError, match="verify"):
+    with pytest.raises(tlshs.ConfigError, match="verify") as e:
         tlshs.Config("client", verify="sometimes")
+    assert e.value.code == tlshs.Code.E_BAD_VALUE
     with pytest.raises(tlshs.ConfigError, match="min_version"):
         tlshs.Config("client", min_version="9.9")
     with pytest.raises(tlshs.ConfigError, match="tickets"):
@@ -92,6 +161,7 @@ def test_config_bad_value_names_the_key():
 def test_config_missing_file_message():
     with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Config("client", ca_file="/nonexistent/ca.pem")
+    assert e.value.code == tlshs.Code.E_FILE
     msg = str(e.value)
     assert msg.startswith("ca_file: ")
     assert "/nonexistent/ca.pem" in msg
@@ -105,12 +175,17 @@ def test_config_types():
         tlshs.Config("client", tickets=False)
     with pytest.raises(TypeError):
         tlshs.Config("client", min_version=1.3)
-    with pytest.raises(TypeError):
-        tlshs.Config("client", ca_file=b"/x")
-    with pytest.raises(tlshs.ConfigError):
+    with pytest.raises(TypeError, match="^alpn must be a str, not bytes$"):
+        tlshs.Config("client", alpn=b"h2")  # bytes only for the path keys
+    with pytest.raises(TypeError, match="^ca_file must be a str, bytes or os.PathLike, not int$"):
+        tlshs.Config("client", ca_file=3)
+    with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Config("peer")
-    with pytest.raises(ValueError):
+    assert e.value.code == tlshs.Code.E_BAD_VALUE
+    with pytest.raises(ValueError, match="^value: embedded null character$"):
         tlshs.Config("client", alpn="h2\0x")
+    with pytest.raises(ValueError, match="embedded null character"):
+        tlshs.Config("client", ca_file=b"/x\0y")
 
 
 def test_config_accepts_paths(tmp_path):
@@ -124,8 +199,9 @@ def test_config_read_only_once_in_use():
     cfg = client_config()
     cfg.set("alpn", "h2")
     hs = tlshs.Handshake(cfg, server_name="localhost")
-    with pytest.raises(tlshs.ConfigError, match="in use"):
+    with pytest.raises(tlshs.ConfigError, match="in use") as e:
         cfg.set("alpn", "http/1.1")
+    assert e.value.code == tlshs.Code.E_IN_USE
     hs.close()
     cfg.close()
 
@@ -135,12 +211,12 @@ def test_config_close_twice_and_use_after_close():
     cfg.close()
     cfg.close()
     assert cfg.closed
-    with pytest.raises(tlshs.Error):
-        cfg.set("alpn", "h2")
-    with pytest.raises(tlshs.Error):
-        cfg.role
-    with pytest.raises(tlshs.Error):
-        tlshs.Handshake(cfg, server_name="localhost")
+    assert repr(cfg) == "<tlshs.Config closed>"
+    for call in (lambda: cfg.set("alpn", "h2"), lambda: cfg.role,
+                 lambda: tlshs.Handshake(cfg, server_name="localhost")):
+        with pytest.raises(tlshs.StateError, match="^the config is closed$") as e:
+            call()
+        assert e.value.code == tlshs.Code.E_STATE
     with client_config() as cfg2:
         assert not cfg2.closed
     assert cfg2.closed
@@ -150,7 +226,8 @@ def test_server_without_certificate_is_a_config_error():
     cfg = tlshs.Config("server")
     with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Handshake(cfg)
-    assert str(e.value)
+    assert e.value.code == tlshs.Code.E_INCOMPLETE
+    assert "certificate" in str(e.value)
     cfg.close()
 
 
@@ -158,7 +235,8 @@ def test_verifying_client_needs_a_server_name():
     cfg = client_config()
     with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Handshake(cfg)
-    assert str(e.value)
+    assert e.value.code == tlshs.Code.E_INCOMPLETE
+    assert "server_name" in str(e.value)
     # verify=none may go without
     with tlshs.Handshake(tlshs.Config("client", verify="none")) as hs:
         assert hs.step() == tlshs.WANT_WRITE
@@ -166,8 +244,10 @@ def test_verifying_client_needs_a_server_name():
 
 def test_key_not_matching_certificate():
     cfg = tlshs.Config("server", cert_file=cert("server.pem"), key_file=cert("client.key"))
-    with pytest.raises(tlshs.ConfigError):
+    with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Handshake(cfg)
+    assert e.value.code == tlshs.Code.E_INCOMPLETE  # the keys together cannot make a handshake
+    assert str(e.value).startswith("key_file: ")
 
 
 # ---- Handshake: types ----
@@ -224,6 +304,7 @@ def test_handshake_in_memory_with_trace(pair):
     assert c.version == s.version == "TLSv1.3"
     assert c.cipher == s.cipher
     assert c.error == s.error == ""
+    assert c.error_code == s.error_code == tlshs.Code.OK
     assert c.alert_sent is None and c.alert_received is None
     assert c.verify_result == 0
     assert c.server_name == "localhost" and s.server_name == "localhost"
@@ -272,10 +353,14 @@ def test_application_data_and_shutdown(pair):
     s.feed(c.take())
     assert c.shutdown() == tlshs.WANT_READ
     assert s.read() == (tlshs.CLOSED, b"")
-    r = s.shutdown()
-    assert r in (tlshs.WANT_WRITE, tlshs.CLOSED)
+    assert s.error_code == tlshs.Code.E_CLOSE_NOTIFY
+    # the server has the client's close_notify: its own goes out (WANT_WRITE
+    # while pending, rule 1), then both are exchanged
+    assert s.shutdown() == tlshs.WANT_WRITE
     c.feed(s.take())
+    assert s.shutdown() == tlshs.CLOSED
     assert c.shutdown() == tlshs.CLOSED
+    assert c.error_code == tlshs.Code.E_SHUTDOWN
 
 
 def test_shutdown_before_done_closes_at_once():
@@ -323,30 +408,34 @@ def test_misuse_raises_error(pair):
     c.take()
     c.feed_eof()
     c.feed_eof()  # harmless twice
-    with pytest.raises(tlshs.Error):
+    with pytest.raises(tlshs.StateError) as e:
         c.feed(b"late")
+    assert e.value.code == tlshs.Code.E_STATE
     # OpenSSL 3 answers an unexpected EOF with a decode_error alert, which
     # goes out (WANT_WRITE) before CLOSED is reported
     assert c.step() == tlshs.WANT_WRITE
     assert c.take() == bytes([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 50])
     assert c.step() == tlshs.CLOSED
-    assert c.error == "peer closed the connection during the handshake"
+    assert c.error_code == tlshs.Code.E_EOF, c.error
+    assert c.error_code == tlshs.Code.E_EOF
     assert c.alert_sent == 50
-    with pytest.raises(tlshs.Error, match="closed"):
+    with pytest.raises(tlshs.StateError, match="closed") as e:
         c.feed(b"x")
+    assert e.value.code == tlshs.Code.E_STATE
 
 
 def test_set_session_garbage():
     cfg = client_config()
-    with pytest.raises(tlshs.Error) as e:
+    with pytest.raises(tlshs.SessionError) as e:
         tlshs.Handshake(cfg, server_name="localhost", session=b"\x30\x03garbage")
-    assert not isinstance(e.value, TypeError)
-    assert str(e.value)
+    assert e.value.code == tlshs.Code.E_SESSION
+    assert str(e.value).startswith("set_session: ")
 
 
 def test_session_on_server_is_refused():
-    with pytest.raises(tlshs.Error):
+    with pytest.raises(tlshs.StateError) as e:
         tlshs.Handshake(server_config(), session=b"\x30\x00")
+    assert e.value.code == tlshs.Code.E_STATE
 
 
 def test_close_twice_and_use_after_close(pair):
@@ -357,12 +446,13 @@ def test_close_twice_and_use_after_close(pair):
     assert "closed" in repr(c)
     for call in (c.step, c.feed_eof, c.take, c.read, c.shutdown, lambda: c.feed(b"x"),
                  lambda: c.write(b"x")):
-        with pytest.raises(tlshs.Error):
+        with pytest.raises(tlshs.StateError, match="^the handshake is closed$") as e:
             call()
-    for prop in ("pending", "result", "error", "alert_sent", "alert_received", "version",
-                 "cipher", "alpn", "server_name", "resumed", "verify_result", "peer_cert",
-                 "session", "trace", "handshake_done", "config", "sock", "role"):
-        with pytest.raises(tlshs.Error):
+        assert e.value.code == tlshs.Code.E_STATE
+    for prop in ("pending", "result", "error", "error_code", "alert_sent", "alert_received",
+                 "version", "cipher", "alpn", "server_name", "resumed", "verify_result",
+                 "peer_cert", "session", "trace", "handshake_done", "config", "sock", "role"):
+        with pytest.raises(tlshs.StateError, match="^the handshake is closed$"):
             getattr(c, prop)
 
 
@@ -371,7 +461,7 @@ def test_context_manager_closes():
         assert not hs.closed
         assert repr(hs) == "<tlshs.Handshake client memory WANT_READ>"
     assert hs.closed
-    with pytest.raises(tlshs.Error):
+    with pytest.raises(tlshs.StateError):
         hs.step()
 
 
@@ -420,8 +510,9 @@ def test_sock_is_any_object_with_fileno_and_kept_alive():
     b.settimeout(5)
     assert b.recv(5)[0] == 0x16
     assert hs.pending == 0
-    with pytest.raises(tlshs.Error):
+    with pytest.raises(tlshs.StateError) as e:
         hs.feed(b"x")  # fd mode
+    assert e.value.code == tlshs.Code.E_STATE
     hs.close()
     gc.collect()
     assert ref() is None
@@ -434,8 +525,9 @@ def test_closed_socket_is_refused():
     a, b = socket.socketpair()
     a.close()
     b.close()
-    with pytest.raises(tlshs.Error):
+    with pytest.raises(tlshs.ArgumentError) as e:  # fileno() is -1 now
         tlshs.Handshake(client_config(), server_name="localhost", sock=a)
+    assert e.value.code == tlshs.Code.E_ARGUMENT
 
 
 def test_unclosed_handshake_is_freed_by_gc():
@@ -447,82 +539,7 @@ def test_unclosed_handshake_is_freed_by_gc():
     assert ref() is None
 
 
-# ---- threads ----
-
-
-def test_gil_released_only_around_the_working_calls():
-    """The SWIG wrapper made by `make python` drops the GIL in tlshs_step,
-    tlshs_read, tlshs_write and tlshs_shutdown, and nowhere else."""
-    import os
-    import re
-    path = os.path.join(ROOT, "build", "python", "tlshs_wrap.c")
-    if not os.path.exists(path):
-        pytest.skip("build/python/tlshs_wrap.c not built (make python)")
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    bodies = dict(re.findall(r"SWIGINTERN PyObject \*_wrap_(tlshs_\w+)\(.*?\{(.*?)\n\}\n", text, re.S))
-    assert len(bodies) > 30
-    nogil = {name for name, body in bodies.items() if "Py_BEGIN_ALLOW_THREADS" in body}
-    assert nogil == {"tlshs_step", "tlshs_read", "tlshs_write", "tlshs_shutdown"}
-    for name in nogil:  # the call itself sits between the two macros
-        body = bodies[name]
-        start, end = body.index("Py_BEGIN_ALLOW_THREADS"), body.index("Py_END_ALLOW_THREADS")
-        assert f"{name}(arg1" in body[start:end]
-
-
-def test_threads_on_one_object_serialise_and_never_crash():
-    ccfg, scfg = client_config(), server_config()
-    errors = []
-    for _ in range(5):
-        c = tlshs.Handshake(ccfg, server_name="localhost")
-        s = tlshs.Handshake(scfg)
-        stop = threading.Event()
-
-        def hammer(hs=c):
-            try:
-                while not stop.is_set():
-                    try:
-                        hs.step()
-                        hs.pending
-                        hs.take(7)
-                        hs.read(10)
-                        hs.error
-                        hs.trace
-                    except tlshs.Error:
-                        pass  # closed under our feet: expected
-            except BaseException as e:  # anything else is a failure
-                errors.append(e)
-
-        threads = [threading.Thread(target=hammer) for _ in range(4)]
-        for t in threads:
-            t.start()
-        stop_after = threading.Timer(0.2, c.close)
-        stop_after.start()
-        stop_after.join(5)
-        stop.set()
-        for t in threads:
-            t.join(5)
-            assert not t.is_alive()
-        s.close()
-    assert errors == []
-
-
-def test_handshakes_in_parallel_threads():
-    ccfg, scfg = client_config(), server_config()
-    results = []
-
-    def one():
-        for _ in range(10):
-            with tlshs.Handshake(ccfg, server_name="localhost") as c, tlshs.Handshake(scfg) as s:
-                results.append(pump(c, s))
-
-    threads = [threading.Thread(target=one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-        assert not t.is_alive()
-    assert results == [(tlshs.DONE, tlshs.DONE)] * 40
+# ---- stubs ----
 
 
 def test_stubs_match_the_package(tmp_path):
@@ -534,6 +551,11 @@ def test_stubs_match_the_package(tmp_path):
     pytest.importorskip("mypy.stubtest")
     pkg_dir = os.path.dirname(os.path.dirname(os.path.abspath(tlshs.__file__)))
     env = dict(os.environ, PYTHONPATH=pkg_dir, MYPYPATH=pkg_dir, MYPY_CACHE_DIR=str(tmp_path / "cache"))
-    proc = subprocess.run([sys.executable, "-m", "mypy.stubtest", "tlshs"], cwd=tmp_path, env=env,
+    # The private modules are checked through the public package (their
+    # dynamic enums cannot be stubs of themselves); _tlshs against _tlshs.pyi.
+    allow = tmp_path / "allowlist"
+    allow.write_text("tlshs\\._(results|errors|config|handshake)\\..*\n")
+    proc = subprocess.run([sys.executable, "-m", "mypy.stubtest", "--allowlist", str(allow), "tlshs"],
+                          cwd=tmp_path, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     assert proc.returncode == 0, proc.stdout.decode(errors="replace")

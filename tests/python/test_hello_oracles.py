@@ -68,8 +68,11 @@ def record(client_argv=None, client_fn=None, server_ctx=None):
     port = lsock.getsockname()[1]
     proc = thread = None
     if client_argv:
+        # the clients are real programs that never load tlshs: no sanitizer
+        # runtime preloaded into them (make test-python-asan sets one)
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
         proc = subprocess.Popen([a.replace("{port}", str(port)) for a in client_argv], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     else:
         thread = threading.Thread(target=client_fn, args=(port,), daemon=True)
         thread.start()
@@ -452,3 +455,86 @@ def test_malformed_hellos_report_nothing():
     msg = boringssl_style_hello()
     for bad in (msg[:-1], msg + b"\x00", b"\x02" + msg[1:], msg[:4], b""):
         assert dump("client", bad) == {"ok": False, "code": -1}
+
+
+# ---- IANA names (csrc/registry.c) against Wireshark's dissector ----
+
+def tshark_shownames(path, field):
+    """Wireshark's own names for the values of one field of the ClientHello:
+    {value: name}, from the PDML shownames ("Type: server_name (0)")."""
+    import re
+    import xml.etree.ElementTree as ET
+    argv = ["tshark", "-n", "-r", path, "-Y", "tls.handshake.type == 1", "-T", "pdml"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True,
+                         env=dict(os.environ, HOME=tempfile.gettempdir()))
+    names = {}
+    for f in ET.fromstring(out.stdout).iter("field"):
+        if f.get("name") != field:
+            continue
+        m = re.match(r"^[^:]+: (.+) \((0x[0-9a-fA-F]+|\d+)\)$", f.get("showname", ""))
+        if m:
+            names[int(m.group(2), 0)] = m.group(1)
+    return names
+
+
+def wireshark_spelling(kind, name):
+    """Our spelling of a name Wireshark 4.0 spells its own way: TLS 1.2's
+    hash/signature pairs that have no TLS 1.3 SignatureScheme name
+    ("SHA224 ECDSA", "SHA256 DSA") read ecdsa_sha224, dsa_sha256,
+    rsa_pkcs1_sha224, as RFC 8446's legacy names (rsa_pkcs1_sha1, ecdsa_sha1) do."""
+    import re
+    m = re.match(r"^(SHA\d+) (RSA|DSA|ECDSA)$", name) if kind == "sigalg" else None
+    if not m:
+        return name
+    prefix = {"RSA": "rsa_pkcs1", "DSA": "dsa", "ECDSA": "ecdsa"}[m.group(2)]
+    return f"{prefix}_{m.group(1).lower()}"
+
+
+@pytest.mark.parametrize("argv", [
+    ["-sigalgs", "rsa_pss_rsae_sha256:rsa_pss_pss_sha256:ecdsa_secp256r1_sha256:ed25519:ed448:"
+                 "rsa_pkcs1_sha256:ecdsa_secp384r1_sha384:rsa_pkcs1_sha1:ECDSA+SHA1:ECDSA+SHA224",
+     "-groups", "X25519:P-256:P-384:P-521:X448:ffdhe2048:ffdhe3072", "-alpn", "h2",
+     "-status", "-servername", "names.example"],
+    ["-no_tls1_3", "-cipher", "ALL:@SECLEVEL=0", "-servername", "names.example"],
+], ids=["tls13", "tls12-all-ciphers"])
+def test_iana_names_match_wireshark(argv, tmp_path):
+    from tlshs import _tlshs
+    flow = record(s_client(*argv))
+    pcap = str(tmp_path / "names.pcap")
+    write_pcap(pcap, flow)
+    lookups = {
+        "tls.handshake.ciphersuite": ("cipher", _tlshs.tlshs_cipher_suite_name),
+        "tls.handshake.extension.type": ("extension", _tlshs.tlshs_extension_name),
+        "tls.handshake.extensions_supported_group": ("group", _tlshs.tlshs_group_name),
+        "tls.handshake.sig_hash_alg": ("sigalg", _tlshs.tlshs_sigalg_name),
+    }
+    checked, wrong = 0, []
+    for field, (kind, ours) in lookups.items():
+        theirs = tshark_shownames(pcap, field)
+        assert theirs, f"tshark showed no {field}"
+        for value, name in theirs.items():
+            checked += 1
+            if ours(value) is None or ours(value) != wireshark_spelling(kind, name):
+                wrong.append((kind, hex(value), name, ours(value)))
+    assert not wrong
+    assert checked >= 40
+
+
+def test_iana_names_fixed_points():
+    from tlshs import _tlshs
+    assert _tlshs.tlshs_version_name(0x0304) == "TLSv1.3"
+    assert _tlshs.tlshs_version_name(0x0303) == "TLSv1.2"
+    assert _tlshs.tlshs_version_name(0x7A7A) == "GREASE"
+    assert _tlshs.tlshs_version_name(0x0305) is None
+    assert _tlshs.tlshs_cipher_suite_name(0x1301) == "TLS_AES_128_GCM_SHA256"
+    assert _tlshs.tlshs_cipher_suite_name(0xC02F) == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    assert _tlshs.tlshs_cipher_suite_name(0x00FF) == "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"
+    assert _tlshs.tlshs_cipher_suite_name(0xFAFA) == "GREASE"
+    assert _tlshs.tlshs_cipher_suite_name(0xFFFE) is None
+    assert _tlshs.tlshs_cipher_suite_name(0x10000) is None
+    assert _tlshs.tlshs_extension_name(0) == "server_name"
+    assert _tlshs.tlshs_extension_name(65281) == "renegotiation_info"
+    assert _tlshs.tlshs_extension_name(0x0A0A) == "GREASE"
+    assert _tlshs.tlshs_extension_name(0x0A0B) is None
+    assert _tlshs.tlshs_group_name(29) == "x25519"
+    assert _tlshs.tlshs_sigalg_name(0x0807) == "ed25519"

@@ -1,0 +1,201 @@
+"""tlshs.Handshake: one TLS connection, driven step by step.
+
+The calls that drive it (step, feed, feed_eof, take, read, write, shutdown,
+close, pending, result, closed, config, sock) are methods of its C base,
+tlshs._tlshs.HandshakeHandle (bindings/tlshs.i); the outcome is read here,
+through the SWIG functions, which take the handshake itself.  Either way
+every call passes the handle's guard: see "Threads" in docs/python.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+from . import _tlshs as _c
+from ._errors import ArgumentError, Code, _CodeBase
+from ._results import Event
+
+
+def _fileno(sock: Any) -> int:
+    fileno = getattr(sock, "fileno", None)
+    if not callable(fileno):
+        raise TypeError(f"sock must have a fileno() method, not {type(sock).__name__}")
+    fd = fileno()
+    if not isinstance(fd, int) or isinstance(fd, bool):
+        raise TypeError(f"sock.fileno() must return an int, not {type(fd).__name__}")
+    if not -(2**31) <= fd < 2**31:
+        raise ArgumentError(f"sock: bad file descriptor {fd}", _c.TLSHS_E_ARGUMENT)
+    return fd
+
+
+class Handshake(_c.HandshakeHandle):
+    """One TLS connection, driven step by step (one OpenSSL SSL).
+
+    ``Handshake(cfg, server_name=None, sock=None, session=None, trace=False)``
+
+    cfg          the :class:`Config`; the handshake keeps it alive.
+    server_name  a client's name for the server: sent as SNI and checked
+                 against the certificate (an IP literal is checked as an
+                 address).  A verifying client (the default) needs one.
+    sock         fd mode: any connected socket-like object with fileno();
+                 it is put in non-blocking mode, and the handshake keeps a
+                 reference to it but never closes it.  None (the default)
+                 means memory mode: move bytes with :meth:`feed` and
+                 :meth:`take`.
+    session      a client's saved session (:attr:`session` of an earlier
+                 connection, any bytes-like object) to resume.
+    trace        record every TLS message in :attr:`trace`.
+
+    Raises ConfigError when the config cannot make a handshake (a server
+    without a certificate, a verifying client without server_name),
+    SessionError when the session cannot be resumed, StateError for a
+    closed config, TypeError for wrong types.
+
+    Driving: :meth:`step`, :meth:`feed`, :meth:`feed_eof`, :attr:`pending`,
+    :meth:`take`, :meth:`read`, :meth:`write`, :meth:`shutdown`, each
+    answering a :class:`Result` (a want is a return value, never an
+    exception).  In memory mode, every call answers WANT_WRITE while bytes
+    for the peer are pending, so the last flight and the alert of a failure
+    go out before DONE or CLOSED.  DONE and CLOSED, once answered by step,
+    stay.
+
+    Use it as a context manager, or call :meth:`close`; close() is safe to
+    call twice and any other use afterwards raises :class:`StateError`.
+    Calls on one object from several threads run one at a time: a thread
+    that arrives while another is inside a call waits for it.
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        cfg: Any,
+        server_name: Optional[str] = None,
+        sock: Any = None,
+        session: Any = None,
+        trace: bool = False,
+    ) -> None:
+        if sock is None:
+            self._open(cfg, server_name, None, -1)
+        else:
+            self._open(cfg, server_name, sock, _fileno(sock))
+        if session is None and trace is False:
+            return
+        try:
+            if session is not None:
+                _c.tlshs_set_session(self, session)
+            if not isinstance(trace, bool):
+                raise TypeError(f"trace must be a bool, not {type(trace).__name__}")
+            if trace:
+                _c.tlshs_set_trace(self, 1)
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<tlshs.Handshake closed>"
+        mode = "memory" if self.sock is None else "fd"
+        return f"<tlshs.Handshake {self.role} {mode} {self.result.name}>"
+
+    # ---- outcome ----
+
+    @property
+    def role(self) -> str:
+        """"client" or "server"."""
+        return "client" if _c.tlshs_get_role(self) == _c.TLSHS_CLIENT else "server"
+
+    @property
+    def handshake_done(self) -> bool:
+        """Whether the handshake has completed, whatever later reads and
+        writes answered."""
+        return bool(_c.tlshs_handshake_done(self))
+
+    @property
+    def error(self) -> str:
+        """Why the connection closed ("" unless a call answered CLOSED):
+        "certificate verify failed: ...", "peer sent fatal alert ...",
+        "peer closed the connection during the handshake", or OpenSSL's
+        reason.  :attr:`error_code` is its code."""
+        return _c.tlshs_error(self)
+
+    @property
+    def error_code(self) -> _CodeBase:
+        """The :class:`Code` of :attr:`error`: Code.OK unless a call
+        answered CLOSED; then E_ALERT (the peer sent a fatal alert),
+        E_VERIFY (its certificate failed verification), E_EOF (its stream
+        ended without close_notify), E_CLOSE_NOTIFY, E_SHUTDOWN (this side
+        shut down), E_SOCKET or E_PROTOCOL (the exchange failed here)."""
+        return Code(_c.tlshs_error_code(self))
+
+    @property
+    def alert_sent(self) -> Optional[int]:
+        """The code of the last TLS alert sent (see :func:`alert_name`), or None."""
+        code = _c.tlshs_alert_sent(self)
+        return None if code < 0 else code
+
+    @property
+    def alert_received(self) -> Optional[int]:
+        """The code of the last TLS alert received, or None."""
+        code = _c.tlshs_alert_received(self)
+        return None if code < 0 else code
+
+    @property
+    def version(self) -> Optional[str]:
+        """The negotiated version ("TLSv1.3"), None before the handshake is done."""
+        return _c.tlshs_version(self)
+
+    @property
+    def cipher(self) -> Optional[str]:
+        """The negotiated cipher's OpenSSL name, None before the handshake is done."""
+        return _c.tlshs_cipher(self)
+
+    @property
+    def alpn(self) -> Optional[str]:
+        """The protocol ALPN selected, or None."""
+        return _c.tlshs_alpn(self)
+
+    @property
+    def server_name(self) -> Optional[str]:
+        """A client's server_name as given; a server's SNI as received; or None."""
+        return _c.tlshs_server_name(self)
+
+    @property
+    def resumed(self) -> bool:
+        """Whether the handshake resumed a session."""
+        return bool(_c.tlshs_resumed(self))
+
+    @property
+    def verify_result(self) -> int:
+        """The result of verifying the peer's chain: 0 (X509_V_OK, also when
+        the peer sent no certificate) or an X509_V_ERR_* code."""
+        return _c.tlshs_verify_result(self)
+
+    @property
+    def peer_cert(self) -> Optional[bytes]:
+        """The peer's certificate, DER-encoded, or None if it sent none."""
+        return _c.tlshs_peer_cert(self)
+
+    @property
+    def session(self) -> Optional[bytes]:
+        """The session to resume later (pass it as ``session=``), DER; None
+        if there is none.  In TLS 1.3 a client has one once it has read the
+        server's NewSessionTicket: after DONE, read() until WANT_READ."""
+        size = _c.tlshs_session(self, 0)
+        while isinstance(size, int):  # the size, as it was > 0 (or grew meanwhile)
+            size = _c.tlshs_session(self, size)
+        return size or None
+
+    @property
+    def trace(self) -> List[Event]:
+        """The TLS messages recorded so far, oldest first ([] unless made
+        with ``trace=True``)."""
+        events = []
+        for i in range(_c.tlshs_trace_count(self)):
+            ev = _c.tlshs_trace_event(self, i)
+            if ev is not None:
+                events.append(Event(*ev))
+        return events
+
+
+Handshake.__module__ = "tlshs"
