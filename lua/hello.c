@@ -114,9 +114,12 @@ static int call_hello(lua_State *L) {
         lconfig *c = lua_touserdata(L, 3);
         if (!c->cfg) return luaL_error(L, "on_client_hello answered a closed config");
         /* the core holds its own reference to the config from here on */
-        if (tlshs_use_config(h->hs, c->cfg) != 0)
-            return luaL_error(L, "on_client_hello answered a config it cannot use: %s",
-                              tlshs_usage_error(h->hs));
+        if (tlshs_use_config(h->hs, c->cfg) != 0) {
+            lua_pushfstring(L, "on_client_hello answered a config it cannot use: %s",
+                            tlshs_usage_error(h->hs));
+            ltlshs_mark_usage(h->hs); /* the handshake fails, the call is not refused */
+            return lua_error(L);
+        }
     } else {
         alert = answer_alert(L, 3);
     }

@@ -5,6 +5,7 @@
  *   lua/tlshs.c    the module, configs and handshakes
  *   lua/hello.c    the ClientHello as a table and the on_client_hello callback
  *   lua/records.c  records, refragment, pair and drive
+ *   lua/moves.c    after the handshake, 0-RTT, the config's own certificate
  */
 #ifndef LTLSHS_H
 #define LTLSHS_H
@@ -57,6 +58,9 @@ LTLSHS_HIDDEN lconfig *ltlshs_check_config(lua_State *L, int arg);
 LTLSHS_HIDDEN int ltlshs_push_result(lua_State *L, tlshs_result r); /* needs the result upvalues */
 LTLSHS_HIDDEN void ltlshs_enter(lhandshake *h, lua_State *L, int self);
 LTLSHS_HIDDEN void ltlshs_leave(lhandshake *h);
+LTLSHS_HIDDEN void ltlshs_mark_usage(tlshs *hs);
+LTLSHS_HIDDEN int ltlshs_refused(tlshs *hs);
+LTLSHS_HIDDEN int ltlshs_raise_refusal(lua_State *L, tlshs *hs);
 
 /* lua/hello.c */
 LTLSHS_HIDDEN int ltlshs_hello_cb(tlshs *hs, const tlshs_hello *hello, void *arg);
@@ -66,5 +70,10 @@ LTLSHS_HIDDEN int ltlshs_hs_client_hello(lua_State *L);
 LTLSHS_HIDDEN extern const luaL_Reg ltlshs_record_funcs[];
 LTLSHS_HIDDEN void ltlshs_set_content_types(lua_State *L);
 LTLSHS_HIDDEN void ltlshs_add_drive(lua_State *L);
+
+/* lua/moves.c: handshake and config methods, and the fields info() gains */
+LTLSHS_HIDDEN extern const luaL_Reg ltlshs_move_methods[];
+LTLSHS_HIDDEN extern const luaL_Reg ltlshs_config_cert_methods[];
+LTLSHS_HIDDEN void ltlshs_info_moves(lua_State *L, tlshs *hs);
 
 #endif

@@ -20,7 +20,7 @@ lua: lua/tlshs.so
 # The archive's tlshs_* symbols stay inside the module (--exclude-libs).
 # One module from several files (lua/ltlshs.h says which does what); only
 # luaopen_tlshs is exported (the files' shared functions are hidden).
-LUA_MODULE_SRCS = lua/tlshs.c lua/hello.c lua/records.c
+LUA_MODULE_SRCS = lua/tlshs.c lua/hello.c lua/records.c lua/moves.c
 lua/tlshs.so: $(LUA_MODULE_SRCS) lua/ltlshs.h csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
 	$(LUA_MODULE_CC) -Icsrc $(LUA_MODULE_SRCS) -o $@ $(LUA_MODULE_LIBS)
 
@@ -46,10 +46,10 @@ test-lua: lua/tlshs.so certs
 # the report can name the module's functions.
 LUA_ASAN_SO := $(ASAN_BUILD)/lua/tlshs.so
 lua-asan: $(LUA_ASAN_SO)
-$(LUA_ASAN_SO): lua/tlshs.c csrc/tlshs.h $(ASAN_BUILD)/libtlshs.a lua/lua.mk
+$(LUA_ASAN_SO): $(LUA_MODULE_SRCS) lua/ltlshs.h csrc/tlshs.h $(ASAN_BUILD)/libtlshs.a lua/lua.mk
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(ASAN_FLAGS) -fPIC -shared $(LUA_CFLAGS) -Icsrc $(SSL_CFLAGS) \
-	    lua/tlshs.c -o $@ $(ASAN_BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL -Wl,-z,nodelete
+	    $(LUA_MODULE_SRCS) -o $@ $(ASAN_BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL -Wl,-z,nodelete
 
 LUA_ASAN_TEST = LUA_CPATH='$(ASAN_BUILD)/lua/?.so;;' TLSHS_CERTS=$(CERTS) $(ASAN_ENV) \
     $(LUA) $$busted -o plainTerminal --helper=tests/sanitizers/busted_asan.lua --lpath='tests/lua/?.lua' tests/lua

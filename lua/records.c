@@ -149,8 +149,9 @@ static int l_pair(lua_State *L) {
     ltlshs_leave(s);
     if (ctx.failed) return lua_error(L); /* PAIR_ERROR is at the top */
     if (bits < 0) {
-        const char *why = tlshs_usage_error(c->hs);
-        return luaL_error(L, "%s", *why ? why : tlshs_usage_error(s->hs));
+        tlshs *refused = ltlshs_refused(c->hs) ? c->hs : s->hs;
+        if (refused == c->hs) ltlshs_mark_usage(s->hs);
+        return ltlshs_raise_refusal(L, refused);
     }
     ltlshs_push_result(L, rc);
     ltlshs_push_result(L, rs);

@@ -128,7 +128,7 @@ static int config_tostring(lua_State *L) {
 /* The keys whose values are switches, "on" or "off": the only keys a boolean
  * is taken for (true "on", false "off").  The binding's one list of key
  * kinds; every other rule about keys and values is the C core's. */
-static const char *const onoff_keys[] = {"tickets"};
+static const char *const onoff_keys[] = {"tickets", "post_handshake_auth", "status_request"};
 
 static int is_onoff_key(const char *key) {
     for (size_t i = 0; i < sizeof onoff_keys / sizeof onoff_keys[0]; i++)
@@ -319,9 +319,33 @@ static void hs_destroy(lhandshake *h) {
     h->hs = NULL;
 }
 
-/* Raises with the C core's reason for a call that answered -1. */
+/*
+ * Refusals.  The core keeps the reason of the last refused call until
+ * another call is refused; it answers a refused step, read, write or move
+ * with the last result, as if nothing happened.  So that a refusal is seen,
+ * the binding keeps the core's usage code at TLSHS_E_ARGUMENT between calls
+ * (a read without a buffer, which changes nothing else, sets it: at the
+ * handshake's creation and after every refusal raised): a call that leaves
+ * another code was refused.  No call the binding makes is refused for its
+ * arguments (it checks them first), so TLSHS_E_ARGUMENT never hides one.
+ */
+void ltlshs_mark_usage(tlshs *hs) {
+    tlshs_read(hs, NULL, 0, NULL);
+}
+
+int ltlshs_refused(tlshs *hs) {
+    return tlshs_usage_code(hs) != TLSHS_E_ARGUMENT;
+}
+
+/* Raises with the C core's reason for a refused call (and marks hs again). */
+int ltlshs_raise_refusal(lua_State *L, tlshs *hs) {
+    lua_pushstring(L, tlshs_usage_error(hs));
+    ltlshs_mark_usage(hs);
+    return lua_error(L);
+}
+
 static int usage_error(lua_State *L, tlshs *hs) {
-    return luaL_error(L, "%s", tlshs_usage_error(hs));
+    return ltlshs_raise_refusal(L, hs);
 }
 
 /* The option fd at index idx: an integer, or an object whose getfd method answers one. */
@@ -443,6 +467,7 @@ static int l_handshake(lua_State *L) {
         lua_pushstring(L, e);
         return fail(L, tlshs_config_error_code(c->cfg));
     }
+    ltlshs_mark_usage(h->hs);
     if (fd >= 0 && tlshs_set_fd(h->hs, fd) != 0) return usage_error(L, h->hs);
     if (session && tlshs_set_session(h->hs, session, session_len) != 0) {
         /* a session this handshake cannot resume is an expected failure; misuse raises */
@@ -470,6 +495,7 @@ static int hs_step(lua_State *L) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_step(h->hs);
     ltlshs_leave(h);
+    if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
     return push_result(L, r);
 }
 
@@ -531,6 +557,7 @@ static int hs_read(lua_State *L) {
         ltlshs_enter(h, L, 1);
         r = tlshs_read(h->hs, buf, cap, &n);
         ltlshs_leave(h);
+        if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
         lua_pushlstring(L, buf, n);
     } else {
         luaL_Buffer b;
@@ -538,6 +565,7 @@ static int hs_read(lua_State *L) {
         ltlshs_enter(h, L, 1);
         r = tlshs_read(h->hs, p, cap, &n);
         ltlshs_leave(h);
+        if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
         luaL_pushresultsize(&b, n);
     }
     push_result(L, r);
@@ -552,6 +580,7 @@ static int hs_write(lua_State *L) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_write(h->hs, data, len, &n);
     ltlshs_leave(h);
+    if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
     push_result(L, r);
     lua_pushinteger(L, (lua_Integer)n);
     return 2;
@@ -562,6 +591,7 @@ static int hs_shutdown(lua_State *L) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_shutdown(h->hs);
     ltlshs_leave(h);
+    if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
     return push_result(L, r);
 }
 
@@ -594,7 +624,7 @@ static int hs_info(lua_State *L) {
     tlshs *hs = h->hs;
     size_t cert_len = 0;
     const unsigned char *cert = tlshs_peer_cert(hs, &cert_len);
-    lua_createtable(L, 0, 11);
+    lua_createtable(L, 0, 13);
     push_string_or_nil(L, tlshs_version(hs));
     lua_setfield(L, -2, "version");
     push_string_or_nil(L, tlshs_cipher(hs));
@@ -617,6 +647,7 @@ static int hs_info(lua_State *L) {
     lua_setfield(L, -2, "ja3s");
     push_string_or_nil(L, tlshs_ja3s_hash(hs));
     lua_setfield(L, -2, "ja3s_hash");
+    ltlshs_info_moves(L, hs);
     return 1;
 }
 
@@ -720,23 +751,28 @@ static void push_result_names(lua_State *L) {
         lua_pushstring(L, result_names[r]);
 }
 
-/* Makes metatable name with meta (+ the result upvalues) and methods in __index. */
+/* Makes metatable name with meta (+ the result upvalues) and the methods of
+ * both lists (more may be NULL) in __index. */
 static void new_class(lua_State *L, const char *name, const luaL_Reg *meta,
-                      const luaL_Reg *methods) {
+                      const luaL_Reg *methods, const luaL_Reg *more) {
     luaL_newmetatable(L, name);
     push_result_names(L);
     luaL_setfuncs(L, meta, TLSHS_RESULT_MAX);
     lua_newtable(L);
     push_result_names(L);
     luaL_setfuncs(L, methods, TLSHS_RESULT_MAX);
+    if (more) {
+        push_result_names(L);
+        luaL_setfuncs(L, more, TLSHS_RESULT_MAX);
+    }
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }
 
 int luaopen_tlshs(lua_State *L) {
     luaL_checkversion(L);
-    new_class(L, TLSHS_CONFIG_MT, config_meta, config_methods);
-    new_class(L, TLSHS_HS_MT, hs_meta, hs_methods);
+    new_class(L, TLSHS_CONFIG_MT, config_meta, config_methods, ltlshs_config_cert_methods);
+    new_class(L, TLSHS_HS_MT, hs_meta, hs_methods, ltlshs_move_methods);
 
     luaL_newlibtable(L, module_funcs);
     push_result_names(L);

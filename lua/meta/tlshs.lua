@@ -66,6 +66,14 @@ local tlshs = {}
 ---@field keylog_file? string  # NSS key log lines are appended here
 ---@field dh_params_file? string # server: PEM DH parameters for TLS 1.2 DHE suites (default automatic)
 ---@field security_level? "0"|"1"|"2"|"3"|"4"|"5"|integer # OpenSSL's security level (0: legacy peers, at their risk)
+---@field num_tickets? string|integer # server: TLS 1.3 tickets sent after the handshake (default 2)
+---@field max_early_data? string|integer # server: bytes of 0-RTT data accepted (default 0: refused)
+---@field post_handshake_auth? "on"|"off"|boolean # client: offer post-handshake authentication
+---@field status_request? "on"|"off"|boolean # client: ask for a stapled OCSP response
+---@field ocsp_response_file? string # server: a DER OCSP response to staple when asked
+---@field max_fragment_length? "512"|"1024"|"2048"|"4096"|integer # client (RFC 6066)
+---@field self_signed? string  # server: a host name; a throwaway key and self-signed certificate
+---@field extensions? string   # custom extensions sent: "TYPE:HEX" items, comma-separated
 
 ---Makes a settings object (one OpenSSL SSL_CTX) shared by any number of
 ---handshakes; it becomes read-only once a handshake uses it.
@@ -165,6 +173,14 @@ local config = {}
 ---working. Safe to call twice; `__gc` and `<close>` do the same.
 function config:close() end
 
+---The SHA-256 fingerprint of the config's own certificate ("AB:01:..."), or nil.
+---@return string?
+function config:fingerprint() end
+
+---The config's own certificate as PEM text (a client's ca_pem), or nil.
+---@return string?
+function config:cert_pem() end
+
 ---@class tlshs.info
 ---@field version? string      # "TLSv1.3", nil before the handshake is done
 ---@field cipher? string       # OpenSSL's name of the cipher
@@ -177,6 +193,8 @@ function config:close() end
 ---@field alert_received? integer # the last alert received
 ---@field ja3s? string         # JA3S of the ServerHello sent or received
 ---@field ja3s_hash? string    # its MD5, 32 lowercase hex digits
+---@field early_data "not_sent"|"rejected"|"accepted" # what became of 0-RTT data
+---@field ocsp_response? string # a client's stapled OCSP response, DER
 
 ---What a ClientHello offered (hs:client_hello(), on_client_hello).
 ---@class tlshs.hello
@@ -262,6 +280,36 @@ function handshake:info() end
 ---until "want_read" after "done" so the ticket arrives first).
 ---@return string?
 function handshake:session() end
+
+---Sends a TLS 1.3 KeyUpdate, asking the peer for one if `request_peer`.
+---Driven on like step; raises if the connection does not allow it.
+---@param request_peer? boolean
+---@return tlshs.result
+function handshake:key_update(request_peer) end
+
+---Starts a TLS 1.2 renegotiation (client: ClientHello; server: HelloRequest).
+---@return tlshs.result
+function handshake:renegotiate() end
+
+---A TLS 1.3 server asks for the client's certificate after the handshake.
+---@return tlshs.result
+function handshake:request_client_cert() end
+
+---A client writes 0-RTT data before its first step (a session that allows it).
+---@param s string
+---@return tlshs.result result
+---@return integer n
+function handshake:write_early(s) end
+
+---A server reads 0-RTT data; call it instead of step from the first call on.
+---@param n? integer
+---@return tlshs.result result
+---@return string data
+function handshake:read_early(n) end
+
+---The peer's custom extensions (types of the config's extensions key).
+---@return table<integer, string>
+function handshake:peer_extensions() end
 
 ---The ClientHello sent (client) or received (server), parsed; nil before it.
 ---@return tlshs.hello?

@@ -27,4 +27,12 @@ describe("documentation", function()
         end
         hs:close()
     end)
+
+    it("covers every config method", function()
+        local cfg = H.server_config()
+        for name in pairs(getmetatable(cfg).__index) do
+            assert.is_truthy(meta:find("function config:" .. name .. "(", 1, true), "meta: config:" .. name)
+            assert.is_truthy(docs:find("`config:" .. name .. "(", 1, true), "docs: config:" .. name)
+        end
+    end)
 end)
