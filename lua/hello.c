@@ -86,7 +86,8 @@ static int answer_alert(lua_State *L, int idx) {
                    luaL_typename(L, idx));
     }
     if (code < 1 || code > 255)
-        luaL_error(L, "on_client_hello: an alert code is 1..255 (0, close_notify, refuses nothing)");
+        luaL_error(L,
+                   "on_client_hello: an alert code is 1..255 (0, close_notify, refuses nothing)");
     return (int)code;
 }
 

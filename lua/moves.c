@@ -108,7 +108,8 @@ static int hs_peer_extensions(lua_State *L) {
     for (size_t i = 0; i < count; i++) {
         long type = tlshs_peer_extension_type(h->hs, i);
         size_t len = 0;
-        const unsigned char *data = type < 0 ? NULL : tlshs_peer_extension(h->hs, (unsigned)type, &len);
+        const unsigned char *data =
+            type < 0 ? NULL : tlshs_peer_extension(h->hs, (unsigned)type, &len);
         if (!data) continue;
         lua_pushlstring(L, (const char *)data, len);
         lua_rawseti(L, -2, type);

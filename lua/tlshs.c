@@ -64,7 +64,6 @@ int ltlshs_push_result(lua_State *L, tlshs_result r) {
     return push_result(L, r);
 }
 
-
 static void push_string_or_nil(lua_State *L, const char *s) {
     if (s)
         lua_pushstring(L, s);
@@ -378,12 +377,10 @@ static int option_fd(lua_State *L, int idx) {
 static const struct {
     const char *name;
     int type;
-} hs_options[] = {{"server_name", LUA_TSTRING},
-                  {"fd", LUA_TNONE}, /* an integer or an object: see option_fd */
-                  {"session", LUA_TSTRING},
-                  {"trace", LUA_TBOOLEAN},
-                  {"on_client_hello", LUA_TFUNCTION},
-                  {"capture", LUA_TSTRING}};
+} hs_options[] = {
+    {"server_name", LUA_TSTRING}, {"fd", LUA_TNONE}, /* an integer or an object: see option_fd */
+    {"session", LUA_TSTRING},     {"trace", LUA_TBOOLEAN}, {"on_client_hello", LUA_TFUNCTION},
+    {"capture", LUA_TSTRING}};
 #define HS_NOPTIONS (sizeof hs_options / sizeof hs_options[0])
 
 /* Raises unless every key of the options table (at 2) is a known option. */
@@ -477,7 +474,8 @@ static int l_handshake(lua_State *L) {
         return fail(L, TLSHS_E_SESSION);
     }
     if (trace) tlshs_set_trace(h->hs, 1);
-    if (on_hello && tlshs_set_hello_cb(h->hs, ltlshs_hello_cb, h) != 0) return usage_error(L, h->hs);
+    if (on_hello && tlshs_set_hello_cb(h->hs, ltlshs_hello_cb, h) != 0)
+        return usage_error(L, h->hs);
     if (capture && tlshs_set_capture(h->hs, capture) != 0) {
         /* a path that cannot be created is an expected failure, like a config's file */
         tlshs_code code = tlshs_usage_code(h->hs);
@@ -730,13 +728,22 @@ static const luaL_Reg config_meta[] = {{"__gc", config_close},
                                        {"__tostring", config_tostring},
                                        {NULL, NULL}};
 
-static const luaL_Reg hs_methods[] = {
-    {"step", hs_step},       {"feed", hs_feed},         {"feed_eof", hs_feed_eof},
-    {"pending", hs_pending}, {"take", hs_take},         {"read", hs_read},
-    {"write", hs_write},     {"shutdown", hs_shutdown}, {"result", hs_result},
-    {"error", hs_error},     {"info", hs_info},         {"session", hs_session},
-    {"trace", hs_trace},     {"close", hs_close},       {"client_hello", ltlshs_hs_client_hello},
-    {NULL, NULL}};
+static const luaL_Reg hs_methods[] = {{"step", hs_step},
+                                      {"feed", hs_feed},
+                                      {"feed_eof", hs_feed_eof},
+                                      {"pending", hs_pending},
+                                      {"take", hs_take},
+                                      {"read", hs_read},
+                                      {"write", hs_write},
+                                      {"shutdown", hs_shutdown},
+                                      {"result", hs_result},
+                                      {"error", hs_error},
+                                      {"info", hs_info},
+                                      {"session", hs_session},
+                                      {"trace", hs_trace},
+                                      {"close", hs_close},
+                                      {"client_hello", ltlshs_hs_client_hello},
+                                      {NULL, NULL}};
 
 static const luaL_Reg hs_meta[] = {
     {"__gc", hs_gc}, {"__close", hs_close}, {"__tostring", hs_tostring}, {NULL, NULL}};
@@ -753,8 +760,8 @@ static void push_result_names(lua_State *L) {
 
 /* Makes metatable name with meta (+ the result upvalues) and the methods of
  * both lists (more may be NULL) in __index. */
-static void new_class(lua_State *L, const char *name, const luaL_Reg *meta,
-                      const luaL_Reg *methods, const luaL_Reg *more) {
+static void new_class(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods,
+                      const luaL_Reg *more) {
     luaL_newmetatable(L, name);
     push_result_names(L);
     luaL_setfuncs(L, meta, TLSHS_RESULT_MAX);
