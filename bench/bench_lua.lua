@@ -3,7 +3,8 @@ bench_lua.lua - what a handshake and a no-progress step cost through the Lua
 binding of tlshs, against LuaSec and against the C core, in one run.
 
 1. Full TLS handshakes per second, client and server in this process:
-   - tlshs from Lua in memory (feed/take between two handshake objects);
+   - tlshs from Lua in memory (tlshs.pair between two handshake objects;
+     --only tlshs-loop runs the hand-written feed/take loop it replaced);
    - LuaSec 1.2 (ssl.wrap over LuaSocket) over a fresh loopback TCP
      connection per handshake, both ends non-blocking;
    - tlshs from Lua in fd mode over the same kind of loopback connection
@@ -23,7 +24,7 @@ binding of tlshs, against LuaSec and against the C core, in one run.
 
 Usage: LUA_CPATH='lua/?.so;;' lua5.4 bench/bench_lua.lua [CERTDIR [BENCH_C [N [ROUNDS]]]]
        (or: make bench-lua)
-       LUA_CPATH='lua/?.so;;' lua5.4 bench/bench_lua.lua CERTDIR --only tlshs|tlshs-fd|luasec --count N
+       LUA_CPATH='lua/?.so;;' lua5.4 bench/bench_lua.lua CERTDIR --only tlshs|tlshs-loop|tlshs-fd|luasec --count N
        does one warm-up and N handshakes of one kind and prints nothing, for
        bench/instructions.sh, which counts instructions per handshake:
        LUA_CPATH='lua/?.so;;' sh bench/instructions.sh "tlshs from Lua" 20 \
@@ -61,7 +62,19 @@ local ccfg = assert(tlshs.config{role = "client", ca_file = cert("ca.pem"), min_
 local scfg = assert(tlshs.config{role = "server", cert_file = cert("server-ec.pem"),
                                  key_file = cert("server-ec.key"), min_version = "1.3", groups = "X25519"})
 
+-- The default handshake in memory, carried by tlshs.pair.
 local function tlshs_memory_handshake()
+    local c = tlshs.handshake(ccfg, {server_name = "localhost"})
+    local s = tlshs.handshake(scfg)
+    local rc, rs = tlshs.pair(c, s, nil, 20)
+    assert(rc == "done" and rs == "done", c:error() or s:error() or "handshake did not finish")
+    c:close()
+    s:close()
+end
+
+-- The same, carried by the hand-written loop tlshs.pair replaced (--only
+-- tlshs-loop): the bench line that shows pair costs no more.
+local function tlshs_loop_handshake()
     local c = tlshs.handshake(ccfg, {server_name = "localhost"})
     local s = tlshs.handshake(scfg)
     local rc, rs
@@ -196,8 +209,9 @@ local function rate(f, n)
 end
 
 if ONLY then
-    local f = assert(({tlshs = tlshs_memory_handshake, ["tlshs-fd"] = tlshs_fd_handshake,
-                       luasec = luasec_handshake})[ONLY], "--only takes tlshs, tlshs-fd or luasec")
+    local f = assert(({tlshs = tlshs_memory_handshake, ["tlshs-loop"] = tlshs_loop_handshake,
+                       ["tlshs-fd"] = tlshs_fd_handshake, luasec = luasec_handshake})[ONLY],
+                     "--only takes tlshs, tlshs-loop, tlshs-fd or luasec")
     for _ = 0, COUNT do f() end
     os.exit(0)
 end

@@ -18,8 +18,11 @@ lua: lua/tlshs.so
 
 # A Lua C module does not link liblua: the interpreter provides its symbols.
 # The archive's tlshs_* symbols stay inside the module (--exclude-libs).
-lua/tlshs.so: lua/tlshs.c csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
-	$(LUA_MODULE_CC) -Icsrc lua/tlshs.c -o $@ $(LUA_MODULE_LIBS)
+# One module from several files (lua/ltlshs.h says which does what); only
+# luaopen_tlshs is exported (the files' shared functions are hidden).
+LUA_MODULE_SRCS = lua/tlshs.c lua/hello.c lua/records.c lua/moves.c
+lua/tlshs.so: $(LUA_MODULE_SRCS) lua/ltlshs.h csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
+	$(LUA_MODULE_CC) -Icsrc $(LUA_MODULE_SRCS) -o $@ $(LUA_MODULE_LIBS)
 
 # busted runs under $(LUA) whatever `lua` points at; its plainTerminal output
 # ends with "N successes / N failures / N errors / N pending".  The suite
@@ -28,7 +31,7 @@ lua/tlshs.so: lua/tlshs.c csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
 LUA_MODULE_CC = $(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LUA_CFLAGS) $(SSL_CFLAGS)
 LUA_MODULE_LIBS = $(BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL
 LUA_TEST = LUA_CPATH='lua/?.so;;' TLSHS_CERTS=$(CERTS) TLSHS_LUA='$(LUA)' \
-    TLSHS_LUA_MODULE_CC='$(LUA_MODULE_CC)' TLSHS_LUA_MODULE_LIBS='$(LUA_MODULE_LIBS)' \
+    TLSHS_LUA_MODULE_CC='$(LUA_MODULE_CC)' TLSHS_LUA_MODULE_SRCS='$(LUA_MODULE_SRCS)' TLSHS_LUA_MODULE_LIBS='$(LUA_MODULE_LIBS)' \
     $(LUA) $$busted -o plainTerminal --lpath='tests/lua/?.lua' tests/lua
 test-lua: lua/tlshs.so certs
 	@busted=$$(command -v $(BUSTED)) || { echo "test-lua: $(BUSTED) not found (apt-get install lua-busted)"; exit 1; }; \
@@ -43,10 +46,10 @@ test-lua: lua/tlshs.so certs
 # the report can name the module's functions.
 LUA_ASAN_SO := $(ASAN_BUILD)/lua/tlshs.so
 lua-asan: $(LUA_ASAN_SO)
-$(LUA_ASAN_SO): lua/tlshs.c csrc/tlshs.h $(ASAN_BUILD)/libtlshs.a lua/lua.mk
+$(LUA_ASAN_SO): $(LUA_MODULE_SRCS) lua/ltlshs.h csrc/tlshs.h $(ASAN_BUILD)/libtlshs.a lua/lua.mk
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(ASAN_FLAGS) -fPIC -shared $(LUA_CFLAGS) -Icsrc $(SSL_CFLAGS) \
-	    lua/tlshs.c -o $@ $(ASAN_BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL -Wl,-z,nodelete
+	    $(LUA_MODULE_SRCS) -o $@ $(ASAN_BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL -Wl,-z,nodelete
 
 LUA_ASAN_TEST = LUA_CPATH='$(ASAN_BUILD)/lua/?.so;;' TLSHS_CERTS=$(CERTS) $(ASAN_ENV) \
     $(LUA) $$busted -o plainTerminal --helper=tests/sanitizers/busted_asan.lua --lpath='tests/lua/?.lua' tests/lua
@@ -57,7 +60,7 @@ test-lua-asan: $(LUA_ASAN_SO) certs
 # The C figures come from the lead's bench-c (bench/bench_c.c), run in the same go;
 # then, with valgrind, instructions per handshake (bench/instructions.sh), which
 # the machine's other work does not disturb.
-BENCH_LUA_KINDS = tlshs:tlshs_from_Lua,_memory tlshs-fd:tlshs_from_Lua,_fd,_loopback luasec:LuaSec,_loopback
+BENCH_LUA_KINDS = tlshs:tlshs_from_Lua,_memory,_tlshs.pair tlshs-loop:tlshs_from_Lua,_memory,_hand-written_loop tlshs-fd:tlshs_from_Lua,_fd,_loopback luasec:LuaSec,_loopback
 bench-lua: lua/tlshs.so certs $(BUILD)/bench-c
 	LUA_CPATH='lua/?.so;;' $(LUA) bench/bench_lua.lua $(CERTS) $(BUILD)/bench-c
 	@if command -v valgrind >/dev/null 2>&1 && [ -f bench/instructions.sh ]; then \

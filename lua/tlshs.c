@@ -24,30 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <lauxlib.h>
-#include <lua.h>
-
-#include "tlshs.h"
-
-#define TLSHS_CONFIG_MT "tlshs.config"
-#define TLSHS_HS_MT "tlshs.handshake"
-
-/* Uservalue slots of a handshake userdata. */
-#define HS_UV_CONFIG 1
-#define HS_UV_FD 2
+#include "ltlshs.h"
 
 #define READ_DEFAULT 16384 /* read()'s n when none is given (the contract's default) */
 #define READ_MAX 65536     /* read(n) reads at most this much, as Python's read does */
-
-typedef struct {
-    tlshs_config *cfg; /* NULL once closed */
-    tlshs_role role;
-} lconfig;
-
-typedef struct {
-    tlshs *hs; /* NULL once closed */
-    tlshs_role role;
-} lhandshake;
 
 int luaopen_tlshs(lua_State *L);
 
@@ -80,6 +60,9 @@ static int push_result(lua_State *L, tlshs_result r) {
     return 1;
 }
 
+int ltlshs_push_result(lua_State *L, tlshs_result r) {
+    return push_result(L, r);
+}
 
 static void push_string_or_nil(lua_State *L, const char *s) {
     if (s)
@@ -118,6 +101,10 @@ static lconfig *check_config(lua_State *L, int arg) {
     return c;
 }
 
+lconfig *ltlshs_check_config(lua_State *L, int arg) {
+    return check_config(L, arg);
+}
+
 static void config_destroy(lconfig *c) {
     tlshs_config_free(c->cfg);
     c->cfg = NULL;
@@ -140,7 +127,7 @@ static int config_tostring(lua_State *L) {
 /* The keys whose values are switches, "on" or "off": the only keys a boolean
  * is taken for (true "on", false "off").  The binding's one list of key
  * kinds; every other rule about keys and values is the C core's. */
-static const char *const onoff_keys[] = {"tickets"};
+static const char *const onoff_keys[] = {"tickets", "post_handshake_auth", "status_request"};
 
 static int is_onoff_key(const char *key) {
     for (size_t i = 0; i < sizeof onoff_keys / sizeof onoff_keys[0]; i++)
@@ -293,10 +280,37 @@ static int l_config(lua_State *L) {
 
 /* ---- handshake ---- */
 
-static lhandshake *check_hs(lua_State *L) {
-    lhandshake *h = luaL_checkudata(L, 1, TLSHS_HS_MT);
-    if (!h->hs) luaL_argerror(L, 1, "handshake is closed");
+lhandshake *ltlshs_check_hs(lua_State *L, int arg) {
+    lhandshake *h = luaL_checkudata(L, arg, TLSHS_HS_MT);
+    if (!h->hs) luaL_argerror(L, arg, "handshake is closed");
     return h;
+}
+
+/* The handshake at arg, refused while one of its callbacks runs (a callback
+ * may look at its handshake, never move it or free it). */
+lhandshake *ltlshs_check_idle(lua_State *L, int arg) {
+    lhandshake *h = ltlshs_check_hs(L, arg);
+    if (h->L) luaL_argerror(L, arg, "handshake is busy (called from inside its own callback)");
+    return h;
+}
+
+static lhandshake *check_hs(lua_State *L) {
+    return ltlshs_check_hs(L, 1);
+}
+
+static lhandshake *check_idle(lua_State *L) {
+    return ltlshs_check_idle(L, 1);
+}
+
+/* Marks h busy for a call from L, where h is the userdata at index self. */
+void ltlshs_enter(lhandshake *h, lua_State *L, int self) {
+    h->L = L;
+    h->self = lua_absindex(L, self);
+}
+
+void ltlshs_leave(lhandshake *h) {
+    h->L = NULL;
+    h->self = 0;
 }
 
 static void hs_destroy(lhandshake *h) {
@@ -304,9 +318,33 @@ static void hs_destroy(lhandshake *h) {
     h->hs = NULL;
 }
 
-/* Raises with the C core's reason for a call that answered -1. */
+/*
+ * Refusals.  The core keeps the reason of the last refused call until
+ * another call is refused; it answers a refused step, read, write or move
+ * with the last result, as if nothing happened.  So that a refusal is seen,
+ * the binding keeps the core's usage code at TLSHS_E_ARGUMENT between calls
+ * (a read without a buffer, which changes nothing else, sets it: at the
+ * handshake's creation and after every refusal raised): a call that leaves
+ * another code was refused.  No call the binding makes is refused for its
+ * arguments (it checks them first), so TLSHS_E_ARGUMENT never hides one.
+ */
+void ltlshs_mark_usage(tlshs *hs) {
+    tlshs_read(hs, NULL, 0, NULL);
+}
+
+int ltlshs_refused(tlshs *hs) {
+    return tlshs_usage_code(hs) != TLSHS_E_ARGUMENT;
+}
+
+/* Raises with the C core's reason for a refused call (and marks hs again). */
+int ltlshs_raise_refusal(lua_State *L, tlshs *hs) {
+    lua_pushstring(L, tlshs_usage_error(hs));
+    ltlshs_mark_usage(hs);
+    return lua_error(L);
+}
+
 static int usage_error(lua_State *L, tlshs *hs) {
-    return luaL_error(L, "%s", tlshs_usage_error(hs));
+    return ltlshs_raise_refusal(L, hs);
 }
 
 /* The option fd at index idx: an integer, or an object whose getfd method answers one. */
@@ -339,10 +377,10 @@ static int option_fd(lua_State *L, int idx) {
 static const struct {
     const char *name;
     int type;
-} hs_options[] = {{"server_name", LUA_TSTRING},
-                  {"fd", LUA_TNONE}, /* an integer or an object: see option_fd */
-                  {"session", LUA_TSTRING},
-                  {"trace", LUA_TBOOLEAN}};
+} hs_options[] = {
+    {"server_name", LUA_TSTRING}, {"fd", LUA_TNONE}, /* an integer or an object: see option_fd */
+    {"session", LUA_TSTRING},     {"trace", LUA_TBOOLEAN}, {"on_client_hello", LUA_TFUNCTION},
+    {"capture", LUA_TSTRING}};
 #define HS_NOPTIONS (sizeof hs_options / sizeof hs_options[0])
 
 /* Raises unless every key of the options table (at 2) is a known option. */
@@ -360,7 +398,7 @@ static void check_option_names(lua_State *L) {
     }
 }
 
-/* Pushes every option, in the order of hs_options, at 3..6; raises on a wrong type. */
+/* Pushes every option, in the order of hs_options, at 3..8; raises on a wrong type. */
 static void push_options(lua_State *L) {
     for (size_t i = 0; i < HS_NOPTIONS; i++) {
         int t = lua_getfield(L, 2, hs_options[i].name);
@@ -372,7 +410,7 @@ static void push_options(lua_State *L) {
     }
 }
 
-/* tlshs.handshake(config [, {server_name=, fd=, session=, trace=}])
+/* tlshs.handshake(config [, {server_name=, fd=, session=, trace=, on_client_hello=, capture=}])
  *   -> handshake | nil, message, code_name */
 static int l_handshake(lua_State *L) {
     lconfig *c = check_config(L, 1);
@@ -383,7 +421,7 @@ static int l_handshake(lua_State *L) {
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
     check_option_names(L);
-    push_options(L); /* 3 server_name, 4 fd, 5 session, 6 trace */
+    push_options(L); /* 3 server_name, 4 fd, 5 session, 6 trace, 7 on_client_hello, 8 capture */
 
     size_t name_len = 0, session_len = 0;
     const char *server_name = lua_tolstring(L, 3, &name_len);
@@ -392,18 +430,29 @@ static int l_handshake(lua_State *L) {
     int fd = lua_isnil(L, 4) ? -1 : option_fd(L, 4);
     const char *session = lua_tolstring(L, 5, &session_len);
     int trace = lua_toboolean(L, 6);
+    int on_hello = !lua_isnil(L, 7);
+    size_t capture_len = 0;
+    const char *capture = lua_tolstring(L, 8, &capture_len);
+    if (capture && (capture_len == 0 || strlen(capture) != capture_len))
+        return luaL_argerror(L, 2, "field 'capture' must be a path (not empty, no NUL byte)");
+    if (on_hello && c->role != TLSHS_SERVER)
+        return luaL_argerror(L, 2, "field 'on_client_hello' is for a server's handshake");
     /* The options' __index and the fd object's getfd ran Lua code, which may have closed
      * the config. */
     if (!c->cfg) return luaL_argerror(L, 1, "config is closed");
 
-    lhandshake *h = lua_newuserdatauv(L, sizeof *h, 2); /* 7 */
+    lhandshake *h = lua_newuserdatauv(L, sizeof *h, HS_NUV); /* 9 */
     h->hs = NULL;
     h->role = c->role;
+    h->L = NULL;
+    h->self = 0;
     luaL_setmetatable(L, TLSHS_HS_MT);
     lua_pushvalue(L, 1);
-    lua_setiuservalue(L, 7, HS_UV_CONFIG);
+    lua_setiuservalue(L, 9, HS_UV_CONFIG);
     lua_pushvalue(L, 4);
-    lua_setiuservalue(L, 7, HS_UV_FD);
+    lua_setiuservalue(L, 9, HS_UV_FD);
+    lua_pushvalue(L, 7);
+    lua_setiuservalue(L, 9, HS_UV_HELLO);
 
     h->hs = tlshs_new(c->cfg, server_name);
     if (!h->hs) {
@@ -415,6 +464,7 @@ static int l_handshake(lua_State *L) {
         lua_pushstring(L, e);
         return fail(L, tlshs_config_error_code(c->cfg));
     }
+    ltlshs_mark_usage(h->hs);
     if (fd >= 0 && tlshs_set_fd(h->hs, fd) != 0) return usage_error(L, h->hs);
     if (session && tlshs_set_session(h->hs, session, session_len) != 0) {
         /* a session this handshake cannot resume is an expected failure; misuse raises */
@@ -424,13 +474,27 @@ static int l_handshake(lua_State *L) {
         return fail(L, TLSHS_E_SESSION);
     }
     if (trace) tlshs_set_trace(h->hs, 1);
-    lua_settop(L, 7);
+    if (on_hello && tlshs_set_hello_cb(h->hs, ltlshs_hello_cb, h) != 0)
+        return usage_error(L, h->hs);
+    if (capture && tlshs_set_capture(h->hs, capture) != 0) {
+        /* a path that cannot be created is an expected failure, like a config's file */
+        tlshs_code code = tlshs_usage_code(h->hs);
+        lua_pushstring(L, tlshs_usage_error(h->hs));
+        hs_destroy(h);
+        return fail(L, code);
+    }
+    lua_settop(L, 9);
     return 1;
 }
 
+/* The calls that move bytes run the on_client_hello callback: h is busy during them. */
 static int hs_step(lua_State *L) {
-    lhandshake *h = check_hs(L);
-    return push_result(L, tlshs_step(h->hs));
+    lhandshake *h = check_idle(L);
+    ltlshs_enter(h, L, 1);
+    tlshs_result r = tlshs_step(h->hs);
+    ltlshs_leave(h);
+    if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
+    return push_result(L, r);
 }
 
 /* The string argument arg: only a string (luaL_checklstring would take a number's text). */
@@ -440,7 +504,7 @@ static const char *check_bytes(lua_State *L, int arg, size_t *len) {
 }
 
 static int hs_feed(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     size_t len;
     const char *data = check_bytes(L, 2, &len);
     if (tlshs_feed(h->hs, data, len) != 0) return usage_error(L, h->hs);
@@ -448,7 +512,7 @@ static int hs_feed(lua_State *L) {
 }
 
 static int hs_feed_eof(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     if (tlshs_feed_eof(h->hs) != 0) return usage_error(L, h->hs);
     return 0;
 }
@@ -466,7 +530,7 @@ static size_t check_size(lua_State *L, int arg, lua_Integer def) {
 }
 
 static int hs_take(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     size_t pending = tlshs_pending(h->hs);
     size_t n = check_size(L, 2, (lua_Integer)pending);
     if (n > pending) n = pending;
@@ -480,7 +544,7 @@ static int hs_take(lua_State *L) {
  * nothing (the common poll) then allocates nothing.  n above READ_MAX reads
  * READ_MAX (one call answers at most one record, 16 KiB, anyway). */
 static int hs_read(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     size_t cap = check_size(L, 2, READ_DEFAULT);
     luaL_argcheck(L, cap > 0, 2, "must be positive");
     if (cap > READ_MAX) cap = READ_MAX;
@@ -488,12 +552,18 @@ static int hs_read(lua_State *L) {
     tlshs_result r;
     if (cap <= READ_DEFAULT) {
         char buf[READ_DEFAULT];
+        ltlshs_enter(h, L, 1);
         r = tlshs_read(h->hs, buf, cap, &n);
+        ltlshs_leave(h);
+        if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
         lua_pushlstring(L, buf, n);
     } else {
         luaL_Buffer b;
         char *p = luaL_buffinitsize(L, &b, cap);
+        ltlshs_enter(h, L, 1);
         r = tlshs_read(h->hs, p, cap, &n);
+        ltlshs_leave(h);
+        if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
         luaL_pushresultsize(&b, n);
     }
     push_result(L, r);
@@ -502,17 +572,25 @@ static int hs_read(lua_State *L) {
 }
 
 static int hs_write(lua_State *L) {
-    lhandshake *h = check_hs(L);
+    lhandshake *h = check_idle(L);
     size_t len, n = 0;
     const char *data = check_bytes(L, 2, &len);
-    push_result(L, tlshs_write(h->hs, data, len, &n));
+    ltlshs_enter(h, L, 1);
+    tlshs_result r = tlshs_write(h->hs, data, len, &n);
+    ltlshs_leave(h);
+    if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
+    push_result(L, r);
     lua_pushinteger(L, (lua_Integer)n);
     return 2;
 }
 
 static int hs_shutdown(lua_State *L) {
-    lhandshake *h = check_hs(L);
-    return push_result(L, tlshs_shutdown(h->hs));
+    lhandshake *h = check_idle(L);
+    ltlshs_enter(h, L, 1);
+    tlshs_result r = tlshs_shutdown(h->hs);
+    ltlshs_leave(h);
+    if (ltlshs_refused(h->hs)) return usage_error(L, h->hs);
+    return push_result(L, r);
 }
 
 static int hs_result(lua_State *L) {
@@ -544,7 +622,7 @@ static int hs_info(lua_State *L) {
     tlshs *hs = h->hs;
     size_t cert_len = 0;
     const unsigned char *cert = tlshs_peer_cert(hs, &cert_len);
-    lua_createtable(L, 0, 9);
+    lua_createtable(L, 0, 13);
     push_string_or_nil(L, tlshs_version(hs));
     lua_setfield(L, -2, "version");
     push_string_or_nil(L, tlshs_cipher(hs));
@@ -563,6 +641,11 @@ static int hs_info(lua_State *L) {
     }
     set_alert(L, "alert_sent", tlshs_alert_sent(hs));
     set_alert(L, "alert_received", tlshs_alert_received(hs));
+    push_string_or_nil(L, tlshs_ja3s(hs));
+    lua_setfield(L, -2, "ja3s");
+    push_string_or_nil(L, tlshs_ja3s_hash(hs));
+    lua_setfield(L, -2, "ja3s_hash");
+    ltlshs_info_moves(L, hs);
     return 1;
 }
 
@@ -587,7 +670,7 @@ static int hs_trace(lua_State *L) {
     for (size_t i = 0; i < n; i++) {
         const tlshs_event *e = tlshs_trace_event(h->hs, i);
         if (!e) break;
-        lua_createtable(L, 0, 4);
+        lua_createtable(L, 0, 5);
         lua_pushboolean(L, e->sent);
         lua_setfield(L, -2, "sent");
         lua_pushstring(L, e->kind);
@@ -596,6 +679,8 @@ static int hs_trace(lua_State *L) {
         lua_setfield(L, -2, "name");
         lua_pushinteger(L, (lua_Integer)e->length);
         lua_setfield(L, -2, "length");
+        lua_pushlstring(L, e->data ? (const char *)e->data : "", e->data ? e->length : 0);
+        lua_setfield(L, -2, "data");
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
@@ -603,6 +688,14 @@ static int hs_trace(lua_State *L) {
 
 /* close(), __close and __gc: safe to run twice. */
 static int hs_close(lua_State *L) {
+    lhandshake *h = luaL_checkudata(L, 1, TLSHS_HS_MT);
+    if (h->L) return luaL_argerror(L, 1, "handshake is busy (called from inside its own callback)");
+    hs_destroy(h);
+    return 0;
+}
+
+/* __gc: never runs while busy (the calling frame holds the userdata). */
+static int hs_gc(lua_State *L) {
     hs_destroy(luaL_checkudata(L, 1, TLSHS_HS_MT));
     return 0;
 }
@@ -635,15 +728,25 @@ static const luaL_Reg config_meta[] = {{"__gc", config_close},
                                        {"__tostring", config_tostring},
                                        {NULL, NULL}};
 
-static const luaL_Reg hs_methods[] = {
-    {"step", hs_step},       {"feed", hs_feed},         {"feed_eof", hs_feed_eof},
-    {"pending", hs_pending}, {"take", hs_take},         {"read", hs_read},
-    {"write", hs_write},     {"shutdown", hs_shutdown}, {"result", hs_result},
-    {"error", hs_error},     {"info", hs_info},         {"session", hs_session},
-    {"trace", hs_trace},     {"close", hs_close},       {NULL, NULL}};
+static const luaL_Reg hs_methods[] = {{"step", hs_step},
+                                      {"feed", hs_feed},
+                                      {"feed_eof", hs_feed_eof},
+                                      {"pending", hs_pending},
+                                      {"take", hs_take},
+                                      {"read", hs_read},
+                                      {"write", hs_write},
+                                      {"shutdown", hs_shutdown},
+                                      {"result", hs_result},
+                                      {"error", hs_error},
+                                      {"info", hs_info},
+                                      {"session", hs_session},
+                                      {"trace", hs_trace},
+                                      {"close", hs_close},
+                                      {"client_hello", ltlshs_hs_client_hello},
+                                      {NULL, NULL}};
 
 static const luaL_Reg hs_meta[] = {
-    {"__gc", hs_close}, {"__close", hs_close}, {"__tostring", hs_tostring}, {NULL, NULL}};
+    {"__gc", hs_gc}, {"__close", hs_close}, {"__tostring", hs_tostring}, {NULL, NULL}};
 
 static const luaL_Reg module_funcs[] = {
     {"config", l_config}, {"handshake", l_handshake}, {"alert_name", l_alert_name}, {NULL, NULL}};
@@ -655,32 +758,41 @@ static void push_result_names(lua_State *L) {
         lua_pushstring(L, result_names[r]);
 }
 
-/* Makes metatable name with meta (+ the result upvalues) and methods in __index. */
-static void new_class(lua_State *L, const char *name, const luaL_Reg *meta,
-                      const luaL_Reg *methods) {
+/* Makes metatable name with meta (+ the result upvalues) and the methods of
+ * both lists (more may be NULL) in __index. */
+static void new_class(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods,
+                      const luaL_Reg *more) {
     luaL_newmetatable(L, name);
     push_result_names(L);
     luaL_setfuncs(L, meta, TLSHS_RESULT_MAX);
     lua_newtable(L);
     push_result_names(L);
     luaL_setfuncs(L, methods, TLSHS_RESULT_MAX);
+    if (more) {
+        push_result_names(L);
+        luaL_setfuncs(L, more, TLSHS_RESULT_MAX);
+    }
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }
 
 int luaopen_tlshs(lua_State *L) {
     luaL_checkversion(L);
-    new_class(L, TLSHS_CONFIG_MT, config_meta, config_methods);
-    new_class(L, TLSHS_HS_MT, hs_meta, hs_methods);
+    new_class(L, TLSHS_CONFIG_MT, config_meta, config_methods, ltlshs_config_cert_methods);
+    new_class(L, TLSHS_HS_MT, hs_meta, hs_methods, ltlshs_move_methods);
 
     luaL_newlibtable(L, module_funcs);
     push_result_names(L);
     luaL_setfuncs(L, module_funcs, TLSHS_RESULT_MAX);
+    push_result_names(L);
+    luaL_setfuncs(L, ltlshs_record_funcs, TLSHS_RESULT_MAX);
+    ltlshs_set_content_types(L);
     for (size_t i = 0; i < sizeof result_constants / sizeof result_constants[0]; i++) {
         lua_pushstring(L, result_names[result_constants[i].result]);
         lua_setfield(L, -2, result_constants[i].constant);
     }
     lua_pushliteral(L, TLSHS_VERSION_STRING);
     lua_setfield(L, -2, "VERSION");
+    ltlshs_add_drive(L);
     return 1;
 }

@@ -28,6 +28,7 @@
 ---| "shutdown"          # this side shut the connection down
 ---| "socket_error"      # the socket failed
 ---| "protocol_error"    # the TLS exchange failed on this side
+---| "refused"           # this server's on_client_hello refused the ClientHello (or raised)
 
 ---@class tlshs
 ---@field WANT_READ "want_read"
@@ -35,6 +36,10 @@
 ---@field DONE "done"
 ---@field CLOSED "closed"
 ---@field VERSION string # the C library's version, "0.1.0"
+---@field CHANGE_CIPHER_SPEC 20 # TLS content types (tlshs.records, tlshs.record)
+---@field ALERT 21
+---@field HANDSHAKE 22
+---@field APPLICATION_DATA 23
 local tlshs = {}
 
 ---Settings for `tlshs.config`: `role` is required; every other field is a key
@@ -61,6 +66,14 @@ local tlshs = {}
 ---@field keylog_file? string  # NSS key log lines are appended here
 ---@field dh_params_file? string # server: PEM DH parameters for TLS 1.2 DHE suites (default automatic)
 ---@field security_level? "0"|"1"|"2"|"3"|"4"|"5"|integer # OpenSSL's security level (0: legacy peers, at their risk)
+---@field num_tickets? string|integer # server: TLS 1.3 tickets sent after the handshake (default 2)
+---@field max_early_data? string|integer # server: bytes of 0-RTT data accepted (default 0: refused)
+---@field post_handshake_auth? "on"|"off"|boolean # client: offer post-handshake authentication
+---@field status_request? "on"|"off"|boolean # client: ask for a stapled OCSP response
+---@field ocsp_response_file? string # server: a DER OCSP response to staple when asked
+---@field max_fragment_length? "512"|"1024"|"2048"|"4096"|integer # client (RFC 6066)
+---@field self_signed? string  # server: a host name; a throwaway key and self-signed certificate
+---@field extensions? string   # custom extensions sent: "TYPE:HEX" items, comma-separated
 
 ---Makes a settings object (one OpenSSL SSL_CTX) shared by any number of
 ---handshakes; it becomes read-only once a handshake uses it.
@@ -78,6 +91,8 @@ function tlshs.config(options) end
 ---@field fd? integer|{getfd: fun(self): integer} # a connected socket: fd mode (a LuaSocket socket works)
 ---@field session? string     # client: a session from hs:session() to resume
 ---@field trace? boolean      # record every TLS message for hs:trace()
+---@field on_client_hello? fun(hello: tlshs.hello): (tlshs.config|string|integer|nil) # server: nil goes on, a server config switches to it, an alert name or code refuses; an error refuses with internal_error
+---@field capture? string     # a pcapng file of every byte, with the secrets (tshark decrypts it)
 
 ---Makes a handshake object for one connection; it keeps `config` (and the
 ---object given as `fd`) alive. Answers `nil, message, code` when the config
@@ -99,12 +114,72 @@ function tlshs.handshake(config, options) end
 ---@return string
 function tlshs.alert_name(code) end
 
+---@class tlshs.record
+---@field type integer    # content type, 0..255 (tlshs.HANDSHAKE, ...)
+---@field version integer # the header's version, 0..0xffff
+---@field body string
+
+---The whole records in `s` and the bytes of a partial record at the end.
+---Judges nothing: any type, version and length is a record.
+---@param s string
+---@return tlshs.record[] records
+---@return string rest
+function tlshs.records(s) end
+
+---One record: the 5-byte header and `body`. Raises for a type outside
+---0..255, a version outside 0..0xffff or a body over 65535 bytes.
+---@param type integer
+---@param version integer
+---@param body string
+---@return string
+function tlshs.record(type, version, body) end
+
+---Re-cuts the handshake records of a flight into records of at most
+---`max_body` body bytes (at least 1); other records pass unchanged.
+---@param s string
+---@param max_body integer
+---@return string
+function tlshs.refragment(s, max_body) end
+
+---@alias tlshs.tamper fun(direction: "c2s"|"s2c"|"out"|"in", flight: string): string?
+
+---Carries every flight between two memory-mode handshakes until both are
+---done or closed, nothing moves, or the rounds (default 50) run out.
+---`tamper` answers the bytes to deliver instead (nil or "" drops); its
+---error is raised after the C driver returned.
+---@param client tlshs.handshake
+---@param server tlshs.handshake
+---@param tamper? fun(direction: "c2s"|"s2c", flight: string): string?
+---@param rounds? integer
+---@return tlshs.result rc
+---@return tlshs.result rs
+---@return "stalled"|"rounds_out"|nil stalled # nil when both finished
+function tlshs.pair(client, server, tamper, rounds) end
+
+---Carries one memory-mode handshake over a connected LuaSocket TCP object
+---until done or closed, the peer is quiet for `timeout` seconds (default
+---10), or the socket closes. Never closes the socket.
+---@param hs tlshs.handshake
+---@param sock table|userdata # a LuaSocket TCP object
+---@param tamper? fun(direction: "out"|"in", flight: string): string?
+---@param timeout? number
+---@return tlshs.result
+function tlshs.drive(hs, sock, tamper, timeout) end
+
 ---@class tlshs.config
 local config = {}
 
 ---Drops this object's hold on the settings; handshakes made from it keep
 ---working. Safe to call twice; `__gc` and `<close>` do the same.
 function config:close() end
+
+---The SHA-256 fingerprint of the config's own certificate ("AB:01:..."), or nil.
+---@return string?
+function config:fingerprint() end
+
+---The config's own certificate as PEM text (a client's ca_pem), or nil.
+---@return string?
+function config:cert_pem() end
 
 ---@class tlshs.info
 ---@field version? string      # "TLSv1.3", nil before the handshake is done
@@ -116,12 +191,33 @@ function config:close() end
 ---@field peer_cert? string    # the peer's certificate, DER
 ---@field alert_sent? integer  # the last alert sent (tlshs.alert_name gives its name)
 ---@field alert_received? integer # the last alert received
+---@field ja3s? string         # JA3S of the ServerHello sent or received
+---@field ja3s_hash? string    # its MD5, 32 lowercase hex digits
+---@field early_data "not_sent"|"rejected"|"accepted" # what became of 0-RTT data
+---@field ocsp_response? string # a client's stapled OCSP response, DER
+
+---What a ClientHello offered (hs:client_hello(), on_client_hello).
+---@class tlshs.hello
+---@field legacy_version integer
+---@field versions integer[]   # supported_versions, GREASE included
+---@field ciphers integer[]    # cipher_suites, GREASE included
+---@field extensions integer[] # extension types in the order sent, GREASE included
+---@field groups integer[]     # supported_groups
+---@field key_shares integer[] # the group of each key_share entry
+---@field sigalgs integer[]    # signature_algorithms
+---@field server_name? string  # SNI
+---@field alpn string[]        # offered protocols
+---@field ja3 string
+---@field ja3_hash string
+---@field ja4 string
+---@field raw string           # the whole message, 4-byte header included
 
 ---@class tlshs.event
 ---@field sent boolean   # true if this side sent it
 ---@field kind "handshake"|"alert"|"change_cipher_spec"
 ---@field name string    # "ClientHello", "Finished", "fatal:handshake_failure", ...
 ---@field length integer # bytes, with the 4-byte header of handshake messages
+---@field data string    # the message's bytes before encryption
 
 ---@class tlshs.handshake
 local handshake = {}
@@ -184,6 +280,40 @@ function handshake:info() end
 ---until "want_read" after "done" so the ticket arrives first).
 ---@return string?
 function handshake:session() end
+
+---Sends a TLS 1.3 KeyUpdate, asking the peer for one if `request_peer`.
+---Driven on like step; raises if the connection does not allow it.
+---@param request_peer? boolean
+---@return tlshs.result
+function handshake:key_update(request_peer) end
+
+---Starts a TLS 1.2 renegotiation (client: ClientHello; server: HelloRequest).
+---@return tlshs.result
+function handshake:renegotiate() end
+
+---A TLS 1.3 server asks for the client's certificate after the handshake.
+---@return tlshs.result
+function handshake:request_client_cert() end
+
+---A client writes 0-RTT data before its first step (a session that allows it).
+---@param s string
+---@return tlshs.result result
+---@return integer n
+function handshake:write_early(s) end
+
+---A server reads 0-RTT data; call it instead of step from the first call on.
+---@param n? integer
+---@return tlshs.result result
+---@return string data
+function handshake:read_early(n) end
+
+---The peer's custom extensions (types of the config's extensions key).
+---@return table<integer, string>
+function handshake:peer_extensions() end
+
+---The ClientHello sent (client) or received (server), parsed; nil before it.
+---@return tlshs.hello?
+function handshake:client_hello() end
 
 ---The messages recorded when the handshake was made with `trace = true`.
 ---@return tlshs.event[]

@@ -366,8 +366,14 @@ describe("handshake object", function()
         H.pump(tc, s)
         local t = tc:trace()
         assert.is_true(#t >= 6)
-        assert.same({sent = true, kind = "handshake", name = "ClientHello", length = t[1].length}, t[1])
+        assert.same({sent = true, kind = "handshake", name = "ClientHello", length = t[1].length,
+                     data = t[1].data}, t[1])
         assert.is_true(t[1].length > 4)
+        -- data: every message's bytes, a handshake message with its 4-byte header
+        for _, e in ipairs(t) do assert.are.equal(e.length, #e.data, e.name) end
+        assert.are.equal(1, t[1].data:byte(1)) -- ClientHello's type
+        assert.are.equal(t[1].length - 4, string.unpack(">I3", t[1].data, 2))
+        assert.are.equal(tc:client_hello().raw, t[1].data)
         assert.are.equal("ServerHello", t[2].name)
         assert.is_false(t[2].sent)
         local names = {}

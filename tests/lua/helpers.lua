@@ -49,17 +49,11 @@ function H.move(from, to)
     return #data
 end
 
--- Steps a client and a server in memory until both are finished and nothing
--- is pending; answers both last results.  At most `rounds` rounds.
+-- Steps a client and a server in memory until both are finished (or nothing
+-- moves); answers both last results.  At most `rounds` rounds.  Carried by
+-- tlshs.pair, which also delivers a side's last bytes (an alert, tickets).
 function H.pump(c, s, rounds)
-    local rc, rs
-    for _ = 1, rounds or 50 do
-        rc = c:step()
-        H.move(c, s)
-        rs = s:step()
-        H.move(s, c)
-        if finished(rc) and finished(rs) and c:pending() == 0 and s:pending() == 0 then break end
-    end
+    local rc, rs = tlshs.pair(c, s, nil, rounds or 50)
     return rc, rs
 end
 
@@ -250,28 +244,48 @@ function H.wait_exit(proc, seconds)
     return true
 end
 
--- Starts `openssl s_server -www` with extra arguments on a free port; retries
--- on another port if it cannot bind.  Answers the process, and its port.
-function H.s_server(args)
+-- Starts the server make_argv(port) makes on a free port and waits until its
+-- output matches ready; retries on another port if it cannot bind.
+-- Answers the process, and its port.
+function H.start_server(make_argv, ready, name)
     for _ = 1, 5 do
         local port = H.free_port()
-        local argv = {"openssl", "s_server", "-www", "-accept", tostring(port), "-naccept", "10"}
-        for _, a in ipairs(args) do argv[#argv + 1] = a end
-        local proc = H.spawn(argv)
+        local proc = H.spawn(make_argv(port))
         local deadline = socket.gettime() + 5
         while socket.gettime() < deadline do
             local out = H.log(proc)
-            if out:find("ACCEPT") then return proc, port end
-            if not alive(proc.pid) then break end
+            if out:find(ready) then return proc, port end
+            -- the port was taken meanwhile (gnutls-serv then goes on, on IPv6 alone)
+            if not alive(proc.pid) or out:find("[Aa]ddress already in use") then break end
             socket.sleep(0.02)
         end
         local out = H.log(proc)
         H.kill(proc)
         if not out:find("[Aa]ddress already in use") and not out:find("bind") then
-            error("openssl s_server did not start: " .. out)
+            error(name .. " did not start: " .. out)
         end
     end
-    error("openssl s_server: no free port after 5 tries")
+    error(name .. ": no free port after 5 tries")
+end
+
+-- Starts `openssl s_server -www` with extra arguments on a free port; retries
+-- on another port if it cannot bind.  Answers the process, and its port.
+function H.s_server(args)
+    return H.start_server(function(port)
+        local argv = {"openssl", "s_server", "-www", "-accept", tostring(port), "-naccept", "10"}
+        for _, a in ipairs(args) do argv[#argv + 1] = a end
+        return argv
+    end, "ACCEPT", "openssl s_server")
+end
+
+-- Starts `gnutls-serv` (HTTP mode) with extra arguments on a free port of
+-- 127.0.0.1.  Answers the process, and its port.
+function H.gnutls_serv(args)
+    return H.start_server(function(port)
+        local argv = {"gnutls-serv", "--port", tostring(port)}
+        for _, a in ipairs(args) do argv[#argv + 1] = a end
+        return argv
+    end, "listening on IPv4 [^\n]*done", "gnutls-serv")
 end
 
 -- A tlshs client in fd mode against 127.0.0.1:port; answers hs, sock.

@@ -9,6 +9,7 @@ local LUA = os.getenv("TLSHS_LUA") or "lua5.4"
 local MODULE_CC = os.getenv("TLSHS_LUA_MODULE_CC")
     or "cc -std=c11 -O1 -fPIC -shared -I/usr/include/lua5.4"
 local MODULE_LIBS = os.getenv("TLSHS_LUA_MODULE_LIBS") or "build/libtlshs.a -lssl -lcrypto"
+local MODULE_SRCS = os.getenv("TLSHS_LUA_MODULE_SRCS") or "lua/tlshs.c lua/hello.c lua/records.c lua/moves.c"
 
 local function read(path)
     local f = assert(io.open(path, "rb"))
@@ -66,8 +67,8 @@ describe("lists from tlshs.h", function()
         f:write(header)
         f:close()
         -- the compiler runs without the sanitizer runtime make test-lua-asan preloads
-        local ok, out = sh(("env -u LD_PRELOAD %s -I%s -Icsrc lua/tlshs.c -o %s/tlshs.so %s"):format(
-            MODULE_CC, dir, dir, MODULE_LIBS))
+        local ok, out = sh(("env -u LD_PRELOAD %s -I%s -Icsrc %s -o %s/tlshs.so %s"):format(
+            MODULE_CC, dir, MODULE_SRCS, dir, MODULE_LIBS))
         assert.is_true(ok, out)
         ok, out = sh(("LUA_CPATH='%s/?.so' %s -e 'local t = require \"tlshs\"; " ..
             "io.write(t.TIMEOUT, \" \", t.CLOSED, \" \", t.WANT_READ)'"):format(dir, LUA))

@@ -1,0 +1,79 @@
+/*
+ * ltlshs.h - what the C files of the Lua binding share (private: the module
+ * is one shared object, lua/tlshs.so, built from the C files of lua/ by lua/lua.mk).
+ *
+ *   lua/tlshs.c    the module, configs and handshakes
+ *   lua/hello.c    the ClientHello as a table and the on_client_hello callback
+ *   lua/records.c  records, refragment, pair and drive
+ *   lua/moves.c    after the handshake, 0-RTT, the config's own certificate
+ */
+#ifndef LTLSHS_H
+#define LTLSHS_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "tlshs.h"
+
+#define TLSHS_CONFIG_MT "tlshs.config"
+#define TLSHS_HS_MT "tlshs.handshake"
+
+/* Uservalue slots of a handshake userdata. */
+#define HS_UV_CONFIG 1 /* the config userdata */
+#define HS_UV_FD 2     /* the object that gave the fd */
+#define HS_UV_HELLO 3  /* the on_client_hello function */
+#define HS_NUV 3
+
+typedef struct {
+    tlshs_config *cfg; /* NULL once closed */
+    tlshs_role role;
+} lconfig;
+
+/*
+ * A handshake userdata.  While a call into the core that can run a Lua
+ * callback is under way (step, read, write, shutdown, pair), L is the
+ * calling state and self the stack index of this userdata in it; both are
+ * reset when the call returns, so no lua_State outlives a call.  A non-NULL
+ * L also marks the object busy: nothing may step, feed, take or free it
+ * from inside its own callbacks.
+ */
+typedef struct {
+    tlshs *hs; /* NULL once closed */
+    tlshs_role role;
+    lua_State *L;
+    int self;
+} lhandshake;
+
+/* Shared between the files, not exported from the module. */
+#if defined(__GNUC__)
+#define LTLSHS_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define LTLSHS_HIDDEN
+#endif
+
+/* lua/tlshs.c */
+LTLSHS_HIDDEN lhandshake *ltlshs_check_hs(lua_State *L, int arg);
+LTLSHS_HIDDEN lhandshake *ltlshs_check_idle(lua_State *L, int arg);
+LTLSHS_HIDDEN lconfig *ltlshs_check_config(lua_State *L, int arg);
+LTLSHS_HIDDEN int ltlshs_push_result(lua_State *L, tlshs_result r); /* needs the result upvalues */
+LTLSHS_HIDDEN void ltlshs_enter(lhandshake *h, lua_State *L, int self);
+LTLSHS_HIDDEN void ltlshs_leave(lhandshake *h);
+LTLSHS_HIDDEN void ltlshs_mark_usage(tlshs *hs);
+LTLSHS_HIDDEN int ltlshs_refused(tlshs *hs);
+LTLSHS_HIDDEN int ltlshs_raise_refusal(lua_State *L, tlshs *hs);
+
+/* lua/hello.c */
+LTLSHS_HIDDEN int ltlshs_hello_cb(tlshs *hs, const tlshs_hello *hello, void *arg);
+LTLSHS_HIDDEN int ltlshs_hs_client_hello(lua_State *L);
+
+/* lua/records.c: the module functions, and the content-type constants */
+LTLSHS_HIDDEN extern const luaL_Reg ltlshs_record_funcs[];
+LTLSHS_HIDDEN void ltlshs_set_content_types(lua_State *L);
+LTLSHS_HIDDEN void ltlshs_add_drive(lua_State *L);
+
+/* lua/moves.c: handshake and config methods, and the fields info() gains */
+LTLSHS_HIDDEN extern const luaL_Reg ltlshs_move_methods[];
+LTLSHS_HIDDEN extern const luaL_Reg ltlshs_config_cert_methods[];
+LTLSHS_HIDDEN void ltlshs_info_moves(lua_State *L, tlshs *hs);
+
+#endif

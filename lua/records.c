@@ -1,0 +1,273 @@
+/*
+ * records.c - reshaping what goes on the wire: tlshs.records, tlshs.record,
+ * tlshs.refragment, the content-type constants, tlshs.pair and tlshs.drive.
+ *
+ * Every record and handshake rule is the C core's (tlshs_records,
+ * tlshs_record_write, tlshs_refragment, tlshs_pair); this file converts
+ * strings and tables.  pair's tamper function runs under lua_pcall inside the
+ * core's tamper callback; an error it raises is kept, every later flight is
+ * dropped, and the error is raised again once tlshs_pair has returned, so no
+ * Lua error unwinds through the core.  drive is Lua (over LuaSocket), loaded
+ * from a string when the module opens.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ltlshs.h"
+
+#define PAIR_ROUNDS_DEFAULT 50 /* the contract's default */
+#define RECORDS_CHUNK 64       /* records read per tlshs_records call */
+
+/* The string argument arg: only a string (no number's text). */
+static const char *check_bytes(lua_State *L, int arg, size_t *len) {
+    if (lua_type(L, arg) != LUA_TSTRING) luaL_typeerror(L, arg, "string");
+    return lua_tolstring(L, arg, len);
+}
+
+/* tlshs.records(s) -> { {type=, version=, body=}, ... }, rest */
+static int l_records(lua_State *L) {
+    size_t len;
+    const char *s = check_bytes(L, 1, &len);
+    lua_newtable(L);
+    size_t off = 0;
+    lua_Integer n = 0;
+    for (;;) {
+        tlshs_record recs[RECORDS_CHUNK];
+        size_t used = 0;
+        size_t got = tlshs_records(s + off, len - off, recs, RECORDS_CHUNK, &used);
+        for (size_t i = 0; i < got; i++) {
+            lua_createtable(L, 0, 3);
+            lua_pushinteger(L, recs[i].type);
+            lua_setfield(L, -2, "type");
+            lua_pushinteger(L, (lua_Integer)recs[i].version);
+            lua_setfield(L, -2, "version");
+            lua_pushlstring(L, (const char *)recs[i].body, recs[i].len);
+            lua_setfield(L, -2, "body");
+            lua_rawseti(L, -2, ++n);
+        }
+        off += used;
+        if (got < RECORDS_CHUNK) break;
+    }
+    lua_pushlstring(L, s + off, len - off);
+    return 2;
+}
+
+/* tlshs.record(type, version, body) -> string */
+static int l_record(lua_State *L) {
+    lua_Integer type = luaL_checkinteger(L, 1);
+    lua_Integer version = luaL_checkinteger(L, 2);
+    size_t len;
+    const char *body = check_bytes(L, 3, &len);
+    luaL_argcheck(L, type >= 0 && type <= 255, 1, "a content type is 0..255");
+    luaL_argcheck(L, version >= 0 && version <= 0xffff, 2, "a version is 0..0xffff");
+    size_t need = tlshs_record_write((int)type, (unsigned)version, body, len, NULL, 0);
+    luaL_argcheck(L, need > 0, 3, "a record's body holds at most 65535 bytes");
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, need);
+    luaL_pushresultsize(&b, tlshs_record_write((int)type, (unsigned)version, body, len, p, need));
+    return 1;
+}
+
+/* tlshs.refragment(s, max_body) -> string */
+static int l_refragment(lua_State *L) {
+    size_t len;
+    const char *s = check_bytes(L, 1, &len);
+    lua_Integer max = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, max >= 1, 2, "must be at least 1");
+    size_t need = tlshs_refragment(s, len, (size_t)max, NULL, 0);
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, need);
+    luaL_pushresultsize(&b, need ? tlshs_refragment(s, len, (size_t)max, p, need) : 0);
+    return 1;
+}
+
+/* ---- pair ---- */
+
+#define PAIR_TAMPER 3 /* stack slots of l_pair */
+#define PAIR_KEEP 5   /* the tamper's last answer, kept while the core reads it */
+#define PAIR_ERROR 6  /* the error a tamper raised, if any */
+
+typedef struct {
+    lua_State *L;
+    int failed; /* a tamper raised: its error is at PAIR_ERROR */
+} pair_ctx;
+
+/* Runs protected: (tamper, direction, flight) -> the bytes to deliver, checked. */
+static int call_tamper(lua_State *L) {
+    lua_call(L, 2, 1);
+    int t = lua_type(L, -1);
+    if (t != LUA_TNIL && t != LUA_TSTRING)
+        return luaL_error(L, "tamper must answer a string or nil, got %s", luaL_typename(L, -1));
+    return 1;
+}
+
+static size_t pair_tamper(tlshs_direction direction, unsigned char *flight, size_t len,
+                          const unsigned char **out, void *arg) {
+    pair_ctx *ctx = arg;
+    lua_State *L = ctx->L;
+    if (ctx->failed || !lua_checkstack(L, 6)) return 0;
+    lua_pushcfunction(L, call_tamper);
+    lua_pushvalue(L, PAIR_TAMPER);
+    lua_pushstring(L, direction == TLSHS_C2S ? "c2s" : "s2c");
+    lua_pushlstring(L, (const char *)flight, len);
+    if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
+        ctx->failed = 1;
+        lua_replace(L, PAIR_ERROR);
+        return 0;
+    }
+    size_t n = 0;
+    const char *s = lua_tolstring(L, -1, &n); /* NULL for nil: drop */
+    lua_replace(L, PAIR_KEEP);                /* keeps s valid until the next flight */
+    if (!s) return 0;
+    *out = (const unsigned char *)s;
+    return n;
+}
+
+/* tlshs.pair(client, server [, tamper [, rounds]]) -> rc, rs, stalled
+ *   stalled: nil when both are done or closed; "stalled" when nothing moves
+ *   and a side still waits; "rounds_out" when the rounds ran out. */
+static int l_pair(lua_State *L) {
+    lhandshake *c = ltlshs_check_idle(L, 1);
+    lhandshake *s = ltlshs_check_idle(L, 2);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TFUNCTION);
+    lua_Integer rounds = luaL_optinteger(L, 4, PAIR_ROUNDS_DEFAULT);
+    luaL_argcheck(L, rounds >= 1 && rounds <= INT_MAX, 4, "must be at least 1");
+    luaL_argcheck(L, c != s, 2, "client and server are one handshake");
+    luaL_argcheck(L, c->role == TLSHS_CLIENT, 1, "must be a client's handshake");
+    luaL_argcheck(L, s->role == TLSHS_SERVER, 2, "must be a server's handshake");
+    int tamper = !lua_isnoneornil(L, 3);
+    lua_settop(L, 4);
+    lua_pushnil(L); /* PAIR_KEEP */
+    lua_pushnil(L); /* PAIR_ERROR */
+    pair_ctx ctx = {L, 0};
+    tlshs_result rc = TLSHS_CLOSED, rs = TLSHS_CLOSED;
+    ltlshs_enter(c, L, 1);
+    ltlshs_enter(s, L, 2);
+    int bits = tlshs_pair(c->hs, s->hs, tamper ? pair_tamper : NULL, &ctx, (int)rounds, &rc, &rs);
+    ltlshs_leave(c);
+    ltlshs_leave(s);
+    if (ctx.failed) return lua_error(L); /* PAIR_ERROR is at the top */
+    if (bits < 0) {
+        tlshs *refused = ltlshs_refused(c->hs) ? c->hs : s->hs;
+        if (refused == c->hs) ltlshs_mark_usage(s->hs);
+        return ltlshs_raise_refusal(L, refused);
+    }
+    ltlshs_push_result(L, rc);
+    ltlshs_push_result(L, rs);
+    if (bits == 0)
+        lua_pushnil(L);
+    else if (bits & TLSHS_PAIR_ROUNDS_OUT)
+        lua_pushliteral(L, "rounds_out");
+    else
+        lua_pushliteral(L, "stalled");
+    return 3;
+}
+
+const luaL_Reg ltlshs_record_funcs[] = {{"records", l_records},
+                                        {"record", l_record},
+                                        {"refragment", l_refragment},
+                                        {"pair", l_pair},
+                                        {NULL, NULL}};
+
+/* tlshs.CHANGE_CIPHER_SPEC = 20, ... from TLSHS_CONTENT_TYPES. */
+void ltlshs_set_content_types(lua_State *L) {
+#define CONTENT_TYPE_FIELD(value, NAME, name)                                                      \
+    lua_pushinteger(L, value);                                                                     \
+    lua_setfield(L, -2, #NAME);
+    TLSHS_CONTENT_TYPES(CONTENT_TYPE_FIELD)
+#undef CONTENT_TYPE_FIELD
+}
+
+/* ---- drive: Lua over LuaSocket; the chunk gets the module table ---- */
+
+static const char drive_chunk[] =
+    "local tlshs, is_handshake = ...\n"
+    "local function send_all(socket, sock, data, deadline)\n"
+    "  local i = 1\n"
+    "  while i <= #data do\n"
+    "    local last, err, partial = sock:send(data, i)\n"
+    "    if last then return true end\n"
+    "    if err ~= 'timeout' then return false end\n"
+    "    i = partial + 1\n"
+    "    local left = deadline - socket.gettime()\n"
+    "    if left <= 0 then return false end\n"
+    "    socket.select(nil, {sock}, left)\n"
+    "  end\n"
+    "  return true\n"
+    "end\n"
+    "local function deliver(tamper, direction, data)\n"
+    "  if tamper and #data > 0 then\n"
+    "    data = tamper(direction, data)\n"
+    "    if data ~= nil and type(data) ~= 'string' then\n"
+    "      error('tamper must answer a string or nil, got ' .. type(data), 3)\n"
+    "    end\n"
+    "  end\n"
+    "  return data or ''\n"
+    "end\n"
+    "return function(hs, sock, tamper, timeout)\n"
+    "  if not is_handshake(hs) then\n"
+    "    error(\"bad argument #1 to 'drive' (an open tlshs.handshake expected, got \" .. type(hs) "
+    ".. ')', 2)\n"
+    "  end\n"
+    "  if type(sock) ~= 'userdata' and type(sock) ~= 'table' or not sock.receive then\n"
+    "    error(\"bad argument #2 to 'drive' (a LuaSocket TCP object expected)\", 2)\n"
+    "  end\n"
+    "  if tamper ~= nil and type(tamper) ~= 'function' then\n"
+    "    error(\"bad argument #3 to 'drive' (function expected, got \" .. type(tamper) .. ')', 2)\n"
+    "  end\n"
+    "  timeout = timeout or 10\n"
+    "  if type(timeout) ~= 'number' or timeout < 0 then\n"
+    "    error(\"bad argument #4 to 'drive' (a number of seconds expected)\", 2)\n"
+    "  end\n"
+    "  local socket = require 'socket'\n"
+    "  sock:settimeout(0)\n"
+    "  local deadline = socket.gettime() + timeout\n"
+    "  local eof = false\n"
+    "  while true do\n"
+    "    local r = hs:step()\n"
+    "    local taken = hs:take()\n"
+    "    local out = deliver(tamper, 'out', taken)\n"
+    "    if #out > 0 then\n"
+    "      if not send_all(socket, sock, out, deadline) and r ~= 'done' and r ~= 'closed' then\n"
+    "        if not eof then hs:feed_eof(); eof = true end\n"
+    "        r = hs:step(); hs:take()\n"
+    "        return r\n"
+    "      end\n"
+    "      deadline = socket.gettime() + timeout\n"
+    "    end\n"
+    "    if r == 'done' or r == 'closed' then return r end\n"
+    "    if r == 'want_write' and #taken == 0 then return r end -- not memory mode: nothing to "
+    "carry\n"
+    "    if r == 'want_read' then\n"
+    "      if eof then return r end\n"
+    "      local left = deadline - socket.gettime()\n"
+    "      if left <= 0 then return r end\n"
+    "      socket.select({sock}, nil, left)\n"
+    "      local data, err, partial = sock:receive(16384)\n"
+    "      data = data or partial or ''\n"
+    "      if #data > 0 then\n"
+    "        deadline = socket.gettime() + timeout\n"
+    "        data = deliver(tamper, 'in', data)\n"
+    "        if #data > 0 then hs:feed(data) end\n"
+    "      end\n"
+    "      if err == 'closed' then hs:feed_eof(); eof = true end\n"
+    "    end\n"
+    "  end\n"
+    "end\n";
+
+static int is_handshake(lua_State *L) {
+    lhandshake *h = luaL_testudata(L, 1, TLSHS_HS_MT);
+    lua_pushboolean(L, h && h->hs);
+    return 1;
+}
+
+/* tlshs.drive(hs, sock [, tamper [, timeout]]) -> result */
+void ltlshs_add_drive(lua_State *L) {
+    if (luaL_loadbufferx(L, drive_chunk, sizeof drive_chunk - 1, "=tlshs.drive", "t") != LUA_OK)
+        lua_error(L);
+    lua_pushvalue(L, -2);
+    lua_pushcfunction(L, is_handshake);
+    lua_call(L, 2, 1);
+    lua_setfield(L, -2, "drive");
+}
