@@ -10,9 +10,10 @@ import socket
 import time
 from typing import Any, Callable, Iterable, Optional, Union
 
+from . import _tlshs as _c
 from ._results import Result
 
-_CLOSED, _DONE, _WANT_WRITE = Result.CLOSED, Result.DONE, Result.WANT_WRITE
+_CLOSED, _DONE, _WANT_WRITE = _c.TLSHS_CLOSED, _c.TLSHS_DONE, _c.TLSHS_WANT_WRITE
 
 #: The pause between the pieces of a flight tamper answers as a list, so
 #: each leaves in its own TCP segment (Nagle's algorithm is turned off).
@@ -117,10 +118,9 @@ def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout
             r = hs.step()
             continue
         deadline = time.monotonic() + timeout
-        if tamper:
-            data = tamper("in", data)
-        if data:
-            hs.feed(data)
+        given = tamper("in", data) if tamper else data
+        if given:
+            hs.feed(given)
         r = hs.step()
     return r
 

@@ -85,7 +85,7 @@ class PairOutcome(tuple):  # type: ignore[type-arg]
     rounds_out: bool
 
     def __new__(cls, client: Result, server: Result, status: int) -> "PairOutcome":
-        self = super().__new__(cls, (client, server))
+        self = super().__new__(cls, (client, server))  # type: ignore[arg-type]
         self.client, self.server = client, server
         self.waiting = tuple(side for side, bit in (("client", _c.TLSHS_PAIR_CLIENT_WAITS),
                                                     ("server", _c.TLSHS_PAIR_SERVER_WAITS))
