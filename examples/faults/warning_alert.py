@@ -9,9 +9,11 @@ Expected (observed with OpenSSL 3.0 and GnuTLS 3.7):
   tlshs server:   CLOSED ("tlsv1 unrecognized name"), having received the
                   alert; it had already answered the ClientHello, so the
                   client is DONE before it hears of it
-  openssl s_server: the handshake completes; then s_server sends a
-                  plaintext alert the client cannot read (client CLOSED,
-                  decode_error sent)
+  openssl s_server: answers the ClientHello (the client is DONE), then
+                  reads the alert, fails ("tlsv1 unrecognized name") and
+                  closes the connection without an alert: the client
+                  reads an end of stream (CLOSED; OpenSSL sends
+                  decode_error for it)
   gnutls-serv:    the handshake completes; then it answers the client's
                   encrypted records with bad_record_mac
 
