@@ -89,13 +89,16 @@ def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout
         raise ValueError("timeout must not be negative")
     r = hs.step()
     deadline = time.monotonic() + timeout
+    gone = False  # the peer closed or reset: nothing more is sent or received
     for _ in range(1_000_000):  # each pass moves bytes or waits: bounded by the clock
         out = hs.take()
-        if out:
-            sent = _deliver_out(sock, tamper("out", out) if tamper else out, timeout)
-            if not sent and r not in (_DONE, _CLOSED):
-                hs.feed_eof()  # the peer is gone
-                return hs.step()
+        if out and not gone:
+            if not _deliver_out(sock, tamper("out", out) if tamper else out, timeout):
+                gone = True
+                if r not in (_DONE, _CLOSED):
+                    hs.feed_eof()  # the peer is gone: hs closes (and its alert is dropped)
+                    r = hs.step()
+                    continue
         if r in (_DONE, _CLOSED):
             return r
         if r == _WANT_WRITE:
@@ -114,7 +117,7 @@ def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout
         except OSError:  # ECONNRESET: as an end of stream
             data = b""
         if not data:
-            hs.feed_eof()
+            hs.feed_eof()  # hs closes; its alert may still reach a half-closed peer
             r = hs.step()
             continue
         deadline = time.monotonic() + timeout
