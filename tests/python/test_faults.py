@@ -162,3 +162,40 @@ def test_fault_against_a_real_server(server, name):
         assert outcome(hs) == want, hs.error
     if name == "server_flight_dropped":
         assert not hs.handshake_done and 1.0 <= took < 1.0 + 3.0
+
+
+# ---- the other version, as the README and the docstrings say ----
+
+# script: (version, client's outcome against tlshs's server, {server: client's outcome})
+OTHER_VERSION = {
+    "ccs_repeated": ("1.3", "completes", {"s_server": "completes", "gnutls-serv": "completes"}),
+    "early_app_data": ("1.2", (CLOSED, None, "unexpected_message"),
+                       {"s_server": (CLOSED, None, "unexpected_message"),
+                        "gnutls-serv": (CLOSED, None, "unexpected_message")}),
+}
+
+
+def _check(hs, want):
+    if want == "completes":
+        assert hs.handshake_done and outcome(hs)[1:] == (None, None), hs.error
+    else:
+        assert outcome(hs) == want, hs.error
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_VERSION))
+def test_fault_in_the_other_version(server, name):
+    module = script(name)
+    version, want_pair, want_drive = OTHER_VERSION[name]
+    common = sys.modules["common"]
+    client, srv = common.peers(max_version=version)
+    tlshs.pair(client, srv, module.tamper)
+    _check(client, want_pair)
+    if want_pair == "completes":
+        assert srv.handshake_done and outcome(srv)[1:] == (None, None)
+    kind, hostport = server
+    hs, sock = common.connect(hostport, max_version=version)
+    if tlshs.drive(hs, sock, module.tamper, timeout=5) == DONE:
+        common.server_answer(hs, sock)
+    tlshs.close_socket(sock)
+    _check(hs, want_drive[kind])
+    assert hs.version == {"1.2": "TLSv1.2", "1.3": "TLSv1.3"}[version] or hs.result == CLOSED

@@ -414,3 +414,21 @@ def test_close_socket_delivers_the_last_bytes_and_is_safe_on_a_closed_peer():
     b.close()
     tlshs.close_socket(a)
     assert a.fileno() == -1
+
+
+def test_the_docs_examples_in_memory_run(capsys):
+    """docs/python.md, "Records": the in-memory examples run as printed."""
+    import os
+    import re
+    from conftest import ROOT
+    with open(os.path.join(ROOT, "docs", "python.md"), encoding="utf-8") as f:
+        text = f.read()
+    section = text[text.index("## Records: reshaping"):text.index("## Threads and the GIL")]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    scope = {}
+    exec(blocks[0] + blocks[1], scope)  # noqa: S102 - our own documentation
+    assert scope["out"] == (WR, WR) and scope["out"].waiting == ("client", "server")
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("c2s [(22, ") and printed[-1] == repr(scope["out"])
+    assert printed[-1] == ("PairOutcome(<Result.WANT_READ: 1>, <Result.WANT_READ: 1>, "
+                           "waiting=('client', 'server'), rounds_out=False)")
