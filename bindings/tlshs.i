@@ -766,7 +766,9 @@ static PyObject *tlshs_py_records(PyObject *self, PyObject *args) {
             goto done;
         PyList_SET_ITEM(list, (Py_ssize_t)i, item);
     }
-    answer = Py_BuildValue("(Oy#)", list, (const char *)view.buf + used, (Py_ssize_t)((size_t)view.len - used));
+    /* y# makes None of a NULL pointer: an empty rest is "" */
+    answer = Py_BuildValue("(Oy#)", list, (size_t)view.len > used ? (const char *)view.buf + used : "",
+                           (Py_ssize_t)((size_t)view.len - used));
 done:
     Py_XDECREF(list);
     PyMem_Free(recs);

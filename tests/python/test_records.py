@@ -92,6 +92,8 @@ def test_a_partial_record_stays_in_rest():
 
 def test_records_do_not_judge():
     assert tlshs.records(b"") == ([], b"")
+    for empty in (bytearray(), memoryview(b""), memoryview(b"ab")[2:]):
+        assert tlshs.records(empty) == ([], b"")
     assert tlshs.records(b"\x16\x03\x03\x00\x00") == ([tlshs.Record(22, 0x0303, b"")], b"")  # empty handshake
     huge = b"\x17\x03\x03\xff\xff" + b"y" * 0xffff  # above 2^14+256
     assert tlshs.records(huge) == ([tlshs.Record(23, 0x0303, b"y" * 0xffff)], b"")
