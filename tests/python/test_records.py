@@ -345,6 +345,18 @@ def test_drive_honours_its_timeout():
         assert time.monotonic() - t0 < 1.0
 
 
+def test_drive_returns_when_the_peer_takes_nothing():
+    """A flight the peer does not read within timeout: drive answers the
+    last result and leaves hs as it was (a quiet peer is not a gone one)."""
+    a, b = socket.socketpair()
+    with a, b:
+        c = tlshs.Handshake(client_config(), server_name="localhost")
+        t0 = time.monotonic()
+        r = tlshs.drive(c, a, lambda d, f: f + bytes(16 << 20), timeout=0.3)
+        assert 0.3 <= time.monotonic() - t0 < 2.0
+        assert r == WW and c.result == WW and c.error == ""
+
+
 def test_drive_feeds_eof_when_the_peer_closes():
     a, b = socket.socketpair()
     b.close()
