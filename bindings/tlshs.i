@@ -35,8 +35,15 @@
  * wrapper allocates a bytes object of the size asked for, the C function
  * writes into it, and it is shrunk to what was written: one copy.
  *
- * The GIL is released around tlshs_step, tlshs_read, tlshs_write and
- * tlshs_shutdown (cryptographic work and socket I/O) and held everywhere else.
+ * The GIL is released around tlshs_step, tlshs_read, tlshs_write,
+ * tlshs_shutdown and tlshs_pair (cryptographic work and socket I/O) and held
+ * everywhere else.
+ *
+ * Records and pair (section "records and pair"): _records, _record_write,
+ * _refragment and _pair are written here by hand over tlshs_records,
+ * tlshs_record_write, tlshs_refragment and tlshs_pair; _pair holds both
+ * handshakes' guards (taken in address order) for the whole call and calls
+ * the Python tamper through a C trampoline that takes the GIL back.
  */
 %module(package="tlshs") _tlshs
 
