@@ -48,7 +48,8 @@ inside a call waits).  The GIL is released while OpenSSL works (step, read,
 write, shutdown).
 
 Layout: _results (Result, Event, alert_name), _errors (Code and the
-exceptions), _config (Config), _handshake (Handshake), over the C layer
+exceptions), _config (Config), _handshake (Handshake), _hello (ClientHello
+and the IANA name helpers), over the C layer
 _tlshs made by SWIG from bindings/tlshs.i.
 """
 
@@ -57,6 +58,7 @@ from ._config import Config
 from ._errors import CLASSES as _CLASSES
 from ._errors import ArgumentError, Code, ConfigError, Error, SessionError, StateError
 from ._handshake import Handshake
+from ._hello import ClientHello, cipher_suite_name, extension_name, group_name, sigalg_name, version_name
 from ._results import RESULTS as _RESULTS
 from ._results import Event, Result, alert_name
 
@@ -68,6 +70,7 @@ globals().update(Result.__members__)
 
 # The C layer answers these members and raises these classes.
 _c._setup(_RESULTS, _CLASSES, Error)
+_c._setup_hello(ClientHello)
 
 __all__ = [
     "Result",
@@ -82,5 +85,11 @@ __all__ = [
     "Config",
     "Handshake",
     "alert_name",
+    "ClientHello",
+    "cipher_suite_name",
+    "extension_name",
+    "group_name",
+    "sigalg_name",
+    "version_name",
     "__version__",
 ]
