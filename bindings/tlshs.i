@@ -35,8 +35,28 @@
  * wrapper allocates a bytes object of the size asked for, the C function
  * writes into it, and it is shrunk to what was written: one copy.
  *
- * The GIL is released around tlshs_step, tlshs_read, tlshs_write and
- * tlshs_shutdown (cryptographic work and socket I/O) and held everywhere else.
+ * The GIL is released around tlshs_step, tlshs_read, tlshs_write,
+ * tlshs_shutdown, the moves (tlshs_key_update, tlshs_renegotiate,
+ * tlshs_request_client_cert) and tlshs_write_early / tlshs_read_early
+ * (cryptographic work and socket I/O), all methods of HandshakeHandle, and
+ * held everywhere else.
+ *
+ * on_client_hello (tlshs_set_hello_cb, the method _set_hello_cb): the C
+ * callback tlshs_py_on_hello runs inside one of those calls, with the GIL
+ * released and the guard held by the calling thread; it takes the GIL back
+ * (PyGILState_Ensure), builds a tlshs.ClientHello (tlshs_py_hello, also
+ * the typemap of tlshs_client_hello) and calls the function.  While it
+ * runs, guard.in_callback is set: the reading calls (the const tlshs *
+ * functions, pending, result) from that thread go in without taking the
+ * guard (tlshs_py_enter_read); any other call finds the guard taken by its
+ * own thread and raises StateError.  An exception refuses with
+ * internal_error; its type and text go to tlshs_set_hello_reason, the
+ * object to hello_exc.  The function and the exception are held by the
+ * handle, visited by the collector and dropped by close().
+ *
+ * Refusals of the core (a call that does not fit the state answers the
+ * last result, changing nothing): see tlshs_py_mark below; step, read,
+ * write, the moves and the early-data calls raise them.
  */
 %module(package="tlshs") _tlshs
 
