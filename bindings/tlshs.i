@@ -381,20 +381,21 @@ static PyTypeObject tlshs_py_handshake_type;
  * the handshake, a move that does not fit, early data without a session
  * that allows it) with the last result, changing nothing, and keeps the
  * reason and its code (tlshs_usage_code) until another call is refused.  So
- * that the binding sees a refusal, it keeps that code at TLSHS_E_ARGUMENT
- * between calls (tlshs_py_mark: a read without a buffer, which changes
- * nothing else, sets it), at the handshake's making and after every refusal
- * it raises; a call that leaves another code was refused.  The binding
- * checks its arguments before the core can refuse them, so no refusal of the
- * core's has the code TLSHS_E_ARGUMENT (the same convention as the Lua
- * module's).
+ * that the binding sees a refusal, it keeps that code at TLSHS_OK (as made:
+ * nothing refused yet) or TLSHS_E_ARGUMENT between calls: after every
+ * refusal it raises, tlshs_py_mark (a read without a buffer, which changes
+ * nothing else) sets TLSHS_E_ARGUMENT; a call that leaves a higher code was
+ * refused.  The binding checks its arguments before the core can refuse
+ * them, so no refusal of the core's has the code TLSHS_E_ARGUMENT (the Lua
+ * module's convention, without its mark at the making: that one formats a
+ * message, about 5000 instructions per handshake).
  */
 static void tlshs_py_mark(tlshs *hs) {
     tlshs_read(hs, NULL, 0, NULL);
 }
 
 static inline int tlshs_py_refused(const tlshs *hs) {
-    return tlshs_usage_code(hs) != TLSHS_E_ARGUMENT;
+    return tlshs_usage_code(hs) > TLSHS_E_ARGUMENT; /* TLSHS_OK: nothing was ever refused */
 }
 
 /* Raises the core's reason for the refused call on hs, and marks hs again. */
@@ -707,7 +708,6 @@ static PyObject *tlshs_py_open(tlshs_py_handshake *self, PyObject *args) {
         tlshs_py_raise_text(code, text);
         return NULL;
     }
-    tlshs_py_mark(hs);
     self->hs = hs;
     Py_INCREF(config);
     Py_XSETREF(self->config, config);

@@ -585,8 +585,11 @@ def test_renegotiation_refused_by_s_server(s_server):
     link = s_server_link(s_server, client_config(), "-tls1_2")
     hs = link.hs
     try:
-        assert link.drive(hs.renegotiate) == tlshs.DONE
-        assert link.read_for(TIMEOUT) == tlshs.CLOSED
+        # the refusal may already come in while the ClientHello goes out
+        r = link.drive(hs.renegotiate)
+        if r == tlshs.DONE:
+            r = link.read_for(TIMEOUT)
+        assert r == tlshs.CLOSED
         assert hs.alert_received == 100 and hs.error_code == tlshs.Code.E_PROTOCOL
     finally:
         close(link)
@@ -764,7 +767,8 @@ def test_num_tickets_from_s_server_counted(s_server, tickets):
     -num_tickets N sends."""
     link = s_server_link(s_server, client_config(), "-tls1_3", "-num_tickets", str(tickets))
     try:
-        link.read_for(1.0, lambda: count(link.hs, False, "NewSessionTicket") >= max(tickets, 1))
+        # none to wait for with 0: a second shows that none comes
+        link.read_for(TIMEOUT if tickets else 1.0, lambda: count(link.hs, False, "NewSessionTicket") >= max(tickets, 1))
         assert count(link.hs, False, "NewSessionTicket") == tickets
         assert (link.hs.session is not None) == (tickets > 0)
     finally:
