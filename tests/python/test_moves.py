@@ -773,3 +773,34 @@ def test_num_tickets_from_s_server_counted(s_server, tickets):
         assert (link.hs.session is not None) == (tickets > 0)
     finally:
         close(link)
+
+
+def test_wrong_values_to_the_new_calls_get_our_message(tmp_path, monkeypatch):
+    """As test_arguments.py: every new entry point, given each wrong value,
+    answers with our message (never SWIG's), in a scratch directory since
+    capture= creates the file it is given."""
+    from test_arguments import WRONG, attempt
+    ccfg, scfg = client_config(), server_config()
+    monkeypatch.chdir(tmp_path)
+    c = tlshs.Handshake(ccfg, server_name="localhost")
+    s = tlshs.Handshake(scfg)
+    calls = [
+        lambda v: tlshs.Handshake(scfg, capture=v),
+        lambda v: tlshs.Handshake(scfg, on_client_hello=v),
+        lambda v: c.key_update(v),
+        lambda v: c.key_update(request_peer=v),
+        c.write_early, s.read_early,
+        tlshs.cipher_suite_name, tlshs.extension_name, tlshs.group_name, tlshs.sigalg_name,
+        tlshs.version_name,
+        lambda v: tlshs.Config("server", num_tickets=v),
+        lambda v: tlshs.Config("server", ocsp_response_file=v),
+        lambda v: tlshs.Config("server", self_signed=v),
+    ]
+    for call in calls:
+        for value in WRONG:
+            attempt(call, value)
+    for name in ("renegotiate", "request_client_cert"):
+        with pytest.raises(TypeError):
+            getattr(c, name)(1)
+    c.close()
+    s.close()
