@@ -601,17 +601,24 @@ static int tlshs_py_on_hello(tlshs *hs, const tlshs_hello *hello, void *arg) {
         Py_DECREF(ans);
     }
     if (PyErr_Occurred()) {
-        PyObject *type, *value, *tb, *why;
+        PyObject *value, *why;
+        const char *type_name;
+#if PY_VERSION_HEX >= 0x030C0000
+        value = PyErr_GetRaisedException(); /* normalized, with its traceback */
+#else
+        PyObject *type, *tb;
         PyErr_Fetch(&type, &value, &tb);
         PyErr_NormalizeException(&type, &value, &tb);
         if (tb && value)
             PyException_SetTraceback(value, tb);
-        why = value ? PyUnicode_FromFormat("on_client_hello raised %s: %S", ((PyTypeObject *)type)->tp_name,
-                                           value)
-                    : NULL;
+        Py_XDECREF(type);
+        Py_XDECREF(tb);
+#endif
+        type_name = value ? Py_TYPE(value)->tp_name : "an exception";
+        why = value ? PyUnicode_FromFormat("on_client_hello raised %s: %S", type_name, value) : NULL;
         if (!why) {
             PyErr_Clear();
-            why = PyUnicode_FromFormat("on_client_hello raised %s", ((PyTypeObject *)type)->tp_name);
+            why = PyUnicode_FromFormat("on_client_hello raised %s", type_name);
         }
         if (why) {
             const char *text = PyUnicode_AsUTF8(why);
@@ -622,8 +629,6 @@ static int tlshs_py_on_hello(tlshs *hs, const tlshs_hello *hello, void *arg) {
         PyErr_Clear();
         self->hello_reraise = value && !PyErr_GivenExceptionMatches(value, PyExc_Exception);
         self->hello_exc = value;
-        Py_XDECREF(type);
-        Py_XDECREF(tb);
         verdict = 80; /* internal_error */
     }
     Py_DECREF(fn);
@@ -889,6 +894,8 @@ static PyObject *tlshs_py_move(tlshs_py_handshake *self, tlshs_result (*move)(tl
     if (tlshs_py_refused(self->hs))
         return tlshs_py_leave_refused(self);
     tlshs_py_leave(&self->guard);
+    if (self->hello_reraise) /* a renegotiating client's ClientHello can arrive in a move */
+        return tlshs_py_reraise(self);
     return tlshs_py_result(r);
 }
 
