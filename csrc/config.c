@@ -30,14 +30,38 @@ const char *tlshs__openssl_reason(const char *fallback) {
     return r ? r : fallback;
 }
 
-/* ---- the config's error: written under its lock, read as a copy ---- */
+/* ---- the config's error: written under its lock, read as a copy ----
+   Each thread also keeps its own last failure on each config it used last
+   (as errno does), so a thread reads why its own call failed even while
+   other threads' calls fail on the same shared config.  Configs are told
+   apart by a serial number, never by address (an address can be reused). */
+
+static atomic_ulong config_serials;
+
+static _Thread_local struct {
+    unsigned long serial; /* the config this thread's last call failed or succeeded on; 0 none */
+    tlshs_code code;
+    char error[TLSHS_MSGLEN];
+} mine;
 
 static void vfail_locked(tlshs_config *cfg, tlshs_code code, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 static void vfail_locked(tlshs_config *cfg, tlshs_code code, const char *fmt, va_list ap) {
     cfg->error_code = code;
     tlshs__format(cfg->error, fmt, ap);
+    mine.serial = cfg->serial;
+    mine.code = code;
+    memcpy(mine.error, cfg->error, sizeof mine.error);
     ERR_clear_error();
+}
+
+/* A call that succeeded clears the config's error (the caller holds its lock). */
+static void succeeded_locked(tlshs_config *cfg) {
+    cfg->error[0] = '\0';
+    cfg->error_code = TLSHS_OK;
+    mine.serial = cfg->serial;
+    mine.code = TLSHS_OK;
+    mine.error[0] = '\0';
 }
 
 /* Records why a call failed; the caller holds cfg->lock for writing (every
@@ -128,6 +152,7 @@ tlshs_config *tlshs_config_new(tlshs_role role) { /* see tlshs.h */
     atomic_init(&cfg->refs, 1);
     atomic_init(&cfg->in_use, 0);
     atomic_init(&cfg->keylog_hooked, 0);
+    cfg->serial = atomic_fetch_add(&config_serials, 1) + 1;
     cfg->role = role;
     cfg->verify = role == TLSHS_CLIENT ? TLSHS_VERIFY_PEER : TLSHS_VERIFY_NONE;
     SSL_CTX_set_app_data(cfg->ctx, cfg);
@@ -953,10 +978,7 @@ int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value) { /*
             } else {
                 ERR_clear_error();
                 r = keys[i].set(cfg, &keys[i], value);
-                if (r == 0) {
-                    cfg->error[0] = '\0';
-                    cfg->error_code = TLSHS_OK;
-                }
+                if (r == 0) succeeded_locked(cfg);
             }
             CRYPTO_THREAD_unlock(cfg->lock);
             return r;
@@ -971,7 +993,9 @@ int tlshs_config_set(tlshs_config *cfg, const char *key, const char *value) { /*
 static _Thread_local char error_copy[TLSHS_MSGLEN];
 
 const char *tlshs_config_error(const tlshs_config *cfg) { /* see tlshs.h */
-    if (!cfg || !CRYPTO_THREAD_read_lock(cfg->lock)) return "";
+    if (!cfg) return "";
+    if (mine.serial == cfg->serial) return mine.error;
+    if (!CRYPTO_THREAD_read_lock(cfg->lock)) return "";
     memcpy(error_copy, cfg->error, sizeof error_copy);
     CRYPTO_THREAD_unlock(cfg->lock);
     return error_copy;
@@ -980,6 +1004,7 @@ const char *tlshs_config_error(const tlshs_config *cfg) { /* see tlshs.h */
 tlshs_code tlshs_config_error_code(const tlshs_config *cfg) { /* see tlshs.h */
     tlshs_code code;
     if (!cfg) return TLSHS_E_ARGUMENT;
+    if (mine.serial == cfg->serial) return mine.code;
     if (!CRYPTO_THREAD_read_lock(cfg->lock)) return TLSHS_E_NOMEM;
     code = cfg->error_code;
     CRYPTO_THREAD_unlock(cfg->lock);
@@ -1088,10 +1113,7 @@ int tlshs_config_check(tlshs_config *cfg) { /* see tlshs.h */
     if (atomic_load(&cfg->in_use)) return 0;
     if (!CRYPTO_THREAD_write_lock(cfg->lock)) return -1;
     r = atomic_load(&cfg->in_use) ? 0 : check_locked(cfg);
-    if (r == 0) {
-        cfg->error[0] = '\0';
-        cfg->error_code = TLSHS_OK;
-    }
+    if (r == 0) succeeded_locked(cfg);
     CRYPTO_THREAD_unlock(cfg->lock);
     return r;
 }

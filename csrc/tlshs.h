@@ -336,14 +336,17 @@ TLSHS_API int tlshs_config_check(tlshs_config *cfg);
 /**
  * Why the last failed call on cfg failed (tlshs_config_set,
  * tlshs_config_check, or tlshs_new refusing this config), e.g.
- * "ca_file: cannot read /x: No such file or directory".  With threads
- * sharing cfg, it is whichever failure was recorded last; each message is
- * written and read whole under the config's lock.
+ * "ca_file: cannot read /x: No such file or directory".  Like errno, it is
+ * per thread: after a call of this thread on cfg, why that call failed
+ * ("" if it succeeded), whatever other threads' calls on a shared cfg did
+ * meanwhile; in a thread that has made no call on cfg since, the config's
+ * last failure in any thread.  Each message is written and read whole
+ * under the config's lock.
  *
- * @returns a copy made for the calling thread (thread-local storage, not
- *          owned by cfg), valid until this thread calls
- *          tlshs_config_error() again, on any config; other threads never
- *          change it.  "" if nothing failed; "" for a NULL cfg.  Never NULL.
+ * @returns thread-local storage, not owned by cfg, valid until this thread
+ *          calls a tlshs_config_* function or tlshs_new again; other
+ *          threads never change it.  "" if nothing failed; "" for a NULL
+ *          cfg.  Never NULL.
  */
 TLSHS_API const char *tlshs_config_error(const tlshs_config *cfg);
 
@@ -869,9 +872,9 @@ TLSHS_API tlshs_code tlshs_error_code(const tlshs *hs);
 TLSHS_API tlshs_code tlshs_usage_code(const tlshs *hs);
 
 /**
- * The code of tlshs_config_error(cfg): why the last failed call on cfg
- * failed (TLSHS_E_UNKNOWN_KEY, TLSHS_E_BAD_VALUE, TLSHS_E_FILE,
- * TLSHS_E_INCOMPLETE, ...), read under the config's lock; TLSHS_OK if
+ * The code of tlshs_config_error(cfg), per thread as it is: why this
+ * thread's last call on cfg failed (TLSHS_E_UNKNOWN_KEY, TLSHS_E_BAD_VALUE,
+ * TLSHS_E_FILE, TLSHS_E_INCOMPLETE, ...); TLSHS_OK if it succeeded or
  * nothing failed; TLSHS_E_ARGUMENT for a NULL cfg.
  */
 TLSHS_API tlshs_code tlshs_config_error_code(const tlshs_config *cfg);

@@ -71,6 +71,8 @@ struct tlshs_config {
        lock (for writing), read by tlshs_config_error as a copy under it. */
     tlshs_code error_code;
     char error[TLSHS_MSGLEN];
+    unsigned long serial;   /* this config's number in the process (from 1), for the
+                               per-thread last failure in config.c */
 };
 
 /* One item of the extensions key: a type this side sends, with its data. */
