@@ -47,8 +47,12 @@ several threads run one at a time (a thread that arrives while another is
 inside a call waits).  The GIL is released while OpenSSL works (step, read,
 write, shutdown).
 
+Records (records, Record, refragment, pair, drive) read, rebuild and
+carry flights, so a script can reshape what goes on the wire.
+
 Layout: _results (Result, Event, alert_name), _errors (Code and the
-exceptions), _config (Config), _handshake (Handshake), over the C layer
+exceptions), _config (Config), _handshake (Handshake), _records (records,
+Record, refragment, pair), _drive (drive, close_socket), over the C layer
 _tlshs made by SWIG from bindings/tlshs.i.
 """
 
@@ -56,7 +60,10 @@ from . import _tlshs as _c
 from ._config import Config
 from ._errors import CLASSES as _CLASSES
 from ._errors import ArgumentError, Code, ConfigError, Error, SessionError, StateError
+from ._drive import close_socket, drive
 from ._handshake import Handshake
+from ._records import (ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, HANDSHAKE, PairOutcome, Record,
+                       pair, records, refragment)
 from ._results import RESULTS as _RESULTS
 from ._results import Event, Result, alert_name
 
@@ -82,5 +89,17 @@ __all__ = [
     "Config",
     "Handshake",
     "alert_name",
+    # records: reshaping what goes on the wire
+    "CHANGE_CIPHER_SPEC",
+    "ALERT",
+    "HANDSHAKE",
+    "APPLICATION_DATA",
+    "Record",
+    "records",
+    "refragment",
+    "pair",
+    "PairOutcome",
+    "drive",
+    "close_socket",
     "__version__",
 ]

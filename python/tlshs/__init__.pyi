@@ -4,8 +4,9 @@ import array
 import enum
 import mmap
 import os
+import socket
 import sys
-from typing import Any, NamedTuple, Optional, Protocol, Tuple, Union
+from typing import Any, Callable, Iterable, NamedTuple, Optional, Protocol, Tuple, Union
 
 from . import _tlshs
 
@@ -169,3 +170,42 @@ class Handshake(_tlshs.HandshakeHandle):
     def session(self) -> Optional[bytes]: ...
     @property
     def trace(self) -> list[Event]: ...
+
+# ---- records: reshaping what goes on the wire ----
+
+CHANGE_CIPHER_SPEC: int
+ALERT: int
+HANDSHAKE: int
+APPLICATION_DATA: int
+
+class Record(NamedTuple):
+    type: int
+    version: int
+    body: bytes
+    def __bytes__(self) -> bytes: ...
+
+def records(data: _BytesLike) -> Tuple[list[Record], bytes]: ...
+def refragment(flight: _BytesLike, max_body: int) -> bytes: ...
+
+class PairOutcome(Tuple[Result, Result]):
+    client: Result
+    server: Result
+    waiting: Tuple[str, ...]
+    rounds_out: bool
+    def __new__(cls, client: Result, server: Result, status: int) -> PairOutcome: ...
+
+_TamperAnswer = Optional[_BytesLike]
+
+def pair(
+    client: Handshake,
+    server: Handshake,
+    tamper: Optional[Callable[[str, bytes], _TamperAnswer]] = None,
+    rounds: int = 50,
+) -> PairOutcome: ...
+def drive(
+    hs: Handshake,
+    sock: socket.socket,
+    tamper: Optional[Callable[[str, bytes], Union[None, _BytesLike, Iterable[bytes]]]] = None,
+    timeout: float = 10.0,
+) -> Result: ...
+def close_socket(sock: socket.socket, timeout: float = 1.0) -> None: ...

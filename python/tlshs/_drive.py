@@ -1,0 +1,149 @@
+"""drive and close_socket: one memory-mode handshake over a connected socket.
+
+Socket I/O is Python's business here; the records logic stays in the C
+core.  drive never blocks past its timeout: every wait is a select() with
+the time left, and every send and receive is non-blocking.
+"""
+
+import select
+import socket
+import time
+from typing import Any, Callable, Iterable, Optional, Union
+
+from . import _tlshs as _c
+from ._results import Result
+
+_CLOSED, _DONE, _WANT_WRITE = _c.TLSHS_CLOSED, _c.TLSHS_DONE, _c.TLSHS_WANT_WRITE
+
+#: The pause between the pieces of a flight tamper answers as a list, so
+#: each leaves in its own TCP segment (Nagle's algorithm is turned off).
+PIECE_PAUSE = 0.02
+
+Tamper = Callable[[str, bytes], Union[None, bytes, Iterable[bytes]]]
+
+
+def _send(sock: socket.socket, data: Any, deadline: float) -> bool:
+    """Sends all of data before deadline; False if the peer is gone or time ran out."""
+    view = memoryview(data).cast("B")
+    while view:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        _, ready, _ = select.select([], [sock], [], left)
+        if not ready:
+            return False
+        try:
+            n = sock.send(view, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            continue
+        except OSError:  # EPIPE, ECONNRESET: the peer is gone
+            return False
+        view = view[n:]
+    return True
+
+
+def _deliver_out(sock: socket.socket, data: Any, timeout: float) -> bool:
+    """Sends what tamper answered: bytes, or a list of pieces sent one by one."""
+    deadline = time.monotonic() + timeout
+    if data is None or isinstance(data, (bytes, bytearray, memoryview)):
+        return not data or _send(sock, data, deadline)
+    pieces = [p for p in data if p]
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass  # not TCP: pieces go as they can
+    for i, piece in enumerate(pieces):
+        if i:
+            time.sleep(PIECE_PAUSE)
+        if not _send(sock, piece, deadline):
+            return False
+    return True
+
+
+def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout: float = 10.0) -> Result:
+    """Carries the bytes of one memory-mode handshake over a connected
+    socket until hs is DONE or CLOSED, the peer goes quiet for timeout
+    seconds, or the socket closes; answers hs's last result.
+
+    Each step's bytes for the peer are sent (DONE and CLOSED answers are
+    returned once their last flight, a Finished or an alert, has gone);
+    bytes from the peer are fed and stepped.  When nothing arrives for
+    timeout seconds (the clock restarts with every byte received) drive
+    answers the last result (WANT_READ): a peer that went quiet.  When the
+    peer closes the connection (or resets it) drive calls feed_eof, so a
+    handshake not yet done answers CLOSED.  No call blocks past the time
+    left: waits are select() calls, sends and receives are non-blocking.
+
+    ``tamper(direction, flight)``: direction "out" (bytes hs sends) or "in"
+    (bytes received, before hs sees them), flight the bytes.  It answers
+    the bytes to deliver instead, b"" or None to drop them, or a list of
+    pieces to send one by one (out only: each in its own TCP segment,
+    PIECE_PAUSE seconds apart, to cut a record wherever the test wants).
+    An "in" flight is what one recv() answered, not a whole TLS flight:
+    use :func:`records` and keep the rest to work record by record.
+
+    drive does not close sock (nor read application data after DONE).  To
+    end the connection as s_server does, use :func:`close_socket`.
+    """
+    if timeout < 0:
+        raise ValueError("timeout must not be negative")
+    r = hs.step()
+    deadline = time.monotonic() + timeout
+    for _ in range(1_000_000):  # each pass moves bytes or waits: bounded by the clock
+        out = hs.take()
+        if out:
+            sent = _deliver_out(sock, tamper("out", out) if tamper else out, timeout)
+            if not sent and r not in (_DONE, _CLOSED):
+                hs.feed_eof()  # the peer is gone
+                return hs.step()
+        if r in (_DONE, _CLOSED):
+            return r
+        if r == _WANT_WRITE:
+            r = hs.step()
+            continue
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return r
+        ready, _, _ = select.select([sock], [], [], left)
+        if not ready:
+            return r
+        try:
+            data = sock.recv(65536, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            continue
+        except OSError:  # ECONNRESET: as an end of stream
+            data = b""
+        if not data:
+            hs.feed_eof()
+            r = hs.step()
+            continue
+        deadline = time.monotonic() + timeout
+        given = tamper("in", data) if tamper else data
+        if given:
+            hs.feed(given)
+        r = hs.step()
+    return r
+
+
+def close_socket(sock: socket.socket, timeout: float = 1.0) -> None:
+    """Closes a connected socket as s_server does: shutdown(SHUT_WR) (the
+    peer reads an end of stream after everything sent), then reads and
+    drops what the peer still sends until it closes or timeout seconds
+    pass, then close().  So the last bytes sent (an alert, a Finished) are
+    not lost to a reset.  Safe on a socket the peer already closed.
+    """
+    deadline = time.monotonic() + timeout
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([sock], [], [], left)
+            if not ready or not sock.recv(65536, socket.MSG_DONTWAIT):
+                break
+    except OSError:
+        pass  # not connected, reset: nothing left to drain
+    finally:
+        sock.close()
+
+
+for _obj in (drive, close_socket):
+    _obj.__module__ = "tlshs"
