@@ -28,8 +28,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _tlshs as _c
 from ._config import Config
+from ._drive import close_socket, drive
 from ._errors import ConfigError, Error
 from ._handshake import Handshake
+from ._records import refragment
 from ._results import Result, alert_name
 
 # Every configuration key of the C core (csrc/config.c), in its order, with
@@ -203,8 +205,6 @@ class Link:
 
     def _flush(self, deadline: float) -> None:
         data = self.hs.take() if self.hs.pending else b""
-        if data and self.tamper is not None:
-            data = self.tamper("out", data) or b""
         view = memoryview(data)
         while view:
             if not self._wait(False, deadline):
@@ -251,27 +251,6 @@ class Link:
         else:
             self.eof = True
             self.hs.feed_eof()
-
-
-def close_socket(sock: socket.socket, drain: float) -> None:
-    """Ends a connection as s_server does: shut the write side, drain what
-    the peer still sends for at most drain seconds, close (a close with
-    unread bytes would reset the connection and could drop our last ones)."""
-    try:
-        sock.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-    deadline = time.monotonic() + drain
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([sock], [], [], left)[0]:
-                break
-            if not sock.recv(65536):
-                break
-    except OSError:
-        pass
-    sock.close()
 
 
 # ---- what a handshake shows ----
@@ -421,7 +400,7 @@ def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index
         report.update(result="NO_CONNECTION", error=f"connect: {e.strerror or e}", closed=f"could not connect: {e.strerror or e}")
         return report, None
     report["address"] = sock.getpeername()[0]
-    refrag = parse_tamper(args.tamper)
+    refrag = parse_tamper(args.tamper)  # checked already by probe()
     sock.setblocking(False)
     try:
         if refrag is None:
@@ -429,16 +408,17 @@ def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index
             link = Link(hs, sock, memory=False)
         else:
             hs = new_handshake(cfg, args.server_name or host, None, session, capture_path(args.capture, index))
-            refragment = getattr(sys.modules["tlshs"], "refragment", None)
-            if refragment is None:
-                raise UsageError("--tamper needs tlshs.refragment, which this build of the binding lacks")
-            link = Link(hs, sock, memory=True, tamper=lambda d, f: refragment(f, refrag) if d == "out" else f)
+            link = Link(hs, sock, memory=True)
     except (Error, UsageError):
         sock.close()
         raise
     with hs:
         report["session_offered"] = session is not None
-        r = link.call(hs.step, deadline)
+        if refrag is None:
+            r = link.call(hs.step, deadline)
+        else:  # memory mode: tlshs.drive carries the flights, re-cut on the way out
+            r = drive(hs, sock, lambda d, f: refragment(f, refrag) if d == "out" else f, args.timeout)
+            r = r if r in (DONE, CLOSED) else None
         received = b""
         if r == DONE:
             # Read what follows (TLS 1.3 tickets) until the server goes quiet.
@@ -487,6 +467,7 @@ def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index
 
 def probe(args: argparse.Namespace) -> int:
     host, port = split_target(args.target)
+    parse_tamper(args.tamper)
     if args.count < 1:
         raise UsageError("--count must be at least 1")
     cfg = make_config("client", config_keys(args))
@@ -503,7 +484,7 @@ def probe(args: argparse.Namespace) -> int:
             if "flights" in report:
                 lines += outcome_lines(report)
             if report.get("received") is not None:
-                lines.append("  received  " + (report["received"].replace("\n", "\n            ") or "(nothing)"))
+                lines.append("  received  " + (report["received"].replace("\r\n", "\n").replace("\n", "\n            ") or "(nothing)"))
             lines.append(f"  closed    {report['closed']}")
             emit(args, report, lines)
     return status
