@@ -606,3 +606,43 @@ def test_keylog_file(tmp_path, s_server):
 def test_main_module_help():
     rc, out, _ = tlshs("--help")
     assert rc == 0 and "probe" in out and "serve" in out
+
+
+def test_probe_tamper_refragment(s_server):
+    import tlshs as lib
+
+    # A real server takes the re-cut flights...
+    port = s_server()
+    rc, out, _ = probe(f"localhost:{port}", *CA, "--tamper", "refragment=40")
+    assert rc == 0 and field(out, "outcome") == "DONE", out
+    # ...and what went on the wire is records of at most 40 bytes of body.
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(TIMEOUT)
+    got = {}
+
+    def record():
+        conn, _ = lsock.accept()
+        conn.settimeout(2)
+        data = b""
+        try:
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        got["data"] = data
+        conn.close()
+
+    t = threading.Thread(target=record)
+    t.start()
+    rc, out, _ = probe(f"localhost:{lsock.getsockname()[1]}", "--tamper", "refragment=40", "--timeout", "3")
+    t.join(TIMEOUT)
+    lsock.close()
+    records, rest = lib.records(got["data"])
+    assert rc == 1 and rest == b"" and len(records) > 5
+    assert all(r.type == lib.HANDSHAKE and len(r.body) <= 40 for r in records)
+    assert b"".join(r.body for r in records)[0] == 1  # a ClientHello, cut in pieces
