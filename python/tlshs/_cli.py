@@ -599,7 +599,7 @@ def serve(args: argparse.Namespace) -> int:
                     report = serve_one(args, cfg, conn, peer, served)
                 except (Error, OSError) as e:  # keep serving; say what went wrong
                     conn.close()
-                    report = {"command": "serve", "index": served, "peer": f"{peer[0]}:{peer[1]}", "result": "ERROR", "closed": f"error: {e}"}
+                    report = {"command": "serve", "index": served, "peer": f"{peer[0]}:{peer[1]}", "result": "ERROR", "error": str(e), "closed": f"error: {e}"}
                 if report["result"] != "DONE":
                     status = 1
                 lines = [f"connection {served} from {report['peer']}"]
