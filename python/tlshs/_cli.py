@@ -154,11 +154,20 @@ def config_keys(args: argparse.Namespace) -> Dict[str, str]:
     return {key: getattr(args, key) for key, _, _ in KEYS if getattr(args, key) is not None}
 
 
-def make_config(role: str, keys: Dict[str, str]) -> Config:
+def make_config(role: str, keys: Dict[str, str], server_name: Optional[str] = None) -> Config:
+    """The config, checked by making (and dropping) one handshake with it,
+    so that keys that do not fit together are a usage error before any
+    connection."""
     try:
-        return Config(role, **keys)
+        cfg = Config(role, **keys)
     except ConfigError as e:
         raise UsageError(str(e)) from None
+    try:
+        Handshake(cfg, server_name=server_name).close()
+    except ConfigError as e:
+        cfg.close()
+        raise UsageError(str(e)) from None
+    return cfg
 
 
 def new_handshake(cfg: Config, server_name: Optional[str], sock: Any, session: Any, capture: Optional[str]) -> Handshake:
@@ -381,6 +390,10 @@ def split_target(target: str) -> Tuple[str, int]:
     return host, int(port)
 
 
+def hostport(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def parse_tamper(value: Optional[str]) -> Optional[int]:
     if value is None:
         return None
@@ -470,7 +483,7 @@ def probe(args: argparse.Namespace) -> int:
     parse_tamper(args.tamper)
     if args.count < 1:
         raise UsageError("--count must be at least 1")
-    cfg = make_config("client", config_keys(args))
+    cfg = make_config("client", config_keys(args), args.server_name or host)
     status = 0
     session = None
     with cfg:
@@ -480,7 +493,7 @@ def probe(args: argparse.Namespace) -> int:
                 session = got
             if report["result"] != "DONE":
                 status = 1
-            lines = [f"handshake {i} with {host}:{port} ({report['address'] or 'not connected'}), server name {args.server_name or host}"]
+            lines = [f"handshake {i} with {hostport(host, port)} ({report['address'] or 'not connected'}), server name {args.server_name or host}"]
             if "flights" in report:
                 lines += outcome_lines(report)
             if report.get("received") is not None:
@@ -572,10 +585,6 @@ def serve(args: argparse.Namespace) -> int:
         raise UsageError("--count must be 0 (no end) or more")
     cfg = make_config("server", keys)
     try:
-        try:
-            _c.tlshs_config_check(cfg)
-        except ConfigError as e:
-            raise UsageError(str(e)) from None
         listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -225,6 +225,12 @@ def test_probe_timeout():
     (["probe", "localhost:99999"], "bad target"),
     (["probe", "localhost", "--tamper", "shuffle"], "refragment=N"),
     (["serve", "--cert-file", "/nonexistent.pem"], "cert_file"),
+    # keys that do not fit together: refused before any connection
+    (["probe", "localhost:1", "--min-version", "1.3", "--max-version", "1.2"], "no version is left"),
+    (["probe", "localhost:1", "--cert-file", cert("client.pem")], "the certificate has no key"),
+    (["serve", "--port", "0", "--cert-file", cert("server.pem")], "the certificate has no key"),
+    (["serve", "--port", "0", "--cert-file", cert("server.pem"), "--key-file", cert("client.key")],
+     "does not match"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_usage_errors(args, message):
