@@ -32,7 +32,8 @@ from ._drive import close_socket, drive
 from ._errors import ConfigError, Error
 from ._handshake import Handshake
 from ._records import refragment
-from ._results import Result, alert_name
+from . import _results
+from ._results import alert_name
 
 # Every configuration key of the C core (csrc/config.c), in its order, with
 # the metavar and the help its option shows.  The option is the key with
@@ -74,9 +75,13 @@ DRAIN = 0.5  # seconds serve drains a client before closing
 LINE_MAX = 16384
 PAGE_HEAD = b'HTTP/1.0 200 ok\r\nContent-type: text/html\r\n\r\n<HTML><BODY BGCOLOR="#ffffff">\n<pre>\n'
 PAGE_TAIL = b"</pre></BODY></HTML>\r\n\r\n"
-WANTS = (Result.WANT_READ, Result.WANT_WRITE)  # type: ignore[attr-defined]
-DONE = Result.DONE  # type: ignore[attr-defined]
-CLOSED = Result.CLOSED  # type: ignore[attr-defined]
+# (Result is read through its module: the enum is made at run time, and
+# mypy's stubtest, which checks this module too, cannot see its members.)
+WANT_READ = _results.Result.WANT_READ  # type: ignore[attr-defined]
+WANT_WRITE = _results.Result.WANT_WRITE  # type: ignore[attr-defined]
+WANTS = (WANT_READ, WANT_WRITE)
+DONE = _results.Result.DONE  # type: ignore[attr-defined]
+CLOSED = _results.Result.CLOSED  # type: ignore[attr-defined]
 
 
 class UsageError(Exception):
@@ -89,7 +94,7 @@ class UsageError(Exception):
 def _name(fn: Callable[[int], Any], value: int) -> str:
     """An IANA name from the core's tables, or the number in hex."""
     name = fn(value)
-    return name if name else f"0x{value:04x}"
+    return str(name) if name else f"0x{value:04x}"
 
 
 NAMERS: Dict[str, Callable[[int], Any]] = {
@@ -117,7 +122,7 @@ def verify_text(code: int) -> str:
         _libcrypto = lib or False
     if not _libcrypto:
         return "ok" if code == 0 else f"error {code}"
-    return _libcrypto.X509_verify_cert_error_string(code).decode("utf-8", "replace")
+    return str(_libcrypto.X509_verify_cert_error_string(code).decode("utf-8", "replace"))
 
 
 def cert_info(der: Optional[bytes]) -> Optional[Dict[str, Any]]:
@@ -235,7 +240,7 @@ class Link:
                     self._flush(deadline)
                 if r not in WANTS:
                     return ans
-                if r == Result.WANT_WRITE:  # type: ignore[attr-defined]
+                if r == WANT_WRITE:
                     if not self.memory and not self._wait(False, deadline):
                         return None
                     continue
@@ -430,7 +435,8 @@ def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index
         if refrag is None:
             r = link.call(hs.step, deadline)
         else:  # memory mode: tlshs.drive carries the flights, re-cut on the way out
-            r = drive(hs, sock, lambda d, f: refragment(f, refrag) if d == "out" else f, args.timeout)
+            max_body = refrag
+            r = drive(hs, sock, lambda d, f: refragment(f, max_body) if d == "out" else f, args.timeout)
             r = r if r in (DONE, CLOSED) else None
         received = b""
         if r == DONE:
@@ -550,7 +556,7 @@ def serve_requests(hs: Handshake, link: Link, deadline: float, timeout: float) -
                         return text(line).strip(), "could not send the page: " + (hs.error or "timed out")
                     body = body[ans[1]:]
                 r = hs.shutdown()
-                while r == Result.WANT_WRITE and link._wait(False, deadline):  # type: ignore[attr-defined]
+                while r == WANT_WRITE and link._wait(False, deadline):
                     r = hs.shutdown()
                 return text(line).strip(), "page sent, close_notify sent"
 
