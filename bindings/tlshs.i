@@ -55,6 +55,7 @@
 static PyObject *py_results; /* tuple: tlshs_result value -> tlshs.Result member */
 static PyObject *py_errors;  /* tuple: tlshs_code value -> exception class */
 static PyObject *py_error;   /* tlshs.Error, for a code beyond py_errors */
+static PyObject *py_hello;   /* tlshs.ClientHello, the class of a parsed ClientHello */
 
 static PyObject *tlshs_py_result(tlshs_result r) {
     PyObject *o;
@@ -98,6 +99,8 @@ typedef struct {
     int busy;                /* a thread is inside a call on the object, or it is
                                 being handed to a waiter */
     int handoff;             /* the guard is handed to the next waiter to wake */
+    int in_callback;         /* the owner runs a callback of the object (on_client_hello):
+                                its reading calls re-enter, the others are refused */
 } tlshs_py_guard;
 
 /* Called with busy set: waits, without the GIL, until the guard is handed
@@ -109,7 +112,10 @@ typedef struct {
 static int tlshs_py_wait(tlshs_py_guard *g) {
     unsigned long me = PyThread_get_thread_ident();
     if (g->owner == me) {
-        tlshs_py_raise(TLSHS_E_STATE, "the object is in use by this thread (a call on it from a finalizer?)");
+        tlshs_py_raise(TLSHS_E_STATE, g->in_callback
+                                          ? "on_client_hello may only read the handshake (client_hello, "
+                                            "server_name, trace...), not drive or change it"
+                                          : "the object is in use by this thread (a call on it from a finalizer?)");
         return -1;
     }
     if (!g->gate) {
@@ -337,14 +343,47 @@ static PyTypeObject tlshs_py_config_type = {
 
 typedef struct {
     PyObject_HEAD
-    tlshs *hs;        /* owned; NULL before _open and once closed */
-    PyObject *config; /* the Config it was made from, kept alive; NULL once closed */
-    PyObject *sock;   /* fd mode: the socket object, kept alive; else NULL */
+    tlshs *hs;           /* owned; NULL before _open and once closed */
+    PyObject *config;    /* the Config it was made from, kept alive; NULL once closed */
+    PyObject *sock;      /* fd mode: the socket object, kept alive; else NULL */
+    PyObject *hello_cb;  /* on_client_hello, or NULL; dropped by close */
+    PyObject *hello_exc; /* the exception that made on_client_hello refuse, or NULL */
     PyObject *weakrefs;
+    int hello_reraise;   /* hello_exc is no Exception (KeyboardInterrupt, SystemExit):
+                            the call that ran the callback raises it too */
     tlshs_py_guard guard;
 } tlshs_py_handshake;
 
 static PyTypeObject tlshs_py_handshake_type;
+
+/*
+ * Refusals.  The core answers a refused call (step while read_early drives
+ * the handshake, a move that does not fit, early data without a session
+ * that allows it) with the last result, changing nothing, and keeps the
+ * reason and its code (tlshs_usage_code) until another call is refused.  So
+ * that the binding sees a refusal, it keeps that code at TLSHS_E_ARGUMENT
+ * between calls (tlshs_py_mark: a read without a buffer, which changes
+ * nothing else, sets it), at the handshake's making and after every refusal
+ * it raises; a call that leaves another code was refused.  The binding
+ * checks its arguments before the core can refuse them, so no refusal of the
+ * core's has the code TLSHS_E_ARGUMENT (the same convention as the Lua
+ * module's).
+ */
+static void tlshs_py_mark(tlshs *hs) {
+    tlshs_read(hs, NULL, 0, NULL);
+}
+
+static inline int tlshs_py_refused(const tlshs *hs) {
+    return tlshs_usage_code(hs) != TLSHS_E_ARGUMENT;
+}
+
+/* Raises the core's reason for the refused call on hs, and marks hs again. */
+static void tlshs_py_raise_refusal(tlshs *hs) {
+    int code = (int)tlshs_usage_code(hs);
+    PyObject *text = tlshs_py_text(tlshs_usage_error(hs));
+    tlshs_py_mark(hs);
+    tlshs_py_raise_text(code, text);
+}
 
 static int tlshs_py_enter(tlshs_py_handshake *self) {
     if (tlshs_py_take(&self->guard) < 0)
@@ -357,13 +396,249 @@ static int tlshs_py_enter(tlshs_py_handshake *self) {
     return 0;
 }
 
+/* For the calls that only read (the const tlshs * functions, pending,
+   result): as tlshs_py_enter, except inside this thread's on_client_hello,
+   where the guard is this thread's already and the call goes in without
+   taking it.  Answers 1 when it took the guard (leave it after), 0 when it
+   went in without, -1 when it raised. */
+static int tlshs_py_enter_read(tlshs_py_handshake *self) {
+    if (self->guard.in_callback && self->guard.owner == PyThread_get_thread_ident())
+        return 0;
+    return tlshs_py_enter(self) < 0 ? -1 : 1;
+}
+
 /* Leaves the guard, then raises the usage error read while inside it. */
 static PyObject *tlshs_py_leave_refused(tlshs_py_handshake *self) {
     int code = (int)tlshs_usage_code(self->hs);
     PyObject *text = tlshs_py_text(tlshs_usage_error(self->hs));
+    tlshs_py_mark(self->hs);
     tlshs_py_leave(&self->guard);
     tlshs_py_raise_text(code, text);
     return NULL;
+}
+
+/* What a driving call answers: r, or, when on_client_hello ran in it and
+   raised a KeyboardInterrupt or SystemExit (which refused the client like
+   any exception), that exception. */
+static PyObject *tlshs_py_reraise(tlshs_py_handshake *self) {
+    self->hello_reraise = 0;
+    if (self->hello_exc)
+        PyErr_SetObject((PyObject *)Py_TYPE(self->hello_exc), self->hello_exc);
+    return NULL;
+}
+
+/* ---- the parsed ClientHello, and on_client_hello ---- */
+
+/* A list of 16-bit numbers as a tuple of ints. */
+static PyObject *tlshs_py_u16s(const uint16_t *v, size_t n) {
+    PyObject *t = PyTuple_New((Py_ssize_t)n);
+    for (size_t i = 0; t && i < n; i++) {
+        PyObject *o = PyLong_FromLong((long)v[i]);
+        if (!o) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, (Py_ssize_t)i, o);
+    }
+    return t;
+}
+
+/* A name from the wire (SNI, ALPN) as a str: bytes that are not UTF-8 read
+   as surrogate escapes (os.fsencode-style), so nothing is lost. */
+static PyObject *tlshs_py_wire_name(const char *s) {
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "surrogateescape");
+}
+
+/* A tlshs.ClientHello built from the C struct: one copy of each field. */
+static PyObject *tlshs_py_hello(const tlshs_hello *h) {
+    PyObject *fields, *alpn, *out;
+    Py_ssize_t i = 0;
+    if (!py_hello) {
+        tlshs_py_raise(TLSHS_E_STATE, "tlshs._tlshs is not set up: import tlshs");
+        return NULL;
+    }
+    fields = PyTuple_New(13);
+    if (!fields)
+        return NULL;
+#define TLSHS_PY_FIELD(expr)                                                                       \
+    do {                                                                                           \
+        PyObject *o_ = (expr);                                                                     \
+        if (!o_) {                                                                                 \
+            Py_DECREF(fields);                                                                     \
+            return NULL;                                                                           \
+        }                                                                                          \
+        PyTuple_SET_ITEM(fields, i++, o_);                                                         \
+    } while (0)
+    TLSHS_PY_FIELD(PyLong_FromUnsignedLong(h->legacy_version));
+    TLSHS_PY_FIELD(tlshs_py_u16s(h->versions, h->n_versions));
+    TLSHS_PY_FIELD(tlshs_py_u16s(h->ciphers, h->n_ciphers));
+    TLSHS_PY_FIELD(tlshs_py_u16s(h->extensions, h->n_extensions));
+    TLSHS_PY_FIELD(tlshs_py_u16s(h->groups, h->n_groups));
+    TLSHS_PY_FIELD(tlshs_py_u16s(h->key_shares, h->n_key_shares));
+    TLSHS_PY_FIELD(tlshs_py_u16s(h->sigalgs, h->n_sigalgs));
+    if (h->server_name) {
+        TLSHS_PY_FIELD(tlshs_py_wire_name(h->server_name));
+    } else {
+        Py_INCREF(Py_None);
+        TLSHS_PY_FIELD(Py_None);
+    }
+    TLSHS_PY_FIELD(alpn = PyTuple_New((Py_ssize_t)h->n_alpn));
+    for (size_t k = 0; k < h->n_alpn; k++) {
+        PyObject *name = tlshs_py_wire_name(h->alpn[k]);
+        if (!name) {
+            Py_DECREF(fields);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(alpn, (Py_ssize_t)k, name);
+    }
+    TLSHS_PY_FIELD(PyUnicode_FromString(h->ja3 ? h->ja3 : ""));
+    TLSHS_PY_FIELD(PyUnicode_FromString(h->ja3_hash ? h->ja3_hash : ""));
+    TLSHS_PY_FIELD(PyUnicode_FromString(h->ja4 ? h->ja4 : ""));
+    TLSHS_PY_FIELD(PyBytes_FromStringAndSize(h->raw ? (const char *)h->raw : "", (Py_ssize_t)h->raw_len));
+#undef TLSHS_PY_FIELD
+    out = PyObject_Call(py_hello, fields, NULL);
+    Py_DECREF(fields);
+    return out;
+}
+
+/* What on_client_hello answered, as the C callback's answer: 0 to go on
+   (None, or a server Config switched to), an alert code to refuse with;
+   -1 with an exception set when the answer is none of those or the switch
+   failed. */
+static int tlshs_py_hello_answer(tlshs_py_handshake *self, PyObject *ans) {
+    if (ans == Py_None)
+        return 0;
+    if (PyObject_TypeCheck(ans, &tlshs_py_config_type)) {
+        tlshs_py_config *cfg = (tlshs_py_config *)ans;
+        int rc;
+        if (tlshs_py_config_enter(cfg) < 0)
+            return -1;
+        rc = tlshs_use_config(self->hs, cfg->cfg);
+        tlshs_py_leave(&cfg->guard);
+        if (rc != 0) {
+            tlshs_py_raise_refusal(self->hs);
+            return -1;
+        }
+        return 0;
+    }
+    if (PyUnicode_Check(ans)) {
+        const char *name = PyUnicode_AsUTF8(ans);
+        int code = name ? tlshs_alert_from_name(name) : -1;
+        if (!name)
+            return -1;
+        if (code < 1) {
+            PyErr_Format(PyExc_ValueError, "on_client_hello answered %R: %s", ans,
+                         code < 0 ? "no TLS alert has that name" : "close_notify refuses nothing");
+            return -1;
+        }
+        return code;
+    }
+    if (PyLong_Check(ans) && !PyBool_Check(ans)) {
+        long code = PyLong_AsLong(ans);
+        if (code == -1 && PyErr_Occurred())
+            PyErr_Clear();
+        if (code < 1 || code > 255) {
+            PyErr_Format(PyExc_ValueError, "on_client_hello answered %R: an alert code is 1 to 255", ans);
+            return -1;
+        }
+        return (int)code;
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "on_client_hello must answer None, a server tlshs.Config, or an alert name or code, "
+                 "not %.100s",
+                 Py_TYPE(ans)->tp_name);
+    return -1;
+}
+
+/* The C hello callback: runs inside tlshs_step (read, write, read_early),
+   which released the GIL and holds the handshake's guard.  Takes the GIL
+   back, calls on_client_hello with the parsed hello, and answers its
+   verdict.  An exception refuses with internal_error: its type and text
+   become the handshake's error (tlshs_set_hello_reason), the exception
+   object is kept in hello_exc. */
+static int tlshs_py_on_hello(tlshs *hs, const tlshs_hello *hello, void *arg) {
+    tlshs_py_handshake *self = arg;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *fn = self->hello_cb, *obj, *ans = NULL, *old;
+    int verdict = 0;
+    if (!fn) {
+        PyGILState_Release(gil);
+        return 0;
+    }
+    Py_INCREF(fn);
+    old = self->hello_exc;
+    self->hello_exc = NULL;
+    obj = tlshs_py_hello(hello);
+    if (obj) {
+        self->guard.in_callback = 1;
+        ans = PyObject_CallOneArg(fn, obj);
+        self->guard.in_callback = 0;
+        Py_DECREF(obj);
+    }
+    if (ans) {
+        verdict = tlshs_py_hello_answer(self, ans);
+        Py_DECREF(ans);
+    }
+    if (PyErr_Occurred()) {
+        PyObject *type, *value, *tb, *why;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (tb && value)
+            PyException_SetTraceback(value, tb);
+        why = value ? PyUnicode_FromFormat("on_client_hello raised %s: %S", ((PyTypeObject *)type)->tp_name,
+                                           value)
+                    : NULL;
+        if (!why) {
+            PyErr_Clear();
+            why = PyUnicode_FromFormat("on_client_hello raised %s", ((PyTypeObject *)type)->tp_name);
+        }
+        if (why) {
+            const char *text = PyUnicode_AsUTF8(why);
+            if (text)
+                tlshs_set_hello_reason(hs, text);
+            Py_DECREF(why);
+        }
+        PyErr_Clear();
+        self->hello_reraise = value && !PyErr_GivenExceptionMatches(value, PyExc_Exception);
+        self->hello_exc = value;
+        Py_XDECREF(type);
+        Py_XDECREF(tb);
+        verdict = 80; /* internal_error */
+    }
+    Py_DECREF(fn);
+    Py_XDECREF(old); /* may run Python code: last */
+    PyGILState_Release(gil);
+    return verdict;
+}
+
+/* _set_hello_cb(fn): on_client_hello (None removes it); before the first step. */
+static PyObject *tlshs_py_set_hello_cb(tlshs_py_handshake *self, PyObject *fn) {
+    PyObject *old;
+    if (fn != Py_None && !PyCallable_Check(fn)) {
+        PyErr_Format(PyExc_TypeError, "on_client_hello must be callable, not %.100s", Py_TYPE(fn)->tp_name);
+        return NULL;
+    }
+    if (tlshs_py_enter(self) < 0)
+        return NULL;
+    if (tlshs_set_hello_cb(self->hs, fn == Py_None ? NULL : tlshs_py_on_hello, self) != 0)
+        return tlshs_py_leave_refused(self);
+    old = self->hello_cb;
+    self->hello_cb = fn == Py_None ? NULL : fn;
+    Py_XINCREF(self->hello_cb);
+    tlshs_py_leave(&self->guard);
+    Py_XDECREF(old);
+    Py_RETURN_NONE;
+}
+
+static PyObject *tlshs_py_get_hello_exception(tlshs_py_handshake *self, void *unused) {
+    PyObject *exc;
+    if (!self->hs) {
+        tlshs_py_raise(TLSHS_E_STATE, "the handshake is closed");
+        return NULL;
+    }
+    exc = self->hello_exc ? self->hello_exc : Py_None;
+    Py_INCREF(exc);
+    return exc;
 }
 
 /* _open(config, server_name, sock, fd): makes the C handshake; with sock not
@@ -412,6 +687,7 @@ static PyObject *tlshs_py_open(tlshs_py_handshake *self, PyObject *args) {
         tlshs_py_raise_text(code, text);
         return NULL;
     }
+    tlshs_py_mark(hs);
     self->hs = hs;
     Py_INCREF(config);
     Py_XSETREF(self->config, config);
@@ -429,7 +705,11 @@ static PyObject *tlshs_py_step(tlshs_py_handshake *self, PyObject *unused) {
     Py_BEGIN_ALLOW_THREADS
     r = tlshs_step(self->hs);
     Py_END_ALLOW_THREADS
+    if (tlshs_py_refused(self->hs))
+        return tlshs_py_leave_refused(self);
     tlshs_py_leave(&self->guard);
+    if (self->hello_reraise)
+        return tlshs_py_reraise(self);
     return tlshs_py_result(r);
 }
 
@@ -504,7 +784,15 @@ static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, 
     Py_BEGIN_ALLOW_THREADS
     r = tlshs_read(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
     Py_END_ALLOW_THREADS
+    if (tlshs_py_refused(self->hs)) {
+        Py_DECREF(out);
+        return tlshs_py_leave_refused(self);
+    }
     tlshs_py_leave(&self->guard);
+    if (self->hello_reraise) {
+        Py_DECREF(out);
+        return tlshs_py_reraise(self);
+    }
     if (count > (size_t)n)
         count = 0; /* never trust a count beyond the buffer */
     if (count < (size_t)n && _PyBytes_Resize(&out, (Py_ssize_t)count) != 0)
@@ -525,8 +813,12 @@ static PyObject *tlshs_py_write(tlshs_py_handshake *self, PyObject *data) {
     Py_BEGIN_ALLOW_THREADS
     r = tlshs_write(self->hs, view.buf, (size_t)view.len, &count);
     Py_END_ALLOW_THREADS
-    tlshs_py_leave(&self->guard);
     PyBuffer_Release(&view);
+    if (tlshs_py_refused(self->hs))
+        return tlshs_py_leave_refused(self);
+    tlshs_py_leave(&self->guard);
+    if (self->hello_reraise)
+        return tlshs_py_reraise(self);
     return Py_BuildValue("(Nn)", tlshs_py_result(r), (Py_ssize_t)count);
 }
 
@@ -543,19 +835,133 @@ static PyObject *tlshs_py_shutdown(tlshs_py_handshake *self, PyObject *unused) {
 
 static PyObject *tlshs_py_close(tlshs_py_handshake *self, PyObject *unused) {
     tlshs *hs;
-    PyObject *config, *sock;
+    PyObject *config, *sock, *cb, *exc;
     if (tlshs_py_take(&self->guard) < 0)
         return NULL;
     hs = self->hs;
     config = self->config;
     sock = self->sock;
+    cb = self->hello_cb;
+    exc = self->hello_exc;
     self->hs = NULL;
-    self->config = self->sock = NULL;
+    self->config = self->sock = self->hello_cb = self->hello_exc = NULL;
+    self->hello_reraise = 0;
     tlshs_free(hs);
     tlshs_py_leave(&self->guard);
     Py_XDECREF(config); /* may run Python code: outside the guard */
     Py_XDECREF(sock);
+    Py_XDECREF(cb); /* a cycle through on_client_hello ends here */
+    Py_XDECREF(exc);
     Py_RETURN_NONE;
+}
+
+/* ---- moves after the handshake, and 0-RTT (issue 11) ---- */
+
+/* A move: the GIL released around the call (it makes and encrypts a
+   message), a refusal raised with the core's code. */
+static PyObject *tlshs_py_move(tlshs_py_handshake *self, tlshs_result (*move)(tlshs *hs, int arg), int arg) {
+    tlshs_result r;
+    if (tlshs_py_enter(self) < 0)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    r = move(self->hs, arg);
+    Py_END_ALLOW_THREADS
+    if (tlshs_py_refused(self->hs))
+        return tlshs_py_leave_refused(self);
+    tlshs_py_leave(&self->guard);
+    return tlshs_py_result(r);
+}
+
+static tlshs_result tlshs_py_key_update_move(tlshs *hs, int request_peer) {
+    return tlshs_key_update(hs, request_peer);
+}
+
+static tlshs_result tlshs_py_renegotiate_move(tlshs *hs, int unused) {
+    return tlshs_renegotiate(hs);
+}
+
+static tlshs_result tlshs_py_request_cert_move(tlshs *hs, int unused) {
+    return tlshs_request_client_cert(hs);
+}
+
+static PyObject *tlshs_py_key_update(tlshs_py_handshake *self, PyObject *args, PyObject *kwargs) {
+    static char *kwlist[] = {"request_peer", NULL};
+    int request_peer = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|p:key_update", kwlist, &request_peer))
+        return NULL;
+    return tlshs_py_move(self, tlshs_py_key_update_move, request_peer);
+}
+
+static PyObject *tlshs_py_renegotiate(tlshs_py_handshake *self, PyObject *unused) {
+    return tlshs_py_move(self, tlshs_py_renegotiate_move, 0);
+}
+
+static PyObject *tlshs_py_request_client_cert(tlshs_py_handshake *self, PyObject *unused) {
+    return tlshs_py_move(self, tlshs_py_request_cert_move, 0);
+}
+
+static PyObject *tlshs_py_write_early(tlshs_py_handshake *self, PyObject *data) {
+    Py_buffer view;
+    size_t count = 0;
+    tlshs_result r;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) != 0)
+        return NULL;
+    if (view.len == 0) {
+        PyBuffer_Release(&view);
+        tlshs_py_raise(TLSHS_E_ARGUMENT, "write_early: no data: early data cannot be empty");
+        return NULL;
+    }
+    if (tlshs_py_enter(self) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    r = tlshs_write_early(self->hs, view.buf, (size_t)view.len, &count);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    if (tlshs_py_refused(self->hs))
+        return tlshs_py_leave_refused(self);
+    tlshs_py_leave(&self->guard);
+    return Py_BuildValue("(Nn)", tlshs_py_result(r), (Py_ssize_t)count);
+}
+
+static PyObject *tlshs_py_read_early(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t n;
+    size_t count = 0;
+    tlshs_result r;
+    PyObject *out;
+    if (tlshs_py_size_arg(args, nargs, "read_early", 16384, &n) < 0)
+        return NULL;
+    if (n < 1) {
+        PyErr_SetString(PyExc_ValueError, "n must be at least 1");
+        return NULL;
+    }
+    if (n > TLSHS_PY_READ_MAX)
+        n = TLSHS_PY_READ_MAX;
+    out = PyBytes_FromStringAndSize(NULL, n);
+    if (!out)
+        return NULL;
+    if (tlshs_py_enter(self) < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    r = tlshs_read_early(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
+    Py_END_ALLOW_THREADS
+    if (tlshs_py_refused(self->hs)) {
+        Py_DECREF(out);
+        return tlshs_py_leave_refused(self);
+    }
+    tlshs_py_leave(&self->guard);
+    if (self->hello_reraise) {
+        Py_DECREF(out);
+        return tlshs_py_reraise(self);
+    }
+    if (count > (size_t)n)
+        count = 0;
+    if (count < (size_t)n && _PyBytes_Resize(&out, (Py_ssize_t)count) != 0)
+        return NULL;
+    return Py_BuildValue("(NN)", tlshs_py_result(r), out);
 }
 
 static PyObject *tlshs_py_exit(tlshs_py_handshake *self, PyObject *args) {
@@ -564,19 +970,23 @@ static PyObject *tlshs_py_exit(tlshs_py_handshake *self, PyObject *args) {
 
 static PyObject *tlshs_py_get_pending(tlshs_py_handshake *self, void *unused) {
     size_t n;
-    if (tlshs_py_enter(self) < 0)
+    int took = tlshs_py_enter_read(self);
+    if (took < 0)
         return NULL;
     n = tlshs_pending(self->hs);
-    tlshs_py_leave(&self->guard);
+    if (took)
+        tlshs_py_leave(&self->guard);
     return PyLong_FromSize_t(n);
 }
 
 static PyObject *tlshs_py_get_result(tlshs_py_handshake *self, void *unused) {
     tlshs_result r;
-    if (tlshs_py_enter(self) < 0)
+    int took = tlshs_py_enter_read(self);
+    if (took < 0)
         return NULL;
     r = tlshs_last_result(self->hs);
-    tlshs_py_leave(&self->guard);
+    if (took)
+        tlshs_py_leave(&self->guard);
     return tlshs_py_result(r);
 }
 
@@ -617,12 +1027,16 @@ static PyObject *tlshs_py_get_waits(tlshs_py_handshake *self, void *unused) {
 static int tlshs_py_traverse(tlshs_py_handshake *self, visitproc visit, void *arg) {
     Py_VISIT(self->config);
     Py_VISIT(self->sock);
+    Py_VISIT(self->hello_cb);
+    Py_VISIT(self->hello_exc);
     return 0;
 }
 
 static int tlshs_py_clear(tlshs_py_handshake *self) {
     Py_CLEAR(self->config);
     Py_CLEAR(self->sock);
+    Py_CLEAR(self->hello_cb);
+    Py_CLEAR(self->hello_exc);
     return 0;
 }
 
@@ -689,12 +1103,57 @@ static PyMethodDef tlshs_py_handshake_methods[] = {
      "Frees the connection's state.  Does not close sock.  Safe to call\n"
      "more than once; any other use afterwards raises StateError.  A call\n"
      "in progress in another thread finishes first."},
+    {"_set_hello_cb", (PyCFunction)tlshs_py_set_hello_cb, METH_O,
+     "_set_hello_cb($self, fn, /)\n--\n\nSets on_client_hello (None removes it); before the first step."},
+    {"key_update", (PyCFunction)(void (*)(void))tlshs_py_key_update, METH_VARARGS | METH_KEYWORDS,
+     "key_update($self, /, request_peer=False)\n--\n\n"
+     "TLS 1.3: sends a KeyUpdate; request_peer=True asks the peer to\n"
+     "answer with its own (it arrives through read()).  Answers a Result\n"
+     "and is driven on like step: WANT_WRITE while the message waits to\n"
+     "be taken (memory mode), DONE once it left.  StateError unless the\n"
+     "handshake is DONE and TLS 1.3, or while another move is under way."},
+    {"renegotiate", (PyCFunction)tlshs_py_renegotiate, METH_NOARGS,
+     "renegotiate($self, /)\n--\n\n"
+     "TLS 1.2: starts a renegotiation (a client sends a ClientHello, a\n"
+     "server a HelloRequest).  DONE once that message left; the rest of\n"
+     "the new handshake runs inside read().  A peer that refuses ends the\n"
+     "connection: read() answers CLOSED (alert_received 100,\n"
+     "no_renegotiation).  StateError unless DONE and TLS 1.2."},
+    {"request_client_cert", (PyCFunction)tlshs_py_request_client_cert, METH_NOARGS,
+     "request_client_cert($self, /)\n--\n\n"
+     "A TLS 1.3 server asks for the client's certificate after the\n"
+     "handshake (post-handshake authentication); the answer arrives\n"
+     "through read(), then peer_cert and verify_result tell.  StateError\n"
+     "on a client, before DONE, on TLS 1.2, or when the client did not\n"
+     "offer it (its post_handshake_auth key)."},
+    {"write_early", (PyCFunction)tlshs_py_write_early, METH_O,
+     "write_early($self, data, /)\n--\n\n"
+     "A client writes 0-RTT data (any non-empty bytes-like object) before\n"
+     "its first step, with a session whose server allows early data;\n"
+     "answers (result, accepted): (WANT_WRITE, len(data)) in memory mode,\n"
+     "the ClientHello and the data waiting to be taken.  Then step() as\n"
+     "usual; early_data tells whether the server took it (rejected data\n"
+     "must be written again with write()).  StateError on a server, after\n"
+     "the first step, or without such a session; ArgumentError for no data."},
+    {"read_early", (PyCFunction)(void (*)(void))tlshs_py_read_early, METH_FASTCALL,
+     "read_early($self, n=16384, /)\n--\n\n"
+     "A server reads 0-RTT data: call it instead of step() from the first\n"
+     "call on; answers (result, data).  (DONE, data) with data: early data\n"
+     "was read, call again; (DONE, b\"\"): the early data ended and the\n"
+     "handshake is complete; WANT_READ, WANT_WRITE, CLOSED as step.  While\n"
+     "early data may still come, step/read/write raise StateError.\n"
+     "StateError on a client or once the handshake was started by step."},
     {"__enter__", tlshs_py_self, METH_NOARGS, "__enter__($self, /)\n--\n\nAnswers self."},
     {"__exit__", (PyCFunction)tlshs_py_exit, METH_VARARGS,
      "__exit__($self, *exc)\n--\n\nCalls close(); exceptions go on."},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef tlshs_py_handshake_getset[] = {
+    {"hello_exception", (getter)tlshs_py_get_hello_exception, NULL,
+     "The exception on_client_hello raised, which refused the client with\n"
+     "internal_error (its type and text are in error), or None.  It keeps\n"
+     "its traceback; close() drops it.",
+     NULL},
     {"pending", (getter)tlshs_py_get_pending, NULL,
      "Memory mode: how many bytes wait to be taken for the peer (always 0\nin fd mode).", NULL},
     {"result", (getter)tlshs_py_get_result, NULL,
@@ -981,6 +1440,16 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
     Py_XSETREF(py_error, error);
     Py_RETURN_NONE;
 }
+
+/* _setup_hello(ClientHello): the class a parsed ClientHello is built as. */
+static PyObject *tlshs_py_setup_hello(PyObject *self, PyObject *args) {
+    PyObject *cls;
+    if (!PyArg_ParseTuple(args, "O:_setup_hello", &cls))
+        return NULL;
+    Py_INCREF(cls);
+    Py_XSETREF(py_hello, cls);
+    Py_RETURN_NONE;
+}
 %}
 
 %native(_setup) tlshs_py_setup;
@@ -989,6 +1458,7 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
 %native(_refragment) tlshs_py_refragment;
 %native(_pair) tlshs_py_pair;
 %native(_content_types) tlshs_py_content_types;
+%native(_setup_hello) tlshs_py_setup_hello;
 
 %init %{
     if (PyType_Ready(&tlshs_py_config_type) < 0 || PyType_Ready(&tlshs_py_handshake_type) < 0)
@@ -1015,7 +1485,24 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
     if (handle$argnum)
         tlshs_py_leave(&handle$argnum->guard);
 }
-%apply tlshs *hs { const tlshs *hs };
+/* The reading functions (const tlshs *) also run from inside this thread's
+   on_client_hello, whose step holds the guard: tlshs_py_enter_read. */
+%typemap(in) const tlshs *hs (tlshs_py_handshake *handle = NULL, int took = 0) {
+    if (!PyObject_TypeCheck($input, &tlshs_py_handshake_type)) {
+        PyErr_Format(PyExc_TypeError, "expected a tlshs.Handshake, not %.100s", Py_TYPE($input)->tp_name);
+        SWIG_fail;
+    }
+    took = tlshs_py_enter_read((tlshs_py_handshake *)$input);
+    if (took < 0)
+        SWIG_fail;
+    if (took)
+        handle = (tlshs_py_handshake *)$input;
+    $1 = ((tlshs_py_handshake *)$input)->hs;
+}
+%typemap(freearg) const tlshs *hs {
+    if (handle$argnum)
+        tlshs_py_leave(&handle$argnum->guard);
+}
 
 %typemap(in) tlshs_config *cfg (tlshs_py_config *handle = NULL) {
     if (!PyObject_TypeCheck($input, &tlshs_py_config_type)) {
@@ -1034,9 +1521,9 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
 %apply tlshs_config *cfg { const tlshs_config *cfg };
 
 /* ---- failures raise, with the code, read inside the guard ---- */
-%typemap(out) int tlshs_set_session, int tlshs_set_trace, int tlshs_set_capture, int tlshs_use_config {
+%typemap(out) int tlshs_set_session, int tlshs_set_trace, int tlshs_set_capture {
     if ($1 != 0) {
-        tlshs_py_raise((int)tlshs_usage_code(arg1), tlshs_usage_error(arg1));
+        tlshs_py_raise_refusal(arg1);
         SWIG_fail;
     }
     $result = Py_None;
@@ -1161,8 +1648,9 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
 /* tlshs_trace_event: answers (sent, kind, name, length) or None. */
 %typemap(out) const tlshs_event * {
     if ($1) {
-        $result = Py_BuildValue("(Ossn)", $1->sent ? Py_True : Py_False, $1->kind, $1->name,
-                                (Py_ssize_t)$1->length);
+        $result = Py_BuildValue("(Ossny#)", $1->sent ? Py_True : Py_False, $1->kind, $1->name,
+                                (Py_ssize_t)$1->length, $1->data ? (const char *)$1->data : "",
+                                (Py_ssize_t)($1->data ? $1->length : 0));
         if (!$result)
             SWIG_fail;
     } else {
@@ -1171,9 +1659,25 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
     }
 }
 %ignore tlshs_event;
-/* The parsed ClientHello is not wrapped as a struct; tlshs_client_hello will
-   answer it built by a typemap (issue 9, the binding's phase). */
+/* tlshs_client_hello: a tlshs.ClientHello (tlshs_py_hello), or None.  The
+   struct itself is not wrapped. */
+%typemap(out) const tlshs_hello * {
+    if ($1) {
+        $result = tlshs_py_hello($1);
+        if (!$result)
+            SWIG_fail;
+    } else {
+        $result = Py_None;
+        Py_INCREF(Py_None);
+    }
+}
 %ignore tlshs_hello;
+
+/* tlshs_ocsp_response, tlshs_peer_extension: bytes or None, as
+   tlshs_peer_cert. */
+%typemap(out) const unsigned char *tlshs_ocsp_response, const unsigned char *tlshs_peer_extension {
+    $result = NULL; /* built by the argout typemap of len */
+}
 
 /* Records and tlshs_pair: wrapped by hand above (_records, _record_write,
    _refragment, _pair, _content_types), not by SWIG; the TLSHS_PAIR_* bits
@@ -1193,9 +1697,19 @@ static PyObject *tlshs_py_setup(PyObject *self, PyObject *args) {
 /* The toolkit calls that take a callback or work like read and write are
    wrapped by the Python layer's own typemaps (0-RTT, the hello callback);
    until then they stay out, as the stubs describe. */
+/* The hello callback and the moves are the handle's methods (on_client_hello:
+   _set_hello_cb; key_update, renegotiate, request_client_cert, write_early,
+   read_early), which release the GIL and see refusals; tlshs_use_config and
+   tlshs_set_hello_reason only make sense inside the callback, where the
+   binding calls them itself. */
 %ignore tlshs_write_early;
 %ignore tlshs_read_early;
 %ignore tlshs_set_hello_cb;
+%ignore tlshs_use_config;
+%ignore tlshs_set_hello_reason;
+%ignore tlshs_key_update;
+%ignore tlshs_renegotiate;
+%ignore tlshs_request_client_cert;
 
 /* The handles' own methods, not SWIG functions. */
 %ignore tlshs_config_new;

@@ -1,4 +1,6 @@
 /* names.c - tables: TLS alert names, handshake message names, result names, error codes. */
+#include <string.h>
+
 #include "tlshs_internal.h"
 
 /* TLS alerts (RFC 8446 section 6, RFC 5246, RFC 7301). */
@@ -86,6 +88,13 @@ const char *tlshs_alert_name(int code) { /* see tlshs.h */
     for (size_t i = 0; i < COUNT(alerts); i++)
         if (alerts[i].code == code) return alerts[i].name;
     return "unknown";
+}
+
+int tlshs_alert_from_name(const char *name) { /* see tlshs.h */
+    if (!name) return -1;
+    for (size_t i = 0; i < COUNT(alerts); i++)
+        if (strcmp(alerts[i].name, name) == 0) return alerts[i].code;
+    return -1;
 }
 
 const char *tlshs__alert_event_name(int level, int code) {

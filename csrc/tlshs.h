@@ -766,6 +766,17 @@ TLSHS_API int tlshs_alert_received(const tlshs *hs);
  */
 TLSHS_API const char *tlshs_alert_name(int code);
 
+/**
+ * The code of the TLS alert named name, as tlshs_alert_name() spells it
+ * ("handshake_failure" -> 40, "close_notify" -> 0); the inverse of
+ * tlshs_alert_name for every name it answers.  The bindings take alert
+ * names through it (a hello callback refusing with "unrecognized_name").
+ *
+ * @param name the name, exactly (no "fatal:" prefix); NULL is refused.
+ * @returns the code (0..255), or -1 if no alert has that name.
+ */
+TLSHS_API int tlshs_alert_from_name(const char *name);
+
 /** The negotiated version ("TLSv1.3"), or NULL before the handshake is done. */
 TLSHS_API const char *tlshs_version(const tlshs *hs);
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from . import _tlshs as _c
 from ._errors import ConfigError
@@ -11,7 +11,9 @@ from ._errors import ConfigError
 # The keys whose value names a file or directory: they take str, bytes or
 # os.PathLike, through os.fsencode, so any name the file system allows
 # (one that is not UTF-8 too) reaches the C library as its bytes.
-PATH_KEYS = frozenset({"ca_file", "ca_path", "cert_file", "key_file", "keylog_file", "dh_params_file"})
+PATH_KEYS = frozenset(
+    {"ca_file", "ca_path", "cert_file", "key_file", "keylog_file", "dh_params_file", "ocsp_response_file"}
+)
 
 # (The C library is gaining tlshs_role_from_name; until then, the names here.)
 _ROLES: Dict[str, int] = {"client": _c.TLSHS_CLIENT, "server": _c.TLSHS_SERVER}
@@ -49,10 +51,20 @@ class Config(_c.ConfigHandle):
     keylog_file                       path: NSS key log lines appended
     security_level                    OpenSSL's security level "0"-"5"
     dh_params_file                    server: PEM DH parameters for TLS 1.2 DHE
+    num_tickets                       server: TLS 1.3 tickets sent ("0"-"100")
+    max_early_data                    server: bytes of 0-RTT data accepted ("0" refuses)
+    post_handshake_auth               client: "on" offers post-handshake auth
+    status_request                    client: "on" asks for a stapled OCSP response
+    ocsp_response_file                server: path of a DER OCSP response to staple
+    max_fragment_length               client: "512", "1024", "2048", "4096"
+    extensions                        custom extensions sent: "TYPE:HEX,..."
+    self_signed                       server: a host name; a throwaway P-256
+                                      key and self-signed certificate
+                                      (see :attr:`fingerprint`, :attr:`cert_pem`)
 
     Path keys (ca_file, ca_path, cert_file, key_file, keylog_file,
-    dh_params_file) take a str, bytes or os.PathLike and go to the C
-    library through os.fsencode, so a name that is not UTF-8 (as
+    dh_params_file, ocsp_response_file) take a str, bytes or os.PathLike
+    and go to the C library through os.fsencode, so a name that is not UTF-8 (as
     os.listdir(bytes) answers it, or a str with surrogate escapes) works.
 
     Keys are applied in the order given; whether they fit together is
@@ -95,6 +107,21 @@ class Config(_c.ConfigHandle):
     def role(self) -> str:
         """"client" or "server"."""
         return _ROLE_NAMES[self._role]
+
+    @property
+    def fingerprint(self) -> Optional[str]:
+        """The SHA-256 fingerprint of the config's own certificate (the last
+        given by cert_file, cert_pem or self_signed) as ``openssl x509
+        -fingerprint -sha256`` prints it ("AB:01:...", 95 characters), or
+        None if the config has no certificate."""
+        return _c.tlshs_config_fingerprint(self) or None
+
+    @property
+    def cert_pem(self) -> Optional[str]:
+        """The config's own certificate (as for :attr:`fingerprint`) as PEM
+        text, e.g. a client's ``ca_pem`` to trust a self_signed server; None
+        if the config has no certificate."""
+        return _c.tlshs_config_cert_pem(self)
 
     def __repr__(self) -> str:
         if self.closed:

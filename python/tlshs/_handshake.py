@@ -9,10 +9,12 @@ every call passes the handle's guard: see "Threads" in docs/python.md.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+import os
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from . import _tlshs as _c
 from ._errors import ArgumentError, Code, _CodeBase
+from ._hello import ClientHello
 from ._results import Event
 
 
@@ -31,7 +33,8 @@ def _fileno(sock: Any) -> int:
 class Handshake(_c.HandshakeHandle):
     """One TLS connection, driven step by step (one OpenSSL SSL).
 
-    ``Handshake(cfg, server_name=None, sock=None, session=None, trace=False)``
+    ``Handshake(cfg, server_name=None, sock=None, session=None, trace=False,
+    capture=None, on_client_hello=None)``
 
     cfg          the :class:`Config`; the handshake keeps it alive.
     server_name  a client's name for the server: sent as SNI and checked
@@ -45,6 +48,23 @@ class Handshake(_c.HandshakeHandle):
     session      a client's saved session (:attr:`session` of an earlier
                  connection, any bytes-like object) to resume.
     trace        record every TLS message in :attr:`trace`.
+    capture      a path (str, bytes or os.PathLike): every byte this side
+                 sends and receives is written there as a pcapng file with
+                 the connection's secrets, complete after every call, so
+                 ``tshark -r FILE`` shows the decrypted exchange.
+    on_client_hello  a server's look at the ClientHello before it answers:
+                 called as ``fn(hello)`` (a :class:`ClientHello`) once per
+                 ClientHello, inside the call that received it; it answers
+                 None (go on), a server :class:`Config` (switch to it: its
+                 certificate, ALPN, versions and verify settings apply), or
+                 an alert to refuse with (its name, "unrecognized_name", or
+                 its code, 112).  An exception refuses with internal_error:
+                 :attr:`error` reads "on_client_hello raised TYPE: TEXT",
+                 :attr:`error_code` is Code.E_REFUSED, and the exception is
+                 :attr:`hello_exception` (KeyboardInterrupt and SystemExit
+                 are also raised again by the call).  Inside fn, the
+                 handshake may be read (client_hello, server_name, trace,
+                 ...) but not driven or changed (StateError).
 
     Raises ConfigError when the config cannot make a handshake (a server
     without a certificate, a verifying client without server_name),
@@ -74,12 +94,14 @@ class Handshake(_c.HandshakeHandle):
         sock: Any = None,
         session: Any = None,
         trace: bool = False,
+        capture: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]", None] = None,
+        on_client_hello: Optional[Callable[[ClientHello], Any]] = None,
     ) -> None:
         if sock is None:
             self._open(cfg, server_name, None, -1)
         else:
             self._open(cfg, server_name, sock, _fileno(sock))
-        if session is None and trace is False:
+        if session is None and trace is False and capture is None and on_client_hello is None:
             return
         try:
             if session is not None:
@@ -88,6 +110,12 @@ class Handshake(_c.HandshakeHandle):
                 raise TypeError(f"trace must be a bool, not {type(trace).__name__}")
             if trace:
                 _c.tlshs_set_trace(self, 1)
+            if capture is not None:
+                if not isinstance(capture, (str, bytes, os.PathLike)):
+                    raise TypeError(f"capture must be a str, bytes or os.PathLike, not {type(capture).__name__}")
+                _c.tlshs_set_capture(self, os.fsencode(capture))
+            if on_client_hello is not None:
+                self._set_hello_cb(on_client_hello)
         except BaseException:
             self.close()
             raise
@@ -185,6 +213,53 @@ class Handshake(_c.HandshakeHandle):
         while isinstance(size, int):  # the size, as it was > 0 (or grew meanwhile)
             size = _c.tlshs_session(self, size)
         return size or None
+
+    @property
+    def client_hello(self) -> Optional[ClientHello]:
+        """The ClientHello, parsed (a :class:`ClientHello`): on a server the
+        one it received, on a client the one it sent; after a
+        HelloRetryRequest, the second.  None before it was sent or received.
+        A new object on every read."""
+        return _c.tlshs_client_hello(self)
+
+    @property
+    def ja3s(self) -> Optional[str]:
+        """The JA3S string of the ServerHello sent or received
+        ("771,4865,43-51": version, cipher, extensions), None before it."""
+        return _c.tlshs_ja3s(self)
+
+    @property
+    def ja3s_hash(self) -> Optional[str]:
+        """The MD5 of :attr:`ja3s`, 32 lowercase hex digits, None before it."""
+        return _c.tlshs_ja3s_hash(self)
+
+    @property
+    def early_data(self) -> str:
+        """What became of 0-RTT data: "not_sent" (none offered, or not yet
+        known), "rejected", "accepted".  Final once the handshake is DONE
+        (a server: once read_early saw the ClientHello)."""
+        return _c.tlshs_early_data(self)
+
+    @property
+    def ocsp_response(self) -> Optional[bytes]:
+        """A client's stapled OCSP response (DER) as the server sent it
+        (asked for with ``status_request="on"``); None if none came."""
+        return _c.tlshs_ocsp_response(self)
+
+    @property
+    def peer_extensions(self) -> Dict[int, bytes]:
+        """The peer's custom extensions (of the types named in the config's
+        ``extensions`` key): type -> data, in the order they arrived.  A
+        client sees the server's replies, a server the client's
+        ClientHello's."""
+        out = {}
+        for i in range(_c.tlshs_peer_extension_count(self)):
+            kind = _c.tlshs_peer_extension_type(self, i)
+            if kind >= 0:
+                data = _c.tlshs_peer_extension(self, kind)
+                if data is not None:
+                    out[kind] = data
+        return out
 
     @property
     def trace(self) -> List[Event]:

@@ -42,12 +42,17 @@ class Event(NamedTuple):
             ("fatal:handshake_failure"); "ChangeCipherSpec".
     length: the message's length in bytes (with the 4-byte header of a
             handshake message).
+    data:   the message's bytes as this side saw them before encryption:
+            a handshake message with its 4-byte header, an alert's 2 bytes,
+            a ChangeCipherSpec's 1 byte (len(data) == length).  Defaults to
+            b"" when an Event is made by hand.
     """
 
     sent: bool
     kind: str
     name: str
     length: int
+    data: bytes = b""
 
 
 Event.__module__ = "tlshs"

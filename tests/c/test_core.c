@@ -88,6 +88,17 @@ TEST(test_alert_names) {
     CHECK_STR(tlshs_alert_name(120), "no_application_protocol");
     CHECK_STR(tlshs_alert_name(-1), "unknown");
     CHECK_STR(tlshs_alert_name(255), "unknown");
+    /* the inverse, for every code that has a name */
+    CHECK_INT(tlshs_alert_from_name("close_notify"), ==, 0);
+    CHECK_INT(tlshs_alert_from_name("unrecognized_name"), ==, 112);
+    for (int code = 0; code < 256; code++)
+        if (strcmp(tlshs_alert_name(code), "unknown") != 0)
+            CHECK_INT(tlshs_alert_from_name(tlshs_alert_name(code)), ==, code);
+    CHECK_INT(tlshs_alert_from_name("unknown"), ==, -1);
+    CHECK_INT(tlshs_alert_from_name("fatal:handshake_failure"), ==, -1);
+    CHECK_INT(tlshs_alert_from_name("Handshake_Failure"), ==, -1);
+    CHECK_INT(tlshs_alert_from_name(""), ==, -1);
+    CHECK_INT(tlshs_alert_from_name(NULL), ==, -1);
 }
 
 /* --------------------------------------------------------------- config */

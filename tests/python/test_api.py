@@ -91,7 +91,9 @@ def test_error_without_a_code_takes_its_class_default():
 def test_event_fields():
     ev = tlshs.Event(True, "handshake", "ClientHello", 10)
     assert (ev.sent, ev.kind, ev.name, ev.length) == (True, "handshake", "ClientHello", 10)
-    assert tlshs.Event._fields == ("sent", "kind", "name", "length")
+    assert tlshs.Event._fields == ("sent", "kind", "name", "length", "data")
+    assert ev.data == b""  # made by hand; the trace always fills it
+    assert tlshs.Event(False, "alert", "fatal:unknown_ca", 2, b"\x02\x30").data == b"\x02\x30"
 
 
 def test_every_public_name_has_a_docstring():
@@ -554,7 +556,7 @@ def test_stubs_match_the_package(tmp_path):
     # The private modules are checked through the public package (their
     # dynamic enums cannot be stubs of themselves); _tlshs against _tlshs.pyi.
     allow = tmp_path / "allowlist"
-    allow.write_text("tlshs\\._(results|errors|config|handshake|records|drive)\\..*\n")
+    allow.write_text("tlshs\\._(results|errors|config|handshake|records|drive|hello)\\..*\n")
     proc = subprocess.run([sys.executable, "-m", "mypy.stubtest", "--allowlist", str(allow), "tlshs"],
                           cwd=tmp_path, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
