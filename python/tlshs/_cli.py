@@ -18,7 +18,6 @@ import argparse
 import codecs
 import ctypes
 import ctypes.util
-import inspect
 import json
 import select
 import socket
@@ -26,13 +25,13 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import _tlshs as _c
+from . import _results
 from ._config import Config
 from ._drive import close_socket, drive
 from ._errors import ConfigError, Error
 from ._handshake import Handshake
+from ._hello import cipher_suite_name, extension_name, group_name, sigalg_name, version_name
 from ._records import refragment
-from . import _results
 from ._results import alert_name
 
 # Every configuration key of the C core (csrc/config.c), in its order, with
@@ -91,19 +90,19 @@ class UsageError(Exception):
 # ---- names and words ----
 
 
-def _name(fn: Callable[[int], Any], value: int) -> str:
-    """An IANA name from the core's tables, or the number in hex."""
-    name = fn(value)
-    return str(name) if name else f"0x{value:04x}"
+def _name(fn: Callable[[int], Optional[str]], value: int) -> str:
+    """An IANA name (the library's tables), or the number in hex."""
+    return fn(value) or f"0x{value:04x}"
 
 
-NAMERS: Dict[str, Callable[[int], Any]] = {
-    "versions": _c.tlshs_version_name,
-    "ciphers": _c.tlshs_cipher_suite_name,
-    "extensions": _c.tlshs_extension_name,
-    "groups": _c.tlshs_group_name,
-    "key_shares": _c.tlshs_group_name,
-    "sigalgs": _c.tlshs_sigalg_name,
+# The ClientHello's lists and the helpers that name their numbers.
+NAMERS: Dict[str, Callable[[int], Optional[str]]] = {
+    "versions": version_name,
+    "ciphers": cipher_suite_name,
+    "extensions": extension_name,
+    "groups": group_name,
+    "key_shares": group_name,
+    "sigalgs": sigalg_name,
 }
 
 _libcrypto: Any = None
@@ -176,18 +175,8 @@ def make_config(role: str, keys: Dict[str, str], server_name: Optional[str] = No
 
 
 def new_handshake(cfg: Config, server_name: Optional[str], sock: Any, session: Any, capture: Optional[str]) -> Handshake:
-    """A traced handshake; the capture through Handshake(capture=) when the
-    binding has it, else through the C call it wraps."""
-    if capture is not None and "capture" in inspect.signature(Handshake.__init__).parameters:
-        return Handshake(cfg, server_name=server_name, sock=sock, session=session, trace=True, capture=capture)  # type: ignore[call-arg]
-    hs = Handshake(cfg, server_name=server_name, sock=sock, session=session, trace=True)
-    if capture is not None:
-        try:
-            _c.tlshs_set_capture(hs, capture)
-        except BaseException:
-            hs.close()
-            raise
-    return hs
+    """A traced handshake (the flights come from its trace)."""
+    return Handshake(cfg, server_name=server_name, sock=sock, session=session, trace=True, capture=capture)
 
 
 def capture_path(base: Optional[str], index: int) -> Optional[str]:
@@ -306,7 +295,7 @@ def outcome(hs: Handshake, result: Any) -> Dict[str, Any]:
 
 def client_hello(hs: Handshake) -> Optional[Dict[str, Any]]:
     """The ClientHello as serve prints it: numbers with their IANA names."""
-    hello = getattr(hs, "client_hello", None)
+    hello = hs.client_hello
     if hello is None:
         return None
     out: Dict[str, Any] = {"legacy_version": hello.legacy_version}
@@ -598,7 +587,7 @@ def serve(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
         listener.listen(16)
-        fingerprint = getattr(cfg, "fingerprint", None) or _c.tlshs_config_fingerprint(cfg)
+        fingerprint = cfg.fingerprint
         host, port = listener.getsockname()[:2]
         banner = sys.stderr if args.json else sys.stdout
         what = f"self-signed for {keys['self_signed']}" if "self_signed" in keys else "from the configuration"
