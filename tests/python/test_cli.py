@@ -239,6 +239,28 @@ def test_usage_errors(args, message):
     assert rc == 2 and message in err, (rc, out, err)
 
 
+@pytest.mark.parametrize("target, want", [
+    ("example.org", ("example.org", 443)),
+    ("example.org:8443", ("example.org", 8443)),
+    ("[::1]:4433", ("::1", 4433)),
+    ("[::1]", ("::1", 443)),
+    ("::1", ("::1", 443)),
+    ("127.0.0.1:1", ("127.0.0.1", 1)),
+])
+def test_probe_target(target, want):
+    from tlshs import _cli
+
+    assert _cli.split_target(target) == want
+
+
+@pytest.mark.parametrize("target", ["", ":443", "host:", "host:0", "host:65536", "host:x", "[::1", "[::1]x"])
+def test_probe_bad_target(target):
+    from tlshs import _cli
+
+    with pytest.raises(_cli.UsageError):
+        _cli.split_target(target)
+
+
 # ---- the option table ----
 
 def core_keys():
@@ -466,13 +488,14 @@ def test_serve_luasec_client(server):
 
 
 def test_serve_self_signed_fingerprint(server):
-    s = server("--name", "self.example", "--count", "2")
+    s = server("--name", "self.example", "--count", "1")
     rc, out, _ = probe(f"127.0.0.1:{s.port}", "--verify", "none", "--json")
     (r,) = jsons(out)
     assert rc == 0 and r["peer_certificate"]["sha256"] == s.fingerprint
     assert r["peer_certificate"]["subject"] == "CN=self.example"
     (served,) = s.reports(1)
     assert "SNI         (none)" in served  # an address is not sent as SNI
+    assert s.proc.wait(TIMEOUT) == 0  # --count 1, and that handshake ended DONE
 
 
 def test_serve_hostile_clients(server):
