@@ -18,10 +18,16 @@ import time
 
 import pytest
 
+import tlshs as lib
 from conftest import ROOT, TIMEOUT, cert, free_port, py_server_context, read_until, stop
 
-PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-ENV = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+PY = sys.executable
+# tlshs runs with the package under test (under `make test-python-asan`, the
+# ASan build, with the runtime the suite preloads); the real peers without
+# that runtime (curl times out under it) and without leak checks.
+ENV = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(lib.__file__))))
+PEER_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+SLOW = 3 * TIMEOUT  # for a peer's whole run, on a loaded machine or under ASan
 GREASE = {0x0A0A + 0x1010 * i for i in range(16)}
 
 
@@ -63,7 +69,8 @@ def s_server():
             port = free_port()
             cmd = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", cert(name + ".pem"),
                    "-key", cert(name + ".key"), *args]
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    env=PEER_ENV)
             procs.append(proc)
             try:
                 read_until(proc, b"ACCEPT")
@@ -154,7 +161,7 @@ def test_probe_gnutls_serv():
     port = free_port()
     proc = subprocess.Popen(["gnutls-serv", "--port", str(port), "--x509certfile", cert("server.pem"),
                              "--x509keyfile", cert("server.key"), "--echo"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=PEER_ENV)
     try:
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
@@ -320,7 +327,7 @@ class Serve:
             raise AssertionError(f"tlshs serve ended (status {self.proc.wait(TIMEOUT)})")
         return line
 
-    def reports(self, n, timeout=TIMEOUT):
+    def reports(self, n, timeout=SLOW):
         """Reads until n more connections were reported: answers each as a
         dict (--json: one line each) or as its text (up to "  closed ...")."""
         deadline = time.monotonic() + timeout
@@ -382,7 +389,7 @@ def test_serve_s_client(server):
     proc = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{s.port}", "-servername", "sc.example",
                            "-alpn", "h2,http/1.1", "-ciphersuites", "TLS_AES_128_GCM_SHA256", "-groups",
                            "X25519:P-256", "-tls1_3"], stdin=subprocess.DEVNULL, capture_output=True,
-                          timeout=TIMEOUT)
+                          timeout=SLOW, env=PEER_ENV)
     (r,) = s.reports(1)
     assert r["result"] == "DONE" and r["version"] == "TLSv1.3" and r["alpn"] == "h2"
     assert names(r, "ciphers") == ["TLS_AES_128_GCM_SHA256", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"]
@@ -393,7 +400,7 @@ def test_serve_s_client(server):
     assert r["client_hello"]["alpn"] == ["h2", "http/1.1"]
     assert r["client_hello"]["ja4"].startswith("t13d0")
     check_fingerprints(r)
-    assert b"Protocol  : TLSv1.3" in proc.stdout and b"ALPN protocol: h2" in proc.stdout
+    assert b"New, TLSv1.3, Cipher is TLS_AES_128_GCM_SHA256" in proc.stdout and b"ALPN protocol: h2" in proc.stdout
 
 
 def test_serve_gnutls_cli(server):
@@ -401,7 +408,7 @@ def test_serve_gnutls_cli(server):
     s = server("--json")
     subprocess.run(["gnutls-cli", "--insecure", "--port", str(s.port), "--sni-hostname", "gt.example",
                     "--alpn", "gt/1", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM",
-                    "127.0.0.1"], input=b"", capture_output=True, timeout=TIMEOUT)
+                    "127.0.0.1"], input=b"", capture_output=True, timeout=SLOW, env=PEER_ENV)
     (r,) = s.reports(1)
     assert r["result"] == "DONE" and r["version"] == "TLSv1.2"
     h = r["client_hello"]
@@ -417,7 +424,7 @@ def test_serve_curl_gets_the_page(server):
     s = server()
     p = subprocess.run(["curl", "-s", "-k", "--http1.1", "--max-time", "5", "--resolve",
                         f"curl.example:{s.port}:127.0.0.1", f"https://curl.example:{s.port}/"],
-                       capture_output=True, timeout=TIMEOUT)
+                       capture_output=True, timeout=SLOW, env=PEER_ENV)
     assert p.returncode == 0 and b"tlshs" in p.stdout and b"Protocol  : TLSv1.3" in p.stdout
     assert b"SNI       : curl.example" in p.stdout
     (out,) = s.reports(1)
@@ -478,7 +485,8 @@ s:close()
 def test_serve_luasec_client(server):
     needs("lua5.4")
     s = server("--json")
-    p = subprocess.run(["lua5.4", "-e", LUASEC.replace("PORT", str(s.port))], capture_output=True, timeout=TIMEOUT)
+    p = subprocess.run(["lua5.4", "-e", LUASEC.replace("PORT", str(s.port))], capture_output=True, timeout=SLOW,
+                       env=PEER_ENV)
     (r,) = s.reports(1)
     assert r["result"] == "DONE", r
     assert r["client_hello"]["server_name"] == "lua.example" and r["client_hello"]["alpn"] == ["lua/1"]
@@ -522,7 +530,8 @@ def test_serve_hostile_clients(server):
 def test_serve_survives_sslscan(server):
     needs("sslscan")
     s = server("--timeout", "3")
-    p = subprocess.run(["sslscan", "--no-colour", f"127.0.0.1:{s.port}"], capture_output=True, timeout=120)
+    p = subprocess.run(["sslscan", "--no-colour", f"127.0.0.1:{s.port}"], capture_output=True, timeout=120,
+                       env=PEER_ENV)
     assert p.returncode == 0, p.stdout[-2000:]
     scanned = s.reports(20)  # sslscan makes dozens of connections: each one reported
     assert any("outcome   DONE" in r for r in scanned) and any("no shared cipher" in r for r in scanned)
@@ -539,7 +548,7 @@ def probe_json():
     port = free_port()
     proc = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", cert("server.pem"),
                              "-key", cert("server.key"), "-alpn", "h2", "-www"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=PEER_ENV)
     try:
         read_until(proc, b"ACCEPT")
         rc, out, _ = probe(f"localhost:{port}", *CA, "--alpn", "h2", "--send", r"GET / HTTP/1.0\r\n\r\n", "--json")
@@ -659,8 +668,6 @@ def test_main_module_help():
 
 
 def test_probe_tamper_refragment(s_server):
-    import tlshs as lib
-
     # A real server takes the re-cut flights...
     port = s_server()
     rc, out, _ = probe(f"localhost:{port}", *CA, "--tamper", "refragment=40")
