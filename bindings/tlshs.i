@@ -35,8 +35,28 @@
  * wrapper allocates a bytes object of the size asked for, the C function
  * writes into it, and it is shrunk to what was written: one copy.
  *
- * The GIL is released around tlshs_step, tlshs_read, tlshs_write and
- * tlshs_shutdown (cryptographic work and socket I/O) and held everywhere else.
+ * The GIL is released around tlshs_step, tlshs_read, tlshs_write,
+ * tlshs_shutdown, the moves (tlshs_key_update, tlshs_renegotiate,
+ * tlshs_request_client_cert) and tlshs_write_early / tlshs_read_early
+ * (cryptographic work and socket I/O), all methods of HandshakeHandle, and
+ * held everywhere else.
+ *
+ * on_client_hello (tlshs_set_hello_cb, the method _set_hello_cb): the C
+ * callback tlshs_py_on_hello runs inside one of those calls, with the GIL
+ * released and the guard held by the calling thread; it takes the GIL back
+ * (PyGILState_Ensure), builds a tlshs.ClientHello (tlshs_py_hello, also
+ * the typemap of tlshs_client_hello) and calls the function.  While it
+ * runs, guard.in_callback is set: the reading calls (the const tlshs *
+ * functions, pending, result) from that thread go in without taking the
+ * guard (tlshs_py_enter_read); any other call finds the guard taken by its
+ * own thread and raises StateError.  An exception refuses with
+ * internal_error; its type and text go to tlshs_set_hello_reason, the
+ * object to hello_exc.  The function and the exception are held by the
+ * handle, visited by the collector and dropped by close().
+ *
+ * Refusals of the core (a call that does not fit the state answers the
+ * last result, changing nothing): see tlshs_py_mark below; step, read,
+ * write, the moves and the early-data calls raise them.
  */
 %module(package="tlshs") _tlshs
 
@@ -361,20 +381,21 @@ static PyTypeObject tlshs_py_handshake_type;
  * the handshake, a move that does not fit, early data without a session
  * that allows it) with the last result, changing nothing, and keeps the
  * reason and its code (tlshs_usage_code) until another call is refused.  So
- * that the binding sees a refusal, it keeps that code at TLSHS_E_ARGUMENT
- * between calls (tlshs_py_mark: a read without a buffer, which changes
- * nothing else, sets it), at the handshake's making and after every refusal
- * it raises; a call that leaves another code was refused.  The binding
- * checks its arguments before the core can refuse them, so no refusal of the
- * core's has the code TLSHS_E_ARGUMENT (the same convention as the Lua
- * module's).
+ * that the binding sees a refusal, it keeps that code at TLSHS_OK (as made:
+ * nothing refused yet) or TLSHS_E_ARGUMENT between calls: after every
+ * refusal it raises, tlshs_py_mark (a read without a buffer, which changes
+ * nothing else) sets TLSHS_E_ARGUMENT; a call that leaves a higher code was
+ * refused.  The binding checks its arguments before the core can refuse
+ * them, so no refusal of the core's has the code TLSHS_E_ARGUMENT (the Lua
+ * module's convention, without its mark at the making: that one formats a
+ * message, about 5000 instructions per handshake).
  */
 static void tlshs_py_mark(tlshs *hs) {
     tlshs_read(hs, NULL, 0, NULL);
 }
 
 static inline int tlshs_py_refused(const tlshs *hs) {
-    return tlshs_usage_code(hs) != TLSHS_E_ARGUMENT;
+    return tlshs_usage_code(hs) > TLSHS_E_ARGUMENT; /* TLSHS_OK: nothing was ever refused */
 }
 
 /* Raises the core's reason for the refused call on hs, and marks hs again. */
@@ -580,17 +601,24 @@ static int tlshs_py_on_hello(tlshs *hs, const tlshs_hello *hello, void *arg) {
         Py_DECREF(ans);
     }
     if (PyErr_Occurred()) {
-        PyObject *type, *value, *tb, *why;
+        PyObject *value, *why;
+        const char *type_name;
+#if PY_VERSION_HEX >= 0x030C0000
+        value = PyErr_GetRaisedException(); /* normalized, with its traceback */
+#else
+        PyObject *type, *tb;
         PyErr_Fetch(&type, &value, &tb);
         PyErr_NormalizeException(&type, &value, &tb);
         if (tb && value)
             PyException_SetTraceback(value, tb);
-        why = value ? PyUnicode_FromFormat("on_client_hello raised %s: %S", ((PyTypeObject *)type)->tp_name,
-                                           value)
-                    : NULL;
+        Py_XDECREF(type);
+        Py_XDECREF(tb);
+#endif
+        type_name = value ? Py_TYPE(value)->tp_name : "an exception";
+        why = value ? PyUnicode_FromFormat("on_client_hello raised %s: %S", type_name, value) : NULL;
         if (!why) {
             PyErr_Clear();
-            why = PyUnicode_FromFormat("on_client_hello raised %s", ((PyTypeObject *)type)->tp_name);
+            why = PyUnicode_FromFormat("on_client_hello raised %s", type_name);
         }
         if (why) {
             const char *text = PyUnicode_AsUTF8(why);
@@ -601,8 +629,6 @@ static int tlshs_py_on_hello(tlshs *hs, const tlshs_hello *hello, void *arg) {
         PyErr_Clear();
         self->hello_reraise = value && !PyErr_GivenExceptionMatches(value, PyExc_Exception);
         self->hello_exc = value;
-        Py_XDECREF(type);
-        Py_XDECREF(tb);
         verdict = 80; /* internal_error */
     }
     Py_DECREF(fn);
@@ -687,7 +713,6 @@ static PyObject *tlshs_py_open(tlshs_py_handshake *self, PyObject *args) {
         tlshs_py_raise_text(code, text);
         return NULL;
     }
-    tlshs_py_mark(hs);
     self->hs = hs;
     Py_INCREF(config);
     Py_XSETREF(self->config, config);
@@ -869,6 +894,8 @@ static PyObject *tlshs_py_move(tlshs_py_handshake *self, tlshs_result (*move)(tl
     if (tlshs_py_refused(self->hs))
         return tlshs_py_leave_refused(self);
     tlshs_py_leave(&self->guard);
+    if (self->hello_reraise) /* a renegotiating client's ClientHello can arrive in a move */
+        return tlshs_py_reraise(self);
     return tlshs_py_result(r);
 }
 

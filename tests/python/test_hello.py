@@ -574,3 +574,23 @@ def test_capture_arguments(tmp_path):
     assert e.value.code == tlshs.Code.E_ARGUMENT
     with pytest.raises(ValueError):
         tlshs.Handshake(server_config(), capture=str(tmp_path / "nul\0name"))
+
+
+def test_names_that_are_not_utf8_read_as_surrogate_escapes():
+    """A hand-edited ClientHello (a real one with bytes of its SNI and ALPN
+    replaced): the names read as os.fsdecode would, raw keeps the bytes."""
+    c = tlshs.Handshake(client_config(alpn="qqqq", verify="none"), server_name="zzzzzz.example")
+    s = tlshs.Handshake(server_config())
+    with c, s:
+        c.step()
+        flight = c.take()
+        assert flight.count(b"zzzzzz") == 1 and flight.count(b"qqqq") == 1
+        flight = flight.replace(b"zzzzzz", b"\xffzz\xfezz").replace(b"qqqq", b"q\x80qq")
+        s.feed(flight)
+        s.step()
+        hello = s.client_hello
+        assert hello is not None
+        assert hello.server_name == "\udcffzz\udcfezz.example"
+        assert os.fsencode(hello.server_name) == b"\xffzz\xfezz.example"
+        assert hello.alpn == ("q\udc80qq",)
+        assert b"\xffzz\xfezz.example" in hello.raw
