@@ -2,7 +2,8 @@
 """Benchmarks the Python binding of tlshs against CPython's ssl and pyOpenSSL.
 
 1. Full in-memory handshakes per second, client and server in this process,
-   through tlshs (Handshake, feed/take), CPython's ssl (SSLObject over
+   through tlshs (Handshake, tlshs.pair; --only tlshs-loop counts the
+   hand-written step/feed/take loop it replaces), CPython's ssl (SSLObject over
    MemoryBIO) and pyOpenSSL (Connection(ctx, None), bio_read/bio_write).
    Same certificate (server-ec.pem, ECDSA P-256, signed by ca.pem) and
    settings everywhere: TLS 1.3 only, the client verifies the chain and the
@@ -99,6 +100,14 @@ def tlshs_setup():
 
 
 def tlshs_handshake(ccfg, scfg):
+    with tlshs.Handshake(ccfg, server_name=HOST) as c, tlshs.Handshake(scfg) as s:
+        if tlshs.pair(c, s, rounds=20) != (tlshs.DONE, tlshs.DONE):
+            raise RuntimeError(f"tlshs handshake failed: {c.error!r} {s.error!r}")
+
+
+def tlshs_loop_handshake(ccfg, scfg):
+    """The hand-written loop tlshs.pair replaces (--only tlshs-loop: the
+    instructions of pair against it)."""
     with tlshs.Handshake(ccfg, server_name=HOST) as c, tlshs.Handshake(scfg) as s:
         rc = rs = None
         for _ in range(20):
@@ -277,7 +286,7 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--handshakes", type=int, default=300, help="handshakes per repetition")
     ap.add_argument("--calls", type=int, default=200000, help="calls per no-progress timing")
-    ap.add_argument("--only", choices=("tlshs", "ssl", "pyopenssl"),
+    ap.add_argument("--only", choices=("tlshs", "tlshs-loop", "ssl", "pyopenssl"),
                     help="do --count handshakes with one library after one warm-up, and print "
                          "nothing (for bench/instructions.sh, which counts instructions)")
     ap.add_argument("--count", type=int, default=0)
@@ -290,7 +299,8 @@ def main():
             load_ssl()
         elif args.only == "pyopenssl" and not load_pyopenssl():
             raise SystemExit("bench_python.py: pyOpenSSL (python3-openssl) is not installed")
-        cfgs, fn = {"tlshs": (tlshs_setup, tlshs_handshake), "ssl": (cpython_setup, cpython_handshake),
+        cfgs, fn = {"tlshs": (tlshs_setup, tlshs_handshake), "tlshs-loop": (tlshs_setup, tlshs_loop_handshake),
+                    "ssl": (cpython_setup, cpython_handshake),
                     "pyopenssl": (pyopenssl_setup, pyopenssl_handshake)}[args.only]
         cfgs = cfgs()
         for _ in range(args.count + 1):

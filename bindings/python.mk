@@ -70,7 +70,7 @@ bench-python: python certs $(BUILD)/bench-c
 	TLSHS_CERTS=$(CERTS) PYTHONPATH=python $(PYTHON) bench/bench_python.py
 	@echo "4. instructions per handshake (callgrind: the same on every run)"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw
-	@for lib in tlshs ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
+	@for lib in tlshs tlshs-loop ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
 	    sh bench/instructions.sh "Python $$lib" 20 $(PYTHON) bench/bench_python.py --only $$lib || exit 1; done
 	@echo "   the same with a client certificate the server requires and verifies:"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual

@@ -37,9 +37,9 @@
  *
  * The GIL is released around tlshs_step, tlshs_read, tlshs_write,
  * tlshs_shutdown, the moves (tlshs_key_update, tlshs_renegotiate,
- * tlshs_request_client_cert) and tlshs_write_early / tlshs_read_early
- * (cryptographic work and socket I/O), all methods of HandshakeHandle, and
- * held everywhere else.
+ * tlshs_request_client_cert), tlshs_write_early / tlshs_read_early (all
+ * methods of HandshakeHandle) and tlshs_pair (cryptographic work and
+ * socket I/O), and held everywhere else.
  *
  * on_client_hello (tlshs_set_hello_cb, the method _set_hello_cb): the C
  * callback tlshs_py_on_hello runs inside one of those calls, with the GIL
@@ -57,6 +57,12 @@
  * Refusals of the core (a call that does not fit the state answers the
  * last result, changing nothing): see tlshs_py_mark below; step, read,
  * write, the moves and the early-data calls raise them.
+ *
+ * Records and pair (section "records and pair"): _records, _record_write,
+ * _refragment and _pair are written here by hand over tlshs_records,
+ * tlshs_record_write, tlshs_refragment and tlshs_pair; _pair holds both
+ * handshakes' guards (taken in address order) for the whole call and calls
+ * the Python tamper through a C trampoline that takes the GIL back.
  */
 %module(package="tlshs") _tlshs
 
@@ -1252,7 +1258,9 @@ static PyObject *tlshs_py_records(PyObject *self, PyObject *args) {
             goto done;
         PyList_SET_ITEM(list, (Py_ssize_t)i, item);
     }
-    answer = Py_BuildValue("(Oy#)", list, (const char *)view.buf + used, (Py_ssize_t)((size_t)view.len - used));
+    /* y# makes None of a NULL pointer: an empty rest is "" */
+    answer = Py_BuildValue("(Oy#)", list, (size_t)view.len > used ? (const char *)view.buf + used : "",
+                           (Py_ssize_t)((size_t)view.len - used));
 done:
     Py_XDECREF(list);
     PyMem_Free(recs);

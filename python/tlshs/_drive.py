@@ -22,31 +22,35 @@ PIECE_PAUSE = 0.02
 Tamper = Callable[[str, bytes], Union[None, bytes, Iterable[bytes]]]
 
 
-def _send(sock: socket.socket, data: Any, deadline: float) -> bool:
-    """Sends all of data before deadline; False if the peer is gone or time ran out."""
+_SENT, _GONE, _LATE = 0, 1, 2  # what a send came to
+
+
+def _send(sock: socket.socket, data: Any, deadline: float) -> int:
+    """Sends all of data before deadline: _SENT, _GONE (the peer closed or
+    reset) or _LATE (the peer did not take it in time)."""
     view = memoryview(data).cast("B")
     while view:
         left = deadline - time.monotonic()
         if left <= 0:
-            return False
+            return _LATE
         _, ready, _ = select.select([], [sock], [], left)
         if not ready:
-            return False
+            return _LATE
         try:
             n = sock.send(view, socket.MSG_DONTWAIT)
         except (BlockingIOError, InterruptedError):
             continue
         except OSError:  # EPIPE, ECONNRESET: the peer is gone
-            return False
+            return _GONE
         view = view[n:]
-    return True
+    return _SENT
 
 
-def _deliver_out(sock: socket.socket, data: Any, timeout: float) -> bool:
+def _deliver_out(sock: socket.socket, data: Any, timeout: float) -> int:
     """Sends what tamper answered: bytes, or a list of pieces sent one by one."""
     deadline = time.monotonic() + timeout
     if data is None or isinstance(data, (bytes, bytearray, memoryview)):
-        return not data or _send(sock, data, deadline)
+        return _send(sock, data, deadline) if data else _SENT
     pieces = [p for p in data if p]
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -55,9 +59,10 @@ def _deliver_out(sock: socket.socket, data: Any, timeout: float) -> bool:
     for i, piece in enumerate(pieces):
         if i:
             time.sleep(PIECE_PAUSE)
-        if not _send(sock, piece, deadline):
-            return False
-    return True
+        sent = _send(sock, piece, deadline)
+        if sent != _SENT:
+            return sent
+    return _SENT
 
 
 def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout: float = 10.0) -> Result:
@@ -68,8 +73,9 @@ def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout
     Each step's bytes for the peer are sent (DONE and CLOSED answers are
     returned once their last flight, a Finished or an alert, has gone);
     bytes from the peer are fed and stepped.  When nothing arrives for
-    timeout seconds (the clock restarts with every byte received) drive
-    answers the last result (WANT_READ): a peer that went quiet.  When the
+    timeout seconds (the clock restarts with every byte received), or the
+    peer takes none of a flight for timeout seconds, drive answers the last
+    result (WANT_READ or WANT_WRITE): a peer that went quiet.  When the
     peer closes the connection (or resets it) drive calls feed_eof, so a
     handshake not yet done answers CLOSED.  No call blocks past the time
     left: waits are select() calls, sends and receives are non-blocking.
@@ -89,13 +95,19 @@ def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout
         raise ValueError("timeout must not be negative")
     r = hs.step()
     deadline = time.monotonic() + timeout
+    gone = False  # the peer closed or reset: nothing more is sent or received
     for _ in range(1_000_000):  # each pass moves bytes or waits: bounded by the clock
         out = hs.take()
-        if out:
+        if out and not gone:
             sent = _deliver_out(sock, tamper("out", out) if tamper else out, timeout)
-            if not sent and r not in (_DONE, _CLOSED):
-                hs.feed_eof()  # the peer is gone
-                return hs.step()
+            if sent == _LATE:
+                return r  # the peer took nothing for timeout seconds: quiet
+            if sent == _GONE:
+                gone = True
+                if r not in (_DONE, _CLOSED):
+                    hs.feed_eof()  # the peer is gone: hs closes (and its alert is dropped)
+                    r = hs.step()
+                    continue
         if r in (_DONE, _CLOSED):
             return r
         if r == _WANT_WRITE:
@@ -114,7 +126,7 @@ def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout
         except OSError:  # ECONNRESET: as an end of stream
             data = b""
         if not data:
-            hs.feed_eof()
+            hs.feed_eof()  # hs closes; its alert may still reach a half-closed peer
             r = hs.step()
             continue
         deadline = time.monotonic() + timeout
