@@ -425,7 +425,8 @@ def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index
             r = link.call(hs.step, deadline)
         else:  # memory mode: tlshs.drive carries the flights, re-cut on the way out
             max_body = refrag
-            r = drive(hs, sock, lambda d, f: refragment(f, max_body) if d == "out" else f, args.timeout)
+            r = drive(hs, sock, lambda d, f: refragment(f, max_body) if d == "out" else f,
+                      max(0.01, deadline - time.monotonic()))
             r = r if r in (DONE, CLOSED) else None
         received = b""
         if r == DONE:
