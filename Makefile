@@ -87,7 +87,7 @@ DEB_PKGS_BUILD := build-essential pkg-config libssl-dev openssl
 DEB_PKGS := $(DEB_PKGS_BUILD) swig python3 python3-dev python3-pytest \
             python3-venv python3-pip python3-setuptools python3-openssl lua5.4 liblua5.4-dev \
             lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev python3-mypy \
-            tshark python3-scapy python3-matplotlib
+            tshark python3-scapy python3-matplotlib python3-cryptography sslscan
 # $(call deb_install,TARGET,PACKAGES)
 deb_install = missing=$$(for p in $(2); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -266,7 +266,7 @@ test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
 
 test-man:
-	mandoc -Tlint -W warning man/tlshs.3 && echo "1 passed, 0 failed"
+	mandoc -Tlint -W warning man/tlshs.3 && mandoc -Tlint -W warning man/tlshs.1 && echo "2 passed, 0 failed"
 
 # the README's first command keeps working: the demo builds (warnings as
 # errors under CI) and runs to its end, exit 0
@@ -325,20 +325,22 @@ bench-chart:
 
 # ---- install ----
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man3
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man3 \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(BUILD)/libtlshs.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libtlshs.so $(DESTDIR)$(PREFIX)/lib/libtlshs.so.0
 	ln -sf libtlshs.so.0 $(DESTDIR)$(PREFIX)/lib/libtlshs.so
 	install -m 644 csrc/tlshs.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' tlshs.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tlshs.pc
 	install -m 644 man/tlshs.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 man/tlshs.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	for f in $(MAN_LINKS); do ln -sf tlshs.3 $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 	$(MAKE) --no-print-directory install-lua
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libtlshs.a $(DESTDIR)$(PREFIX)/lib/libtlshs.so $(DESTDIR)$(PREFIX)/lib/libtlshs.so.0 \
 	      $(DESTDIR)$(PREFIX)/include/tlshs.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/tlshs.pc \
-	      $(DESTDIR)$(PREFIX)/share/man/man3/tlshs.3
+	      $(DESTDIR)$(PREFIX)/share/man/man3/tlshs.3 $(DESTDIR)$(PREFIX)/share/man/man1/tlshs.1
 	for f in $(MAN_LINKS); do rm -f $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 
 format:

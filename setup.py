@@ -76,6 +76,7 @@ setup(
     packages=["tlshs"],
     package_data={"tlshs": ["py.typed", "*.pyi"]},
     ext_modules=[ext],
+    entry_points={"console_scripts": ["tlshs = tlshs._cli:main"]},
     cmdclass={"build_ext": BuildExt},
     zip_safe=False,
 )

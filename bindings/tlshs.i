@@ -37,9 +37,9 @@
  *
  * The GIL is released around tlshs_step, tlshs_read, tlshs_write,
  * tlshs_shutdown, the moves (tlshs_key_update, tlshs_renegotiate,
- * tlshs_request_client_cert) and tlshs_write_early / tlshs_read_early
- * (cryptographic work and socket I/O), all methods of HandshakeHandle, and
- * tlshs_pair; it is held everywhere else.
+ * tlshs_request_client_cert), tlshs_write_early / tlshs_read_early (all
+ * methods of HandshakeHandle) and tlshs_pair (cryptographic work and
+ * socket I/O), and held everywhere else.
  *
  * on_client_hello (tlshs_set_hello_cb, the method _set_hello_cb): the C
  * callback tlshs_py_on_hello runs inside one of those calls, with the GIL

@@ -51,9 +51,9 @@ Records (records, Record, refragment, pair, drive) read, rebuild and
 carry flights, so a script can reshape what goes on the wire.
 
 Layout: _results (Result, Event, alert_name), _errors (Code and the
-exceptions), _config (Config), _handshake (Handshake), _records (records,
-Record, refragment, pair), _drive (drive, close_socket), _hello (ClientHello
-and the IANA name helpers), over the C layer
+exceptions), _config (Config), _handshake (Handshake), _hello (ClientHello
+and the IANA name helpers), _records (records, Record, refragment, pair),
+_drive (drive, close_socket), over the C layer
 _tlshs made by SWIG from bindings/tlshs.i.
 """
 
@@ -63,9 +63,9 @@ from ._errors import CLASSES as _CLASSES
 from ._errors import ArgumentError, Code, ConfigError, Error, SessionError, StateError
 from ._drive import close_socket, drive
 from ._handshake import Handshake
+from ._hello import ClientHello, cipher_suite_name, extension_name, group_name, sigalg_name, version_name
 from ._records import (ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, HANDSHAKE, PairOutcome, Record,
                        pair, records, refragment)
-from ._hello import ClientHello, cipher_suite_name, extension_name, group_name, sigalg_name, version_name
 from ._results import RESULTS as _RESULTS
 from ._results import Event, Result, alert_name
 

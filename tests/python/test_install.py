@@ -60,3 +60,8 @@ def test_pip_install_into_venv(tmp_path):
         tmp_path, env, 600)
     out = run([py, "-c", CHECK, os.path.abspath(CERTS)], tmp_path, env, 60)
     assert "installed" in out and "TLSv1.3" in out and str(venv) in out
+    # The console script setup.py declares (the command line, tlshs(1)).
+    out = run([str(venv / "bin" / "tlshs"), "--help"], tmp_path, env, 60)
+    assert "probe" in out and "serve" in out
+    out = run([str(venv / "bin" / "tlshs"), "probe", "--help"], tmp_path, env, 60)
+    assert "--ca-file" in out and "--self-signed" in out

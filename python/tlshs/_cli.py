@@ -1,0 +1,670 @@
+"""The command line: ``python3 -m tlshs`` and the ``tlshs`` console command.
+
+    tlshs probe HOST[:PORT]   a client handshake against a server: its flights,
+                              the outcome and why it closed
+    tlshs serve [--port N]    a test server: each client's ClientHello, JA3 and
+                              JA4, the outcome, and a page for an HTTP GET
+
+Every configuration key of the C core is an option with dashes (one table,
+KEYS, below; tests/python/test_cli.py checks it against csrc/config.c's).
+Exit status: 0 when every handshake ended DONE, 1 when one did not, 2 for a
+usage error (argparse's, or a key or value the core refuses).  The manual is
+man/tlshs.1; --json's schema is documented there and in docs/python.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import ctypes
+import ctypes.util
+import json
+import select
+import socket
+import sys
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from . import _results
+from ._config import Config
+from ._drive import close_socket, drive
+from ._errors import ConfigError, Error
+from ._handshake import Handshake
+from ._hello import cipher_suite_name, extension_name, group_name, sigalg_name, version_name
+from ._records import refragment
+from ._results import alert_name
+
+# Every configuration key of the C core (csrc/config.c), in its order, with
+# the metavar and the help its option shows.  The option is the key with
+# dashes: ca_file -> --ca-file.
+KEYS: Tuple[Tuple[str, str, str], ...] = (
+    ("ca_file", "FILE", "trust anchors, PEM (client default: the system store)"),
+    ("ca_path", "DIR", "trust anchors, a hashed directory"),
+    ("ca_pem", "PEM", "trust anchors, PEM text"),
+    ("cert_file", "FILE", "own certificate chain, PEM"),
+    ("key_file", "FILE", "own private key, PEM"),
+    ("cert_pem", "PEM", "own certificate chain, PEM text"),
+    ("key_pem", "PEM", "own private key, PEM text"),
+    ("verify", "none|peer|require", "verify the peer (client default peer, server none)"),
+    ("min_version", "VERSION", "lowest version: 1.0, 1.1, 1.2, 1.3"),
+    ("max_version", "VERSION", "highest version: 1.0, 1.1, 1.2, 1.3"),
+    ("alpn", "LIST", "ALPN protocols, comma-separated (h2,http/1.1)"),
+    ("ciphers", "LIST", "TLS 1.2 cipher list, OpenSSL syntax"),
+    ("ciphersuites", "LIST", "TLS 1.3 cipher suites, OpenSSL syntax"),
+    ("groups", "LIST", "key exchange groups, OpenSSL syntax"),
+    ("sigalgs", "LIST", "signature algorithms, OpenSSL syntax"),
+    ("tickets", "on|off", "session tickets (default on)"),
+    ("keylog_file", "FILE", "append NSS key log lines to FILE"),
+    ("dh_params_file", "FILE", "server: PEM DH parameters for TLS 1.2 DHE"),
+    ("security_level", "N", "OpenSSL security level 0-5"),
+    ("num_tickets", "N", "server: TLS 1.3 tickets sent after the handshake"),
+    ("max_early_data", "N", "server: bytes of 0-RTT data accepted"),
+    ("post_handshake_auth", "on|off", "client: offer post-handshake authentication"),
+    ("status_request", "on|off", "client: ask for a stapled OCSP response"),
+    ("ocsp_response_file", "FILE", "server: DER OCSP response to staple"),
+    ("max_fragment_length", "N", "client: 512, 1024, 2048 or 4096 (RFC 6066)"),
+    ("extensions", "TYPE:HEX,...", "custom extensions this side sends"),
+    ("self_signed", "NAME", "server: a throwaway key and self-signed certificate for NAME"),
+)
+
+# How long a client waits for more after DONE, for TLS 1.3 tickets or the
+# rest of an answer to --send, once nothing arrives.
+QUIET = 0.3
+DRAIN = 0.5  # seconds serve drains a client before closing
+LINE_MAX = 16384
+PAGE_HEAD = b'HTTP/1.0 200 ok\r\nContent-type: text/html\r\n\r\n<HTML><BODY BGCOLOR="#ffffff">\n<pre>\n'
+PAGE_TAIL = b"</pre></BODY></HTML>\r\n\r\n"
+# (Result is read through its module: the enum is made at run time, and
+# mypy's stubtest, which checks this module too, cannot see its members.)
+WANT_READ = _results.Result.WANT_READ  # type: ignore[attr-defined]
+WANT_WRITE = _results.Result.WANT_WRITE  # type: ignore[attr-defined]
+WANTS = (WANT_READ, WANT_WRITE)
+DONE = _results.Result.DONE  # type: ignore[attr-defined]
+CLOSED = _results.Result.CLOSED  # type: ignore[attr-defined]
+
+
+class UsageError(Exception):
+    """A command line the program cannot use: exit status 2."""
+
+
+# ---- names and words ----
+
+
+def _name(fn: Callable[[int], Optional[str]], value: int) -> str:
+    """An IANA name (the library's tables), or the number in hex."""
+    return fn(value) or f"0x{value:04x}"
+
+
+# The ClientHello's lists and the helpers that name their numbers.
+NAMERS: Dict[str, Callable[[int], Optional[str]]] = {
+    "versions": version_name,
+    "ciphers": cipher_suite_name,
+    "extensions": extension_name,
+    "groups": group_name,
+    "key_shares": group_name,
+    "sigalgs": sigalg_name,
+}
+
+_libcrypto: Any = None
+
+
+def verify_text(code: int) -> str:
+    """OpenSSL's words for an X509_V_ERR code (X509_verify_cert_error_string,
+    through ctypes from the libcrypto the process has loaded)."""
+    global _libcrypto
+    if _libcrypto is None:
+        path = ctypes.util.find_library("crypto")
+        lib = ctypes.CDLL(path) if path else None
+        if lib is not None:
+            lib.X509_verify_cert_error_string.restype = ctypes.c_char_p
+            lib.X509_verify_cert_error_string.argtypes = [ctypes.c_long]
+        _libcrypto = lib or False
+    if not _libcrypto:
+        return "ok" if code == 0 else f"error {code}"
+    return str(_libcrypto.X509_verify_cert_error_string(code).decode("utf-8", "replace"))
+
+
+def cert_info(der: Optional[bytes]) -> Optional[Dict[str, Any]]:
+    """The subject, issuer, validity dates and SHA-256 of a DER certificate,
+    read with python3-cryptography (Debian's); only the fields a reader
+    needs.  None for no certificate."""
+    if der is None:
+        return None
+    info: Dict[str, Any] = {"der_bytes": len(der)}
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+    except ImportError:  # the sizes stay; say why the rest is missing
+        info["error"] = "python3-cryptography is not installed"
+        return info
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError as e:
+        info["error"] = f"cannot parse: {e}"
+        return info
+    info["subject"] = cert.subject.rfc4514_string()
+    info["issuer"] = cert.issuer.rfc4514_string()
+    info["not_before"] = cert.not_valid_before.strftime("%Y-%m-%dT%H:%M:%SZ")
+    info["not_after"] = cert.not_valid_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+    info["sha256"] = cert.fingerprint(hashes.SHA256()).hex(":").upper()
+    return info
+
+
+# ---- the configuration ----
+
+
+def config_keys(args: argparse.Namespace) -> Dict[str, str]:
+    """The configuration keys the options set, in the core's order."""
+    return {key: getattr(args, key) for key, _, _ in KEYS if getattr(args, key) is not None}
+
+
+def make_config(role: str, keys: Dict[str, str], server_name: Optional[str] = None) -> Config:
+    """The config, checked by making (and dropping) one handshake with it,
+    so that keys that do not fit together are a usage error before any
+    connection."""
+    try:
+        cfg = Config(role, **keys)
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+    try:
+        Handshake(cfg, server_name=server_name).close()
+    except ConfigError as e:
+        cfg.close()
+        raise UsageError(str(e)) from None
+    return cfg
+
+
+def new_handshake(cfg: Config, server_name: Optional[str], sock: Any, session: Any, capture: Optional[str]) -> Handshake:
+    """A traced handshake (the flights come from its trace)."""
+    return Handshake(cfg, server_name=server_name, sock=sock, session=session, trace=True, capture=capture)
+
+
+def capture_path(base: Optional[str], index: int) -> Optional[str]:
+    """FILE for the first handshake, FILE.2, FILE.3 ... for the next."""
+    if base is None or index == 1:
+        return base
+    return f"{base}.{index}"
+
+
+# ---- moving bytes ----
+
+
+class Link:
+    """Drives calls on one handshake over one socket until they answer DONE
+    or CLOSED, or a deadline passes.  fd mode: the handshake reads and
+    writes the socket itself; memory mode: the link carries its bytes,
+    through tamper(direction, flight) for what it sends ("out")."""
+
+    def __init__(self, hs: Handshake, sock: socket.socket, memory: bool, tamper: Optional[Callable[[str, bytes], bytes]] = None):
+        self.hs, self.sock, self.memory, self.tamper = hs, sock, memory, tamper
+        self.eof = False
+
+    def _wait(self, readable: bool, deadline: float) -> bool:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        r, w, _ = select.select([self.sock] if readable else [], [] if readable else [self.sock], [], left)
+        return bool(r or w)
+
+    def _flush(self, deadline: float) -> None:
+        data = self.hs.take() if self.hs.pending else b""
+        view = memoryview(data)
+        while view:
+            if not self._wait(False, deadline):
+                raise TimeoutError
+            try:
+                view = view[self.sock.send(view):]
+            except BlockingIOError:
+                continue
+            except OSError:  # the peer is gone: what it sent is still read
+                return
+
+    def call(self, op: Callable[[], Any], deadline: float) -> Any:
+        """op()'s last answer once DONE or CLOSED; None at the deadline."""
+        try:
+            while True:
+                ans = op()
+                r = ans[0] if isinstance(ans, tuple) else ans
+                if self.memory:
+                    self._flush(deadline)
+                if r not in WANTS:
+                    return ans
+                if r == WANT_WRITE:
+                    if not self.memory and not self._wait(False, deadline):
+                        return None
+                    continue
+                if not self._wait(True, deadline):
+                    return None
+                if self.memory:
+                    self._receive()
+        except TimeoutError:
+            return None
+
+    def _receive(self) -> None:
+        if self.eof:
+            return
+        try:
+            data = self.sock.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self.hs.feed(data)
+        else:
+            self.eof = True
+            self.hs.feed_eof()
+
+
+# ---- what a handshake shows ----
+
+
+def flights(hs: Handshake) -> List[Dict[str, Any]]:
+    """The trace cut into flights: runs of messages in one direction."""
+    out: List[Dict[str, Any]] = []
+    for ev in hs.trace:
+        direction = "sent" if ev.sent else "received"
+        if not out or out[-1]["direction"] != direction:
+            out.append({"direction": direction, "bytes": 0, "messages": []})
+        out[-1]["bytes"] += ev.length
+        out[-1]["messages"].append(ev.name)
+    return out
+
+
+def outcome(hs: Handshake, result: Any) -> Dict[str, Any]:
+    """What every handshake reports, probe's and serve's alike."""
+    sent, received = hs.alert_sent, hs.alert_received
+    code = hs.verify_result
+    return {
+        "result": result.name if result is not None else "TIMEOUT",
+        "version": hs.version,
+        "cipher": hs.cipher,
+        "alpn": hs.alpn,
+        "server_name": hs.server_name,
+        "resumed": hs.resumed,
+        "verify_result": code,
+        "verify_text": verify_text(code),
+        "peer_certificate": cert_info(hs.peer_cert),
+        "alert_sent": alert_name(sent) if sent is not None else None,
+        "alert_received": alert_name(received) if received is not None else None,
+        "error": hs.error,
+        "error_code": hs.error_code.name,
+        "flights": flights(hs),
+    }
+
+
+def client_hello(hs: Handshake) -> Optional[Dict[str, Any]]:
+    """The ClientHello as serve prints it: numbers with their IANA names."""
+    hello = hs.client_hello
+    if hello is None:
+        return None
+    out: Dict[str, Any] = {"legacy_version": hello.legacy_version}
+    for field, namer in NAMERS.items():
+        out[field] = [{"id": v, "name": _name(namer, v)} for v in getattr(hello, field)]
+    out["server_name"] = hello.server_name
+    out["alpn"] = list(hello.alpn)
+    out["ja3"] = hello.ja3
+    out["ja3_hash"] = hello.ja3_hash
+    out["ja4"] = hello.ja4
+    return out
+
+
+def text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+# ---- printing ----
+
+
+def emit(args: argparse.Namespace, obj: Dict[str, Any], lines: List[str]) -> None:
+    if args.json:
+        print(json.dumps(obj), flush=True)
+    else:
+        print("\n".join(lines), flush=True)
+
+
+def outcome_lines(o: Dict[str, Any]) -> List[str]:
+    lines = []
+    for f in o["flights"]:
+        arrow = ">" if f["direction"] == "sent" else "<"
+        n = len(f["messages"])
+        lines.append(f"  {arrow} {f['direction']:<8} {n} message{'s' if n != 1 else ''}, {f['bytes']} bytes: " + ", ".join(f["messages"]))
+    lines.append(f"  outcome   {o['result']}")
+    if o["version"]:
+        lines.append(f"  version   {o['version']}")
+        lines.append(f"  cipher    {o['cipher']}")
+        lines.append(f"  ALPN      {o['alpn'] or '(none)'}")
+        lines.append(f"  resumed   {'yes' if o['resumed'] else 'no'}")
+    cert = o["peer_certificate"]
+    if cert is None:
+        lines.append("  peer cert (none)")
+    elif "error" in cert:
+        lines.append(f"  peer cert {cert['der_bytes']} bytes ({cert['error']})")
+    else:
+        lines.append(f"  peer cert subject {cert['subject']}")
+        lines.append(f"            issuer  {cert['issuer']}")
+        lines.append(f"            valid   {cert['not_before']} to {cert['not_after']}")
+        lines.append(f"            sha256  {cert['sha256']}")
+    lines.append(f"  verify    {o['verify_text']} ({o['verify_result']})")
+    lines.append(f"  alerts    sent {o['alert_sent'] or 'none'}, received {o['alert_received'] or 'none'}")
+    return lines
+
+
+def hello_lines(h: Optional[Dict[str, Any]]) -> List[str]:
+    if h is None:
+        return ["  ClientHello (none received)"]
+    lines = [f"  ClientHello legacy_version 0x{h['legacy_version']:04x}"]
+    for field in NAMERS:
+        items = ", ".join(f"{x['name']}" for x in h[field])
+        lines.append(f"    {field:<11} {items or '(none)'}")
+    lines.append(f"    {'SNI':<11} {h['server_name'] or '(none)'}")
+    lines.append(f"    {'ALPN':<11} {', '.join(h['alpn']) or '(none)'}")
+    lines.append(f"    {'JA3':<11} {h['ja3']}")
+    lines.append(f"    {'JA3 hash':<11} {h['ja3_hash']}")
+    lines.append(f"    {'JA4':<11} {h['ja4']}")
+    return lines
+
+
+# ---- probe ----
+
+
+def split_target(target: str) -> Tuple[str, int]:
+    """HOST[:PORT], [V6ADDR][:PORT] or a bare V6ADDR; default port 443."""
+    if target.startswith("["):
+        host, sep, rest = target[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise UsageError(f"bad target {target!r}")
+        port = rest[1:] or "443"
+    elif target.count(":") == 1:
+        host, port = target.split(":")
+    else:
+        host, port = target, "443"
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"bad target {target!r}: HOST[:PORT], PORT 1-65535")
+    return host, int(port)
+
+
+def hostport(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def parse_tamper(value: Optional[str]) -> Optional[int]:
+    if value is None:
+        return None
+    name, sep, n = value.partition("=")
+    if name != "refragment" or not sep or not n.isdigit() or int(n) < 1:
+        raise UsageError(f"--tamper: refragment=N (N >= 1), not {value!r}")
+    return int(n)
+
+
+def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index: int, session: Optional[bytes]) -> Tuple[Dict[str, Any], Optional[bytes]]:
+    """One connection and handshake; answers its report and the session."""
+    report: Dict[str, Any] = {"command": "probe", "index": index, "host": host, "port": port, "address": None}
+    deadline = time.monotonic() + args.timeout
+    try:
+        sock = socket.create_connection((host, port), timeout=args.timeout)
+    except OSError as e:
+        report.update(result="NO_CONNECTION", error=f"connect: {e.strerror or e}", closed=f"could not connect: {e.strerror or e}")
+        return report, None
+    report["address"] = sock.getpeername()[0]
+    refrag = parse_tamper(args.tamper)  # checked already by probe()
+    sock.setblocking(False)
+    try:
+        if refrag is None:
+            hs = new_handshake(cfg, args.server_name or host, sock, session, capture_path(args.capture, index))
+            link = Link(hs, sock, memory=False)
+        else:
+            hs = new_handshake(cfg, args.server_name or host, None, session, capture_path(args.capture, index))
+            link = Link(hs, sock, memory=True)
+    except (Error, UsageError):
+        sock.close()
+        raise
+    with hs:
+        report["session_offered"] = session is not None
+        if refrag is None:
+            r = link.call(hs.step, deadline)
+        else:  # memory mode: tlshs.drive carries the flights, re-cut on the way out
+            max_body = refrag
+            r = drive(hs, sock, lambda d, f: refragment(f, max_body) if d == "out" else f,
+                      max(0.01, deadline - time.monotonic()))
+            r = r if r in (DONE, CLOSED) else None
+        received = b""
+        if r == DONE:
+            # Read what follows (TLS 1.3 tickets) until the server goes quiet.
+            quiet = min(time.monotonic() + QUIET, deadline)
+            while True:
+                ans = link.call(lambda: hs.read(16384), quiet)
+                if ans is None or ans[0] != DONE:
+                    break
+                received += ans[1]
+                quiet = min(time.monotonic() + QUIET, deadline)
+            if ans is not None and ans[0] == CLOSED:
+                closed = "the server ended the connection: " + hs.error
+            else:
+                closed = None
+            if args.send is not None and closed is None:
+                data = codecs.escape_decode(args.send.encode())[0]
+                while data:
+                    ans = link.call(lambda: hs.write(data), deadline)
+                    if ans is None or ans[0] != DONE:
+                        break
+                    data = data[ans[1]:]
+                # The answer: until the server closes, or goes quiet.
+                quiet = min(time.monotonic() + max(QUIET, 1.0), deadline)
+                while True:
+                    ans = link.call(lambda: hs.read(16384), quiet)
+                    if ans is None or ans[0] != DONE:
+                        break
+                    received += ans[1]
+                    quiet = min(time.monotonic() + max(QUIET, 1.0), deadline)
+                if ans is not None and ans[0] == CLOSED:
+                    closed = "the server ended the connection: " + hs.error
+            if closed is None:
+                link.call(hs.shutdown, min(time.monotonic() + QUIET, deadline))
+                closed = "closed by the probe (close_notify sent)"
+        elif r is None:
+            closed = f"timed out after {args.timeout:g} s in the handshake"
+        else:
+            closed = "handshake failed: " + hs.error
+        report.update(outcome(hs, r))
+        report["received"] = text(received) if received or args.send is not None else None
+        report["closed"] = closed
+        session_out = hs.session if r == DONE else None
+    close_socket(sock, 0.0)
+    return report, session_out
+
+
+def probe(args: argparse.Namespace) -> int:
+    host, port = split_target(args.target)
+    parse_tamper(args.tamper)
+    if args.count < 1:
+        raise UsageError("--count must be at least 1")
+    cfg = make_config("client", config_keys(args), args.server_name or host)
+    status = 0
+    session = None
+    with cfg:
+        for i in range(1, args.count + 1):
+            report, got = probe_one(args, cfg, host, port, i, session)
+            if i == 1:
+                session = got
+            if report["result"] != "DONE":
+                status = 1
+            lines = [f"handshake {i} with {hostport(host, port)} ({report['address'] or 'not connected'}), server name {args.server_name or host}"]
+            if "flights" in report:
+                lines += outcome_lines(report)
+            if report.get("received") is not None:
+                lines.append("  received  " + (report["received"].replace("\r\n", "\n").replace("\n", "\n            ") or "(nothing)"))
+            lines.append(f"  closed    {report['closed']}")
+            emit(args, report, lines)
+    return status
+
+
+# ---- serve ----
+
+
+def page(hs: Handshake) -> bytes:
+    from . import __version__
+
+    lines = [
+        f"tlshs {__version__} serve",
+        f"Protocol  : {hs.version}",
+        f"Cipher    : {hs.cipher}",
+        f"SNI       : {hs.server_name or '(none)'}",
+        f"ALPN      : {hs.alpn or '(none)'}",
+        f"Reused    : {'yes' if hs.resumed else 'no'}",
+        f"Client certificate: {'yes' if hs.peer_cert else 'no'}",
+    ]
+    return PAGE_HEAD + "\n".join(lines).encode() + b"\n" + PAGE_TAIL
+
+
+def serve_requests(hs: Handshake, link: Link, deadline: float, timeout: float) -> Tuple[Optional[str], str]:
+    """After the handshake: reads lines until one starts with GET, answers
+    the page and sends close_notify.  Answers (the request line or None,
+    why the connection ended)."""
+    buf = b""
+    while True:
+        ans = link.call(lambda: hs.read(16384), deadline)
+        if ans is None:
+            return None, f"timed out after {timeout:g} s waiting for a request"
+        r, data = ans
+        if r == CLOSED:
+            if hs.alert_received == 0:  # close_notify: answer it, as s_server does
+                link.call(hs.shutdown, min(deadline, time.monotonic() + QUIET))
+            return None, "the client ended the connection: " + hs.error
+        buf += data
+        while buf:
+            nl = buf.find(b"\n")
+            if nl < 0 and len(buf) < LINE_MAX:
+                break
+            end = nl + 1 if 0 <= nl < LINE_MAX else LINE_MAX
+            line, buf = buf[:end], buf[end:]
+            if line.startswith(b"GET"):
+                body = page(hs)
+                while body:
+                    ans = link.call(lambda: hs.write(body), deadline)
+                    if ans is None or ans[0] != DONE:
+                        return text(line).strip(), "could not send the page: " + (hs.error or "timed out")
+                    body = body[ans[1]:]
+                r = hs.shutdown()
+                while r == WANT_WRITE and link._wait(False, deadline):
+                    r = hs.shutdown()
+                return text(line).strip(), "page sent, close_notify sent"
+
+
+def serve_one(args: argparse.Namespace, cfg: Config, conn: socket.socket, peer: Tuple[Any, ...], index: int) -> Dict[str, Any]:
+    deadline = time.monotonic() + args.timeout
+    conn.setblocking(False)
+    report: Dict[str, Any] = {"command": "serve", "index": index, "peer": f"{peer[0]}:{peer[1]}"}
+    with new_handshake(cfg, None, conn, None, capture_path(args.capture, index)) as hs:
+        link = Link(hs, conn, memory=False)
+        r = link.call(hs.step, deadline)
+        request = None
+        if r == DONE:
+            request, closed = serve_requests(hs, link, deadline, args.timeout)
+        elif r is None:
+            closed = f"timed out after {args.timeout:g} s in the handshake"
+        else:
+            closed = "handshake failed: " + hs.error
+        report["client_hello"] = client_hello(hs)
+        report.update(outcome(hs, r))
+        report["request"] = request
+        report["closed"] = closed
+    close_socket(conn, DRAIN)
+    return report
+
+
+def serve(args: argparse.Namespace) -> int:
+    keys = config_keys(args)
+    if not any(k in keys for k in ("cert_file", "cert_pem", "self_signed")):
+        keys["self_signed"] = args.name
+    if args.count < 0:
+        raise UsageError("--count must be 0 (no end) or more")
+    cfg = make_config("server", keys)
+    try:
+        listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((args.host, args.port))
+        except OSError as e:
+            raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+        listener.listen(16)
+        fingerprint = cfg.fingerprint
+        host, port = listener.getsockname()[:2]
+        banner = sys.stderr if args.json else sys.stdout
+        what = f"self-signed for {keys['self_signed']}" if "self_signed" in keys else "from the configuration"
+        print(f"certificate {what}, SHA-256 {fingerprint}", file=banner)
+        print(f"ACCEPT {host}:{port}", file=banner, flush=True)
+        status = 0
+        served = 0
+        try:
+            while args.count == 0 or served < args.count:
+                conn, peer = listener.accept()
+                served += 1
+                try:
+                    report = serve_one(args, cfg, conn, peer, served)
+                except (Error, OSError) as e:  # keep serving; say what went wrong
+                    conn.close()
+                    report = {"command": "serve", "index": served, "peer": f"{peer[0]}:{peer[1]}", "result": "ERROR", "error": str(e), "closed": f"error: {e}"}
+                if report["result"] != "DONE":
+                    status = 1
+                lines = [f"connection {served} from {report['peer']}"]
+                if "flights" in report:
+                    lines += hello_lines(report["client_hello"]) + outcome_lines(report)
+                if report.get("request"):
+                    lines.append(f"  request   {report['request']}")
+                lines.append(f"  closed    {report['closed']}")
+                emit(args, report, lines)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            listener.close()
+    finally:
+        cfg.close()
+    return status
+
+
+# ---- the parser ----
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tlshs", description="TLS handshakes from the command line, on the tlshs library.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    common = argparse.ArgumentParser(add_help=False)
+    keys = common.add_argument_group("configuration keys (one option per key of the core)")
+    for key, metavar, help_text in KEYS:
+        keys.add_argument("--" + key.replace("_", "-"), dest=key, metavar=metavar, help=help_text)
+    common.add_argument("--capture", metavar="FILE", help="write a pcapng capture with the secrets (FILE.2 ... for later handshakes)")
+    common.add_argument("--timeout", metavar="S", type=float, default=10.0, help="seconds each connection may take (default 10)")
+    common.add_argument("--json", action="store_true", help="print one JSON object per handshake")
+
+    pr = sub.add_parser("probe", parents=[common], help="a client handshake against HOST[:PORT]",
+                        description="Connects to HOST[:PORT] (default port 443), drives a client handshake and prints its flights, outcome and why it closed.")
+    pr.add_argument("target", metavar="HOST[:PORT]")
+    pr.add_argument("--server-name", metavar="NAME", help="SNI and the name checked (default HOST)")
+    pr.add_argument("--count", metavar="N", type=int, default=1, help="handshakes; the later ones resume the first's session")
+    pr.add_argument("--send", metavar="TEXT", help="write TEXT after the handshake (backslash escapes: \\r\\n) and print the answer")
+    pr.add_argument("--tamper", metavar="refragment=N", help="cut outgoing handshake records to N-byte bodies (memory mode)")
+
+    sv = sub.add_parser("serve", parents=[common], help="a test server that shows what clients offer",
+                        description="Accepts clients one at a time, prints each ClientHello with JA3 and JA4 and the outcome, and answers GET with a page.")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=4433, help="port (default 4433; 0: any free one)")
+    sv.add_argument("--name", default="localhost", help="self_signed's name when no certificate is given (default localhost)")
+    sv.add_argument("--count", metavar="N", type=int, default=0, help="exit after N clients (default 0: never)")
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.timeout <= 0:
+        p.error("--timeout must be more than 0")
+    try:
+        return probe(args) if args.command == "probe" else serve(args)
+    except UsageError as e:
+        print(f"tlshs {args.command}: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 1
