@@ -23,6 +23,7 @@ void tlshs__config_hook_keylog(tlshs_config *cfg) {
 tlshs_config *tlshs_config_new(tlshs_role role) { /* see tlshs.h */
     tlshs_config *cfg;
     if (role != TLSHS_CLIENT && role != TLSHS_SERVER) return NULL;
+    if (tlshs_openssl_mismatch()) return NULL; /* runs on another OpenSSL than it was built for */
     cfg = calloc(1, sizeof *cfg);
     if (!cfg) return NULL;
     cfg->ctx = SSL_CTX_new(role == TLSHS_CLIENT ? TLS_client_method() : TLS_server_method());

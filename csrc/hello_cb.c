@@ -42,6 +42,9 @@ int tlshs__on_client_hello(SSL *ssl, int *alert, void *arg) {
     hs->in_hello_cb = 1;
     r = hs->hello_cb(hs, hello, hs->hello_arg);
     hs->in_hello_cb = 0;
+    /* a refusal inside the callback (tlshs_use_config) was read there: the
+       call that drove the handshake here was not refused */
+    hs->usage_code = TLSHS_OK;
     if (r == 0) return SSL_CLIENT_HELLO_SUCCESS;
     if (r < 1 || r > 255) r = SSL_AD_INTERNAL_ERROR;
     if (hs->hello_reason)

@@ -6,6 +6,7 @@
  * a file uses only files above it in this list, never one that uses it
  * back (make test-layers reads this from the objects with nm):
  *   errors.c         messages and codes: why a call failed (the ground floor)
+ *   version.c        the OpenSSL running against the one built for
  *   names.c          alert, handshake, result, error-code and role tables
  *   registry.c       IANA names for what a hello carries
  *   hello.c          parsing ClientHello/ServerHello; JA3, JA4, JA3S
