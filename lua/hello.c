@@ -59,7 +59,7 @@ static void push_hello(lua_State *L, const tlshs_hello *h) {
 }
 
 /* hs:client_hello() -> table | nil */
-int ltlshs_hs_client_hello(lua_State *L) {
+static int hs_client_hello(lua_State *L) {
     lhandshake *h = ltlshs_check_hs(L, 1);
     const tlshs_hello *hello = tlshs_client_hello(h->hs);
     if (!hello)
@@ -153,3 +153,5 @@ int ltlshs_hello_cb(tlshs *hs, const tlshs_hello *hello, void *arg) {
     lua_settop(L, top);
     return alert;
 }
+
+const luaL_Reg ltlshs_hello_methods[] = {{"client_hello", hs_client_hello}, {NULL, NULL}};

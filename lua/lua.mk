@@ -20,7 +20,7 @@ lua: lua/tlshs.so
 # The archive's tlshs_* symbols stay inside the module (--exclude-libs).
 # One module from several files (lua/ltlshs.h says which does what); only
 # luaopen_tlshs is exported (the files' shared functions are hidden).
-LUA_MODULE_SRCS = lua/tlshs.c lua/hello.c lua/records.c lua/moves.c
+LUA_MODULE_SRCS = lua/tlshs.c lua/config.c lua/handshake.c lua/hello.c lua/records.c lua/moves.c lua/common.c
 lua/tlshs.so: $(LUA_MODULE_SRCS) lua/ltlshs.h csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
 	$(LUA_MODULE_CC) -Icsrc $(LUA_MODULE_SRCS) -o $@ $(LUA_MODULE_LIBS)
 

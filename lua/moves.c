@@ -8,7 +8,7 @@
  * key_update on TLS 1.2, request_client_cert on a client, write_early
  * without a session that allows it, read_early on a client) is refused by
  * the core, which changes nothing; the binding raises the core's reason.
- * How the binding sees a refusal: tlshs.c, "Refusals".
+ * How the binding sees a refusal: common.c, "Refusals".
  */
 #include <limits.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 #define READ_EARLY_DEFAULT 16384 /* read_early()'s n when none is given */
 #define READ_EARLY_MAX 65536
 
-/* Raises the core's reason if the call was refused (see tlshs.c, Refusals). */
+/* Raises the core's reason if the call was refused (see common.c, Refusals). */
 static void check_refused(lua_State *L, tlshs *hs) {
     if (ltlshs_refused(hs)) ltlshs_raise_refusal(L, hs);
 }
@@ -68,9 +68,8 @@ static int hs_request_client_cert(lua_State *L) {
 /* hs:write_early(s) -> result, n */
 static int hs_write_early(lua_State *L) {
     lhandshake *h = ltlshs_check_idle(L, 1);
-    if (lua_type(L, 2) != LUA_TSTRING) luaL_typeerror(L, 2, "string");
     size_t len, n = 0;
-    const char *data = lua_tolstring(L, 2, &len);
+    const char *data = ltlshs_check_bytes(L, 2, &len);
     luaL_argcheck(L, len > 0, 2, "must not be empty");
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_write_early(h->hs, data, len, &n);

@@ -19,16 +19,10 @@
 #define PAIR_ROUNDS_DEFAULT 50 /* the contract's default */
 #define RECORDS_CHUNK 64       /* records read per tlshs_records call */
 
-/* The string argument arg: only a string (no number's text). */
-static const char *check_bytes(lua_State *L, int arg, size_t *len) {
-    if (lua_type(L, arg) != LUA_TSTRING) luaL_typeerror(L, arg, "string");
-    return lua_tolstring(L, arg, len);
-}
-
 /* tlshs.records(s) -> { {type=, version=, body=}, ... }, rest */
 static int l_records(lua_State *L) {
     size_t len;
-    const char *s = check_bytes(L, 1, &len);
+    const char *s = ltlshs_check_bytes(L, 1, &len);
     lua_newtable(L);
     size_t off = 0;
     lua_Integer n = 0;
@@ -58,7 +52,7 @@ static int l_record(lua_State *L) {
     lua_Integer type = luaL_checkinteger(L, 1);
     lua_Integer version = luaL_checkinteger(L, 2);
     size_t len;
-    const char *body = check_bytes(L, 3, &len);
+    const char *body = ltlshs_check_bytes(L, 3, &len);
     luaL_argcheck(L, type >= 0 && type <= 255, 1, "a content type is 0..255");
     luaL_argcheck(L, version >= 0 && version <= 0xffff, 2, "a version is 0..0xffff");
     size_t need = tlshs_record_write((int)type, (unsigned)version, body, len, NULL, 0);
@@ -72,7 +66,7 @@ static int l_record(lua_State *L) {
 /* tlshs.refragment(s, max_body) -> string */
 static int l_refragment(lua_State *L) {
     size_t len;
-    const char *s = check_bytes(L, 1, &len);
+    const char *s = ltlshs_check_bytes(L, 1, &len);
     lua_Integer max = luaL_checkinteger(L, 2);
     luaL_argcheck(L, max >= 1, 2, "must be at least 1");
     size_t need = tlshs_refragment(s, len, (size_t)max, NULL, 0);

@@ -1,5 +1,5 @@
 ---@meta tlshs
--- LuaLS annotations for the tlshs Lua 5.4 module (lua/tlshs.c).
+-- LuaLS annotations for the tlshs Lua 5.4 module (lua/*.c, one tlshs.so).
 -- Add lua/meta to "workspace.library" in .luarc.json for completion.
 -- The reference is docs/lua.md.
 
