@@ -8,7 +8,8 @@
  *   lua/handshake.c  tlshs.handshake and the handshake's methods (uses hello.c
  *                    for on_client_hello and moves.c for info())
  *   lua/hello.c      the ClientHello as a table and the on_client_hello callback
- *   lua/records.c    records, refragment, pair and drive
+ *   lua/records.c    records, refragment, pair and drive (lua/drive.lua, embedded
+ *                    as build/lua/drive.c)
  *   lua/moves.c      after the handshake, 0-RTT, the config's own certificate
  *   lua/common.c     ground: the userdata checks, results, failures, refusals
  */
@@ -95,6 +96,10 @@ LTLSHS_HIDDEN extern const luaL_Reg ltlshs_hello_methods[];
 LTLSHS_HIDDEN extern const luaL_Reg ltlshs_record_funcs[];
 LTLSHS_HIDDEN void ltlshs_set_content_types(lua_State *L);
 LTLSHS_HIDDEN void ltlshs_add_drive(lua_State *L);
+
+/* build/lua/drive.c, written from lua/drive.lua by lua/embed.lua (lua/lua.mk) */
+LTLSHS_HIDDEN extern const char ltlshs_drive_lua[];
+LTLSHS_HIDDEN extern const size_t ltlshs_drive_lua_len;
 
 /* lua/moves.c: handshake and config methods, and the fields info() gains */
 LTLSHS_HIDDEN extern const luaL_Reg ltlshs_move_methods[];
