@@ -299,7 +299,7 @@ describe("handshake object", function()
         -- read(n) caps the bytes
         s:write("0123456789")
         H.move(s, c)
-        H.drain(c, s) -- tickets are read along the way
+        H.settle(c, s) -- tickets are read along the way
         -- shutdown: close_notify both ways
         assert.are.equal("want_write", c:shutdown())
         H.move(c, s)
@@ -389,7 +389,7 @@ describe("handshake object", function()
     it("session() is nil before and a string after a handshake", function()
         assert.is_nil(c:session())
         H.pump(c, s)
-        H.drain(c, s)
+        H.settle(c, s)
         local sess = c:session()
         assert.is_string(sess)
         assert.are.equal(0x30, sess:byte(1)) -- DER SEQUENCE

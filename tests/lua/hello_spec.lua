@@ -309,7 +309,7 @@ describe("capture", function()
             local c = closing(assert(tlshs.handshake(H.client_config{max_version = v}, {server_name = "localhost", trace = true, capture = path})))
             local s = closing(assert(tlshs.handshake(H.server_config())))
             assert.are.same({"done", "done"}, {tlshs.pair(c, s)})
-            H.drain(c, s)
+            H.settle(c, s)
             local want = {}
             for _, e in ipairs(c:trace()) do
                 if e.kind == "handshake" then want[#want + 1] = e.data:byte(1) end
