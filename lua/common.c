@@ -111,7 +111,7 @@ void ltlshs_mark_usage(tlshs *hs) {
 }
 
 int ltlshs_refused(tlshs *hs) {
-    return tlshs_usage_code(hs) != TLSHS_E_ARGUMENT;
+    return tlshs_usage_code(hs) > TLSHS_E_ARGUMENT; /* TLSHS_OK: this call was not refused */
 }
 
 int ltlshs_raise_refusal(lua_State *L, tlshs *hs) {
