@@ -1,11 +1,15 @@
 /*
- * config.c - tlshs.config and the config userdata (close, __gc, __close,
- * __tostring).  A config userdata owns one reference to its tlshs_config.
+ * config.c - tlshs.config, tlshs.config_keys and the config userdata
+ * (check, close, __gc, __close, __tostring).  A config userdata owns one
+ * reference to its tlshs_config.
  *
- * Every rule about keys and values is the C core's; the binding turns a Lua
- * value into the string the core takes.  The one piece of key knowledge
- * here is which keys take a boolean (onoff_keys).
+ * The keys, their kinds and every rule about values are the C core's (its
+ * key table, tlshs_config_key_find); the binding turns a Lua value into the
+ * string the core takes by the key's kind, the rule both bindings share
+ * (CONTRACT Part 3): a switch takes a boolean, a number an integer, a list a
+ * sequence of strings, and each a string as the core reads it.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,17 +34,6 @@ static int config_tostring(lua_State *L) {
     return 1;
 }
 
-/* The keys whose values are switches, "on" or "off": the only keys a boolean
- * is taken for (true "on", false "off").  The binding's one list of key
- * kinds; every other rule about keys and values is the C core's. */
-static const char *const onoff_keys[] = {"tickets", "post_handshake_auth", "status_request"};
-
-static int is_onoff_key(const char *key) {
-    for (size_t i = 0; i < sizeof onoff_keys / sizeof onoff_keys[0]; i++)
-        if (strcmp(onoff_keys[i], key) == 0) return 1;
-    return 0;
-}
-
 /* A key of the options table: its bytes stay valid while the key table
  * (index 2 of l_config, reachable from no Lua code) holds the string. */
 typedef struct {
@@ -54,37 +47,98 @@ static int compare_keys(const void *a, const void *b) {
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/*
- * The value at the top of the stack as the string the C core takes: strings
- * as they are, numbers as Lua writes them (min_version = 1.3; converted in
- * place, no metamethod runs), booleans as "on"/"off" for on/off keys.  NULL
- * for a string with a NUL byte inside (a bad value).  Anything else raises,
- * naming the field.  Runs no Lua code.
- */
-static const char *field_value(lua_State *L, const char *key) {
+/* Raises for the field key, whose value (at the top) is of a wrong type. */
+static const char *wrong_type(lua_State *L, const char *key, const char *want) {
+    luaL_argerror(
+        L, 1, lua_pushfstring(L, "field '%s' must be %s, got %s", key, want, luaL_typename(L, -1)));
+    return NULL;
+}
+
+/* The string at idx, or NULL (a message pushed) when it has a NUL byte
+ * inside, which would cut the value short: the core never sees it. */
+static const char *whole_string(lua_State *L, int idx, const char *key) {
     size_t len;
-    const char *s;
-    switch (lua_type(L, -1)) {
-    case LUA_TSTRING: /* a NUL inside would cut the value short: refuse it */
-        s = lua_tolstring(L, -1, &len);
-        return strlen(s) == len ? s : NULL;
-    case LUA_TNUMBER:
-        return lua_tolstring(L, -1, NULL);
-    case LUA_TBOOLEAN:
-        if (!is_onoff_key(key))
+    const char *s = lua_tolstring(L, idx, &len);
+    if (strlen(s) == len) return s;
+    lua_pushfstring(L, "%s: the value contains a NUL byte", key);
+    return NULL;
+}
+
+/* A list key's sequence (at the top) joined with ",", pushed; NULL (a
+ * message pushed) for an item the join would change: an empty one, one with
+ * a comma or a NUL byte.  Raises for anything but a sequence of strings. */
+static const char *join_list(lua_State *L, const char *key) {
+    int t = lua_absindex(L, -1);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, t), count = 0;
+    for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1))
+        count++;
+    if (count != n) return wrong_type(L, key, "a string or a sequence of strings");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (lua_Integer i = 1; i <= n; i++) {
+        size_t len;
+        if (i > 1) luaL_addchar(&b, ','); /* before the item: the buffer is at the top */
+        if (lua_rawgeti(L, t, i) != LUA_TSTRING)
             luaL_argerror(L, 1,
-                          lua_pushfstring(L,
-                                          "field '%s' must be a string, got boolean (a boolean "
-                                          "is only for an on/off key such as tickets)",
-                                          key));
-        lua_pushstring(L, lua_toboolean(L, -1) ? "on" : "off");
-        return lua_tostring(L, -1);
-    default:
-        luaL_argerror(
-            L, 1,
-            lua_pushfstring(L, "field '%s' must be a string, got %s", key, luaL_typename(L, -1)));
-        return NULL;
+                          lua_pushfstring(L, "field '%s': item %I must be a string, got %s", key, i,
+                                          luaL_typename(L, -1)));
+        const char *item = lua_tolstring(L, -1, &len);
+        if (len == 0 || strlen(item) != len || strchr(item, ',')) {
+            lua_pushfstring(L, "%s: item %I %s", key, i,
+                            len == 0            ? "is empty"
+                            : strchr(item, ',') ? "contains ',', which separates the items"
+                                                : "contains a NUL byte");
+            return NULL;
+        }
+        luaL_addvalue(&b);
     }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
+/*
+ * The value at the top of the stack as the string the C core takes for a key
+ * of kind `kind`, pushed if it is a new string (CONTRACT Part 3):
+ *   switch  a boolean (true "on", false "off") or a string ("on", "off")
+ *   number  an integer, or an integer-valued float (5.0 is "5"), or a string
+ *   list    a sequence of strings, joined with ",", or a string
+ *   text, path, pem  a string
+ * Raises for any other type, naming the field (no number is taken for text,
+ * no boolean for a number: as the Python binding).  NULL, a message pushed,
+ * for a bad value seen here (a NUL byte, a list item the join would change).
+ * Runs no Lua code (no metamethod: numbers are written by lua_pushfstring).
+ */
+static const char *field_value(lua_State *L, const char *key, tlshs_key_kind kind) {
+    int t = lua_type(L, -1);
+    switch (kind) {
+    case TLSHS_KEY_SWITCH:
+        if (t == LUA_TBOOLEAN) {
+            lua_pushstring(L, lua_toboolean(L, -1) ? "on" : "off");
+            return lua_tostring(L, -1);
+        }
+        if (t != LUA_TSTRING) return wrong_type(L, key, "a boolean or \"on\"/\"off\"");
+        break;
+    case TLSHS_KEY_NUMBER:
+        if (t == LUA_TNUMBER) {
+            int isint = 0;
+            lua_Integer n = lua_tointegerx(L, -1, &isint);
+            if (!isint)
+                luaL_argerror(L, 1,
+                              lua_pushfstring(L, "field '%s' must be an integer, got %f", key,
+                                              lua_tonumber(L, -1)));
+            return lua_pushfstring(L, "%I", n);
+        }
+        if (t != LUA_TSTRING) return wrong_type(L, key, "an integer");
+        break;
+    case TLSHS_KEY_LIST:
+        if (t == LUA_TTABLE) return join_list(L, key);
+        if (t != LUA_TSTRING) return wrong_type(L, key, "a string or a sequence of strings");
+        break;
+    default: /* text, path, pem (and a kind this file does not know yet): a string */
+        if (t != LUA_TSTRING) return wrong_type(L, key, "a string");
+        break;
+    }
+    return whole_string(L, -1, key);
 }
 
 /* The role field (at the top), by the core's names; -1 for another string
@@ -167,9 +221,10 @@ static int l_config(lua_State *L) {
             lua_settop(L, top);
             continue;
         }
-        const char *value = field_value(L, key);
+        const tlshs_key_info *info = tlshs_config_key_find(key);
+        /* an unknown key: the core says so, whatever the value */
+        const char *value = !info ? "" : field_value(L, key, info->kind);
         if (!value) {
-            lua_pushfstring(L, "%s: the value contains a NUL byte", key);
             config_destroy(c);
             return ltlshs_fail(L, TLSHS_E_BAD_VALUE);
         }
@@ -184,9 +239,57 @@ static int l_config(lua_State *L) {
     return 1;
 }
 
-const luaL_Reg ltlshs_config_funcs[] = {{"config", l_config}, {NULL, NULL}};
+/* config:check() -> true | nil, message, code_name: the keys together, as the
+ * first handshake will check them (tlshs_config_check). */
+static int config_check(lua_State *L) {
+    lconfig *c = ltlshs_check_config(L, 1);
+    if (tlshs_config_check(c->cfg) == 0) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_pushstring(L, tlshs_config_error(c->cfg));
+    return ltlshs_fail(L, tlshs_config_error_code(c->cfg));
+}
 
-const luaL_Reg ltlshs_config_methods[] = {{"close", config_close}, {NULL, NULL}};
+/* Sets field name of the table at the top to s, unless s is NULL. */
+static void set_string(lua_State *L, const char *name, const char *s) {
+    if (!s) return;
+    lua_pushstring(L, s);
+    lua_setfield(L, -2, name);
+}
+
+/* tlshs.config_keys() -> { {name=, kind=, roles={...}, metavar=, default=, help=}, ... }:
+ * the C core's key table, in its order, as new tables. */
+static int l_config_keys(lua_State *L) {
+    size_t n = tlshs_config_key_count();
+    lua_createtable(L, n > INT_MAX ? 0 : (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        const tlshs_key_info *k = tlshs_config_key(i);
+        if (!k) break;
+        lua_createtable(L, 0, 6);
+        set_string(L, "name", k->name);
+        set_string(L, "kind", tlshs_key_kind_name(k->kind));
+        lua_newtable(L);
+        lua_Integer r = 0;
+        for (unsigned role = 0; role < sizeof k->roles * CHAR_BIT; role++) {
+            if (!(k->roles & (1u << role))) continue;
+            lua_pushstring(L, tlshs_role_name((tlshs_role)role));
+            lua_rawseti(L, -2, ++r);
+        }
+        lua_setfield(L, -2, "roles");
+        set_string(L, "metavar", k->metavar);
+        set_string(L, "default", k->def);
+        set_string(L, "help", k->help);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+const luaL_Reg ltlshs_config_funcs[] = {
+    {"config", l_config}, {"config_keys", l_config_keys}, {NULL, NULL}};
+
+const luaL_Reg ltlshs_config_methods[] = {
+    {"check", config_check}, {"close", config_close}, {NULL, NULL}};
 
 const luaL_Reg ltlshs_config_meta[] = {{"__gc", config_close},
                                        {"__close", config_close},
