@@ -89,6 +89,7 @@ lhandshake *ltlshs_check_idle(lua_State *L, int arg) {
 void ltlshs_enter(lhandshake *h, lua_State *L, int self) {
     h->L = L;
     h->self = lua_absindex(L, self);
+    h->inner_refusal = 0;
 }
 
 void ltlshs_leave(lhandshake *h) {
@@ -97,25 +98,19 @@ void ltlshs_leave(lhandshake *h) {
 }
 
 /*
- * Refusals.  The core keeps the reason of the last refused call until
- * another call is refused; it answers a refused step, read, write or move
- * with the last result, as if nothing happened.  So that a refusal is seen,
- * the binding keeps the core's usage code at TLSHS_E_ARGUMENT between calls
- * (a read without a buffer, which changes nothing else, sets it: at the
- * handshake's creation and after every refusal raised): a call that leaves
- * another code was refused.  No call the binding makes is refused for its
- * arguments (it checks them first), so TLSHS_E_ARGUMENT never hides one.
+ * Refusals.  The core answers a refused step, read, write or move with the
+ * last result, as if nothing happened, and says why in its usage code,
+ * which every call that can be refused clears when it starts: after such a
+ * call the code is TLSHS_OK unless that call was refused.  One exception the
+ * binding tracks: a call the on_client_hello callback made (tlshs_use_config
+ * in hello.c) may be refused inside a call that was not; the callback marks
+ * it, and ltlshs_enter clears the mark.
  */
-void ltlshs_mark_usage(tlshs *hs) {
-    tlshs_read(hs, NULL, 0, NULL);
-}
-
-int ltlshs_refused(tlshs *hs) {
-    return tlshs_usage_code(hs) > TLSHS_E_ARGUMENT; /* TLSHS_OK: this call was not refused */
+int ltlshs_refused(const lhandshake *h) {
+    return tlshs_usage_code(h->hs) != TLSHS_OK && !h->inner_refusal;
 }
 
 int ltlshs_raise_refusal(lua_State *L, tlshs *hs) {
     lua_pushstring(L, tlshs_usage_error(hs));
-    ltlshs_mark_usage(hs);
     return lua_error(L);
 }

@@ -133,6 +133,7 @@ static int l_handshake(lua_State *L) {
     h->role = c->role;
     h->L = NULL;
     h->self = 0;
+    h->inner_refusal = 0;
     luaL_setmetatable(L, TLSHS_HS_MT);
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, 9, HS_UV_CONFIG);
@@ -151,7 +152,6 @@ static int l_handshake(lua_State *L) {
         lua_pushstring(L, e);
         return ltlshs_fail(L, tlshs_config_error_code(c->cfg));
     }
-    ltlshs_mark_usage(h->hs);
     if (fd >= 0 && tlshs_set_fd(h->hs, fd) != 0) return ltlshs_raise_refusal(L, h->hs);
     if (session && tlshs_set_session(h->hs, session, session_len) != 0) {
         /* a session this handshake cannot resume is an expected failure; misuse raises */
@@ -180,7 +180,7 @@ static int hs_step(lua_State *L) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_step(h->hs);
     ltlshs_leave(h);
-    if (ltlshs_refused(h->hs)) return ltlshs_raise_refusal(L, h->hs);
+    if (ltlshs_refused(h)) return ltlshs_raise_refusal(L, h->hs);
     return ltlshs_push_result(L, r);
 }
 
@@ -237,7 +237,7 @@ static int hs_read(lua_State *L) {
         ltlshs_enter(h, L, 1);
         r = tlshs_read(h->hs, buf, cap, &n);
         ltlshs_leave(h);
-        if (ltlshs_refused(h->hs)) return ltlshs_raise_refusal(L, h->hs);
+        if (ltlshs_refused(h)) return ltlshs_raise_refusal(L, h->hs);
         lua_pushlstring(L, buf, n);
     } else {
         luaL_Buffer b;
@@ -245,7 +245,7 @@ static int hs_read(lua_State *L) {
         ltlshs_enter(h, L, 1);
         r = tlshs_read(h->hs, p, cap, &n);
         ltlshs_leave(h);
-        if (ltlshs_refused(h->hs)) return ltlshs_raise_refusal(L, h->hs);
+        if (ltlshs_refused(h)) return ltlshs_raise_refusal(L, h->hs);
         luaL_pushresultsize(&b, n);
     }
     ltlshs_push_result(L, r);
@@ -260,7 +260,7 @@ static int hs_write(lua_State *L) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_write(h->hs, data, len, &n);
     ltlshs_leave(h);
-    if (ltlshs_refused(h->hs)) return ltlshs_raise_refusal(L, h->hs);
+    if (ltlshs_refused(h)) return ltlshs_raise_refusal(L, h->hs);
     ltlshs_push_result(L, r);
     lua_pushinteger(L, (lua_Integer)n);
     return 2;
@@ -271,7 +271,7 @@ static int hs_shutdown(lua_State *L) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_shutdown(h->hs);
     ltlshs_leave(h);
-    if (ltlshs_refused(h->hs)) return ltlshs_raise_refusal(L, h->hs);
+    if (ltlshs_refused(h)) return ltlshs_raise_refusal(L, h->hs);
     return ltlshs_push_result(L, r);
 }
 

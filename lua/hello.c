@@ -118,7 +118,7 @@ static int call_hello(lua_State *L) {
         if (tlshs_use_config(h->hs, c->cfg) != 0) {
             lua_pushfstring(L, "on_client_hello answered a config it cannot use: %s",
                             tlshs_usage_error(h->hs));
-            ltlshs_mark_usage(h->hs); /* the handshake fails, the call is not refused */
+            h->inner_refusal = 1; /* the handshake fails; the call that runs this is not refused */
             return lua_error(L);
         }
     } else {

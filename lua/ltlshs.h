@@ -48,6 +48,7 @@ typedef struct {
     tlshs_role role;
     lua_State *L;
     int self;
+    int inner_refusal; /* a call the callback made was refused (common.c, Refusals) */
 } lhandshake;
 
 /* Shared between the files, not exported from the module. */
@@ -74,8 +75,10 @@ LTLSHS_HIDDEN lhandshake *ltlshs_check_hs(lua_State *L, int arg);
 LTLSHS_HIDDEN lhandshake *ltlshs_check_idle(lua_State *L, int arg);
 LTLSHS_HIDDEN void ltlshs_enter(lhandshake *h, lua_State *L, int self);
 LTLSHS_HIDDEN void ltlshs_leave(lhandshake *h);
-LTLSHS_HIDDEN void ltlshs_mark_usage(tlshs *hs);
-LTLSHS_HIDDEN int ltlshs_refused(tlshs *hs);
+/* Whether the call on h that just returned (between ltlshs_enter and
+ * ltlshs_leave) was refused by the core. */
+LTLSHS_HIDDEN int ltlshs_refused(const lhandshake *h);
+/* Raises the core's reason for the refused call on hs. */
 LTLSHS_HIDDEN int ltlshs_raise_refusal(lua_State *L, tlshs *hs);
 
 /* lua/config.c: tlshs.config; the config's methods and metamethods */

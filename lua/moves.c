@@ -18,9 +18,9 @@
 #define READ_EARLY_DEFAULT 16384 /* read_early()'s n when none is given */
 #define READ_EARLY_MAX 65536
 
-/* Raises the core's reason if the call was refused (see common.c, Refusals). */
-static void check_refused(lua_State *L, tlshs *hs) {
-    if (ltlshs_refused(hs)) ltlshs_raise_refusal(L, hs);
+/* Raises the core's reason if the call on h was refused (see common.c, Refusals). */
+static void check_refused(lua_State *L, const lhandshake *h) {
+    if (ltlshs_refused(h)) ltlshs_raise_refusal(L, h->hs);
 }
 
 typedef tlshs_result (*move_fn)(tlshs *hs, int arg);
@@ -45,7 +45,7 @@ static int run_move(lua_State *L, move_fn move, int arg) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = move(h->hs, arg);
     ltlshs_leave(h);
-    check_refused(L, h->hs);
+    check_refused(L, h);
     return ltlshs_push_result(L, r);
 }
 
@@ -74,7 +74,7 @@ static int hs_write_early(lua_State *L) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_write_early(h->hs, data, len, &n);
     ltlshs_leave(h);
-    check_refused(L, h->hs);
+    check_refused(L, h);
     ltlshs_push_result(L, r);
     lua_pushinteger(L, (lua_Integer)n);
     return 2;
@@ -92,7 +92,7 @@ static int hs_read_early(lua_State *L) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_read_early(h->hs, p, (size_t)cap, &n);
     ltlshs_leave(h);
-    check_refused(L, h->hs);
+    check_refused(L, h);
     luaL_pushresultsize(&b, n);
     ltlshs_push_result(L, r);
     lua_insert(L, -2);

@@ -143,9 +143,7 @@ static int l_pair(lua_State *L) {
     ltlshs_leave(s);
     if (ctx.failed) return lua_error(L); /* PAIR_ERROR is at the top */
     if (bits < 0) {
-        tlshs *refused = ltlshs_refused(c->hs) ? c->hs : s->hs;
-        if (refused == c->hs) ltlshs_mark_usage(s->hs);
-        return ltlshs_raise_refusal(L, refused);
+        return ltlshs_raise_refusal(L, ltlshs_refused(c) ? c->hs : s->hs);
     }
     ltlshs_push_result(L, rc);
     ltlshs_push_result(L, rs);
