@@ -259,6 +259,27 @@ describe("on_client_hello", function()
             assert.are.equal(80, s:info().alert_sent)
             assert.are.equal(80, c:info().alert_received)
         end)
+
+        -- the call that ran the callback was not refused, though a call the
+        -- callback made (tlshs_use_config) may have been: it answers, never raises
+        for _, call in ipairs{"step", "read", "read_early"} do
+            it("answers closed from " .. call .. " when the callback answers " .. case[1], function()
+                local c = closing(assert(tlshs.handshake(H.client_config(), {server_name = "localhost"})))
+                local s = closing(assert(tlshs.handshake(localhost, {on_client_hello = case[2]})))
+                c:step()
+                s:feed(c:take())
+                local ok, r
+                for _ = 1, 3 do -- the alert goes out first (want_write)
+                    ok, r = pcall(s[call], s)
+                    assert.is_true(ok, r)
+                    if r ~= "want_write" then break end
+                    s:take()
+                end
+                assert.are.equal("closed", r)
+                assert.are.equal("refused", H.code(s))
+                assert.are.equal(80, s:info().alert_sent)
+            end)
+        end
     end
 
     it("is for a server's handshake, and must be a function", function()
@@ -309,7 +330,7 @@ describe("capture", function()
             local c = closing(assert(tlshs.handshake(H.client_config{max_version = v}, {server_name = "localhost", trace = true, capture = path})))
             local s = closing(assert(tlshs.handshake(H.server_config())))
             assert.are.same({"done", "done"}, {tlshs.pair(c, s)})
-            H.drain(c, s)
+            H.settle(c, s)
             local want = {}
             for _, e in ipairs(c:trace()) do
                 if e.kind == "handshake" then want[#want + 1] = e.data:byte(1) end
