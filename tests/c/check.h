@@ -98,12 +98,19 @@ int pump(tlshs *client, tlshs *server, int max_rounds);
 /* Moves everything pending from one to the other; returns the byte count. */
 size_t move_bytes(tlshs *from, tlshs *to);
 
-/* Closes a connected socket so that the last bytes sent (a TLS alert,
-   close_notify, tickets) reach the peer: shuts down the write side, reads
-   and drops what the peer still sends until its EOF or `seconds` pass, then
-   closes.  A plain close() while the peer's unread bytes wait in the
-   receive queue makes Linux send a reset, which can drop what we queued. */
-void close_socket_gracefully(int fd, double seconds);
+/* Whether hs's peer certificate is exactly the first one in the PEM file
+   (when not, says what each holds on stderr). */
+int peer_cert_is(const tlshs *hs, const char *pem);
+
+/* How many trace events hs recorded with this direction (1 sent, 0
+   received) and name ("ClientHello", "fatal:unknown_ca"). */
+int trace_count(const tlshs *hs, int sent, const char *name);
+
+/* The index of the nth (0-based) such event, or -1. */
+long trace_index(const tlshs *hs, int sent, const char *name, int nth);
+
+/* Prints hs's trace on one line to stderr (diagnostics): ">ClientHello(517)". */
+void trace_print(const tlshs *hs);
 
 /* Whether slow tests (many iterations) should be skipped (under valgrind). */
 int tests_slow(void);

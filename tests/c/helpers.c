@@ -1,11 +1,9 @@
 /* Shared helpers of the C suite: see check.h. */
-#include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "check.h"
 
@@ -100,26 +98,54 @@ int tests_slow(void) {
     return s && *s && *s != '0';
 }
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+int trace_count(const tlshs *hs, int sent, const char *name) {
+    int n = 0;
+    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
+        const tlshs_event *e = tlshs_trace_event(hs, i);
+        n += e && e->sent == sent && e->name && strcmp(e->name, name) == 0;
+    }
+    return n;
 }
 
-void close_socket_gracefully(int fd, double seconds) {
-    double deadline = now_seconds() + seconds;
-    char sink[4096];
-    if (fd < 0) return;
-    if (shutdown(fd, SHUT_WR) == 0) { /* our FIN follows our last record */
-        for (;;) {
-            struct pollfd p = {fd, POLLIN, 0};
-            double left = deadline - now_seconds();
-            ssize_t n;
-            if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0) break;
-            n = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
-            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-                break; /* the peer's EOF (or its reset): nothing of ours is left to drop */
-        }
+long trace_index(const tlshs *hs, int sent, const char *name, int nth) {
+    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
+        const tlshs_event *e = tlshs_trace_event(hs, i);
+        if (e && e->sent == sent && e->name && strcmp(e->name, name) == 0 && nth-- == 0)
+            return (long)i;
     }
-    close(fd);
+    return -1;
+}
+
+void trace_print(const tlshs *hs) {
+    fprintf(stderr, "  trace (%zu events):", tlshs_trace_count(hs));
+    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
+        const tlshs_event *e = tlshs_trace_event(hs, i);
+        if (e)
+            fprintf(stderr, " %s%s(%zu)", e->sent ? ">" : "<", e->name ? e->name : "?", e->length);
+    }
+    fputc('\n', stderr);
+}
+
+/* The DER of the first certificate in a PEM file (OPENSSL_free it), or NULL. */
+static unsigned char *pem_cert_der(const char *path, int *len) {
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    unsigned char *der = NULL;
+    if (f) fclose(f);
+    *len = x ? i2d_X509(x, &der) : -1;
+    X509_free(x);
+    return der;
+}
+
+int peer_cert_is(const tlshs *hs, const char *pem) {
+    int wlen;
+    unsigned char *want = pem_cert_der(pem, &wlen);
+    size_t len = 0;
+    const unsigned char *got = tlshs_peer_cert(hs, &len);
+    int same = want && got && (size_t)wlen == len && memcmp(want, got, len) == 0;
+    if (!same)
+        fprintf(stderr, "  peer cert: got %zu bytes%s, %s has %d\n", len, got ? "" : " (NULL)", pem,
+                wlen);
+    OPENSSL_free(want);
+    return same;
 }

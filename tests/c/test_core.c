@@ -55,15 +55,6 @@ static int has_event(const tlshs *hs, int sent, const char *kind, const char *na
     return 0;
 }
 
-static int count_events(const tlshs *hs, int sent, const char *name) {
-    int n = 0;
-    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
-        const tlshs_event *e = tlshs_trace_event(hs, i);
-        n += e->sent == sent && strcmp(e->name, name) == 0;
-    }
-    return n;
-}
-
 /* ---------------------------------------------------------------- names */
 
 TEST(test_result_names) {
@@ -638,7 +629,7 @@ TEST(test_trace_tls13) {
     CHECK(!has_event(p.c, 0, "handshake", "HelloRetryRequest"));
     CHECK(has_event(p.s, 0, "handshake", "ClientHello"));
     CHECK(has_event(p.s, 1, "handshake", "NewSessionTicket"));
-    CHECK_INT(count_events(p.c, 1, "ClientHello"), ==, 1);
+    CHECK_INT(trace_count(p.c, 1, "ClientHello"), ==, 1);
     /* the server saw as many messages as the client sent, and the same sizes */
     CHECK(tlshs_trace_event(p.s, 0)->length == e->length);
     CHECK(tlshs_trace_event(p.c, tlshs_trace_count(p.c)) == NULL);
@@ -654,8 +645,8 @@ TEST(test_trace_hello_retry_request) {
     CHECK(pump(p.c, p.s, 20));
     CHECK(has_event(p.c, 0, "handshake", "HelloRetryRequest"));
     CHECK(has_event(p.s, 1, "handshake", "HelloRetryRequest"));
-    CHECK_INT(count_events(p.c, 1, "ClientHello"), ==, 2);
-    CHECK_INT(count_events(p.c, 0, "ServerHello"), ==, 1); /* the real one */
+    CHECK_INT(trace_count(p.c, 1, "ClientHello"), ==, 2);
+    CHECK_INT(trace_count(p.c, 0, "ServerHello"), ==, 1); /* the real one */
     pair_free(&p);
 }
 
@@ -1642,27 +1633,6 @@ TEST(test_pipe_fd_never_raises_sigpipe) {
 
 /* ------------------------------------------------------- renegotiation */
 
-/* The DER of the first certificate in a PEM file (OPENSSL_free it), or NULL. */
-static unsigned char *pem_der(const char *path, int *len) {
-    FILE *f = fopen(path, "r");
-    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    unsigned char *der = NULL;
-    if (f) fclose(f);
-    *len = x ? i2d_X509(x, &der) : -1;
-    X509_free(x);
-    return der;
-}
-
-static int peer_cert_equals(const tlshs *hs, const char *pem) {
-    int want_len;
-    unsigned char *want = pem_der(pem, &want_len);
-    size_t len = 0;
-    const unsigned char *got = tlshs_peer_cert(hs, &len);
-    int same = want && got && (size_t)want_len == len && memcmp(want, got, len) == 0;
-    OPENSSL_free(want);
-    return same;
-}
-
 /* Moves what a raw OpenSSL end wrote to a tlshs object, and back. */
 static void raw_exchange(SSL *s, tlshs *c) {
     unsigned char buf[16384];
@@ -1696,7 +1666,7 @@ TEST(test_peer_cert_after_renegotiation) {
         SSL_do_handshake(s);
         raw_exchange(s, c);
     }
-    if (r != TLSHS_DONE || !peer_cert_equals(c, cert_path("server.pem"))) {
+    if (r != TLSHS_DONE || !peer_cert_is(c, cert_path("server.pem"))) {
         check_fail(__FILE__, __LINE__, "first handshake: %s \"%s\"", tlshs_result_name(r),
                    tlshs_error(c));
         goto out;
@@ -1722,9 +1692,9 @@ TEST(test_peer_cert_after_renegotiation) {
                    tlshs_result_name(r), tlshs_error(c));
         goto out;
     }
-    if (count_events(c, 0, "Certificate") != 2)
-        check_fail(__FILE__, __LINE__, "%d Certificate messages", count_events(c, 0, "Certificate"));
-    else if (!peer_cert_equals(c, cert_path("server-ec.pem")))
+    if (trace_count(c, 0, "Certificate") != 2)
+        check_fail(__FILE__, __LINE__, "%d Certificate messages", trace_count(c, 0, "Certificate"));
+    else if (!peer_cert_is(c, cert_path("server-ec.pem")))
         check_fail(__FILE__, __LINE__, "tlshs_peer_cert still shows the first certificate");
     else if (tlshs_verify_result(c) != X509_V_OK)
         check_fail(__FILE__, __LINE__, "verify result %ld", tlshs_verify_result(c));

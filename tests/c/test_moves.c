@@ -20,15 +20,6 @@
 
 /* ---- helpers ---- */
 
-static int count_events(const tlshs *hs, int sent, const char *name) {
-    int n = 0;
-    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
-        const tlshs_event *e = tlshs_trace_event(hs, i);
-        if (e->sent == sent && strcmp(e->name, name) == 0) n++;
-    }
-    return n;
-}
-
 /* Reads on both sides, moving bytes, until neither has anything to do;
    what each read is appended to its buffer (may be NULL). */
 static void settle_pair(tlshs *a, tlshs *b, char *got_a, size_t cap_a, size_t *len_a) {
@@ -110,10 +101,10 @@ static void key_update_case(int client_moves, int request_peer) {
     move_bytes(other, mover);
     CHECK(data_flows(mover, other, "after the update, this way"));
     CHECK(data_flows(other, mover, "and that way"));
-    CHECK_INT(count_events(mover, 1, "KeyUpdate"), ==, 1);
-    CHECK_INT(count_events(other, 0, "KeyUpdate"), ==, 1);
-    CHECK_INT(count_events(other, 1, "KeyUpdate"), ==, request_peer ? 1 : 0);
-    CHECK_INT(count_events(mover, 0, "KeyUpdate"), ==, request_peer ? 1 : 0);
+    CHECK_INT(trace_count(mover, 1, "KeyUpdate"), ==, 1);
+    CHECK_INT(trace_count(other, 0, "KeyUpdate"), ==, 1);
+    CHECK_INT(trace_count(other, 1, "KeyUpdate"), ==, request_peer ? 1 : 0);
+    CHECK_INT(trace_count(mover, 0, "KeyUpdate"), ==, request_peer ? 1 : 0);
 out:
     tlshs_free(c);
     tlshs_free(s);
@@ -218,12 +209,12 @@ TEST(test_moves_renegotiate_server) {
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
     CHECK_MOVE(tlshs_renegotiate(s), s, c);
-    CHECK_INT(count_events(s, 1, "HelloRequest"), ==, 1);
+    CHECK_INT(trace_count(s, 1, "HelloRequest"), ==, 1);
     settle_pair(c, s, NULL, 0, NULL);
-    CHECK_INT(count_events(c, 0, "HelloRequest"), ==, 1);
-    CHECK_INT(count_events(c, 1, "ClientHello"), ==, 2);
-    CHECK_INT(count_events(s, 0, "Finished"), ==, 2);
-    CHECK_INT(count_events(c, 0, "Finished"), ==, 2);
+    CHECK_INT(trace_count(c, 0, "HelloRequest"), ==, 1);
+    CHECK_INT(trace_count(c, 1, "ClientHello"), ==, 2);
+    CHECK_INT(trace_count(s, 0, "Finished"), ==, 2);
+    CHECK_INT(trace_count(c, 0, "Finished"), ==, 2);
     CHECK(data_flows(c, s, "renegotiated"));
     CHECK(data_flows(s, c, "both ways"));
     CHECK_STR(tlshs_error(c), "");
@@ -244,7 +235,7 @@ TEST(test_moves_renegotiate_client_refused) {
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
     CHECK_MOVE(tlshs_renegotiate(c), c, s);
-    CHECK_INT(count_events(c, 1, "ClientHello"), ==, 2);
+    CHECK_INT(trace_count(c, 1, "ClientHello"), ==, 2);
     CHECK_REFUSED(tlshs_renegotiate(c), c); /* still under way */
     for (int i = 0; i < 10 && r != TLSHS_CLOSED; i++) {
         tlshs_read(s, buf, sizeof buf, &n);
@@ -279,17 +270,17 @@ static void pha_case(int with_cert) {
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
     settle_pair(c, s, NULL, 0, NULL);
     CHECK(tlshs_peer_cert(s, NULL) == NULL);
-    CHECK_INT(count_events(s, 1, "CertificateRequest"), ==, 0);
+    CHECK_INT(trace_count(s, 1, "CertificateRequest"), ==, 0);
     CHECK_MOVE(tlshs_request_client_cert(s), s, c);
-    CHECK_INT(count_events(s, 1, "CertificateRequest"), ==, 1);
+    CHECK_INT(trace_count(s, 1, "CertificateRequest"), ==, 1);
     settle_pair(c, s, NULL, 0, NULL);
-    CHECK_INT(count_events(c, 0, "CertificateRequest"), ==, 1);
-    CHECK_INT(count_events(c, 1, "Certificate"), ==, 1);
+    CHECK_INT(trace_count(c, 0, "CertificateRequest"), ==, 1);
+    CHECK_INT(trace_count(c, 1, "Certificate"), ==, 1);
     if (with_cert) {
         CHECK(tlshs_peer_cert(s, &len) != NULL);
         CHECK(len > 100);
         CHECK_INT(tlshs_verify_result(s), ==, 0);
-        CHECK_INT(count_events(c, 1, "CertificateVerify"), ==, 1);
+        CHECK_INT(trace_count(c, 1, "CertificateVerify"), ==, 1);
         CHECK(data_flows(c, s, "authenticated"));
     } else {
         CHECK(tlshs_peer_cert(s, NULL) == NULL);
@@ -393,11 +384,11 @@ static void early_case(tlshs_config *origin, tlshs_config *scfg, const char *wan
         CHECK_INT(len, ==, sizeof early_msg - 1);
         CHECK(memcmp(got, early_msg, len) == 0);
         CHECK_INT(tlshs_resumed(c), ==, 1);
-        CHECK_INT(count_events(c, 1, "EndOfEarlyData"), ==, 1);
-        CHECK_INT(count_events(s, 0, "EndOfEarlyData"), ==, 1);
+        CHECK_INT(trace_count(c, 1, "EndOfEarlyData"), ==, 1);
+        CHECK_INT(trace_count(s, 0, "EndOfEarlyData"), ==, 1);
     } else {
         CHECK_INT(len, ==, 0);
-        CHECK_INT(count_events(c, 1, "EndOfEarlyData"), ==, 0);
+        CHECK_INT(trace_count(c, 1, "EndOfEarlyData"), ==, 0);
     }
     CHECK(data_flows(c, s, "after the early data"));
     CHECK(data_flows(s, c, "and back"));
@@ -539,8 +530,8 @@ static void tickets_case(const char *count, int want) {
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
     settle_pair(c, s, NULL, 0, NULL);
-    CHECK_INT(count_events(c, 0, "NewSessionTicket"), ==, want);
-    CHECK_INT(count_events(s, 1, "NewSessionTicket"), ==, want);
+    CHECK_INT(trace_count(c, 0, "NewSessionTicket"), ==, want);
+    CHECK_INT(trace_count(s, 1, "NewSessionTicket"), ==, want);
     tlshs_free(c);
     tlshs_free(s);
     tlshs_config_free(ccfg);
@@ -600,8 +591,8 @@ TEST(test_moves_ocsp_staple_tls12) {
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
     CHECK(tlshs_ocsp_response(c, &len) != NULL);
     CHECK(len > 0);
-    CHECK_INT(count_events(c, 0, "CertificateStatus"), ==, 1);
-    CHECK_INT(count_events(s, 1, "CertificateStatus"), ==, 1);
+    CHECK_INT(trace_count(c, 0, "CertificateStatus"), ==, 1);
+    CHECK_INT(trace_count(s, 1, "CertificateStatus"), ==, 1);
     tlshs_free(c);
     tlshs_free(s);
     tlshs_config_free(ccfg);
