@@ -95,6 +95,32 @@ tlshs_config *client_config(void);
    returns 1 if both are DONE. */
 int pump(tlshs *client, tlshs *server, int max_rounds);
 
+/* A client of cc (for "localhost") and a server of sc, both traced, and
+   their handshake pumped in memory: 0 when both are DONE.  The objects are
+   the caller's to free, whatever the answer. */
+int connect_pair(tlshs_config *cc, tlshs_config *sc, tlshs **c, tlshs **s);
+
+/* Reads on both sides, moving bytes, until neither has anything more to
+   send or take in (the tickets, the answer to a move): the pair settles. */
+void settle(tlshs *a, tlshs *b);
+
+/* Writes msg on from and reads it on to, moving bytes both ways (to may
+   owe from an answer, a KeyUpdate); 1 if msg arrived whole. */
+int flows(tlshs *from, tlshs *to, const char *msg);
+
+/* The server side of a 0-RTT handshake: tlshs_read_early on s until DONE
+   with nothing more, moving bytes with the client c's steps; the early data
+   read goes to got (cap bytes), its length to *len.  0 when both are DONE
+   with nothing pending (else says why on stderr, -1). */
+int early_handshake(tlshs *c, tlshs *s, char *got, size_t cap, size_t *len);
+
+/* A session for a client of cc from a full handshake with a server of sc:
+   the pair settles (the tickets are read) and the server shuts down (a
+   session whose connection ends without close_notify leaves OpenSSL's
+   cache, which 0-RTT's anti-replay needs).  The DER goes to der; returns
+   its length, or 0 if there is none or it does not fit in cap. */
+size_t session_from(tlshs_config *cc, tlshs_config *sc, unsigned char *der, size_t cap);
+
 /* Moves everything pending from one to the other; returns the byte count. */
 size_t move_bytes(tlshs *from, tlshs *to);
 

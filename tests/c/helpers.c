@@ -93,6 +93,77 @@ int pump(tlshs *client, tlshs *server, int max_rounds) {
     return rc == TLSHS_DONE && rs == TLSHS_DONE;
 }
 
+int connect_pair(tlshs_config *cc, tlshs_config *sc, tlshs **c, tlshs **s) {
+    *c = tlshs_new(cc, "localhost");
+    *s = tlshs_new(sc, NULL);
+    if (!*c || !*s) return -1;
+    tlshs_set_trace(*c, 1);
+    tlshs_set_trace(*s, 1);
+    return pump(*c, *s, 20) ? 0 : -1;
+}
+
+void settle(tlshs *a, tlshs *b) {
+    for (int i = 0; i < 20; i++) {
+        char buf[4096];
+        size_t n = 0;
+        tlshs_read(a, buf, sizeof buf, &n);
+        move_bytes(a, b);
+        tlshs_read(b, buf, sizeof buf, &n);
+        move_bytes(b, a);
+        if (tlshs_pending(a) == 0 && tlshs_pending(b) == 0 &&
+            tlshs_last_result(a) == TLSHS_WANT_READ && tlshs_last_result(b) == TLSHS_WANT_READ)
+            break;
+    }
+}
+
+int flows(tlshs *from, tlshs *to, const char *msg) {
+    char buf[256];
+    size_t n = 0, got = 0, len = strlen(msg);
+    if (len > sizeof buf || tlshs_write(from, msg, len, &n) != TLSHS_DONE || n != len) return 0;
+    move_bytes(from, to);
+    for (int i = 0; i < 10 && got < len; i++) {
+        if (tlshs_read(to, buf + got, sizeof buf - got, &n) == TLSHS_DONE) got += n;
+        move_bytes(to, from);
+        tlshs_read(from, buf + got, 1, &n); /* takes what to answered (a KeyUpdate) */
+        if (n) return 0;                   /* data the other way: not ours to take */
+        move_bytes(from, to);
+    }
+    return got == len && memcmp(buf, msg, len) == 0;
+}
+
+int early_handshake(tlshs *c, tlshs *s, char *got, size_t cap, size_t *len) {
+    tlshs_result rs = TLSHS_WANT_READ, rc = TLSHS_WANT_READ;
+    *len = 0;
+    for (int i = 0; i < 30; i++) {
+        size_t n = 0;
+        rs = tlshs_read_early(s, got + *len, cap - *len, &n);
+        *len += n;
+        move_bytes(s, c);
+        rc = tlshs_step(c);
+        move_bytes(c, s);
+        if (rs == TLSHS_DONE && n == 0 && rc == TLSHS_DONE && !tlshs_pending(s) &&
+            !tlshs_pending(c))
+            return 0;
+        if (rs == TLSHS_CLOSED || rc == TLSHS_CLOSED) break;
+    }
+    fprintf(stderr, "  early handshake: server %s (%s), client %s (%s)\n", tlshs_result_name(rs),
+            tlshs_error(s), tlshs_result_name(rc), tlshs_error(c));
+    return -1;
+}
+
+size_t session_from(tlshs_config *cc, tlshs_config *sc, unsigned char *der, size_t cap) {
+    tlshs *c = NULL, *s = NULL;
+    size_t len = 0;
+    if (connect_pair(cc, sc, &c, &s) == 0) {
+        settle(c, s);
+        len = tlshs_session(c, der, cap);
+        tlshs_shutdown(s);
+    }
+    tlshs_free(c);
+    tlshs_free(s);
+    return len <= cap ? len : 0;
+}
+
 int tests_slow(void) {
     const char *s = getenv("TLSHS_TEST_SLOW");
     return s && *s && *s != '0';

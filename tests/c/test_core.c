@@ -686,20 +686,6 @@ TEST(test_keylog_file) {
 
 /* ------------------------------------------------------------- sessions */
 
-/* A full handshake that leaves the client's session in buf; returns its length. */
-static size_t first_session(tlshs_config *cc, tlshs_config *sc, unsigned char *buf, size_t cap) {
-    tlshs *c = tlshs_new(cc, "localhost"), *s = tlshs_new(sc, NULL);
-    unsigned char junk[64];
-    size_t len = 0;
-    if (c && s && pump(c, s, 20)) {
-        tlshs_read(c, junk, sizeof junk, NULL); /* takes in the NewSessionTicket */
-        len = tlshs_session(c, buf, cap);
-    }
-    tlshs_free(c);
-    tlshs_free(s);
-    return len;
-}
-
 static void check_resumption(const char *max_version) {
     tlshs_config *cc = client_with("max_version", max_version, (char *)NULL);
     tlshs_config *sc = server_config();
@@ -707,7 +693,7 @@ static void check_resumption(const char *max_version) {
     size_t len;
     tlshs *c, *s;
     CHECK(cc && sc);
-    len = first_session(cc, sc, sess, sizeof sess);
+    len = session_from(cc, sc, sess, sizeof sess);
     CHECK_INT(len, >, 0);
     CHECK_INT(len, <=, sizeof sess);
     c = tlshs_new(cc, "localhost");
@@ -771,7 +757,7 @@ TEST(test_tickets_off_leaves_no_session) {
     tlshs_config *sc = server_with("tickets", "off", (char *)NULL);
     unsigned char sess[8192];
     CHECK(cc && sc);
-    CHECK_INT(first_session(cc, sc, sess, sizeof sess), ==, 0);
+    CHECK_INT(session_from(cc, sc, sess, sizeof sess), ==, 0);
     tlshs_config_free(cc);
     tlshs_config_free(sc);
 }
@@ -801,7 +787,7 @@ TEST(test_truncated_session_refused) {
     size_t len;
     tlshs *c;
     CHECK(cc && sc);
-    len = first_session(cc, sc, sess, sizeof sess);
+    len = session_from(cc, sc, sess, sizeof sess);
     CHECK_INT(len, >, 10);
     c = tlshs_new(cc, "localhost");
     CHECK(c);
@@ -817,19 +803,6 @@ TEST(test_truncated_session_refused) {
 
 /* --------------------------------------------- read, write and shutdown */
 
-/* Writes msg on from, moves it, reads it on to; returns 1 if it arrived whole. */
-static int send_text(tlshs *from, tlshs *to, const char *msg) {
-    char buf[256];
-    size_t n = 0, got = 0;
-    if (tlshs_write(from, msg, strlen(msg), &n) != TLSHS_DONE || n != strlen(msg)) return 0;
-    move_bytes(from, to);
-    while (got < strlen(msg)) {
-        if (tlshs_read(to, buf + got, sizeof buf - got, &n) != TLSHS_DONE) return 0;
-        got += n;
-    }
-    return got == strlen(msg) && memcmp(buf, msg, got) == 0;
-}
-
 TEST(test_read_write_and_shutdown) {
     struct pair p = pair_of(client_config(), server_config(), "localhost");
     char buf[64];
@@ -838,8 +811,8 @@ TEST(test_read_write_and_shutdown) {
     CHECK(pump(p.c, p.s, 20));
     CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, &n), TLSHS_WANT_READ);
     CHECK_INT(n, ==, 0);
-    CHECK(send_text(p.c, p.s, "hello server"));
-    CHECK(send_text(p.s, p.c, "hello client"));
+    CHECK(flows(p.c, p.s, "hello server"));
+    CHECK(flows(p.s, p.c, "hello client"));
     CHECK_RESULT(tlshs_write(p.c, "", 0, &n), TLSHS_DONE);
     CHECK_INT(n, ==, 0);
     /* the client closes: its close_notify goes out first */
@@ -1361,7 +1334,7 @@ TEST(test_session_of_non_verifying_client_refused) {
     struct pair p;
     tlshs_result rc, rs;
     CHECK(none && sc);
-    len = first_session(none, sc, sess, sizeof sess);
+    len = session_from(none, sc, sess, sizeof sess);
     tlshs_config_free(none);
     CHECK_INT(len, >, 0);
     p = pair_of(client_config(), sc, "localhost"); /* takes sc's reference */
@@ -1386,7 +1359,7 @@ TEST(test_session_for_another_name_refused) {
     tlshs *c, *s;
     tlshs_result rc = TLSHS_WANT_READ;
     CHECK(cc && sc);
-    len = first_session(cc, sc, sess, sizeof sess);
+    len = session_from(cc, sc, sess, sizeof sess);
     c = tlshs_new(cc, "wrong.example");
     s = tlshs_new(sc, NULL);
     tlshs_config_free(cc);
@@ -1442,7 +1415,7 @@ TEST(test_session_resumes_only_where_verified) {
     unsigned char sess[8192];
     size_t len;
     CHECK(cc && sc && other && none);
-    len = first_session(cc, sc, sess, sizeof sess);
+    len = session_from(cc, sc, sess, sizeof sess);
     CHECK_INT(len, >, 0);
     CHECK_INT(offer_session(cc, sc, "localhost", sess, len), ==, 1);
     CHECK_INT(offer_session(cc, sc, "127.0.0.1", sess, len), ==, 1); /* the IP SAN */

@@ -20,52 +20,6 @@
 
 /* ---- helpers ---- */
 
-/* Reads on both sides, moving bytes, until neither has anything to do;
-   what each read is appended to its buffer (may be NULL). */
-static void settle_pair(tlshs *a, tlshs *b, char *got_a, size_t cap_a, size_t *len_a) {
-    for (int i = 0; i < 20; i++) {
-        char buf[4096];
-        size_t n = 0;
-        tlshs_result r = tlshs_read(a, buf, sizeof buf, &n);
-        if (r == TLSHS_DONE && got_a && *len_a + n <= cap_a) {
-            memcpy(got_a + *len_a, buf, n);
-            *len_a += n;
-        }
-        move_bytes(a, b);
-        tlshs_read(b, buf, sizeof buf, &n);
-        move_bytes(b, a);
-        if (tlshs_pending(a) == 0 && tlshs_pending(b) == 0 && tlshs_last_result(a) == TLSHS_WANT_READ &&
-            tlshs_last_result(b) == TLSHS_WANT_READ)
-            break;
-    }
-}
-
-/* Writes msg on from and reads it on to: 1 if it arrived whole. */
-static int data_flows(tlshs *from, tlshs *to, const char *msg) {
-    char buf[256];
-    size_t n = 0, got = 0;
-    if (tlshs_write(from, msg, strlen(msg), &n) != TLSHS_DONE || n != strlen(msg)) return 0;
-    move_bytes(from, to);
-    for (int i = 0; i < 10 && got < strlen(msg); i++) {
-        tlshs_result r = tlshs_read(to, buf + got, sizeof buf - got, &n);
-        if (r == TLSHS_DONE) got += n;
-        move_bytes(to, from);
-        tlshs_read(from, buf, 1, &n); /* takes what to answered (a KeyUpdate) */
-        move_bytes(from, to);
-    }
-    return got == strlen(msg) && memcmp(buf, msg, got) == 0;
-}
-
-/* A handshake between configs; both objects traced.  0 on DONE for both. */
-static int connect_pair(tlshs_config *ccfg, tlshs_config *scfg, tlshs **c, tlshs **s) {
-    *c = tlshs_new(ccfg, "localhost");
-    *s = tlshs_new(scfg, NULL);
-    if (!*c || !*s) return -1;
-    tlshs_set_trace(*c, 1);
-    tlshs_set_trace(*s, 1);
-    return pump(*c, *s, 20) ? 0 : -1;
-}
-
 /* Drives a move's call on hs: WANT_WRITE (its message), then DONE once taken. */
 #define CHECK_MOVE(call, hs, peer)                                                                 \
     do {                                                                                           \
@@ -84,7 +38,7 @@ static void key_update_case(int client_moves, int request_peer) {
         check_fail(__FILE__, __LINE__, "handshake failed");
         goto out;
     }
-    settle_pair(c, s, NULL, 0, NULL); /* the tickets */
+    settle(c, s); /* the tickets */
     mover = client_moves ? c : s;
     other = client_moves ? s : c;
     CHECK_RESULT(tlshs_key_update(mover, request_peer), TLSHS_WANT_WRITE);
@@ -99,8 +53,8 @@ static void key_update_case(int client_moves, int request_peer) {
                      request_peer ? TLSHS_WANT_WRITE : TLSHS_WANT_READ);
     }
     move_bytes(other, mover);
-    CHECK(data_flows(mover, other, "after the update, this way"));
-    CHECK(data_flows(other, mover, "and that way"));
+    CHECK(flows(mover, other, "after the update, this way"));
+    CHECK(flows(other, mover, "and that way"));
     CHECK_INT(trace_count(mover, 1, "KeyUpdate"), ==, 1);
     CHECK_INT(trace_count(other, 0, "KeyUpdate"), ==, 1);
     CHECK_INT(trace_count(other, 1, "KeyUpdate"), ==, request_peer ? 1 : 0);
@@ -175,7 +129,7 @@ TEST(test_moves_misuse_versions) {
     tlshs *c = NULL, *s = NULL, *c2 = NULL, *s2 = NULL;
     CHECK(c13 && s13 && c12 && s12);
     CHECK_INT(connect_pair(c13, s13, &c, &s), ==, 0);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     CHECK_REFUSED(tlshs_renegotiate(c), c);
     CHECK_CONTAINS(tlshs_usage_error(c), "TLS 1.2");
     CHECK_REFUSED(tlshs_renegotiate(s), s);
@@ -210,13 +164,13 @@ TEST(test_moves_renegotiate_server) {
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
     CHECK_MOVE(tlshs_renegotiate(s), s, c);
     CHECK_INT(trace_count(s, 1, "HelloRequest"), ==, 1);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     CHECK_INT(trace_count(c, 0, "HelloRequest"), ==, 1);
     CHECK_INT(trace_count(c, 1, "ClientHello"), ==, 2);
     CHECK_INT(trace_count(s, 0, "Finished"), ==, 2);
     CHECK_INT(trace_count(c, 0, "Finished"), ==, 2);
-    CHECK(data_flows(c, s, "renegotiated"));
-    CHECK(data_flows(s, c, "both ways"));
+    CHECK(flows(c, s, "renegotiated"));
+    CHECK(flows(s, c, "both ways"));
     CHECK_STR(tlshs_error(c), "");
     tlshs_free(c);
     tlshs_free(s);
@@ -268,12 +222,12 @@ static void pha_case(int with_cert) {
     size_t len = 0;
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     CHECK(tlshs_peer_cert(s, NULL) == NULL);
     CHECK_INT(trace_count(s, 1, "CertificateRequest"), ==, 0);
     CHECK_MOVE(tlshs_request_client_cert(s), s, c);
     CHECK_INT(trace_count(s, 1, "CertificateRequest"), ==, 1);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     CHECK_INT(trace_count(c, 0, "CertificateRequest"), ==, 1);
     CHECK_INT(trace_count(c, 1, "Certificate"), ==, 1);
     if (with_cert) {
@@ -281,10 +235,10 @@ static void pha_case(int with_cert) {
         CHECK(len > 100);
         CHECK_INT(tlshs_verify_result(s), ==, 0);
         CHECK_INT(trace_count(c, 1, "CertificateVerify"), ==, 1);
-        CHECK(data_flows(c, s, "authenticated"));
+        CHECK(flows(c, s, "authenticated"));
     } else {
         CHECK(tlshs_peer_cert(s, NULL) == NULL);
-        CHECK(data_flows(c, s, "anonymous still"));
+        CHECK(flows(c, s, "anonymous still"));
     }
     tlshs_free(c);
     tlshs_free(s);
@@ -305,9 +259,9 @@ TEST(test_moves_pha_untrusted) {
     tlshs *c = NULL, *s = NULL;
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     CHECK_MOVE(tlshs_request_client_cert(s), s, c);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     /* verify none: taken, and what verifying found is told */
     CHECK(tlshs_peer_cert(s, NULL) != NULL);
     CHECK(tlshs_verify_result(s) != 0);
@@ -319,43 +273,6 @@ TEST(test_moves_pha_untrusted) {
 
 /* ---- 0-RTT ---- */
 
-/* A session from a handshake with scfg (tickets read); its length, or 0. */
-static size_t get_session(tlshs_config *ccfg, tlshs_config *scfg, unsigned char *der, size_t cap) {
-    tlshs *c = NULL, *s = NULL;
-    size_t len = 0;
-    if (connect_pair(ccfg, scfg, &c, &s) == 0) {
-        settle_pair(c, s, NULL, 0, NULL);
-        len = tlshs_session(c, der, cap);
-        /* OpenSSL drops from its cache the session of a connection freed
-           without close_notify, and the anti-replay of 0-RTT needs it there */
-        tlshs_shutdown(s);
-    }
-    tlshs_free(c);
-    tlshs_free(s);
-    return len <= cap ? len : 0;
-}
-
-/* The server side of a 0-RTT handshake: read_early until DONE with n == 0,
-   moving bytes with the client's steps.  The early data read goes to got. */
-static int early_handshake(tlshs *c, tlshs *s, char *got, size_t cap, size_t *len) {
-    tlshs_result rs = TLSHS_WANT_READ, rc = TLSHS_WANT_READ;
-    *len = 0;
-    for (int i = 0; i < 30; i++) {
-        size_t n = 0;
-        rs = tlshs_read_early(s, got + *len, cap - *len, &n);
-        *len += n;
-        move_bytes(s, c);
-        rc = tlshs_step(c);
-        move_bytes(c, s);
-        if (rs == TLSHS_DONE && n == 0 && rc == TLSHS_DONE && !tlshs_pending(s) && !tlshs_pending(c))
-            return 0;
-        if (rs == TLSHS_CLOSED || rc == TLSHS_CLOSED) break;
-    }
-    fprintf(stderr, "  early handshake: server %s (%s), client %s (%s)\n", tlshs_result_name(rs),
-            tlshs_error(s), tlshs_result_name(rc), tlshs_error(c));
-    return -1;
-}
-
 static const char early_msg[] = "GET / early";
 
 /* Client with a session of origin, writes early data to a server of scfg. */
@@ -366,7 +283,7 @@ static void early_case(tlshs_config *origin, tlshs_config *scfg, const char *wan
     size_t len, n = 0;
     tlshs *c = NULL, *s = NULL;
     CHECK(ccfg);
-    len = get_session(ccfg, origin, der, sizeof der);
+    len = session_from(ccfg, origin, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     s = tlshs_new(scfg, NULL);
@@ -390,8 +307,8 @@ static void early_case(tlshs_config *origin, tlshs_config *scfg, const char *wan
         CHECK_INT(len, ==, 0);
         CHECK_INT(trace_count(c, 1, "EndOfEarlyData"), ==, 0);
     }
-    CHECK(data_flows(c, s, "after the early data"));
-    CHECK(data_flows(s, c, "and back"));
+    CHECK(flows(c, s, "after the early data"));
+    CHECK(flows(s, c, "and back"));
     tlshs_free(c);
     tlshs_free(s);
     tlshs_config_free(ccfg);
@@ -425,7 +342,7 @@ TEST(test_moves_early_not_sent) {
     size_t len, n = 0;
     tlshs *c = NULL, *s = NULL;
     CHECK(scfg && plain && ccfg);
-    len = get_session(ccfg, scfg, der, sizeof der);
+    len = session_from(ccfg, scfg, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     s = tlshs_new(scfg, NULL);
@@ -438,7 +355,7 @@ TEST(test_moves_early_not_sent) {
     tlshs_free(c);
     tlshs_free(s);
     /* a server without max_early_data: its session does not allow 0-RTT */
-    len = get_session(ccfg, plain, der, sizeof der);
+    len = session_from(ccfg, plain, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     CHECK(c);
@@ -462,7 +379,7 @@ TEST(test_moves_early_replay) {
     tlshs *c = NULL, *s1 = NULL, *s2 = NULL;
     tlshs_result r = TLSHS_WANT_READ;
     CHECK(scfg && ccfg);
-    len = get_session(ccfg, scfg, der, sizeof der);
+    len = session_from(ccfg, scfg, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     s1 = tlshs_new(scfg, NULL);
@@ -529,7 +446,7 @@ static void tickets_case(const char *count, int want) {
     tlshs *c = NULL, *s = NULL;
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     CHECK_INT(trace_count(c, 0, "NewSessionTicket"), ==, want);
     CHECK_INT(trace_count(s, 1, "NewSessionTicket"), ==, want);
     tlshs_free(c);
@@ -771,7 +688,7 @@ TEST(test_moves_write_early_after_step) {
     size_t len, n = 0;
     tlshs *c = NULL;
     CHECK(scfg && ccfg);
-    len = get_session(ccfg, scfg, der, sizeof der);
+    len = session_from(ccfg, scfg, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     CHECK(c);
