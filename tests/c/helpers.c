@@ -125,7 +125,7 @@ int flows(tlshs *from, tlshs *to, const char *msg) {
         if (tlshs_read(to, buf + got, sizeof buf - got, &n) == TLSHS_DONE) got += n;
         move_bytes(to, from);
         tlshs_read(from, buf + got, 1, &n); /* takes what to answered (a KeyUpdate) */
-        if (n) return 0;                   /* data the other way: not ours to take */
+        if (n) return 0;                    /* data the other way: not ours to take */
         move_bytes(from, to);
     }
     return got == len && memcmp(buf, msg, len) == 0;
