@@ -50,6 +50,17 @@ extern int check_current_failed;
         }                                                                          \
     } while (0)
 
+/* Two tlshs_code values (TLSHS_E_*), printed by name. */
+#define CHECK_CODE(a, b)                                                                           \
+    do {                                                                                           \
+        tlshs_code check_a_ = (a), check_b_ = (b);                                                 \
+        if (check_a_ != check_b_) {                                                                \
+            check_fail(__FILE__, __LINE__, "%s == %s: %s vs %s", #a, #b, tlshs_code_name(check_a_), \
+                       tlshs_code_name(check_b_));                                                 \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
 #define CHECK_STR(a, b)                                                            \
     do {                                                                           \
         const char *check_a_ = (a), *check_b_ = (b);                               \
@@ -69,6 +80,24 @@ extern int check_current_failed;
                        #a, #b, check_a_ ? check_a_ : "(null)", check_b_);          \
             return;                                                                \
         }                                                                          \
+    } while (0)
+
+/* The last call on cfg failed with code (TLSHS_E_*), and its message, in
+   tlshs's own words, starts with the first string (the key's name and ": ")
+   and contains each of the others (what was wrong: the file, the value, the
+   choices).  OpenSSL's wording is never asserted: the code says why. */
+#define CHECK_CONFIG_ERROR(cfg, code, ...)                                                        \
+    do {                                                                                          \
+        const char *want_[] = {__VA_ARGS__, NULL};                                                \
+        const char *msg_ = tlshs_config_error(cfg);                                               \
+        CHECK_CODE(tlshs_config_error_code(cfg), code);                                           \
+        if (strncmp(msg_, want_[0], strlen(want_[0])) != 0) {                                     \
+            check_fail(__FILE__, __LINE__, "config error \"%s\" does not start with \"%s\"", msg_, \
+                       want_[0]);                                                                 \
+            return;                                                                               \
+        }                                                                                         \
+        for (int w_ = 1; want_[w_]; w_++)                                                         \
+            CHECK_CONTAINS(msg_, want_[w_]);                                                      \
     } while (0)
 
 /* ---- helpers (helpers.c) ---- */

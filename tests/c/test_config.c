@@ -16,15 +16,6 @@
 
 #include "check.h"
 
-/* Fails the test unless the last call on cfg failed with code and a message
-   containing each of the NULL-terminated strings. */
-#define CHECK_CONFIG_ERROR(cfg, code, ...)                                                        \
-    do {                                                                                          \
-        const char *want_[] = {__VA_ARGS__, NULL};                                                \
-        CHECK_INT(tlshs_config_error_code(cfg), ==, code);                                       \
-        for (int w_ = 0; want_[w_]; w_++) CHECK_CONTAINS(tlshs_config_error(cfg), want_[w_]);    \
-    } while (0)
-
 /* Makes a client and a server from the configs (their references are handed
    over) and pumps them; returns 1 if both ended DONE, the objects in *c, *s. */
 static int handshake(tlshs_config *cc, tlshs_config *sc, tlshs **c, tlshs **s) {

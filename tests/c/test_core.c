@@ -55,6 +55,12 @@ static int has_event(const tlshs *hs, int sent, const char *kind, const char *na
     return 0;
 }
 
+/* A verify failure's reason names what verifying found: OpenSSL's words for
+   tlshs_verify_result, whatever they are. */
+static int says_why_verify_failed(const tlshs *hs) {
+    return strstr(tlshs_error(hs), X509_verify_cert_error_string(tlshs_verify_result(hs))) != NULL;
+}
+
 /* ---------------------------------------------------------------- names */
 
 TEST(test_result_names) {
@@ -94,48 +100,56 @@ TEST(test_alert_names) {
 
 /* --------------------------------------------------------------- config */
 
-static void expect_set_error(tlshs_role role, const char *key, const char *value,
-                             const char *expect) {
+/* set(key, value) on a new config of role fails with code; the message
+   starts with the key's name and holds detail (our words; NULL for none);
+   nothing is left in OpenSSL's error queue for others. */
+static void expect_set_error(tlshs_role role, const char *key, const char *value, tlshs_code code,
+                             const char *detail) {
     tlshs_config *cfg = tlshs_config_new(role);
-    int r;
+    char start[64];
     CHECK(cfg);
-    r = tlshs_config_set(cfg, key, value);
-    if (r != -1 || !strstr(tlshs_config_error(cfg), expect))
-        check_fail(__FILE__, __LINE__, "set(%s, %s) = %d, error \"%s\", want \"%s\"", key, value, r,
-                   tlshs_config_error(cfg), expect);
-    CHECK_INT(ERR_peek_error(), ==, 0); /* nothing left behind for others */
+    snprintf(start, sizeof start, "%s: ", key);
+    CHECK_INT(tlshs_config_set(cfg, key, value), ==, -1);
+    if (detail)
+        CHECK_CONFIG_ERROR(cfg, code, start, detail);
+    else
+        CHECK_CONFIG_ERROR(cfg, code, start);
+    CHECK_INT(ERR_peek_error(), ==, 0);
     tlshs_config_free(cfg);
 }
 
 TEST(test_config_bad_keys_and_values) {
-    expect_set_error(TLSHS_CLIENT, "nope", "x", "nope: unknown key");
-    expect_set_error(TLSHS_CLIENT, "ca_file", "/nonexistent/ca.pem",
-                     "ca_file: cannot read /nonexistent/ca.pem: No such file or directory");
-    expect_set_error(TLSHS_CLIENT, "ca_path", "/nonexistent", "ca_path: cannot open directory");
-    expect_set_error(TLSHS_CLIENT, "ca_pem", "not a certificate",
-                     "ca_pem: no PEM certificate found");
-    expect_set_error(TLSHS_SERVER, "cert_file", "/nonexistent",
-                     "cert_file: cannot read /nonexistent");
-    expect_set_error(TLSHS_SERVER, "cert_file", "Makefile", "cert_file: Makefile: ");
-    expect_set_error(TLSHS_SERVER, "key_file", "/nonexistent", "key_file: cannot read");
-    expect_set_error(TLSHS_SERVER, "cert_pem", "garbage", "cert_pem: no PEM certificate found");
-    expect_set_error(TLSHS_SERVER, "key_pem", "garbage", "key_pem: no usable PEM private key");
-    expect_set_error(TLSHS_CLIENT, "verify", "maybe",
-                     "verify: 'maybe' is not one of none, peer, require");
-    expect_set_error(TLSHS_CLIENT, "min_version", "2.0", "min_version: '2.0' is not one of");
-    expect_set_error(TLSHS_CLIENT, "max_version", "None", "max_version: 'None' is not one of");
-    expect_set_error(TLSHS_CLIENT, "max_version", "TLSv9", "max_version: OpenSSL rejected 'TLSv9'");
-    expect_set_error(TLSHS_CLIENT, "alpn", "", "alpn: the list is empty");
-    expect_set_error(TLSHS_CLIENT, "alpn", "h2,,x",
-                     "alpn: 'h2,,x': each protocol must be 1 to 255 bytes");
-    expect_set_error(TLSHS_CLIENT, "ciphers", "NO-SUCH-CIPHER",
-                     "ciphers: OpenSSL rejected 'NO-SUCH-CIPHER'");
-    expect_set_error(TLSHS_CLIENT, "ciphersuites", "TLS_NOPE", "ciphersuites: OpenSSL rejected");
-    expect_set_error(TLSHS_CLIENT, "groups", "nogroup", "groups: OpenSSL rejected 'nogroup'");
-    expect_set_error(TLSHS_CLIENT, "sigalgs", "RSA+NOPE", "sigalgs: OpenSSL rejected");
-    expect_set_error(TLSHS_CLIENT, "tickets", "yes", "tickets: 'yes' is not one of on, off");
-    expect_set_error(TLSHS_CLIENT, "keylog_file", "/nonexistent/dir/keys",
-                     "keylog_file: cannot open");
+    static const struct {
+        tlshs_role role;
+        const char *key, *value;
+        tlshs_code code;
+        const char *detail; /* in the message after the key's name, or NULL */
+    } cases[] = {
+        {TLSHS_CLIENT, "nope", "x", TLSHS_E_UNKNOWN_KEY, "unknown key"},
+        {TLSHS_CLIENT, "ca_file", "/nonexistent/ca.pem", TLSHS_E_FILE, "/nonexistent/ca.pem"},
+        {TLSHS_CLIENT, "ca_path", "/nonexistent", TLSHS_E_FILE, "/nonexistent"},
+        {TLSHS_CLIENT, "ca_pem", "not a certificate", TLSHS_E_BAD_VALUE, "no PEM certificate"},
+        {TLSHS_SERVER, "cert_file", "/nonexistent", TLSHS_E_FILE, "/nonexistent"},
+        {TLSHS_SERVER, "cert_file", "Makefile", TLSHS_E_BAD_VALUE, "Makefile"},
+        {TLSHS_SERVER, "key_file", "/nonexistent", TLSHS_E_FILE, "/nonexistent"},
+        {TLSHS_SERVER, "cert_pem", "garbage", TLSHS_E_BAD_VALUE, "no PEM certificate"},
+        {TLSHS_SERVER, "key_pem", "garbage", TLSHS_E_BAD_VALUE, "no usable PEM private key"},
+        {TLSHS_CLIENT, "verify", "maybe", TLSHS_E_BAD_VALUE, "'maybe' is not one of none, peer, require"},
+        {TLSHS_CLIENT, "min_version", "2.0", TLSHS_E_BAD_VALUE, "'2.0'"},
+        {TLSHS_CLIENT, "max_version", "None", TLSHS_E_BAD_VALUE, "'None'"},
+        {TLSHS_CLIENT, "max_version", "TLSv9", TLSHS_E_BAD_VALUE, "'TLSv9'"},
+        {TLSHS_CLIENT, "alpn", "", TLSHS_E_BAD_VALUE, "the list is empty"},
+        {TLSHS_CLIENT, "alpn", "h2,,x", TLSHS_E_BAD_VALUE, "each protocol must be 1 to 255 bytes"},
+        {TLSHS_CLIENT, "ciphers", "NO-SUCH-CIPHER", TLSHS_E_BAD_VALUE, "'NO-SUCH-CIPHER'"},
+        {TLSHS_CLIENT, "ciphersuites", "TLS_NOPE", TLSHS_E_BAD_VALUE, "'TLS_NOPE'"},
+        {TLSHS_CLIENT, "groups", "nogroup", TLSHS_E_BAD_VALUE, "'nogroup'"},
+        {TLSHS_CLIENT, "sigalgs", "RSA+NOPE", TLSHS_E_BAD_VALUE, "'RSA+NOPE'"},
+        {TLSHS_CLIENT, "tickets", "yes", TLSHS_E_BAD_VALUE, "'yes' is not one of on, off"},
+        {TLSHS_CLIENT, "keylog_file", "/nonexistent/dir/keys", TLSHS_E_FILE, "/nonexistent/dir/keys"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !check_current_failed; i++)
+        expect_set_error(cases[i].role, cases[i].key, cases[i].value, cases[i].code,
+                         cases[i].detail);
 }
 
 TEST(test_config_null_arguments) {
@@ -143,9 +157,9 @@ TEST(test_config_null_arguments) {
     CHECK(cfg);
     CHECK_INT(tlshs_config_set(NULL, "verify", "none"), ==, -1);
     CHECK_INT(tlshs_config_set(cfg, NULL, "none"), ==, -1);
-    CHECK_CONTAINS(tlshs_config_error(cfg), "key is NULL");
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_ARGUMENT, "", "key is NULL");
     CHECK_INT(tlshs_config_set(cfg, "verify", NULL), ==, -1);
-    CHECK_CONTAINS(tlshs_config_error(cfg), "verify: value is NULL");
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_ARGUMENT, "verify: ", "value is NULL");
     CHECK_STR(tlshs_config_error(NULL), "");
     CHECK(tlshs_config_new((tlshs_role)7) == NULL);
     CHECK(tlshs_new(NULL, "localhost") == NULL);
@@ -160,7 +174,7 @@ TEST(test_config_read_only_in_use) {
     hs = tlshs_new(cfg, "localhost");
     CHECK(hs);
     CHECK_INT(tlshs_config_set(cfg, "alpn", "h2"), ==, -1);
-    CHECK_STR(tlshs_config_error(cfg), "alpn: config is in use by a handshake");
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_IN_USE, "alpn: ", "in use");
     tlshs_free(hs);
     CHECK_INT(tlshs_config_set(cfg, "alpn", "h2"), ==, -1); /* stays read-only */
     tlshs_config_free(cfg);
@@ -178,12 +192,12 @@ TEST(test_server_needs_certificate) {
     tlshs_config *cfg = tlshs_config_new(TLSHS_SERVER);
     CHECK(cfg);
     CHECK(tlshs_new(cfg, NULL) == NULL);
-    CHECK_CONTAINS(tlshs_config_error(cfg), "a server needs a certificate");
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, "cert_file: ", "a server needs a certificate");
     tlshs_config_free(cfg);
     cfg = make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), (char *)NULL);
     CHECK(cfg);
     CHECK(tlshs_new(cfg, NULL) == NULL);
-    CHECK_CONTAINS(tlshs_config_error(cfg), "the certificate has no key");
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, "key_file: ", "the certificate has no key");
     tlshs_config_free(cfg);
 }
 
@@ -196,12 +210,10 @@ TEST(test_key_must_match_certificate) {
         make_config(TLSHS_SERVER, "cert_file", cert_path("server.pem"), (char *)NULL);
     CHECK(cfg);
     CHECK_INT(tlshs_config_set(cfg, "key_file", cert_path("unknown.key")), ==, -1); /* RSA, RSA */
-    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_E_BAD_VALUE);
-    CHECK_CONTAINS(tlshs_config_error(cfg), "key_file: ");
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_BAD_VALUE, "key_file: ");
     CHECK_INT(tlshs_config_set(cfg, "key_file", cert_path("client.key")), ==, 0); /* EC, RSA */
     CHECK(tlshs_new(cfg, NULL) == NULL);
-    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_E_INCOMPLETE);
-    CHECK_CONTAINS(tlshs_config_error(cfg), "does not match");
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, "key_file: ", "does not match");
     tlshs_config_free(cfg);
 }
 
@@ -210,7 +222,7 @@ TEST(test_client_needs_server_name) {
     tlshs *hs;
     CHECK(cfg);
     CHECK(tlshs_new(cfg, NULL) == NULL);
-    CHECK_CONTAINS(tlshs_config_error(cfg), "server_name: a client that verifies needs");
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_INCOMPLETE, "server_name: ", "a client that verifies needs");
     CHECK(tlshs_new(cfg, "") == NULL);
     tlshs_config_free(cfg);
     cfg = make_config(TLSHS_CLIENT, "verify", "none", (char *)NULL);
@@ -229,7 +241,7 @@ TEST(test_client_default_is_system_store) {
     CHECK(p.c && p.s);
     run_pair(&p, &rc, &rs);
     CHECK_RESULT(rc, TLSHS_CLOSED);
-    CHECK_CONTAINS(tlshs_error(p.c), "certificate verify failed");
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_VERIFY);
     CHECK_INT(tlshs_verify_result(p.c), !=, 0);
     pair_free(&p);
 }
@@ -380,6 +392,7 @@ TEST(test_alpn_no_overlap_fails) {
     CHECK_RESULT(rc, TLSHS_CLOSED);
     CHECK_INT(tlshs_alert_sent(p.s), ==, 120);
     CHECK_INT(tlshs_alert_received(p.c), ==, 120);
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_ALERT);
     CHECK_STR(tlshs_error(p.c), "peer sent fatal alert no_application_protocol");
     pair_free(&p);
 }
@@ -413,21 +426,23 @@ TEST(test_unknown_ca_fails_with_alert) {
     CHECK_INT(tlshs_alert_sent(p.c), ==, 48);
     move_bytes(p.c, p.s);
     CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
-    CHECK_STR(tlshs_error(p.c),
-              "certificate verify failed: unable to get local issuer certificate");
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_VERIFY);
     CHECK_INT(tlshs_verify_result(p.c), ==, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    CHECK(says_why_verify_failed(p.c));
     CHECK(has_event(p.c, 1, "alert", "fatal:unknown_ca"));
     CHECK(tlshs_peer_cert(p.c, NULL) != NULL); /* what the server presented */
     r = tlshs_step(p.s);
     CHECK_RESULT(r, TLSHS_CLOSED);
     CHECK_INT(tlshs_alert_received(p.s), ==, 48);
+    CHECK_CODE(tlshs_error_code(p.s), TLSHS_E_ALERT);
     CHECK_STR(tlshs_error(p.s), "peer sent fatal alert unknown_ca");
     /* CLOSED is sticky, the reason stays, and feeding is refused */
     CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
     CHECK_INT(tlshs_feed(p.c, "x", 1), ==, -1);
+    CHECK_CODE(tlshs_usage_code(p.c), TLSHS_E_STATE);
     CHECK_CONTAINS(tlshs_usage_error(p.c), "feed: the connection is closed");
-    CHECK_STR(tlshs_error(p.c),
-              "certificate verify failed: unable to get local issuer certificate");
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_VERIFY);
+    CHECK(says_why_verify_failed(p.c));
     CHECK_INT(ERR_peek_error(), ==, 0);
     pair_free(&p);
 }
@@ -442,8 +457,9 @@ TEST(test_wrong_host_name_fails) {
     run_pair(&p, &rc, &rs);
     CHECK_RESULT(rc, TLSHS_CLOSED);
     CHECK_RESULT(rs, TLSHS_CLOSED);
-    CHECK_STR(tlshs_error(p.c), "certificate verify failed: hostname mismatch");
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_VERIFY);
     CHECK_INT(tlshs_verify_result(p.c), ==, X509_V_ERR_HOSTNAME_MISMATCH);
+    CHECK(says_why_verify_failed(p.c));
     CHECK_INT(tlshs_alert_sent(p.c), >=, 0);
     CHECK_INT(tlshs_alert_received(p.s), ==, tlshs_alert_sent(p.c));
     pair_free(&p);
@@ -469,8 +485,9 @@ TEST(test_version_mismatch) {
     CHECK_RESULT(rc, TLSHS_CLOSED);
     CHECK_RESULT(rs, TLSHS_CLOSED);
     CHECK_INT(tlshs_alert_sent(p.s), ==, 70);
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_ALERT);
     CHECK_STR(tlshs_error(p.c), "peer sent fatal alert protocol_version");
-    CHECK_CONTAINS(tlshs_error(p.s), "unsupported protocol");
+    CHECK_CODE(tlshs_error_code(p.s), TLSHS_E_PROTOCOL);
     pair_free(&p);
 }
 
@@ -497,7 +514,7 @@ TEST(test_missing_client_certificate) {
     CHECK(p.c && p.s);
     run_pair(&p, &rc, &rs);
     CHECK_RESULT(rs, TLSHS_CLOSED);
-    CHECK_CONTAINS(tlshs_error(p.s), "peer did not return a certificate");
+    CHECK_CODE(tlshs_error_code(p.s), TLSHS_E_PROTOCOL);
     CHECK_INT(tlshs_alert_sent(p.s), ==, 116);
     /* In TLS 1.3 (the default) the client is DONE before the server judges
        it; the alert reaches it on its first read. */
@@ -519,8 +536,9 @@ TEST(test_client_certificate_unknown_ca) {
     CHECK(p.c && p.s);
     run_pair(&p, &rc, &rs);
     CHECK_RESULT(rs, TLSHS_CLOSED);
-    CHECK_STR(tlshs_error(p.s),
-              "certificate verify failed: unable to get local issuer certificate");
+    CHECK_CODE(tlshs_error_code(p.s), TLSHS_E_VERIFY);
+    CHECK_INT(tlshs_verify_result(p.s), ==, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    CHECK(says_why_verify_failed(p.s));
     CHECK_INT(tlshs_alert_sent(p.s), ==, 48);
     pair_free(&p);
 }
@@ -532,7 +550,7 @@ TEST(test_garbage_bytes) {
     CHECK(p.c && p.s);
     CHECK_INT(tlshs_feed(p.s, http, sizeof http - 1), ==, 0);
     CHECK_RESULT(tlshs_step(p.s), TLSHS_CLOSED); /* not TLS at all: no alert */
-    CHECK_STR(tlshs_error(p.s), "http request");
+    CHECK_CODE(tlshs_error_code(p.s), TLSHS_E_PROTOCOL);
     CHECK_INT(tlshs_pending(p.s), ==, 0);
     /* random bytes at a client that has sent its ClientHello */
     for (size_t i = 0; i < sizeof junk; i++)
@@ -543,6 +561,7 @@ TEST(test_garbage_bytes) {
     tlshs_step(p.c);
     tlshs_take(p.c, junk, sizeof junk);
     CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_PROTOCOL);
     CHECK(strlen(tlshs_error(p.c)) > 0);
     CHECK_INT(ERR_peek_error(), ==, 0);
     pair_free(&p);
@@ -565,6 +584,7 @@ TEST(test_truncated_record_then_eof) {
     CHECK_INT(tlshs_alert_sent(p.s), ==, 50);
     tlshs_take(p.s, hello, sizeof hello);
     CHECK_RESULT(tlshs_step(p.s), TLSHS_CLOSED);
+    CHECK_CODE(tlshs_error_code(p.s), TLSHS_E_EOF);
     CHECK_STR(tlshs_error(p.s), "peer closed the connection during the handshake");
     pair_free(&p);
 }
@@ -582,6 +602,7 @@ TEST(test_eof_mid_handshake) {
     CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE); /* the alert goes first */
     CHECK_INT(tlshs_take(p.c, buf, sizeof buf), >, 0);
     CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_EOF);
     CHECK_STR(tlshs_error(p.c), "peer closed the connection during the handshake");
     pair_free(&p);
 }
@@ -820,6 +841,7 @@ TEST(test_read_write_and_shutdown) {
     move_bytes(p.c, p.s);
     CHECK_RESULT(tlshs_shutdown(p.c), TLSHS_WANT_READ);
     CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, &n), TLSHS_CLOSED);
+    CHECK_CODE(tlshs_error_code(p.s), TLSHS_E_CLOSE_NOTIFY);
     CHECK_STR(tlshs_error(p.s), "peer sent close_notify");
     CHECK_INT(tlshs_alert_received(p.s), ==, 0);
     CHECK_RESULT(tlshs_step(p.s), TLSHS_CLOSED);
@@ -828,6 +850,7 @@ TEST(test_read_write_and_shutdown) {
     move_bytes(p.s, p.c);
     CHECK_RESULT(tlshs_shutdown(p.s), TLSHS_CLOSED);
     CHECK_RESULT(tlshs_shutdown(p.c), TLSHS_CLOSED);
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_SHUTDOWN);
     CHECK_STR(tlshs_error(p.c), "shut down: close_notify sent and received");
     CHECK_RESULT(tlshs_write(p.c, "x", 1, &n), TLSHS_CLOSED);
     CHECK_RESULT(tlshs_read(p.c, buf, sizeof buf, &n), TLSHS_CLOSED);
@@ -844,6 +867,7 @@ TEST(test_eof_after_handshake) {
     CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, NULL), TLSHS_WANT_WRITE); /* an alert */
     CHECK_INT(tlshs_take(p.s, buf, sizeof buf), >, 0);
     CHECK_RESULT(tlshs_read(p.s, buf, sizeof buf, NULL), TLSHS_CLOSED);
+    CHECK_CODE(tlshs_error_code(p.s), TLSHS_E_EOF);
     CHECK_STR(tlshs_error(p.s), "peer closed the connection without close_notify");
     pair_free(&p);
 }
@@ -853,6 +877,7 @@ TEST(test_shutdown_before_done) {
     CHECK(p.c && p.s);
     tlshs_step(p.c);
     CHECK_RESULT(tlshs_shutdown(p.c), TLSHS_CLOSED);
+    CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_SHUTDOWN);
     CHECK_STR(tlshs_error(p.c), "shut down before the handshake completed");
     CHECK_RESULT(tlshs_step(p.c), TLSHS_CLOSED);
     pair_free(&p);
@@ -984,7 +1009,7 @@ TEST(test_fd_mode_socketpair) {
         struct pollfd fd = {sv[1], POLLIN, 0};
         poll(&fd, 1, 100);
     }
-    if (rs != TLSHS_CLOSED || !strstr(tlshs_error(p.s), "without close_notify"))
+    if (rs != TLSHS_CLOSED || tlshs_error_code(p.s) != TLSHS_E_EOF)
         check_fail(__FILE__, __LINE__, "hang-up: %s \"%s\"", tlshs_result_name(rs),
                    tlshs_error(p.s));
 out:
@@ -1010,7 +1035,8 @@ TEST(test_fd_mode_eof_mid_handshake) {
         r = tlshs_step(p.c);
     close(sv[0]);
     /* as in memory mode: the same reason, and OpenSSL's decode_error tried */
-    if (r != TLSHS_CLOSED || strcmp(tlshs_error(p.c), "peer closed the connection during the handshake") ||
+    if (r != TLSHS_CLOSED || tlshs_error_code(p.c) != TLSHS_E_EOF ||
+        strcmp(tlshs_error(p.c), "peer closed the connection during the handshake") ||
         tlshs_alert_sent(p.c) != 50)
         check_fail(__FILE__, __LINE__, "fd EOF: %s \"%s\" alert %d", tlshs_result_name(r),
                    tlshs_error(p.c), tlshs_alert_sent(p.c));
@@ -1469,8 +1495,7 @@ TEST(test_server_name_too_long) {
     memset(name, 'a', sizeof name - 1);
     name[sizeof name - 1] = '\0';
     CHECK(tlshs_new(cfg, name) == NULL);
-    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_E_ARGUMENT);
-    CHECK_CONTAINS(tlshs_config_error(cfg), "server_name: 299 bytes, longer than the 255");
+    CHECK_CONFIG_ERROR(cfg, TLSHS_E_ARGUMENT, "server_name: ", "299 bytes, longer than the 255");
     CHECK(!strstr(tlshs_config_error(cfg), "aaaaaaaaaaaaaaaa")); /* not echoed */
     /* 255 bytes (four labels of 63) is a host name */
     memset(longest, 'a', 255);
@@ -1569,7 +1594,7 @@ static int pipe_child(void) {
     close(fds[0]);
     if (tlshs_set_fd(a, fds[1]) != 0) return 11;
     if (tlshs_step(a) != TLSHS_CLOSED || tlshs_error_code(a) != TLSHS_E_SOCKET) bad |= 1;
-    if (!strstr(tlshs_error(a), "Broken pipe")) bad |= 2;
+    if (!strstr(tlshs_error(a), strerror(EPIPE))) bad |= 2; /* the errno, told */
     pthread_sigmask(SIG_BLOCK, NULL, &set);
     sigpending(&pending);
     if (sigismember(&set, SIGPIPE) || sigismember(&pending, SIGPIPE)) bad |= 4;
