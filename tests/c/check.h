@@ -22,6 +22,9 @@ void check_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 extern int check_current_failed;
 
+/* Whether the runner (main.c) has a test of this name in test_list.h. */
+int check_listed(const char *name);
+
 #define CHECK(cond)                                                                \
     do {                                                                           \
         if (!(cond)) {                                                             \
@@ -123,6 +126,19 @@ tlshs_config *client_config(void);
    tamper) until both are DONE or CLOSED, nothing moves, or max_rounds pass;
    returns 1 if both are DONE. */
 int pump(tlshs *client, tlshs *server, int max_rounds);
+
+/* A client and a server made from two configs, whose references pass to
+   the objects: pair_of frees cc and sc (either NULL: no objects), so
+   pair_free frees everything. */
+struct pair {
+    tlshs *c, *s;
+};
+struct pair pair_of(tlshs_config *cc, tlshs_config *sc, const char *name);
+void pair_free(struct pair *p);
+
+/* Runs the pair's handshake in memory (tlshs_pair, 30 rounds) until both
+   are DONE or CLOSED or nothing moves; the results land in rc, rs. */
+void run_pair(struct pair *p, tlshs_result *rc, tlshs_result *rs);
 
 /* A client of cc (for "localhost") and a server of sc, both traced, and
    their handshake pumped in memory: 0 when both are DONE.  The objects are

@@ -93,6 +93,27 @@ int pump(tlshs *client, tlshs *server, int max_rounds) {
     return rc == TLSHS_DONE && rs == TLSHS_DONE;
 }
 
+struct pair pair_of(tlshs_config *cc, tlshs_config *sc, const char *name) {
+    struct pair p = {NULL, NULL};
+    if (cc && sc) {
+        p.c = tlshs_new(cc, name);
+        p.s = tlshs_new(sc, NULL);
+    }
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    return p;
+}
+
+void pair_free(struct pair *p) {
+    tlshs_free(p->c);
+    tlshs_free(p->s);
+}
+
+void run_pair(struct pair *p, tlshs_result *rc, tlshs_result *rs) {
+    *rc = *rs = TLSHS_WANT_READ;
+    tlshs_pair(p->c, p->s, NULL, NULL, 30, rc, rs);
+}
+
 int connect_pair(tlshs_config *cc, tlshs_config *sc, tlshs **c, tlshs **s) {
     *c = tlshs_new(cc, "localhost");
     *s = tlshs_new(sc, NULL);
