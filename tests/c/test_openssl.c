@@ -8,54 +8,75 @@
 
 #include "check.h"
 
-/* A raw OpenSSL server (memory BIOs) that asks for a key update: the tlshs
-   client's read must answer WANT_WRITE for the KeyUpdate it owes. */
-TEST(test_read_that_must_write_key_update) {
-    tlshs_config *cc = client_config();
+/* A raw OpenSSL server on memory BIOs with cert_file and key_file, and
+   ca_file to build its chain from (or NULL); NULL if OpenSSL refused them. */
+static SSL *raw_server(const char *cert_file, const char *key_file, const char *ca_file) {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     SSL *s = NULL;
-    BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
-    tlshs *c = NULL;
+    if (ctx && SSL_CTX_use_certificate_chain_file(ctx, cert_file) &&
+        SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) &&
+        (!ca_file || SSL_CTX_load_verify_file(ctx, ca_file)) && (s = SSL_new(ctx)) != NULL) {
+        SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+        SSL_set_accept_state(s);
+    }
+    SSL_CTX_free(ctx); /* s holds it */
+    return s;
+}
+
+/* Moves what a tlshs object wrote to a raw OpenSSL end, and back. */
+static void raw_exchange(SSL *s, tlshs *c) {
     unsigned char buf[16384];
     size_t n;
-    int r = 0;
-    if (!cc || !ctx || !in || !out) goto done;
-    SSL_CTX_use_certificate_chain_file(ctx, cert_path("server.pem"));
-    SSL_CTX_use_PrivateKey_file(ctx, cert_path("server.key"), SSL_FILETYPE_PEM);
-    s = SSL_new(ctx);
-    SSL_set_bio(s, in, out);
-    in = out = NULL;
-    SSL_set_accept_state(s);
-    c = tlshs_new(cc, "localhost");
-    for (int i = 0; i < 10 && (r = tlshs_step(c)) != TLSHS_DONE; i++) {
-        while ((n = tlshs_take(c, buf, sizeof buf)) > 0)
-            BIO_write(SSL_get_rbio(s), buf, (int)n);
+    int k;
+    while ((n = tlshs_take(c, buf, sizeof buf)) > 0) BIO_write(SSL_get_rbio(s), buf, (int)n);
+    while ((k = BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0) tlshs_feed(c, buf, (size_t)k);
+}
+
+/* Steps the tlshs client c against the raw server s until DONE or CLOSED
+   (or 10 rounds); the client's last result. */
+static tlshs_result raw_handshake(SSL *s, tlshs *c) {
+    tlshs_result r = TLSHS_WANT_READ;
+    for (int i = 0; i < 10 && (r = tlshs_step(c)) != TLSHS_DONE && r != TLSHS_CLOSED; i++) {
+        raw_exchange(s, c);
         SSL_do_handshake(s);
-        while ((int)(n = (size_t)BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0 && n <= sizeof buf)
-            tlshs_feed(c, buf, n);
+        raw_exchange(s, c);
     }
-    if (r != TLSHS_DONE) {
+    return r;
+}
+
+/* ------------------------------------------------- a KeyUpdate asked for */
+
+/* A raw OpenSSL server that asks for a key update: the tlshs client's read
+   must answer WANT_WRITE for the KeyUpdate it owes. */
+TEST(test_read_that_must_write_key_update) {
+    tlshs_config *cc = client_config();
+    SSL *s = raw_server(cert_path("server.pem"), cert_path("server.key"), NULL);
+    tlshs *c = NULL;
+    unsigned char buf[256];
+    size_t n;
+    tlshs_result r;
+    if (!cc || !s) {
+        check_fail(__FILE__, __LINE__, "set-up failed");
+        goto done;
+    }
+    c = tlshs_new(cc, "localhost");
+    if ((r = raw_handshake(s, c)) != TLSHS_DONE) {
         check_fail(__FILE__, __LINE__, "handshake with raw OpenSSL: %s", tlshs_error(c));
         goto done;
     }
-    while ((n = tlshs_take(c, buf, sizeof buf)) > 0)
-        BIO_write(SSL_get_rbio(s), buf, (int)n);
+    raw_exchange(s, c);
+    tlshs_set_trace(c, 1);
     SSL_key_update(s, SSL_KEY_UPDATE_REQUESTED);
     SSL_write(s, "k", 1);
-    while ((int)(n = (size_t)BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0 && n <= sizeof buf)
-        tlshs_feed(c, buf, n);
-    tlshs_set_trace(c, 1);
+    raw_exchange(s, c);
     r = tlshs_read(c, buf, sizeof buf, &n); /* the ticket, the KeyUpdate, then "k" */
     if (r == TLSHS_DONE) r = tlshs_read(c, buf, sizeof buf, &n);
     if (r != TLSHS_WANT_WRITE || trace_count(c, 1, "KeyUpdate") != 1)
         check_fail(__FILE__, __LINE__, "read after a KeyUpdate request answered %s",
-                   tlshs_result_name((tlshs_result)r));
+                   tlshs_result_name(r));
 done:
     tlshs_free(c);
     SSL_free(s);
-    BIO_free(in);
-    BIO_free(out);
-    SSL_CTX_free(ctx);
     tlshs_config_free(cc);
     ERR_clear_error();
 }
@@ -67,36 +88,18 @@ done:
    with cert_file and, if given, ca_file; 0 on failure. */
 static size_t raw_server_certificate_length(const char *cert_file, const char *key_file,
                                             const char *ca_file) {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL *s = raw_server(cert_file, key_file, ca_file);
     tlshs_config *cc = client_config();
-    tlshs *c = NULL;
-    SSL *s = NULL;
-    unsigned char buf[16384];
-    size_t n, len = 0;
-    int r = 0;
-    if (!ctx || !cc || !SSL_CTX_use_certificate_chain_file(ctx, cert_file) ||
-        !SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) ||
-        (ca_file && !SSL_CTX_load_verify_file(ctx, ca_file)))
-        goto out;
-    s = SSL_new(ctx);
-    SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
-    SSL_set_accept_state(s);
-    c = tlshs_new(cc, "localhost");
+    tlshs *c = s && cc ? tlshs_new(cc, "localhost") : NULL;
+    size_t len = 0;
     tlshs_set_trace(c, 1);
-    for (int i = 0; i < 10 && (r = tlshs_step(c)) != TLSHS_DONE && r != TLSHS_CLOSED; i++) {
-        int k;
-        while ((n = tlshs_take(c, buf, sizeof buf)) > 0) BIO_write(SSL_get_rbio(s), buf, (int)n);
-        SSL_do_handshake(s);
-        while ((k = BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0) tlshs_feed(c, buf, (size_t)k);
-    }
-    for (size_t i = 0; r == TLSHS_DONE && i < tlshs_trace_count(c); i++) {
-        const tlshs_event *e = tlshs_trace_event(c, i);
-        if (!e->sent && strcmp(e->name, "Certificate") == 0) len = e->length;
-    }
-out:
+    if (c && raw_handshake(s, c) == TLSHS_DONE)
+        for (size_t i = 0; i < tlshs_trace_count(c); i++) {
+            const tlshs_event *e = tlshs_trace_event(c, i);
+            if (!e->sent && strcmp(e->name, "Certificate") == 0) len = e->length;
+        }
     tlshs_free(c);
     SSL_free(s);
-    SSL_CTX_free(ctx);
     tlshs_config_free(cc);
     ERR_clear_error();
     return len;
@@ -153,39 +156,21 @@ TEST(test_chain_built_once_sends_what_openssl_would) {
 
 /* ------------------------------------------------------- renegotiation */
 
-/* Moves what a raw OpenSSL end wrote to a tlshs object, and back. */
-static void raw_exchange(SSL *s, tlshs *c) {
-    unsigned char buf[16384];
-    size_t n;
-    int k;
-    while ((n = tlshs_take(c, buf, sizeof buf)) > 0) BIO_write(SSL_get_rbio(s), buf, (int)n);
-    while ((k = BIO_read(SSL_get_wbio(s), buf, sizeof buf)) > 0) tlshs_feed(c, buf, (size_t)k);
-}
-
 /* A raw OpenSSL server renegotiates (TLS 1.2) with another certificate:
    the tlshs client verifies the new one, and tlshs_peer_cert shows it. */
 TEST(test_peer_cert_after_renegotiation) {
     tlshs_config *cc = client_with("max_version", "1.2", (char *)NULL);
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    SSL *s = NULL;
+    SSL *s = raw_server(cert_path("server.pem"), cert_path("server.key"), NULL);
     tlshs *c = NULL;
     unsigned char buf[256];
     tlshs_result r = TLSHS_WANT_READ;
-    if (!cc || !ctx || !SSL_CTX_use_certificate_chain_file(ctx, cert_path("server.pem")) ||
-        !SSL_CTX_use_PrivateKey_file(ctx, cert_path("server.key"), SSL_FILETYPE_PEM)) {
+    if (!cc || !s) {
         check_fail(__FILE__, __LINE__, "raw server setup");
         goto out;
     }
-    s = SSL_new(ctx);
-    SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
-    SSL_set_accept_state(s);
     c = tlshs_new(cc, "localhost");
     tlshs_set_trace(c, 1);
-    for (int i = 0; i < 10 && (r = tlshs_step(c)) != TLSHS_DONE && r != TLSHS_CLOSED; i++) {
-        raw_exchange(s, c);
-        SSL_do_handshake(s);
-        raw_exchange(s, c);
-    }
+    r = raw_handshake(s, c);
     if (r != TLSHS_DONE || !peer_cert_is(c, cert_path("server.pem"))) {
         check_fail(__FILE__, __LINE__, "first handshake: %s \"%s\"", tlshs_result_name(r),
                    tlshs_error(c));
@@ -221,7 +206,6 @@ TEST(test_peer_cert_after_renegotiation) {
 out:
     tlshs_free(c);
     SSL_free(s);
-    SSL_CTX_free(ctx);
     tlshs_config_free(cc);
     ERR_clear_error();
 }
