@@ -46,7 +46,7 @@ LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
 .PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
-        test-man test-demo fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
+        test-man test-layers test-scripts test-demo fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
         clean distclean format
 .DEFAULT_GOAL := all
 
@@ -235,12 +235,12 @@ $(BUILD)/fuzz-session-config: tests/fuzz/fuzz_session_config.c tests/fuzz/fuzz_c
 $(BUILD)/fuzz-make-seeds: tests/fuzz/make_seeds.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
-# The dictionary gets every key of csrc/config.c's table too, so a new key is fuzzed by name.
+# The dictionary gets every key of the key table (TLSHS_CONFIG_KEYS) too, so a new key is fuzzed by name.
 fuzz-seeds: $(BUILD)/fuzz-seeds/.done
 $(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(CERTS)/.done
 	rm -rf $(BUILD)/fuzz-seeds
 	TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seeds
-	sed -n 's/^ *{"\([a-z0-9_]*\)", *set_.*/"\1"/p' csrc/config.c >> $(BUILD)/fuzz-seeds/session-config.dict
+	sed -n 's/^ *X(\([a-z][a-z0-9_]*\), [A-Z]*, [0-9],.*/"\1"/p' csrc/tlshs.h >> $(BUILD)/fuzz-seeds/session-config.dict
 	@touch $@
 
 # What the seeds must make each target reach (labels of its tally; see tests/fuzz/run.sh).
@@ -264,6 +264,20 @@ fuzz: $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t)) fuzz-seeds
 # about 60 s: 15 s for each target
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
+
+# the files of csrc/ and of lua/ stand in layers (read from their objects
+# with nm: tests/layers.py), and no .c or .i file is over 800 lines
+LAYERS_LUA := $(BUILD)/layers/lua
+test-layers: lib
+	@rm -rf $(LAYERS_LUA) && mkdir -p $(LAYERS_LUA)
+	@for f in lua/*.c; do \
+	    $(CC) $(WARN) $(CFLAGS) -fPIC -Icsrc $(LUA_CFLAGS) -c $$f -o $(LAYERS_LUA)/$$(basename $$f .c).o || exit 1; \
+	done
+	$(PYTHON) tests/layers.py $(BUILD)/obj $(LAYERS_LUA)
+
+# the project's own scripts (bench/instructions.sh) keep their promises
+test-scripts:
+	sh tests/scripts.sh
 
 test-man:
 	mandoc -Tlint -W warning man/tlshs.3 && mandoc -Tlint -W warning man/tlshs.1 && echo "2 passed, 0 failed"

@@ -370,7 +370,10 @@ TLSHS_API const char *tlshs_key_kind_name(tlshs_key_kind kind);
  *
  * A file named by a key must be a regular file of at most 64 MiB (ca_path:
  * a directory); a FIFO, device or directory is refused at once
- * (TLSHS_E_FILE) and never opened in a way that could block.  Each value is checked alone here;
+ * (TLSHS_E_FILE) and never opened in a way that could block.  keylog_file,
+ * which is written, also takes a character device (a terminal, /dev/null)
+ * or a FIFO that has a reader; a FIFO no one reads is refused at once, and
+ * a reader that leaves loses the later lines, never raising SIGPIPE.  Each value is checked alone here;
  * what keys mean together (min_version against max_version, the key
  * against the certificate, certificates and DH parameters against the
  * security level) is checked by tlshs_config_check() and at the first

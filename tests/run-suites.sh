@@ -4,7 +4,7 @@
 # test prints its reason in its suite's log).  Exits 1 if any failed.
 # Usage: sh tests/run-suites.sh [make-command]
 MAKE_CMD=${1:-make}
-SUITES=${TLSHS_SUITES:-"test-c test-c-asan test-c-tsan test-c-valgrind test-fuzz test-man test-demo test-python test-python-asan test-lua test-lua-asan"}
+SUITES=${TLSHS_SUITES:-"test-c test-c-asan test-c-tsan test-c-valgrind test-fuzz test-man test-layers test-scripts test-demo test-python test-python-asan test-lua test-lua-asan"}
 LOGS=build/test-logs
 mkdir -p "$LOGS"
 total_pass=0
