@@ -283,6 +283,90 @@ TEST(test_cipher_settings) {
     pair_free(&p);
 }
 
+/* --------------------------------------------------- the moves' keys */
+
+TEST(test_moves_keys_refused) {
+    static const struct {
+        tlshs_role role;
+        const char *key, *value;
+        tlshs_code code;
+    } cases[] = {
+        {TLSHS_SERVER, "num_tickets", "-1", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "num_tickets", "101", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "num_tickets", "", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "num_tickets", "2x", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "num_tickets", "2", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "max_early_data", "4294967296", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "max_early_data", "99999999999999999999999", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "max_early_data", "10", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "post_handshake_auth", "yes", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "post_handshake_auth", "on", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "status_request", "1", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "status_request", "on", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "ocsp_response_file", "/nonexistent/x.der", TLSHS_E_FILE},
+        {TLSHS_SERVER, "ocsp_response_file", "/", TLSHS_E_FILE},
+        {TLSHS_CLIENT, "ocsp_response_file", "x.der", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "max_fragment_length", "1000", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "max_fragment_length", "512", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "extensions", "", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "extensions", "65280", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "extensions", ":ab", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "extensions", "65536:ab", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "extensions", "65280:abc", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "extensions", "65280:zz", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "extensions", "65280:ab,65280:cd", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "extensions", "65280:ab,", TLSHS_E_BAD_VALUE},
+        {TLSHS_CLIENT, "extensions", "0:00", TLSHS_E_BAD_VALUE},  /* server_name */
+        {TLSHS_CLIENT, "extensions", "43:0304", TLSHS_E_BAD_VALUE}, /* supported_versions */
+        {TLSHS_SERVER, "extensions", "65281:00", TLSHS_E_BAD_VALUE}, /* renegotiation_info */
+        {TLSHS_CLIENT, "self_signed", "a.example", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "self_signed", "", TLSHS_E_BAD_VALUE},
+        {TLSHS_SERVER, "self_signed", "a b", TLSHS_E_BAD_VALUE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !check_current_failed; i++)
+        expect_set_error(cases[i].role, cases[i].key, cases[i].value, cases[i].code, NULL);
+}
+
+TEST(test_moves_keys_accepted) {
+    tlshs_config *c = tlshs_config_new(TLSHS_CLIENT), *s = tlshs_config_new(TLSHS_SERVER);
+    CHECK(c && s);
+    CHECK_INT(tlshs_config_set(c, "max_fragment_length", "4096"), ==, 0);
+    CHECK_INT(tlshs_config_set(c, "post_handshake_auth", "off"), ==, 0);
+    CHECK_INT(tlshs_config_set(c, "status_request", "off"), ==, 0);
+    CHECK_INT(tlshs_config_set(c, "extensions", "1000:00ff,65535:AbCd"), ==, 0);
+    CHECK_INT(tlshs_config_set(s, "num_tickets", "100"), ==, 0);
+    CHECK_INT(tlshs_config_set(s, "max_early_data", "4294967295"), ==, 0);
+    CHECK_INT(tlshs_config_set(s, "ocsp_response_file", cert_path("ocsp-server.der")), ==, 0);
+    tlshs_config_free(c);
+    tlshs_config_free(s);
+}
+
+/* A file that is not an OCSP response is refused at set time. */
+TEST(test_moves_ocsp_file_not_der) {
+    tlshs_config *s = tlshs_config_new(TLSHS_SERVER);
+    CHECK(s);
+    CHECK_INT(tlshs_config_set(s, "ocsp_response_file", cert_path("server.pem")), ==, -1);
+    CHECK_CONFIG_ERROR(s, TLSHS_E_BAD_VALUE, "ocsp_response_file: ");
+    tlshs_config_free(s);
+}
+
+/* num_tickets above 0 with tickets off contradicts, whatever the order. */
+TEST(test_moves_num_tickets_vs_tickets_off) {
+    tlshs_config *a = server_with("num_tickets", "3", "tickets", "off", NULL);
+    tlshs_config *b = server_with("tickets", "off", "num_tickets", "3", NULL);
+    tlshs_config *ok = server_with("tickets", "off", "num_tickets", "0", NULL);
+    CHECK(a && b && ok);
+    CHECK_INT(tlshs_config_check(a), ==, -1);
+    CHECK_CONFIG_ERROR(a, TLSHS_E_INCOMPLETE, "num_tickets: ");
+    CHECK_INT(tlshs_config_check(b), ==, -1);
+    CHECK(tlshs_new(b, NULL) == NULL);
+    CHECK_CONFIG_ERROR(b, TLSHS_E_INCOMPLETE, "num_tickets: ");
+    CHECK_INT(tlshs_config_check(ok), ==, 0);
+    tlshs_config_free(a);
+    tlshs_config_free(b);
+    tlshs_config_free(ok);
+}
+
 /* ------------------------------------------------- keys checked together */
 
 /* What a client config with min_version and max_version set in the given

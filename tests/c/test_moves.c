@@ -3,8 +3,9 @@
  * between two tlshs objects in memory: KeyUpdate, renegotiation,
  * post-handshake authentication, 0-RTT (accepted, rejected, not sent,
  * replayed), OCSP stapling, custom extensions, ticket counts, self-signed
- * certificates, and the refusals of misuse and of bad keys.  The same moves
- * against openssl s_server/s_client and gnutls: test_moves_interop.c.
+ * certificates, and the refusals of misuse.  The same moves against openssl
+ * s_server/s_client and gnutls: test_moves_interop.c; the values their keys
+ * refuse: test_config.c.
  */
 #include <stdlib.h>
 
@@ -705,100 +706,4 @@ TEST(test_moves_write_early_after_step) {
     tlshs_free(c);
     tlshs_config_free(ccfg);
     tlshs_config_free(scfg);
-}
-
-/* ---- the keys' refusals ---- */
-
-TEST(test_moves_keys_refused) {
-    static const struct {
-        tlshs_role role;
-        const char *key, *value;
-        tlshs_code code;
-    } cases[] = {
-        {TLSHS_SERVER, "num_tickets", "-1", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "num_tickets", "101", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "num_tickets", "", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "num_tickets", "2x", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "num_tickets", "2", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "max_early_data", "4294967296", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "max_early_data", "99999999999999999999999", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "max_early_data", "10", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "post_handshake_auth", "yes", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "post_handshake_auth", "on", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "status_request", "1", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "status_request", "on", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "ocsp_response_file", "/nonexistent/x.der", TLSHS_E_FILE},
-        {TLSHS_SERVER, "ocsp_response_file", "/", TLSHS_E_FILE},
-        {TLSHS_CLIENT, "ocsp_response_file", "x.der", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "max_fragment_length", "1000", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "max_fragment_length", "512", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", ":ab", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65536:ab", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280:abc", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280:zz", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280:ab,65280:cd", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280:ab,", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "0:00", TLSHS_E_BAD_VALUE},  /* server_name */
-        {TLSHS_CLIENT, "extensions", "43:0304", TLSHS_E_BAD_VALUE}, /* supported_versions */
-        {TLSHS_SERVER, "extensions", "65281:00", TLSHS_E_BAD_VALUE}, /* renegotiation_info */
-        {TLSHS_CLIENT, "self_signed", "a.example", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "self_signed", "", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "self_signed", "a b", TLSHS_E_BAD_VALUE},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        tlshs_config *cfg = tlshs_config_new(cases[i].role);
-        CHECK(cfg);
-        if (tlshs_config_set(cfg, cases[i].key, cases[i].value) != -1 ||
-            tlshs_config_error_code(cfg) != cases[i].code ||
-            !strstr(tlshs_config_error(cfg), cases[i].key)) {
-            check_fail(__FILE__, __LINE__, "%s=%s: code %s, \"%s\"", cases[i].key, cases[i].value,
-                       tlshs_code_name(tlshs_config_error_code(cfg)), tlshs_config_error(cfg));
-            tlshs_config_free(cfg);
-            return;
-        }
-        tlshs_config_free(cfg);
-    }
-}
-
-TEST(test_moves_keys_accepted) {
-    tlshs_config *c = tlshs_config_new(TLSHS_CLIENT), *s = tlshs_config_new(TLSHS_SERVER);
-    CHECK(c && s);
-    CHECK_INT(tlshs_config_set(c, "max_fragment_length", "4096"), ==, 0);
-    CHECK_INT(tlshs_config_set(c, "post_handshake_auth", "off"), ==, 0);
-    CHECK_INT(tlshs_config_set(c, "status_request", "off"), ==, 0);
-    CHECK_INT(tlshs_config_set(c, "extensions", "1000:00ff,65535:AbCd"), ==, 0);
-    CHECK_INT(tlshs_config_set(s, "num_tickets", "100"), ==, 0);
-    CHECK_INT(tlshs_config_set(s, "max_early_data", "4294967295"), ==, 0);
-    CHECK_INT(tlshs_config_set(s, "ocsp_response_file", cert_path("ocsp-server.der")), ==, 0);
-    tlshs_config_free(c);
-    tlshs_config_free(s);
-}
-
-/* A file that is not an OCSP response is refused at set time. */
-TEST(test_moves_ocsp_file_not_der) {
-    tlshs_config *s = tlshs_config_new(TLSHS_SERVER);
-    CHECK(s);
-    CHECK_INT(tlshs_config_set(s, "ocsp_response_file", cert_path("server.pem")), ==, -1);
-    CHECK_INT(tlshs_config_error_code(s), ==, TLSHS_E_BAD_VALUE);
-    tlshs_config_free(s);
-}
-
-/* num_tickets above 0 with tickets off contradicts, whatever the order. */
-TEST(test_moves_num_tickets_vs_tickets_off) {
-    tlshs_config *a = server_with("num_tickets", "3", "tickets", "off", NULL);
-    tlshs_config *b = server_with("tickets", "off", "num_tickets", "3", NULL);
-    tlshs_config *ok = server_with("tickets", "off", "num_tickets", "0", NULL);
-    CHECK(a && b && ok);
-    CHECK_INT(tlshs_config_check(a), ==, -1);
-    CHECK_INT(tlshs_config_error_code(a), ==, TLSHS_E_INCOMPLETE);
-    CHECK_CONTAINS(tlshs_config_error(a), "num_tickets");
-    CHECK_INT(tlshs_config_check(b), ==, -1);
-    CHECK(tlshs_new(b, NULL) == NULL);
-    CHECK_INT(tlshs_config_error_code(b), ==, TLSHS_E_INCOMPLETE);
-    CHECK_INT(tlshs_config_check(ok), ==, 0);
-    tlshs_config_free(a);
-    tlshs_config_free(b);
-    tlshs_config_free(ok);
 }
