@@ -77,6 +77,8 @@ int luaopen_tlshs(lua_State *L) {
     static const luaL_Reg *const funcs[] = {ltlshs_config_funcs, ltlshs_hs_funcs, module_funcs,
                                             ltlshs_record_funcs, NULL};
     luaL_checkversion(L);
+    if (tlshs_openssl_mismatch()) /* another OpenSSL 3 came first: refuse, never fall back */
+        return luaL_error(L, "%s", tlshs_openssl_mismatch());
     new_class(L, TLSHS_CONFIG_MT, ltlshs_config_meta, config_methods);
     new_class(L, TLSHS_HS_MT, ltlshs_hs_meta, hs_methods);
 
@@ -89,6 +91,10 @@ int luaopen_tlshs(lua_State *L) {
     }
     lua_pushliteral(L, TLSHS_VERSION_STRING);
     lua_setfield(L, -2, "VERSION");
+    lua_pushstring(L, tlshs_openssl_version());
+    lua_setfield(L, -2, "openssl_version");
+    lua_pushstring(L, tlshs_openssl_built_version());
+    lua_setfield(L, -2, "openssl_built_version");
     ltlshs_add_drive(L);
     return 1;
 }

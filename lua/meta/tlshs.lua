@@ -36,6 +36,8 @@
 ---@field DONE "done"
 ---@field CLOSED "closed"
 ---@field VERSION string # the C library's version, "0.1.0"
+---@field openssl_version string # the OpenSSL it runs on, "OpenSSL 3.5.7 9 Jun 2026"
+---@field openssl_built_version string # the OpenSSL it was compiled against (same major.minor)
 ---@field CHANGE_CIPHER_SPEC 20 # TLS content types (tlshs.records, tlshs.record)
 ---@field ALERT 21
 ---@field HANDSHAKE 22

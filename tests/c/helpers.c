@@ -5,6 +5,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <openssl/crypto.h>
+
 #include "check.h"
 
 const char *cert_path(const char *name) {
@@ -240,4 +242,8 @@ int peer_cert_is(const tlshs *hs, const char *pem) {
                 wlen);
     OPENSSL_free(want);
     return same;
+}
+
+int openssl_minor(void) {
+    return (int)((OpenSSL_version_num() >> 20) & 0xff);
 }

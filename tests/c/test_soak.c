@@ -157,14 +157,20 @@ static size_t heap_in_use(void) {
    use: 192 kB measured, the same for 1,000, 3,000 and 10,000 pairs (and
    2 kB for one).  A leak of 13 bytes a pair would show. */
 #define SOAK_PEAK_PER_PAIR 110000 /* bytes a client and server hold at most, in flight */
+/* OpenSSL 3.5: 133.3 kB a pair measured.  Its default key shares are
+   X25519MLKEM768 and X25519: the client keeps an ML-KEM-768 decapsulation
+   key (2,400 bytes) until the ServerHello, and the hellos carry the 1,184-
+   and 1,088-byte ML-KEM shares, in larger records on both sides. */
+#define SOAK_PEAK_PER_PAIR_35 160000
 #define SOAK_LEFT_OVER 320000     /* bytes still held after everything is freed */
 
 /* 10,000 handshakes in flight at once in one process: every client and
    server made first, then all driven round-robin, flight by flight, in
    memory.  All must end DONE; the heap per pair at its peak stays under
-   SOAK_PEAK_PER_PAIR, and once all is freed the heap is back where it was. */
+   SOAK_PEAK_PER_PAIR (SOAK_PEAK_PER_PAIR_35 on OpenSSL 3.5), and once all is freed the heap is back where it was. */
 TEST(test_soak_10000_handshakes_in_flight) {
     int n = tests_slow() ? 300 : 10000, done = 0, rounds = 0, measurable;
+    int bound = openssl_minor() >= 5 ? SOAK_PEAK_PER_PAIR_35 : SOAK_PEAK_PER_PAIR;
     tlshs_config *cc = client_config(), *sc = server_config();
     tlshs **c = calloc((size_t)n, sizeof *c), **s = calloc((size_t)n, sizeof *s);
     size_t start, peak, end;
@@ -235,11 +241,11 @@ TEST(test_soak_10000_handshakes_in_flight) {
     } else {
         printf("  soak: %d pairs DONE in %d rounds; peak %.1f kB per pair (bound %.0f), %+ld bytes "
                "held after freeing (bound %d)\n",
-               n, rounds, per_pair / 1000, SOAK_PEAK_PER_PAIR / 1000.0,
+               n, rounds, per_pair / 1000, bound / 1000.0,
                (long)end - (long)start, SOAK_LEFT_OVER);
-        if (per_pair > SOAK_PEAK_PER_PAIR)
-            check_fail(__FILE__, __LINE__, "peak %.0f bytes per pair > %d", per_pair,
-                       SOAK_PEAK_PER_PAIR);
+        if (per_pair > bound)
+            check_fail(__FILE__, __LINE__, "peak %.0f bytes per pair > %d (OpenSSL 3.%d)", per_pair,
+                       bound, openssl_minor());
         if (end > start + SOAK_LEFT_OVER)
             check_fail(__FILE__, __LINE__, "%zu bytes still held after freeing", end - start);
     }

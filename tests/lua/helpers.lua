@@ -9,6 +9,13 @@ local H = {}
 
 H.CERTS = os.getenv("TLSHS_CERTS") or "build/certs"
 
+-- The OpenSSL 3 minor version the suite runs on (0 for 3.0, 5 for 3.5), and
+-- whether it is 3.5 or later: the few expectations that differ say which
+-- version expects what.  The peers (openssl s_server, s_client) are the same
+-- version (make test-openssl35 puts 3.5's first on PATH).
+H.openssl_minor = tonumber(tlshs.openssl_version:match("^OpenSSL 3%.(%d+)"))
+H.openssl35 = H.openssl_minor >= 5
+
 function H.cert(name)
     return H.CERTS .. "/" .. name
 end
