@@ -148,8 +148,14 @@ static int is_grease(unsigned v) {
     X(258, "ffdhe4096")                                                                            \
     X(259, "ffdhe6144")                                                                            \
     X(260, "ffdhe8192")                                                                            \
+    X(0x0200, "MLKEM512")                                                                          \
+    X(0x0201, "MLKEM768")                                                                          \
+    X(0x0202, "MLKEM1024")                                                                         \
+    X(0x11eb, "SecP256r1MLKEM768")                                                                 \
     X(0x11ec, "X25519MLKEM768")                                                                    \
+    X(0x11ed, "SecP384r1MLKEM1024")                                                                \
     X(0x6399, "X25519Kyber768Draft00")                                                             \
+    X(0x639a, "SecP256r1Kyber768Draft00")                                                          \
     X(0xff01, "arbitrary_explicit_prime_curves")                                                   \
     X(0xff02, "arbitrary_explicit_char2_curves")
 
@@ -196,7 +202,10 @@ static int is_grease(unsigned v) {
     X(0x080b, "rsa_pss_pss_sha512")                                                                \
     X(0x081a, "ecdsa_brainpoolP256r1tls13_sha256")                                                 \
     X(0x081b, "ecdsa_brainpoolP384r1tls13_sha384")                                                 \
-    X(0x081c, "ecdsa_brainpoolP512r1tls13_sha512")
+    X(0x081c, "ecdsa_brainpoolP512r1tls13_sha512")                                                 \
+    X(0x0904, "mldsa44")                                                                           \
+    X(0x0905, "mldsa65")                                                                           \
+    X(0x0906, "mldsa87")
 
 #define ROW(value, name) {value, name},
 static const struct entry versions[] = {TLSHS_VERSIONS(ROW)};

@@ -16,3 +16,5 @@
 #include "list_moves.h"
 #include "list_moves_interop.h"
 #include "list_keys.h"
+#include "list_registry.h"
+#include "list_pq.h"
