@@ -63,7 +63,7 @@ LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
 .PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
-        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
+        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
         clean distclean format
 .DEFAULT_GOAL := all
 
@@ -370,6 +370,23 @@ bench-c: all certs $(BUILD)/bench-c $(BUILD)/bench-hello
 	@echo "the same with a client certificate the server requires and verifies"
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-mutual
+
+# the key exchange's cost: instructions per handshake of raw OpenSSL and
+# tlshs with X25519 alone and with OpenSSL's default groups (on 3.5:
+# X25519MLKEM768 first), the heap of an in-flight client and its ClientHello
+bench-groups: all certs $(BUILD)/bench-c
+	@for g in X25519 default; do \
+	    echo "groups $$g:"; \
+	    BENCH_GROUPS=$$g sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw || exit 1; \
+	    BENCH_GROUPS=$$g sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs || exit 1; \
+	    BENCH_GROUPS=$$g $(BUILD)/bench-c $(CERTS) --heap 2000 || exit 1; \
+	done
+
+# bench-groups on OpenSSL 3.5, in the tree test-openssl35 makes
+bench-openssl35: openssl35
+	rm -rf $(O35_TREE) && mkdir -p $(O35_TREE)
+	tar --exclude=./build --exclude='*.so' --exclude='*.o' --exclude=__pycache__ --exclude=./.git -cf - . | tar -xf - -C $(O35_TREE)
+	PATH=$(O35_PREFIX)/bin:$$PATH $(MAKE) --no-print-directory -C $(O35_TREE) OPENSSL=$(O35_PREFIX) bench-groups
 
 # every benchmark, one after the other (each compares side by side in one run),
 # each one's output also in build/bench-NAME.log; then bench/chart.py draws

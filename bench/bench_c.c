@@ -15,6 +15,9 @@
  * Usage: bench-c [CERTDIR [HANDSHAKES_PER_ROUND [ROUNDS]]]
  *        bench-c CERTDIR --only raw|tlshs|tlshs-pair|raw-mutual|tlshs-mutual --count N
  *        bench-c CERTDIR --heap N   (heap per in-flight client only)
+ *        BENCH_GROUPS=LIST in the environment: the groups both sides use
+ *        instead of X25519 ("default": OpenSSL's own list, which on 3.5
+ *        offers X25519MLKEM768 first)
  *        (one warm-up and N handshakes, for bench/instructions.sh; -mutual:
  *        the server requires and verifies a client certificate; tlshs-pair:
  *        the tlshs handshake carried by tlshs_pair instead of a hand-written
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -58,11 +62,19 @@ static void die(const char *what) {
 
 /* ---- raw OpenSSL ---- */
 
+/* The groups both sides use: BENCH_GROUPS, X25519 by default; NULL for
+   "default" (OpenSSL's list). */
+static const char *bench_groups(void) {
+    const char *g = getenv("BENCH_GROUPS");
+    if (!g || !*g) return "X25519";
+    return strcmp(g, "default") == 0 ? NULL : g;
+}
+
 static SSL_CTX *raw_ctx(int server) {
     SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx) die("SSL_CTX_new");
     SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-    if (!SSL_CTX_set1_groups_list(ctx, "X25519")) die("groups");
+    if (bench_groups() && !SSL_CTX_set1_groups_list(ctx, bench_groups())) die("groups");
     if (server) {
         if (!SSL_CTX_use_certificate_chain_file(ctx, path("server-ec.pem")) ||
             !SSL_CTX_use_PrivateKey_file(ctx, path("server-ec.key"), SSL_FILETYPE_PEM))
@@ -130,7 +142,7 @@ static void raw_handshake(SSL_CTX *cctx, SSL_CTX *sctx) {
 static tlshs_config *hs_config(tlshs_role role) {
     tlshs_config *cfg = tlshs_config_new(role);
     int bad = !cfg || tlshs_config_set(cfg, "min_version", "1.3") ||
-              tlshs_config_set(cfg, "groups", "X25519");
+              (bench_groups() && tlshs_config_set(cfg, "groups", bench_groups()));
     if (!bad && role == TLSHS_SERVER)
         bad = tlshs_config_set(cfg, "cert_file", path("server-ec.pem")) ||
               tlshs_config_set(cfg, "key_file", path("server-ec.key"));
@@ -305,6 +317,8 @@ static size_t heap_now(void) {
    server that has not answered yet would leave it), and answers the heap
    they hold, in bytes per client.  kind: 0 raw OpenSSL, 1 raw OpenSSL with
    SSL_MODE_RELEASE_BUFFERS, 2 tlshs. */
+static size_t hello_len; /* the last client's first flight, in bytes */
+
 static double heap_per_client(int kind, int n) {
     SSL_CTX *ctx = kind < 2 ? raw_ctx(0) : NULL;
     tlshs_config *cc = kind == 2 ? hs_config(TLSHS_CLIENT) : NULL;
@@ -317,15 +331,15 @@ static double heap_per_client(int kind, int n) {
     for (int i = 0; i < n; i++) {
         if (kind < 2) {
             SSL *c = raw_ssl(ctx, 0);
+            int got;
             SSL_do_handshake(c);
-            while (BIO_read(SSL_get_wbio(c), buf, sizeof buf) > 0) {
-            }
+            for (hello_len = 0; (got = BIO_read(SSL_get_wbio(c), buf, sizeof buf)) > 0;) hello_len += (size_t)got;
             v[i] = c;
         } else {
             tlshs *c = tlshs_new(cc, "localhost");
+            size_t got;
             if (tlshs_step(c) != TLSHS_WANT_WRITE) die("tlshs client step");
-            while (tlshs_take(c, buf, sizeof buf) > 0) {
-            }
+            for (hello_len = 0; (got = tlshs_take(c, buf, sizeof buf)) > 0;) hello_len += got;
             v[i] = c;
         }
     }
@@ -375,10 +389,14 @@ int main(int argc, char **argv) {
         /* heap per in-flight client only: bench-c CERTDIR --heap N */
         int n = atoi(argv[3]);
         if (n < 1) die("usage: bench-c CERTDIR --heap N");
-        printf("heap per in-flight client after its ClientHello (%d clients, mallinfo2 delta / N, kB = 1000 bytes):\n", n);
-        printf("  raw OpenSSL                          %6.1f kB\n", heap_per_client(0, n) / 1000);
+        printf("heap per in-flight client after its ClientHello (%d clients, mallinfo2 delta / N, kB = 1000 bytes;\n"
+               "%s, groups %s), and the ClientHello's record in bytes:\n",
+               n, OpenSSL_version(OPENSSL_VERSION), bench_groups() ? bench_groups() : "OpenSSL's default");
+        printf("  raw OpenSSL                          %6.1f kB", heap_per_client(0, n) / 1000);
+        printf("  (ClientHello %zu bytes)\n", hello_len);
         printf("  raw OpenSSL, SSL_MODE_RELEASE_BUFFERS %5.1f kB\n", heap_per_client(1, n) / 1000);
-        printf("  tlshs                                %6.1f kB\n", heap_per_client(2, n) / 1000);
+        printf("  tlshs                                %6.1f kB", heap_per_client(2, n) / 1000);
+        printf("  (ClientHello %zu bytes)\n", hello_len);
         return 0;
     }
     if (argc > 2) per_round = atoi(argv[2]);

@@ -110,6 +110,38 @@ TEST(test_key_table_man_page) {
     CHECK_INT(i, ==, tlshs_config_key_count());
 }
 
+/* The README's key table: every key, in the table's order, each row
+   "| `NAME` | KIND | ROLES | `METAVAR` | DEFAULT | HELP |" (a | in the
+   metavar written \|, as Markdown tables need). */
+TEST(test_key_table_readme) {
+    FILE *f = fopen("README.md", "r");
+    char line[1024];
+    size_t i = 0;
+    CHECK(f);
+    while (fgets(line, sizeof line, f)) {
+        const tlshs_key_info *k = tlshs_config_key(i);
+        char want[1024], meta[128];
+        size_t m = 0;
+        if (strncmp(line, "| `", 3) != 0 || !k || strncmp(line + 3, k->name, strlen(k->name)) != 0 ||
+            line[3 + strlen(k->name)] != '`')
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        for (const char *p = k->metavar; *p && m + 2 < sizeof meta; p++) {
+            if (*p == '|') meta[m++] = '\\';
+            meta[m++] = *p;
+        }
+        meta[m] = '\0';
+        snprintf(want, sizeof want, "| `%s` | %s | %s | `%s` | %s | %s |", k->name, tlshs_key_kind_name(k->kind),
+                 k->roles == 3 ? "both" : tlshs_role_name(k->roles == 1 ? TLSHS_CLIENT : TLSHS_SERVER), meta,
+                 k->def ? k->def : "none", k->help);
+        if (strcmp(line, want) != 0) fclose(f);
+        CHECK_STR(line, want);
+        i++;
+    }
+    fclose(f);
+    CHECK_INT(i, ==, tlshs_config_key_count());
+}
+
 /* The usage code speaks of the last call that can be refused: a refusal
    sets it, the next call clears it, whatever kind of call it is. */
 TEST(test_usage_code_cleared_by_each_call) {
