@@ -110,7 +110,8 @@ typedef enum { TLSHS_RESULTS(TLSHS_RESULT_ENUM_) } tlshs_result;
  * Three groups:
  * - a refused call (tlshs_usage_code): nothing changed, the object is as it was;
  * - a config key or a config that cannot make handshakes (tlshs_config_error_code);
- * - why a connection closed (tlshs_error_code).
+ * - why a connection closed (tlshs_error_code); E_TIMEOUT is the event-loop
+ *   adapters' (a wait past the caller's timeout), not the core's.
  */
 #define TLSHS_CODES(X)                                                                             \
     X(0, OK, ok, "no error")                                                                       \
@@ -133,7 +134,8 @@ typedef enum { TLSHS_RESULTS(TLSHS_RESULT_ENUM_) } tlshs_result;
     X(26, E_PROTOCOL, protocol_error,                                                              \
       "the TLS exchange failed on this side (no common parameters, a malformed or unexpected "    \
       "message); tlshs_alert_sent() names the alert sent")                                         \
-    X(27, E_REFUSED, refused, "this side's hello callback refused the ClientHello")
+    X(27, E_REFUSED, refused, "this side's hello callback refused the ClientHello")           \
+    X(28, E_TIMEOUT, timeout, "a wait for the peer passed its timeout")
 
 #define TLSHS_CODE_ENUM_(value, NAME, name, description) TLSHS_##NAME = value,
 typedef enum { TLSHS_CODES(TLSHS_CODE_ENUM_) } tlshs_code;

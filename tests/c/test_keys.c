@@ -142,6 +142,31 @@ TEST(test_key_table_readme) {
     CHECK_INT(i, ==, tlshs_config_key_count());
 }
 
+/* The code table of tlshs(3) ("Error codes") has a row for every code but
+   TLSHS_OK: ".It Dv TLSHS_E_X Ta name Ta ...". */
+TEST(test_code_table_man_page) {
+#define CODE_ROW(value, NAME, name, description) {value, "TLSHS_" #NAME, #name},
+    static const struct {
+        int value;
+        const char *constant, *name;
+    } codes[] = {TLSHS_CODES(CODE_ROW)};
+#undef CODE_ROW
+    static char page[300000];
+    FILE *f = fopen("man/tlshs.3", "r");
+    size_t n;
+    CHECK(f);
+    n = fread(page, 1, sizeof page - 1, f);
+    fclose(f);
+    page[n] = '\0';
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        char row[160];
+        if (codes[i].value == TLSHS_OK) continue;
+        snprintf(row, sizeof row, ".It Dv %s Ta %s Ta ", codes[i].constant, codes[i].name);
+        if (!strstr(page, row)) check_fail(__FILE__, __LINE__, "tlshs(3) has no row \"%s\"", row);
+        CHECK(strstr(page, row));
+    }
+}
+
 /* The usage code speaks of the last call that can be refused: a refusal
    sets it, the next call clears it, whatever kind of call it is. */
 TEST(test_usage_code_cleared_by_each_call) {
