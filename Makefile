@@ -104,7 +104,8 @@ DEB_PKGS_BUILD := build-essential pkg-config libssl-dev openssl
 DEB_PKGS := $(DEB_PKGS_BUILD) swig python3 python3-dev python3-pytest \
             python3-venv python3-pip python3-setuptools python3-openssl lua5.4 liblua5.4-dev \
             lua-busted lua-sec lua-socket gnutls-bin valgrind mandoc clang libclang-rt-14-dev python3-mypy \
-            tshark python3-scapy python3-matplotlib python3-cryptography sslscan
+            tshark python3-scapy python3-matplotlib python3-cryptography sslscan \
+            python3-uvloop python3-trio lua-cqueues curl dpkg-dev debian-archive-keyring
 # $(call deb_install,TARGET,PACKAGES)
 deb_install = missing=$$(for p in $(2); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
