@@ -17,14 +17,17 @@ Every exception tlshs raises is an Error with .code (a Code) and
                              a key, a value or a config that cannot make handshakes
                              (also a ValueError)
 
-The codes of why a connection closed (E_ALERT ... E_PROTOCOL) are never
-raised: a failed handshake answers CLOSED, and Handshake.error_code says why.
+The codes of why a connection closed (E_ALERT ... E_PROTOCOL) are not
+raised by a Handshake: a failed handshake answers CLOSED, and
+Handshake.error_code says why.  The event-loop adapters (tlshs.aio,
+tlshs.trio) raise them as an Error of that code, the Handshake in
+.handshake.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Dict, Optional, Tuple, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
 from . import _tlshs as _c
 
@@ -69,6 +72,9 @@ class Error(Exception):
 
     #: The code of an instance made without one.
     default_code: int = _c.TLSHS_E_STATE
+    #: The Handshake whose connection failed, when an event-loop adapter
+    #: (tlshs.aio, tlshs.trio) raises the error for it; None otherwise.
+    handshake: Any = None
 
     def __init__(self, message: str = "", code: Optional[int] = None) -> None:
         super().__init__(message)
