@@ -72,14 +72,45 @@ int tlshs_py_wait(tlshs_py_guard *g) {
 
 /* ---- arguments ---- */
 
-/* A str (UTF-8) or bytes, without NUL, for a const char * parameter. */
+/* The exception raised, normalized (a new reference), and cleared. */
+static PyObject *tlshs_py_fetch(void) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb && value)
+        PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+#endif
+}
+
+/* A str that UTF-8 cannot encode (a lone surrogate): ArgumentError naming
+   the parameter, with the UnicodeEncodeError as its __cause__. */
+static void tlshs_py_raise_unencodable(const char *name) {
+    PyObject *cause = tlshs_py_fetch(), *exc;
+    tlshs_py_raise_text(TLSHS_E_ARGUMENT, PyUnicode_FromFormat("%s: %S", name, cause));
+    exc = tlshs_py_fetch(); /* the ArgumentError, or what stopped making it */
+    PyException_SetCause(exc, cause); /* steals cause */
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+}
+
+/* A str (UTF-8) or bytes, without NUL, for a const char * parameter: a
+   str UTF-8 cannot encode or a NUL inside raises ArgumentError naming it. */
 int tlshs_py_cstr(PyObject *o, const char *name, const char **out) {
     const char *s;
     Py_ssize_t n;
     if (PyUnicode_Check(o)) {
         s = PyUnicode_AsUTF8AndSize(o, &n);
-        if (!s)
+        if (!s) {
+            if (PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+                tlshs_py_raise_unencodable(name);
             return -1;
+        }
     } else if (PyBytes_Check(o)) {
         s = PyBytes_AS_STRING(o);
         n = PyBytes_GET_SIZE(o);
@@ -88,7 +119,8 @@ int tlshs_py_cstr(PyObject *o, const char *name, const char **out) {
         return -1;
     }
     if (strlen(s) != (size_t)n) {
-        PyErr_Format(PyExc_ValueError, "%s: embedded null character", name);
+        PyObject *text = PyUnicode_FromFormat("%s: embedded null character", name);
+        tlshs_py_raise_text(TLSHS_E_ARGUMENT, text);
         return -1;
     }
     *out = s;

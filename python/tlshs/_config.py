@@ -6,7 +6,7 @@ import os
 from typing import Any, Dict, Optional
 
 from . import _tlshs as _c
-from ._errors import ConfigError
+from ._errors import ArgumentError, ConfigError
 
 # The keys whose value names a file or directory: they take str, bytes or
 # os.PathLike, through os.fsencode, so any name the file system allows
@@ -20,6 +20,19 @@ _ROLES: Dict[str, int] = {"client": _c.TLSHS_CLIENT, "server": _c.TLSHS_SERVER}
 _ROLE_NAMES = {value: name for name, value in _ROLES.items()}
 
 
+def _c_string(key: str, value: Any) -> bytes:
+    """value (str or bytes) as the bytes of a C string, or ArgumentError
+    naming key: a str C cannot take (a lone surrogate), a NUL inside."""
+    if isinstance(value, str):
+        try:
+            value = value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise ArgumentError(f"{key}: {e}", _c.TLSHS_E_ARGUMENT) from e
+    if b"\0" in value:
+        raise ArgumentError(f"{key}: embedded null character", _c.TLSHS_E_ARGUMENT)
+    return value
+
+
 def key_value(key: Any, value: Any) -> Any:
     """Checks one key and its value; answers the value as the C layer takes it."""
     if not isinstance(key, str):
@@ -27,10 +40,13 @@ def key_value(key: Any, value: Any) -> Any:
     if key in PATH_KEYS:
         if not isinstance(value, (str, bytes, os.PathLike)):
             raise TypeError(f"{key} must be a str, bytes or os.PathLike, not {type(value).__name__}")
-        value = os.fsencode(value)  # TypeError if a PathLike answers neither
+        try:
+            value = os.fsencode(value)  # TypeError if a PathLike answers neither
+        except UnicodeEncodeError as e:
+            raise ArgumentError(f"{key}: {e}", _c.TLSHS_E_ARGUMENT) from e
     elif not isinstance(value, str):
         raise TypeError(f"{key} must be a str, not {type(value).__name__}")
-    return value
+    return _c_string(key, value)
 
 
 class Config(_c.ConfigHandle):
@@ -72,7 +88,8 @@ class Config(_c.ConfigHandle):
     bad value raises :class:`ConfigError` (with ``code`` E_UNKNOWN_KEY,
     E_BAD_VALUE or E_FILE) and the C library's message, e.g. "ca_file:
     cannot read /x: No such file or directory"; a value of the wrong type
-    raises TypeError.  Booleans and numbers are not converted: write
+    raises TypeError; a value C cannot take (a NUL inside, a str UTF-8
+    cannot encode) raises ArgumentError naming the key.  Booleans and numbers are not converted: write
     ``tickets="off"``, ``min_version="1.3"``.
 
     A config becomes read-only once a handshake uses it (a later

@@ -184,9 +184,9 @@ def test_config_types():
     with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Config("peer")
     assert e.value.code == tlshs.Code.E_BAD_VALUE
-    with pytest.raises(ValueError, match="^value: embedded null character$"):
+    with pytest.raises(tlshs.ArgumentError, match="^alpn: embedded null character$"):
         tlshs.Config("client", alpn="h2\0x")
-    with pytest.raises(ValueError, match="embedded null character"):
+    with pytest.raises(tlshs.ArgumentError, match="^ca_file: embedded null character$"):
         tlshs.Config("client", ca_file=b"/x\0y")
 
 
