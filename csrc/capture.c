@@ -328,6 +328,7 @@ void tlshs__capture_attach(tlshs *hs) {
 int tlshs_set_capture(tlshs *hs, const char *path) { /* see tlshs.h */
     char err[TLSHS_MSGLEN];
     if (!hs) return -1;
+    tlshs__begin(hs);
     if (!path || !*path) {
         tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_capture: no path given");
         return -1;

@@ -231,6 +231,7 @@ int tlshs_set_session(tlshs *hs, const void *der, size_t len) { /* see tlshs.h *
     SSL_SESSION *sess;
     int ok;
     if (!hs) return -1;
+    tlshs__begin(hs);
     if (hs->cfg->role != TLSHS_CLIENT || hs->started) {
         tlshs__usage(hs, TLSHS_E_STATE, "set_session: only a client, before its first step, can resume a session");
         return -1;
@@ -526,17 +527,21 @@ static tlshs_result shutdown_call(tlshs *hs) {
 /* ---- the public calls: each ends with the capture complete on disk ---- */
 
 tlshs_result tlshs_step(tlshs *hs) { /* see tlshs.h */
+    tlshs__begin(hs);
     return tlshs__call_done(hs, step_call(hs));
 }
 
 tlshs_result tlshs_read(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tlshs.h */
+    tlshs__begin(hs);
     return tlshs__call_done(hs, read_call(hs, buf, cap, n));
 }
 
 tlshs_result tlshs_write(tlshs *hs, const void *buf, size_t len, size_t *n) { /* see tlshs.h */
+    tlshs__begin(hs);
     return tlshs__call_done(hs, write_call(hs, buf, len, n));
 }
 
 tlshs_result tlshs_shutdown(tlshs *hs) { /* see tlshs.h */
+    tlshs__begin(hs);
     return tlshs__call_done(hs, shutdown_call(hs));
 }

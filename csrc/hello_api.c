@@ -103,6 +103,7 @@ const char *tlshs_ja3s_hash(const tlshs *hs) { /* see tlshs.h */
 
 int tlshs_set_hello_cb(tlshs *hs, tlshs_hello_cb cb, void *arg) { /* see tlshs.h */
     if (!hs) return -1;
+    tlshs__begin(hs);
     if (hs->cfg->role != TLSHS_SERVER || hs->started) {
         tlshs__usage(hs, TLSHS_E_STATE, "set_hello_cb: %s",
                      hs->started ? "the handshake has started"
@@ -156,6 +157,7 @@ int tlshs_use_config(tlshs *hs, tlshs_config *cfg) { /* see tlshs.h */
     SSL_CTX *ctx;
     SSL *ssl;
     if (!hs) return -1;
+    tlshs__begin(hs);
     if (!hs->in_hello_cb) {
         tlshs__usage(hs, TLSHS_E_STATE, "use_config: only inside the hello callback");
         return -1;

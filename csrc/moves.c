@@ -212,22 +212,27 @@ static tlshs_result read_early_call(tlshs *hs, void *buf, size_t cap, size_t *n)
 /* ---- the public calls: each ends with the capture complete on disk ---- */
 
 tlshs_result tlshs_key_update(tlshs *hs, int request_peer) { /* see tlshs.h */
+    tlshs__begin(hs);
     return tlshs__call_done(hs, key_update_call(hs, request_peer));
 }
 
 tlshs_result tlshs_renegotiate(tlshs *hs) { /* see tlshs.h */
+    tlshs__begin(hs);
     return tlshs__call_done(hs, renegotiate_call(hs));
 }
 
 tlshs_result tlshs_request_client_cert(tlshs *hs) { /* see tlshs.h */
+    tlshs__begin(hs);
     return tlshs__call_done(hs, request_client_cert_call(hs));
 }
 
 tlshs_result tlshs_write_early(tlshs *hs, const void *buf, size_t len, size_t *n) { /* see tlshs.h */
+    tlshs__begin(hs);
     return tlshs__call_done(hs, write_early_call(hs, buf, len, n));
 }
 
 tlshs_result tlshs_read_early(tlshs *hs, void *buf, size_t cap, size_t *n) { /* see tlshs.h */
+    tlshs__begin(hs);
     return tlshs__call_done(hs, read_early_call(hs, buf, cap, n));
 }
 

@@ -18,7 +18,7 @@ const char *tlshs_error(const tlshs *hs) { /* see tlshs.h */
 }
 
 const char *tlshs_usage_error(const tlshs *hs) { /* see tlshs.h */
-    return hs ? tlshs__text(hs->usage) : "";
+    return hs && hs->usage_code != TLSHS_OK ? tlshs__text(hs->usage) : "";
 }
 
 tlshs_code tlshs_error_code(const tlshs *hs) { /* see tlshs.h */

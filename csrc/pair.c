@@ -75,6 +75,8 @@ int tlshs_pair(tlshs *client, tlshs *server, tlshs_tamper_cb tamper, void *arg, 
     tlshs_result c = tlshs_last_result(client), s = tlshs_last_result(server);
     struct flight f = {NULL, 0};
     int answer = TLSHS_PAIR_ROUNDS_OUT;
+    tlshs__begin(client);
+    tlshs__begin(server);
     if (refused(client, server, rounds) || refused(server, client, rounds)) return -1;
     for (int i = 0; i < rounds; i++) {
         size_t taken, m;

@@ -244,63 +244,129 @@ typedef struct tlshs_hello {
 TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
 
 /**
- * Sets one key of a config (see tlshs(3) for the keys and their values).
+ * The configuration keys: one table, from which tlshs_config_set's setters,
+ * tlshs_config_key(), the bindings' keys and value rules, the command
+ * line's options and the documents' key tables are all made.  Expanded by
+ * X(name, KIND, roles, metavar, default, help):
+ *   name     the key, as tlshs_config_set takes it
+ *   KIND     what its value is (tlshs_key_kind without TLSHS_KEY_): TEXT a
+ *            word or OpenSSL syntax, PATH a file or directory, PEM PEM text,
+ *            SWITCH "on" or "off", NUMBER a decimal integer, LIST
+ *            comma-separated items.  C takes every value as a string; the
+ *            bindings take the kind's natural types too (CONTRACT Part 3)
+ *   roles    the roles that use it, bit (1u << role): 1 client, 2 server,
+ *            3 both; a key set on the other role's config is refused
+ *            (TLSHS_E_BAD_VALUE, "KEY: only a client uses this key")
+ *   metavar  the value's form for a usage line ("FILE", "on|off", "N")
+ *   default  the default in words, or NULL when unset means "none"
+ *   help     one line
  *
- * Keys (tlshs(3) says more):
- *   ca_file, ca_path, ca_pem     trust anchors: a PEM file, a hashed
- *                                directory, PEM text (a client without
- *                                any: the system store)
- *   cert_file, key_file,         the own certificate (with its chain) and
- *   cert_pem, key_pem            key, as PEM files or PEM text
- *   verify                       none, peer, require
- *   min_version, max_version     "1.0" to "1.3" (or OpenSSL's "TLSv1.2")
- *   alpn                         comma-separated protocols; a server whose
- *                                list shares nothing with a client's offer
- *                                fails with no_application_protocol
- *   ciphers, ciphersuites,       OpenSSL's syntax (SSL_CONF_cmd)
- *   groups, sigalgs
- *   tickets                      on, off
- *   keylog_file                  NSS key log lines are appended there
- *   dh_params_file               server: PEM DH parameters for TLS 1.2 DHE
- *                                suites (default: automatic, as openssl
- *                                s_server: sized to the certificate)
- *   security_level               OpenSSL's level "0" to "5" (default:
- *                                OpenSSL's, 2 on Debian).  Risk: below 2,
- *                                weak keys, SHA-1 signatures and legacy
- *                                versions are accepted; 0 lets a test peer
- *                                speak TLS 1.0/1.1 (SHA-1 signing) to old
- *                                stacks, never use it to protect data.
- *   num_tickets                  server: TLS 1.3 tickets sent after the
- *                                handshake, 0 to 100 (default OpenSSL's, 2);
- *                                more than 0 with tickets off is refused at
- *                                the freeze
- *   max_early_data               server: bytes of 0-RTT data accepted (0,
- *                                the default, refuses 0-RTT); OpenSSL's
- *                                anti-replay protection stays on: a ticket
- *                                allows early data once per config
- *   post_handshake_auth          client: on offers post-handshake
- *                                authentication (default off)
- *   status_request               client: on asks for a stapled OCSP
- *                                response (default off; tlshs_ocsp_response)
- *   ocsp_response_file           server: a DER OCSP response, stapled when a
- *                                client asks (checked to parse at set time)
- *   max_fragment_length          client: 512, 1024, 2048, 4096 (RFC 6066)
- *   extensions                   custom extensions this side sends:
- *                                TYPE:HEX items, comma-separated (decimal
- *                                type 0-65535, data in hex, may be empty:
- *                                "65280:cafe,65281:"); a client sends them
- *                                in its ClientHello, a server in reply to a
- *                                client that sent the type.  Types OpenSSL
- *                                handles itself are refused.  The peer's
- *                                data for these types: tlshs_peer_extension
- *   self_signed                  server: a host name or IP address; makes a
- *                                throwaway P-256 key and a self-signed
- *                                certificate for it (CN and subjectAltName
- *                                DNS:name or IP:address, valid from an hour
- *                                ago for 30 days); with any cert_* or key_*
- *                                it is refused at the freeze (see
- *                                tlshs_config_fingerprint,
- *                                tlshs_config_cert_pem)
+ * What each key does in full (tlshs(3) says the same):
+ *   ca_file, ca_path, ca_pem  trust anchors (a client without any uses the
+ *       system store).  cert_file, key_file, cert_pem, key_pem: the own
+ *       certificate (then its chain) and key.
+ *   verify: a client verifies the chain and the name (peer, the default); a
+ *       server asks for a certificate with peer and demands one with
+ *       require.
+ *   alpn: a server whose list shares nothing with a client's offer fails
+ *       with no_application_protocol.
+ *   security_level: below 2, weak keys, SHA-1 signatures and legacy
+ *       versions are accepted; 0 lets a test peer speak TLS 1.0/1.1
+ *       (SHA-1 signing) to old stacks; never use it to protect data.
+ *   num_tickets: more than 0 with tickets off is refused at the freeze.
+ *   max_early_data: OpenSSL's anti-replay protection stays on: a ticket
+ *       allows early data once per config.
+ *   status_request: the response is read with tlshs_ocsp_response.
+ *   ocsp_response_file: checked to parse at set time.
+ *   extensions: TYPE:HEX items (decimal type 0-65535, data in hex, may be
+ *       empty: "65280:cafe,65281:"); a client sends them in its
+ *       ClientHello, a server in reply to a client that sent the type.
+ *       Types OpenSSL handles itself are refused.  The peer's data for
+ *       these types: tlshs_peer_extension.
+ *   self_signed: CN and subjectAltName DNS:name or IP:address, valid from
+ *       an hour ago for 30 days; with any cert_* or key_* it is refused at
+ *       the freeze (see tlshs_config_fingerprint, tlshs_config_cert_pem).
+ */
+#define TLSHS_CONFIG_KEYS(X)                                                                       \
+    X(ca_file, PATH, 3, "FILE", "the system store (client)",                                      \
+      "trust anchors: a PEM file of certificates and CRLs")                                       \
+    X(ca_path, PATH, 3, "DIR", NULL, "trust anchors: a hashed directory (openssl rehash)")        \
+    X(ca_pem, PEM, 3, "PEM", NULL, "trust anchors: PEM text")                                      \
+    X(cert_file, PATH, 3, "FILE", NULL, "own certificate, then its chain: a PEM file")            \
+    X(key_file, PATH, 3, "FILE", NULL, "own private key: a PEM file")                             \
+    X(cert_pem, PEM, 3, "PEM", NULL, "own certificate, then its chain: PEM text")                 \
+    X(key_pem, PEM, 3, "PEM", NULL, "own private key: PEM text")                                  \
+    X(verify, TEXT, 3, "none|peer|require", "peer (client), none (server)",                      \
+      "verify the peer's certificate (and a client the server's name)")                           \
+    X(min_version, TEXT, 3, "1.0|1.1|1.2|1.3", "1.2", "lowest protocol version")                  \
+    X(max_version, TEXT, 3, "1.0|1.1|1.2|1.3", "1.3", "highest protocol version")                 \
+    X(alpn, LIST, 3, "LIST", NULL, "ALPN protocols, most preferred first (h2,http/1.1)")          \
+    X(ciphers, TEXT, 3, "LIST", "OpenSSL's", "TLS 1.2 cipher list, OpenSSL syntax")               \
+    X(ciphersuites, TEXT, 3, "LIST", "OpenSSL's", "TLS 1.3 cipher suites, OpenSSL syntax")        \
+    X(groups, TEXT, 3, "LIST", "OpenSSL's", "key exchange groups, OpenSSL syntax (X25519:P-256)") \
+    X(sigalgs, TEXT, 3, "LIST", "OpenSSL's", "signature algorithms, OpenSSL syntax")              \
+    X(tickets, SWITCH, 3, "on|off", "on", "session tickets")                                      \
+    X(keylog_file, PATH, 3, "FILE", NULL, "append NSS key log lines to FILE")                     \
+    X(dh_params_file, PATH, 2, "FILE", "automatic, sized to the certificate",                     \
+      "PEM DH parameters for TLS 1.2 DHE suites")                                                 \
+    X(security_level, NUMBER, 3, "0-5", "OpenSSL's (2 on Debian)",                                \
+      "OpenSSL's security level; below 2 admits weak keys and legacy versions")                   \
+    X(num_tickets, NUMBER, 2, "0-100", "2", "TLS 1.3 tickets sent after the handshake")           \
+    X(max_early_data, NUMBER, 2, "N", "0 (0-RTT refused)", "bytes of 0-RTT data accepted")        \
+    X(post_handshake_auth, SWITCH, 1, "on|off", "off", "offer post-handshake authentication")     \
+    X(status_request, SWITCH, 1, "on|off", "off", "ask for a stapled OCSP response")              \
+    X(ocsp_response_file, PATH, 2, "FILE", NULL, "a DER OCSP response, stapled when asked")       \
+    X(max_fragment_length, NUMBER, 1, "512|1024|2048|4096", NULL,                                 \
+      "ask for a smaller record size (RFC 6066)")                                                 \
+    X(extensions, LIST, 3, "TYPE:HEX,...", NULL, "custom extensions this side sends")             \
+    X(self_signed, TEXT, 2, "NAME", NULL,                                                          \
+      "a throwaway P-256 key and self-signed certificate for NAME")
+
+/** What a key's value is (see TLSHS_CONFIG_KEYS). */
+typedef enum {
+    TLSHS_KEY_TEXT,
+    TLSHS_KEY_PATH,
+    TLSHS_KEY_PEM,
+    TLSHS_KEY_SWITCH,
+    TLSHS_KEY_NUMBER,
+    TLSHS_KEY_LIST
+} tlshs_key_kind;
+
+/** One row of TLSHS_CONFIG_KEYS.  Every pointer is static. */
+typedef struct tlshs_key_info {
+    const char *name;     /**< "ca_file" */
+    tlshs_key_kind kind;
+    unsigned roles;       /**< bit (1u << role): 1 client, 2 server, 3 both */
+    const char *metavar;  /**< "FILE", "on|off", "N", "LIST" ... for a usage line */
+    const char *def;      /**< the default in words ("on", "the system store"), or NULL */
+    const char *help;     /**< one line */
+} tlshs_key_info;
+
+/** How many keys TLSHS_CONFIG_KEYS has. */
+TLSHS_API size_t tlshs_config_key_count(void);
+
+/**
+ * The i-th key of TLSHS_CONFIG_KEYS, in its order.
+ * @returns static storage, valid for the process; NULL if i is past the end.
+ */
+TLSHS_API const tlshs_key_info *tlshs_config_key(size_t i);
+
+/**
+ * The key named name (exactly), or NULL if there is none (or name is NULL).
+ * Static storage.
+ */
+TLSHS_API const tlshs_key_info *tlshs_config_key_find(const char *name);
+
+/**
+ * A kind's name: "text", "path", "pem", "switch", "number" or "list";
+ * "unknown" for any other value.  Static.  The bindings show kinds by these
+ * names.
+ */
+TLSHS_API const char *tlshs_key_kind_name(tlshs_key_kind kind);
+
+/**
+ * Sets one key of a config: one of TLSHS_CONFIG_KEYS above (tlshs(3) lists
+ * them with their values).
  *
  * A file named by a key must be a regular file of at most 64 MiB (ca_path:
  * a directory); a FIFO, device or directory is refused at once
@@ -749,11 +815,14 @@ TLSHS_API int tlshs_handshake_done(const tlshs *hs);
 TLSHS_API const char *tlshs_error(const tlshs *hs);
 
 /**
- * Why the last call on hs that was refused (feed, feed_eof, set_fd,
+ * Why the last call on hs was refused (feed, feed_eof, set_fd,
  * set_session answering -1; read or write given a bad buffer; a move,
- * write_early or read_early that does not fit the state) refused,
- * e.g. "feed: the connection is closed".
- * @returns the reason, "" if none; never NULL.  Valid until the next call.
+ * write_early or read_early that does not fit the state), e.g. "feed: the
+ * connection is closed".  Every call on hs that can be refused clears it
+ * when it starts, so it speaks of the last such call only: read it after
+ * the call, before the next one.
+ * @returns the reason; "" if the last call that can be refused was not (or
+ *          none was made); never NULL.  Valid until the next call.
  */
 TLSHS_API const char *tlshs_usage_error(const tlshs *hs);
 
@@ -865,9 +934,10 @@ TLSHS_API const char *tlshs_result_name(tlshs_result r);
 TLSHS_API tlshs_code tlshs_error_code(const tlshs *hs);
 
 /**
- * The code of tlshs_usage_error(hs): why the last refused call on hs was
- * refused (TLSHS_E_ARGUMENT, TLSHS_E_STATE, TLSHS_E_SESSION, ...);
- * TLSHS_OK if none was; TLSHS_E_ARGUMENT for a NULL hs.
+ * The code of tlshs_usage_error(hs): why the last call on hs that can be
+ * refused was refused (TLSHS_E_ARGUMENT, TLSHS_E_STATE, TLSHS_E_SESSION,
+ * ...); TLSHS_OK if it was not (each such call clears the code when it
+ * starts); TLSHS_E_ARGUMENT for a NULL hs.
  */
 TLSHS_API tlshs_code tlshs_usage_code(const tlshs *hs);
 

@@ -163,6 +163,13 @@ void tlshs__set_error(tlshs *hs, tlshs_code code, const char *fmt, ...)
 void tlshs__usage(tlshs *hs, tlshs_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Every public call on hs that can be refused starts here: the usage code
+   then says whether this call was refused (TLSHS_OK if not), so a binding
+   reads it after the call. */
+static inline void tlshs__begin(tlshs *hs) {
+    if (hs) hs->usage_code = TLSHS_OK;
+}
+
 /* Clears OpenSSL's error queue of this thread; a peek first, because the
    queue is nearly always empty and a full clear walks every slot. */
 static inline void tlshs__clear_errors(void) {

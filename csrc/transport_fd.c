@@ -149,6 +149,7 @@ int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
     int flags;
     BIO *bio;
     if (!hs) return -1;
+    tlshs__begin(hs);
     if (hs->fd_mode) {
         tlshs__usage(hs, TLSHS_E_STATE, "set_fd: already in fd mode (fd %d); the fd is set once",
                      fd_of(SSL_get_rbio(hs->ssl)));

@@ -7,6 +7,7 @@
 int tlshs_feed(tlshs *hs, const void *data, size_t len) { /* see tlshs.h */
     const unsigned char *p = data;
     if (!hs) return -1;
+    tlshs__begin(hs);
     if (hs->fd_mode) {
         tlshs__usage(hs, TLSHS_E_STATE, "feed: the handshake uses a socket (fd mode)");
         return -1;
@@ -40,6 +41,7 @@ int tlshs_feed(tlshs *hs, const void *data, size_t len) { /* see tlshs.h */
 
 int tlshs_feed_eof(tlshs *hs) { /* see tlshs.h */
     if (!hs) return -1;
+    tlshs__begin(hs);
     if (hs->fd_mode) {
         tlshs__usage(hs, TLSHS_E_STATE, "feed_eof: the handshake uses a socket (fd mode)");
         return -1;
@@ -55,6 +57,7 @@ size_t tlshs_pending(const tlshs *hs) { /* see tlshs.h */
 
 size_t tlshs_take(tlshs *hs, void *buf, size_t cap) { /* see tlshs.h */
     int n;
+    tlshs__begin(hs);
     if (!hs || !buf || hs->fd_mode || cap == 0) return 0;
     n = BIO_read(hs->wbio, buf, cap > INT_MAX ? INT_MAX : (int)cap);
     return n > 0 ? (size_t)n : 0;

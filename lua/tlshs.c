@@ -333,7 +333,7 @@ void ltlshs_mark_usage(tlshs *hs) {
 }
 
 int ltlshs_refused(tlshs *hs) {
-    return tlshs_usage_code(hs) != TLSHS_E_ARGUMENT;
+    return tlshs_usage_code(hs) > TLSHS_E_ARGUMENT; /* TLSHS_OK: this call was not refused */
 }
 
 /* Raises with the C core's reason for a refused call (and marks hs again). */

@@ -10,3 +10,4 @@
 #include "list_hello_interop.h"
 #include "list_moves.h"
 #include "list_moves_interop.h"
+#include "list_keys.h"
