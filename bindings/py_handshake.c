@@ -10,34 +10,25 @@
  * Refusals.  The core answers a refused call (step while read_early drives
  * the handshake, a move that does not fit, early data without a session
  * that allows it) with the last result, changing nothing, and keeps the
- * reason and its code (tlshs_usage_code) until another call is refused.  So
- * that the binding sees a refusal, it keeps that code at TLSHS_OK (as made:
- * nothing refused yet) or TLSHS_E_ARGUMENT between calls: after every
- * refusal it raises, tlshs_py_mark (a read without a buffer, which changes
- * nothing else) sets TLSHS_E_ARGUMENT; a call that leaves a higher code was
- * refused.  The binding checks its arguments before the core can refuse
- * them, so no refusal of the core's has the code TLSHS_E_ARGUMENT (the Lua
- * module's convention, without its mark at the making: that one formats a
- * message, about 5000 instructions per handshake).  tlshs_py_refused
- * (tlshs_py.h) reads it.
+ * reason and its code (tlshs_usage_code).  Every call that can be refused
+ * clears that code when it starts, so after a call the code is TLSHS_OK
+ * unless that very call was refused: tlshs_py_refused (tlshs_py.h) reads it
+ * after the call, and these raise the reason.  One exception: a driving call
+ * that ran on_client_hello, whose answer, a Config, tlshs_use_config refused
+ * (py_hello.c), ends with that refusal's code, though it was not refused
+ * itself (refusals come before any handshake work): hello_refused, cleared
+ * by tlshs_py_enter, says so.
  */
-static void tlshs_py_mark(tlshs *hs) {
-    tlshs_read(hs, NULL, 0, NULL);
-}
 
-/* Raises the core's reason for the refused call on hs, and marks hs again. */
+/* Raises the core's reason for the refused call on hs. */
 void tlshs_py_raise_refusal(tlshs *hs) {
-    int code = (int)tlshs_usage_code(hs);
-    PyObject *text = tlshs_py_text(tlshs_usage_error(hs));
-    tlshs_py_mark(hs);
-    tlshs_py_raise_text(code, text);
+    tlshs_py_raise_text((int)tlshs_usage_code(hs), tlshs_py_text(tlshs_usage_error(hs)));
 }
 
 /* Leaves the guard, then raises the usage error read while inside it. */
 PyObject *tlshs_py_leave_refused(tlshs_py_handshake *self) {
     int code = (int)tlshs_usage_code(self->hs);
     PyObject *text = tlshs_py_text(tlshs_usage_error(self->hs));
-    tlshs_py_mark(self->hs);
     tlshs_py_leave(&self->guard);
     tlshs_py_raise_text(code, text);
     return NULL;
@@ -116,7 +107,7 @@ static PyObject *tlshs_py_step(tlshs_py_handshake *self, PyObject *unused) {
     Py_BEGIN_ALLOW_THREADS
     r = tlshs_step(self->hs);
     Py_END_ALLOW_THREADS
-    if (tlshs_py_refused(self->hs))
+    if (tlshs_py_refused(self))
         return tlshs_py_leave_refused(self);
     tlshs_py_leave(&self->guard);
     if (self->hello_reraise)
@@ -195,7 +186,7 @@ static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, 
     Py_BEGIN_ALLOW_THREADS
     r = tlshs_read(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
     Py_END_ALLOW_THREADS
-    if (tlshs_py_refused(self->hs)) {
+    if (tlshs_py_refused(self)) {
         Py_DECREF(out);
         return tlshs_py_leave_refused(self);
     }
@@ -225,7 +216,7 @@ static PyObject *tlshs_py_write(tlshs_py_handshake *self, PyObject *data) {
     r = tlshs_write(self->hs, view.buf, (size_t)view.len, &count);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
-    if (tlshs_py_refused(self->hs))
+    if (tlshs_py_refused(self))
         return tlshs_py_leave_refused(self);
     tlshs_py_leave(&self->guard);
     if (self->hello_reraise)
@@ -277,7 +268,7 @@ static PyObject *tlshs_py_move(tlshs_py_handshake *self, tlshs_result (*move)(tl
     Py_BEGIN_ALLOW_THREADS
     r = move(self->hs, arg);
     Py_END_ALLOW_THREADS
-    if (tlshs_py_refused(self->hs))
+    if (tlshs_py_refused(self))
         return tlshs_py_leave_refused(self);
     tlshs_py_leave(&self->guard);
     if (self->hello_reraise) /* a renegotiating client's ClientHello can arrive in a move */
@@ -333,7 +324,7 @@ static PyObject *tlshs_py_write_early(tlshs_py_handshake *self, PyObject *data) 
     r = tlshs_write_early(self->hs, view.buf, (size_t)view.len, &count);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
-    if (tlshs_py_refused(self->hs))
+    if (tlshs_py_refused(self))
         return tlshs_py_leave_refused(self);
     tlshs_py_leave(&self->guard);
     return Py_BuildValue("(Nn)", tlshs_py_result(r), (Py_ssize_t)count);
@@ -362,7 +353,7 @@ static PyObject *tlshs_py_read_early(tlshs_py_handshake *self, PyObject *const *
     Py_BEGIN_ALLOW_THREADS
     r = tlshs_read_early(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
     Py_END_ALLOW_THREADS
-    if (tlshs_py_refused(self->hs)) {
+    if (tlshs_py_refused(self)) {
         Py_DECREF(out);
         return tlshs_py_leave_refused(self);
     }

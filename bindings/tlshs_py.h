@@ -164,6 +164,8 @@ typedef struct {
     PyObject *weakrefs;
     int hello_reraise;   /* hello_exc is no Exception (KeyboardInterrupt, SystemExit):
                             the call that ran the callback raises it too */
+    int hello_refused;   /* on_client_hello's switch (tlshs_use_config) was refused
+                            in the call now under way: the usage code is its */
     tlshs_py_guard guard;
 } tlshs_py_handshake;
 
@@ -178,6 +180,7 @@ static inline int tlshs_py_enter(tlshs_py_handshake *self) {
         tlshs_py_raise(TLSHS_E_STATE, "the handshake is closed");
         return -1;
     }
+    self->hello_refused = 0;
     return 0;
 }
 
@@ -192,9 +195,11 @@ static inline int tlshs_py_enter_read(tlshs_py_handshake *self) {
     return tlshs_py_enter(self) < 0 ? -1 : 1;
 }
 
-/* Refusals (see py_handshake.c): whether the last call on hs was refused. */
-static inline int tlshs_py_refused(const tlshs *hs) {
-    return tlshs_usage_code(hs) > TLSHS_E_ARGUMENT; /* TLSHS_OK: nothing was ever refused */
+/* Refusals (see py_handshake.c): whether the call just made on the
+   handshake was refused (each call that can be refused clears the code
+   when it starts). */
+static inline int tlshs_py_refused(const tlshs_py_handshake *self) {
+    return tlshs_usage_code(self->hs) != TLSHS_OK && !self->hello_refused;
 }
 
 /* Raises the core's reason for the refused call on hs. */

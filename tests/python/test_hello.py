@@ -320,6 +320,24 @@ def test_switch_to_an_incomplete_config_refuses():
         assert s.alert_sent == 80
 
 
+def test_a_refused_switch_is_no_refusal_of_the_step():
+    """use_config, refused inside on_client_hello, leaves its usage code in
+    the core; the step that ran the callback still answers its result (the
+    refusal is the callback's exception), and the next refused call raises
+    its own reason."""
+    c, s = memory_pair(on_client_hello=lambda h: tlshs.Config("server"))
+    with c, s:
+        c.step()
+        s.feed(c.take())
+        assert s.step() == tlshs.WANT_WRITE  # the alert
+        assert s.hello_exception.code == tlshs.Code.E_INCOMPLETE
+        c.feed(s.take())
+        assert s.step() == tlshs.CLOSED and s.alert_sent == 80
+        with pytest.raises(tlshs.StateError, match="^key_update: ") as e:
+            s.key_update()
+        assert e.value.code == tlshs.Code.E_STATE
+
+
 def test_callback_may_read_but_not_drive():
     """Inside the callback the handshake's reading calls work (the guard is
     the callback's thread's); driving or closing it raises StateError (and
