@@ -110,7 +110,8 @@
     $result = Py_None;
     Py_INCREF(Py_None);
 }
-/* tlshs_config_check (once the core has it): refuses with the config's error. */
+/* tlshs_config_check: raises the config's error (E_INCOMPLETE) for keys
+   that contradict each other. */
 %typemap(out) int tlshs_config_set, int tlshs_config_check {
     if ($1 != 0) {
         tlshs_py_raise((int)tlshs_config_error_code(arg1), tlshs_config_error(arg1));
@@ -131,7 +132,7 @@
         SWIG_fail;
     $1 = ($1_ltype)v;
 }
-%apply int { tlshs_code, tlshs_result, tlshs_role };
+%apply int { tlshs_code, tlshs_result, tlshs_role, tlshs_key_kind };
 %typemap(in) unsigned (long long v) {
     if (tlshs_py_long($input, "$1_name", 0, UINT_MAX, &v) < 0)
         SWIG_fail;
@@ -189,14 +190,15 @@
     Py_XDECREF(out$argnum);
 }
 
-/* tlshs_role_from_name (once the core has it): answers the role, or raises
-   ConfigError for a name that is none. */
+/* tlshs_role_from_name: answers the role, or raises ConfigError for a name
+   that is none. */
 %typemap(in, numinputs=0) tlshs_role *out (tlshs_role role = TLSHS_CLIENT) {
     $1 = &role;
 }
 %typemap(out) int tlshs_role_from_name {
     if ($1 != 0) {
-        PyObject *text = PyUnicode_FromFormat("role: must be 'client' or 'server', not '%s'", arg1);
+        PyObject *text = PyUnicode_FromFormat("role: must be '%s' or '%s', not '%s'", tlshs_role_name(TLSHS_CLIENT),
+                                              tlshs_role_name(TLSHS_SERVER), arg1);
         tlshs_py_raise_text(TLSHS_E_BAD_VALUE, text);
         SWIG_fail;
     }
@@ -253,6 +255,23 @@
     }
 }
 %ignore tlshs_hello;
+
+/* The key table (tlshs_config_key, tlshs_config_key_find): a row as the
+   tuple (name, kind, roles, metavar, default, help), kind and roles the C
+   numbers, default None for NULL; None past the end or for an unknown
+   name.  The struct itself is not wrapped: tlshs.config_keys() makes the
+   KeyInfo rows. */
+%typemap(out) const tlshs_key_info * {
+    if ($1) {
+        $result = Py_BuildValue("(siIszs)", $1->name, (int)$1->kind, $1->roles, $1->metavar, $1->def, $1->help);
+        if (!$result)
+            SWIG_fail;
+    } else {
+        $result = Py_None;
+        Py_INCREF(Py_None);
+    }
+}
+%ignore tlshs_key_info;
 
 /* tlshs_ocsp_response, tlshs_peer_extension: bytes or None, as
    tlshs_peer_cert. */

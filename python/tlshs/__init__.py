@@ -51,14 +51,14 @@ Records (records, Record, refragment, pair, drive) read, rebuild and
 carry flights, so a script can reshape what goes on the wire.
 
 Layout: _results (Result, Event, alert_name), _errors (Code and the
-exceptions), _config (Config), _handshake (Handshake), _hello (ClientHello
+exceptions), _config (Config, config_keys, KeyInfo), _handshake (Handshake), _hello (ClientHello
 and the IANA name helpers), _records (records, Record, refragment, pair),
 _drive (drive, close_socket), over the C layer
-_tlshs made by SWIG from bindings/tlshs.i.
+_tlshs made by SWIG from bindings/tlshs.i and bindings/py_*.c.
 """
 
 from . import _tlshs as _c
-from ._config import Config
+from ._config import Config, KeyInfo, config_keys
 from ._errors import CLASSES as _CLASSES
 from ._errors import ArgumentError, Code, ConfigError, Error, SessionError, StateError
 from ._drive import close_socket, drive
@@ -90,6 +90,8 @@ __all__ = [
     "SessionError",
     "StateError",
     "Config",
+    "KeyInfo",
+    "config_keys",
     "Handshake",
     "alert_name",
     # records: reshaping what goes on the wire

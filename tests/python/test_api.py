@@ -173,12 +173,12 @@ def test_config_missing_file_message():
 def test_config_types():
     with pytest.raises(TypeError):
         tlshs.Config(1)
-    with pytest.raises(TypeError):
-        tlshs.Config("client", tickets=False)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^tickets must be a bool or 'on'/'off', not int$"):
+        tlshs.Config("client", tickets=0)
+    with pytest.raises(TypeError, match="^min_version must be a str, not float$"):
         tlshs.Config("client", min_version=1.3)
-    with pytest.raises(TypeError, match="^alpn must be a str, not bytes$"):
-        tlshs.Config("client", alpn=b"h2")  # bytes only for the path keys
+    with pytest.raises(TypeError, match="^alpn must be a str or a list of str, not bytes$"):
+        tlshs.Config("client", alpn=b"h2")  # bytes only for the path and PEM keys
     with pytest.raises(TypeError, match="^ca_file must be a str, bytes or os.PathLike, not int$"):
         tlshs.Config("client", ca_file=3)
     with pytest.raises(tlshs.ConfigError) as e:
