@@ -59,6 +59,30 @@ def test_python_md_key_table_is_config_keys():
                   for k in tlshs.config_keys())
 
 
+def test_man_page_key_options_are_config_keys():
+    """man/tlshs.1's list of configuration options: each key's option, value
+    form, kind, commands (a client's keys are probe's, a server's serve's),
+    help and default, in the table's order."""
+    with open(os.path.join(ROOT, "man", "tlshs.1"), encoding="utf-8") as f:
+        text = f.read()
+    section = text[text.index(".Ss Configuration options"):text.index(".Ss Other options")]
+    items = section[section.index(".Bl -tag"):section.index("\n.El")].split("\n.It ")[1:]
+    commands = {"client": "probe", "server": "serve"}
+    got, want = [], []
+    for item in items:
+        lines = item.splitlines()
+        m = re.fullmatch(r"Fl (\S+) Ar (\S+)", lines[0])  # Fl writes one dash itself
+        assert m, lines[0]
+        p = re.fullmatch(r"\.Pq (\w+); (.+)", lines[1])
+        assert p, lines[1]
+        default = lines[3][len("Default: "):-1] if len(lines) > 3 else None
+        got.append(("-" + m.group(1).replace("\\-", "-"), m.group(2), p.group(1), p.group(2), lines[2], default))
+    for k in tlshs.config_keys():
+        want.append(("--" + k.name.replace("_", "-"), k.metavar, k.kind, ", ".join(commands[r] for r in k.roles),
+                     k.help[0].upper() + k.help[1:] + ".", k.default))
+    assert got == want
+
+
 def test_stub_keywords_of_config_are_config_keys():
     """__init__.pyi: Config's keywords are the keys, in order, each typed by
     its kind."""
