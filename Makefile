@@ -12,7 +12,8 @@
 #
 # Variables: PYTHON (the interpreter the Python package is built and tested
 # with), LUA, BUSTED, CC, CFLAGS, PREFIX, WERROR=1 (warnings are errors; on
-# when CI=true).
+# when CI=true), OPENSSL=PREFIX (build against another OpenSSL, with an
+# rpath; `make test-openssl35` does so with OpenSSL 3.5).
 
 PYTHON  ?= /usr/bin/python3
 LUA     ?= lua5.4
@@ -33,8 +34,24 @@ endif
 ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
+# The OpenSSL to build against: OPENSSL=PREFIX (its include/ and lib/), or
+# what pkg-config finds (PKG_CONFIG_PATH chooses another).  One outside the
+# system's library directories is linked with an rpath, so the library, the
+# tests and the bindings run on the OpenSSL they were built for; the version
+# compiled against is in tlshs_openssl_built_version().
+OPENSSL ?=
+ifneq ($(OPENSSL),)
+SSL_CFLAGS := -I$(OPENSSL)/include
+SSL_LIBDIR := $(OPENSSL)/lib
+SSL_LIBS   := -L$(SSL_LIBDIR) -lssl -lcrypto
+else
 SSL_CFLAGS := $(shell pkg-config --cflags openssl 2>/dev/null)
+SSL_LIBDIR := $(shell pkg-config --variable=libdir openssl 2>/dev/null)
 SSL_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+endif
+ifneq ($(filter-out /usr/lib /usr/lib/% /lib /lib/% /usr/lib64,$(SSL_LIBDIR)),)
+SSL_LIBS   += -Wl,-rpath,$(SSL_LIBDIR)
+endif
 LIB_CFLAGS := $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -DTLSHS_BUILDING -D_POSIX_C_SOURCE=200809L $(SSL_CFLAGS)
 
 VERSION   := $(shell sed -n 's/^\#define TLSHS_VERSION_STRING "\(.*\)"/\1/p' csrc/tlshs.h)
@@ -46,7 +63,7 @@ LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
 .PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
-        test-man test-demo fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
+        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
         clean distclean format
 .DEFAULT_GOAL := all
 
@@ -235,12 +252,12 @@ $(BUILD)/fuzz-session-config: tests/fuzz/fuzz_session_config.c tests/fuzz/fuzz_c
 $(BUILD)/fuzz-make-seeds: tests/fuzz/make_seeds.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
-# The dictionary gets every key of csrc/config.c's table too, so a new key is fuzzed by name.
+# The dictionary gets every key of the key table (TLSHS_CONFIG_KEYS) too, so a new key is fuzzed by name.
 fuzz-seeds: $(BUILD)/fuzz-seeds/.done
 $(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(CERTS)/.done
 	rm -rf $(BUILD)/fuzz-seeds
 	TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seeds
-	sed -n 's/^ *{"\([a-z0-9_]*\)", *set_.*/"\1"/p' csrc/config.c >> $(BUILD)/fuzz-seeds/session-config.dict
+	sed -n 's/^ *X(\([a-z][a-z0-9_]*\), [A-Z]*, [0-9],.*/"\1"/p' csrc/tlshs.h >> $(BUILD)/fuzz-seeds/session-config.dict
 	@touch $@
 
 # What the seeds must make each target reach (labels of its tally; see tests/fuzz/run.sh).
@@ -265,6 +282,20 @@ fuzz: $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t)) fuzz-seeds
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
 
+# the files of csrc/ and of lua/ stand in layers (read from their objects
+# with nm: tests/layers.py), and no .c or .i file is over 800 lines
+LAYERS_LUA := $(BUILD)/layers/lua
+test-layers: lib
+	@rm -rf $(LAYERS_LUA) && mkdir -p $(LAYERS_LUA)
+	@for f in lua/*.c; do \
+	    $(CC) $(WARN) $(CFLAGS) -fPIC -Icsrc $(LUA_CFLAGS) -c $$f -o $(LAYERS_LUA)/$$(basename $$f .c).o || exit 1; \
+	done
+	$(PYTHON) tests/layers.py $(BUILD)/obj $(LAYERS_LUA)
+
+# the project's own scripts (bench/instructions.sh) keep their promises
+test-scripts:
+	sh tests/scripts.sh
+
 test-man:
 	mandoc -Tlint -W warning man/tlshs.3 && mandoc -Tlint -W warning man/tlshs.1 && echo "2 passed, 0 failed"
 
@@ -281,6 +312,33 @@ $(BUILD)/hello-dump: tests/tools/hello_dump.c $(BUILD)/libtlshs.a
 
 test-python: $(BUILD)/hello-dump
 
+# ---- OpenSSL 3.5 beside the system's 3.0 ----
+# test-openssl35 builds OpenSSL 3.5 from Debian 13's source package once
+# (tests/openssl/build-openssl35.sh: an apt configuration of its own under
+# build/, a pinned version whose .dsc's checksum is checked; kept in
+# build/openssl-3.5 for the next run), then runs the C, Python and Lua suites
+# and the demo against it in a copy of the tree (build/o35/tree: its own
+# build/, its own Python and Lua modules), with 3.5's openssl command first
+# on PATH, so s_server and s_client are 3.5's too.  Its last line adds them
+# up; a source that cannot be had is one skip with the reason.
+O35_PREFIX := $(CURDIR)/$(BUILD)/openssl-3.5
+O35_TREE   := $(BUILD)/o35/tree
+O35_SUITES ?= test-c test-python test-lua test-demo
+openssl35: $(O35_PREFIX)/.done
+$(O35_PREFIX)/.done: tests/openssl/build-openssl35.sh
+	sh tests/openssl/build-openssl35.sh $(O35_PREFIX) $(CURDIR)/$(BUILD)/openssl-3.5-work
+test-openssl35:
+	@sh tests/openssl/build-openssl35.sh $(O35_PREFIX) $(CURDIR)/$(BUILD)/openssl-3.5-work; rc=$$?; \
+	if [ $$rc -eq 2 ]; then echo "0 passed, 0 failed, 1 skipped (OpenSSL 3.5 could not be built: see the skip line above)"; exit 0; fi; \
+	[ $$rc -eq 0 ] || { echo "0 passed, 1 failed (building OpenSSL 3.5 failed)"; exit 1; }; \
+	rm -rf $(O35_TREE) && mkdir -p $(O35_TREE) && \
+	tar --exclude=./build --exclude='*.so' --exclude='*.o' --exclude=__pycache__ --exclude=./.git -cf - . | tar -xf - -C $(O35_TREE) && \
+	PATH=$(O35_PREFIX)/bin:$$PATH TLSHS_SUITES="$(O35_SUITES)" $(MAKE) --no-print-directory -C $(O35_TREE) \
+	    OPENSSL=$(O35_PREFIX) test-suites > $(BUILD)/o35/suites.log 2>&1; \
+	cat $(BUILD)/o35/suites.log; \
+	sed -n 's/^total: \([0-9]* passed, [0-9]* failed, [0-9]* skipped\)$$/\1 (OpenSSL 3.5)/p' $(BUILD)/o35/suites.log | tail -1; \
+	grep -q '^total: [0-9]* passed, 0 failed' $(BUILD)/o35/suites.log
+
 # ---- the bindings (each in its own fragment) ----
 include bindings/python.mk
 include lua/lua.mk
@@ -288,6 +346,10 @@ include lua/lua.mk
 # ---- everything ----
 test: deps
 	$(MAKE) --no-print-directory all certs
+	sh tests/run-suites.sh $(MAKE)
+
+# the suites of TLSHS_SUITES (tests/run-suites.sh) after building, without deps
+test-suites: all certs
 	sh tests/run-suites.sh $(MAKE)
 
 # ---- benchmarks ----

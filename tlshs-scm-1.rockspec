@@ -28,7 +28,8 @@ external_dependencies = {
 }
 
 -- The project's Makefile builds the module (`make lua`: build/libtlshs.a, then
--- lua/tlshs.so) and installs it (`make install-lua`).  Not "builtin": that
+-- lua/tlshs.so, with lua/drive.lua embedded by $(LUA) lua/embed.lua) and
+-- installs it (`make install-lua`: the one file tlshs.so).  Not "builtin": that
 -- type copies everything under lua/ (the C source, the meta file) into the
 -- tree as Lua modules.
 build = {

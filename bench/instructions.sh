@@ -3,16 +3,23 @@
 # every run and whatever else the machine does, so small differences that
 # wall time hides in noise show.  Runs COMMAND once with --count N and once
 # with --count 0 (start-up, set-up and one warm-up handshake) and divides the
-# difference by N.
+# difference by N.  A run that fails (its exit status, or no count) prints
+# its output and no figure, and exits 1.
 #   usage: bench/instructions.sh LABEL N COMMAND...   (COMMAND takes --count)
 set -eu
 label=$1; n=$2; shift 2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 count() {
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
-        sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
+    if ! valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" >"$log" 2>&1; then
+        echo "instructions.sh: $label: the command failed: $*" >&2
+        tail -20 "$log" >&2
+        exit 1
+    fi
+    sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$log"
 }
 with=$(count "$@" --count "$n")
 without=$(count "$@" --count 0)
-[ -n "$with" ] && [ -n "$without" ] || { echo "instructions.sh: callgrind gave no count" >&2; exit 1; }
+[ -n "$with" ] && [ -n "$without" ] || { echo "instructions.sh: $label: callgrind gave no count" >&2; exit 1; }
 per=$(( (with - without) / n ))
 printf '   %-28s %12d instructions per handshake (client+server; %d counted)\n' "$label" "$per" "$n"

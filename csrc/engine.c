@@ -13,138 +13,18 @@
 
 #include "tlshs_internal.h"
 
-static int is_ip_literal(const char *name);
-
-/* Messages live outside the object, made when first needed: most
-   connections never fail, and an object in flight stays small.  If memory
-   runs out the message is this one (never freed). */
-static char no_memory[] = "out of memory (the reason could not be kept)";
-
-/* A message buffer of TLSHS_MSGLEN bytes: *msg if it has one, else a new one. */
-static char *message_buffer(char **msg) {
-    if (*msg && *msg != no_memory) return *msg;
-    *msg = malloc(TLSHS_MSGLEN);
-    return *msg ? *msg : (*msg = no_memory, NULL);
-}
-
-void tlshs__free_message(char *msg) {
-    if (msg != no_memory) free(msg);
-}
-
-void tlshs__usage(tlshs *hs, tlshs_code code, const char *fmt, ...) {
-    va_list ap;
-    char *buf = message_buffer(&hs->usage);
-    hs->usage_code = code;
-    if (!buf) return;
-    va_start(ap, fmt);
-    tlshs__format(buf, fmt, ap);
-    va_end(ap);
-}
-
-/* Keeps the peer's leaf as it is verified, so it can be read even when the
-   verification fails (OpenSSL then keeps no peer certificate).  Only a
-   reference: the DER is made if someone asks (tlshs_peer_cert).  A TLS 1.2
-   renegotiation verifies again: the newest leaf replaces the old one. */
-int tlshs__on_verify(int ok, X509_STORE_CTX *store) {
-    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
-    tlshs *hs = ssl ? SSL_get_app_data(ssl) : NULL;
-    X509 *leaf = X509_STORE_CTX_get0_cert(store);
-    if (hs && leaf && leaf != hs->peer_seen && X509_up_ref(leaf)) {
-        X509_free(hs->peer_seen);
-        hs->peer_seen = leaf;
-        hs->peer->of = NULL; /* its DER is made again when asked for */
-    }
-    /* a server whose verify is none takes what it asked for after the
-       handshake (tlshs_request_client_cert), as it would take nothing */
-    return ok || (hs && hs->cfg->role == TLSHS_SERVER && hs->cfg->verify == TLSHS_VERIFY_NONE);
-}
-
-/* ---- the sessions a verifying client may resume ---- */
-
-/* Each verifying client config gets a random session id context at its
-   freeze.  OpenSSL copies it into every session the config's handshakes
-   make, and into the session's DER; tlshs_set_session resumes only a session
-   that carries it.  So a verifying client resumes only sessions whose peer
-   it verified itself, under this config's trust (as CPython ties a session
-   to the SSLContext that made it), and never one made by a client that does
-   not verify, by another config, or in another process. */
-#define SESSION_CONTEXT_LEN 32 /* SSL_MAX_SID_CTX_LENGTH */
-
-static int context_index = -1; /* the SSL_CTX ex_data slot of the context */
-static CRYPTO_ONCE context_once = CRYPTO_ONCE_STATIC_INIT;
-
-static void free_context(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                         void *argp) {
-    (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
-    OPENSSL_free(ptr);
-}
-
-static void make_context_index(void) {
-    context_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, free_context);
-}
-
-/* The config's session context, or NULL if it has none. */
-static const unsigned char *session_context(const tlshs_config *cfg) {
-    return context_index < 0 ? NULL : SSL_CTX_get_ex_data(cfg->ctx, context_index);
-}
-
-int tlshs__bind_sessions(tlshs_config *cfg) {
-    unsigned char *id;
-    if (cfg->role != TLSHS_CLIENT || cfg->verify == TLSHS_VERIFY_NONE) return 0;
-    if (!CRYPTO_THREAD_run_once(&context_once, make_context_index) || context_index < 0)
-        goto fail;
-    if (session_context(cfg)) return 0; /* an earlier freeze that failed later made it */
-    id = OPENSSL_malloc(SESSION_CONTEXT_LEN);
-    if (!id || RAND_bytes(id, SESSION_CONTEXT_LEN) != 1 ||
-        !SSL_CTX_set_ex_data(cfg->ctx, context_index, id)) {
-        OPENSSL_free(id);
-        goto fail;
-    }
-    if (SSL_CTX_set_session_id_context(cfg->ctx, id, SESSION_CONTEXT_LEN)) return 0;
-fail:
-    tlshs__config_fail(cfg, TLSHS_E_NOMEM, "cannot make the config's session context: %s",
-                       tlshs__openssl_reason("out of memory"));
-    return -1;
-}
-
-/* Why a client must not resume sess, or NULL if it may.  A client that
-   does not verify may resume any session. */
-static const char *session_refusal(const tlshs *hs, SSL_SESSION *sess) {
-    const unsigned char *ours = session_context(hs->cfg), *theirs;
-    unsigned len = 0;
-    X509 *peer;
-    int match;
-    if (hs->cfg->verify == TLSHS_VERIFY_NONE) return NULL;
-    theirs = SSL_SESSION_get0_id_context(sess, &len);
-    if (!ours || len != SESSION_CONTEXT_LEN || CRYPTO_memcmp(ours, theirs, len) != 0)
-        return "set_session: the session was not made with this config, so its peer was not "
-               "verified under this config's trust";
-    peer = SSL_SESSION_get0_peer(sess);
-    if (!peer) return "set_session: the session holds no peer certificate to check the name against";
-    if (is_ip_literal(hs->server_name))
-        match = X509_check_ip_asc(peer, hs->server_name, 0);
-    else
-        match = X509_check_host(peer, hs->server_name, 0,
-                                X509_VERIFY_PARAM_get_hostflags(SSL_get0_param(hs->ssl)), NULL);
-    if (match != 1) return "set_session: the session's certificate does not match server_name";
-    return NULL;
-}
 
 /* ---- life ---- */
 
 #define MAX_SERVER_NAME 255 /* bytes in a DNS name, and in SNI's HostName */
 
-static int is_ip_literal(const char *name) {
-    unsigned char addr[16];
-    return inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1;
-}
 
 /* A client's name for the server: SNI (unless an address) and the name check. */
 static int set_server_name(tlshs *hs, const char *name) {
     int check = hs->cfg->verify != TLSHS_VERIFY_NONE;
     hs->server_name = strdup(name);
     if (!hs->server_name) return -1;
-    if (is_ip_literal(name))
+    if (tlshs__is_ip_literal(name))
         return check && !X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(hs->ssl), name) ? -1 : 0;
     if (!SSL_set_tlsext_host_name(hs->ssl, hs->server_name)) return -1; /* a macro that drops const */
     return check && !SSL_set1_host(hs->ssl, name) ? -1 : 0;
@@ -155,7 +35,7 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     if (!cfg) return NULL;
     if (server_name && !*server_name) server_name = NULL;
     tlshs__clear_errors();
-    if (tlshs__config_freeze(cfg)) return NULL;
+    if (tlshs__config_freeze(cfg, tlshs__on_client_hello)) return NULL;
     if (cfg->role == TLSHS_CLIENT && !server_name && cfg->verify != TLSHS_VERIFY_NONE) {
         tlshs__config_fail(cfg, TLSHS_E_INCOMPLETE, "server_name: a client that verifies needs the server's name "
                                 "(or set verify to none)");
@@ -263,7 +143,7 @@ int tlshs_set_session(tlshs *hs, const void *der, size_t len) { /* see tlshs.h *
         tlshs__usage(hs, TLSHS_E_NOMEM, "set_session: out of memory");
         return -1;
     }
-    if ((why = session_refusal(hs, sess)) != NULL) {
+    if ((why = tlshs__session_refusal(hs, sess)) != NULL) {
         SSL_SESSION_free(sess);
         ERR_clear_error();
         tlshs__usage(hs, TLSHS_E_SESSION, "%s", why);
@@ -280,17 +160,6 @@ int tlshs_set_session(tlshs *hs, const void *der, size_t len) { /* see tlshs.h *
 }
 
 /* ---- the reason a connection closed ---- */
-
-void tlshs__set_error(tlshs *hs, tlshs_code code, const char *fmt, ...) {
-    va_list ap;
-    char *buf;
-    if (hs->error) return; /* the first reason stays */
-    hs->error_code = code;
-    if (!(buf = message_buffer(&hs->error))) return;
-    va_start(ap, fmt);
-    tlshs__format(buf, fmt, ap);
-    va_end(ap);
-}
 
 static int is_eof_reason(unsigned long e) {
     return ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;

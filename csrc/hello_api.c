@@ -1,15 +1,12 @@
 /*
- * hello_api.c - the hellos as a handshake object shows them, and a server's
- * look at the ClientHello before it answers.
+ * hello_api.c - the hellos as a handshake object shows them (a server's
+ * look at the ClientHello before it answers is hello_cb.c).
  *
  * The message callback (trace.c) hands over every ClientHello and
  * ServerHello as it is sent or received; they are copied, and parsed
  * (hello.c: fields, JA3, JA4, JA3S) only when someone asks, because the
  * parse with its digests costs about 0.4% of a handshake and most
- * connections never ask.  A server's hello callback runs from OpenSSL's
- * ClientHello callback, which every server config installs: before version,
- * cipher and certificate are chosen, so tlshs_use_config can still switch
- * the config.
+ * connections never ask.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -97,98 +94,4 @@ const char *tlshs_ja3s(const tlshs *hs) { /* see tlshs.h */
 
 const char *tlshs_ja3s_hash(const tlshs *hs) { /* see tlshs.h */
     return hs && hs->hellos && parsed(hs->hellos, 0) ? hs->hellos->p->sh.ja3s_hash : NULL;
-}
-
-/* ---- the server's look at the ClientHello ---- */
-
-int tlshs_set_hello_cb(tlshs *hs, tlshs_hello_cb cb, void *arg) { /* see tlshs.h */
-    if (!hs) return -1;
-    tlshs__begin(hs);
-    if (hs->cfg->role != TLSHS_SERVER || hs->started) {
-        tlshs__usage(hs, TLSHS_E_STATE, "set_hello_cb: %s",
-                     hs->started ? "the handshake has started"
-                                 : "only a server looks at the ClientHello");
-        return -1;
-    }
-    hs->hello_cb = cb;
-    hs->hello_arg = arg;
-    return 0;
-}
-
-int tlshs__on_client_hello(SSL *ssl, int *alert, void *arg) {
-    tlshs *hs = SSL_get_app_data(ssl);
-    const tlshs_hello *hello;
-    int r;
-    (void)arg;
-    if (!hs || !hs->hello_cb) return SSL_CLIENT_HELLO_SUCCESS;
-    hello = tlshs_client_hello(hs);
-    if (!hello) { /* OpenSSL took it, our parser did not: never call with garbage */
-        tlshs__set_error(hs, TLSHS_E_REFUSED, "refused: the ClientHello could not be parsed");
-        *alert = SSL_AD_DECODE_ERROR;
-        return SSL_CLIENT_HELLO_ERROR;
-    }
-    free(hs->hello_reason);
-    hs->hello_reason = NULL;
-    hs->in_hello_cb = 1;
-    r = hs->hello_cb(hs, hello, hs->hello_arg);
-    hs->in_hello_cb = 0;
-    if (r == 0) return SSL_CLIENT_HELLO_SUCCESS;
-    if (r < 1 || r > 255) r = SSL_AD_INTERNAL_ERROR;
-    if (hs->hello_reason)
-        tlshs__set_error(hs, TLSHS_E_REFUSED, "%s", hs->hello_reason);
-    else
-        tlshs__set_error(hs, TLSHS_E_REFUSED, "refused by the hello callback with %s",
-                         tlshs_alert_name(r));
-    *alert = r;
-    return SSL_CLIENT_HELLO_ERROR;
-}
-
-int tlshs_set_hello_reason(tlshs *hs, const char *why) { /* see tlshs.h */
-    char *copy;
-    if (!hs || !why || !hs->in_hello_cb) return -1;
-    copy = strndup(why, 255);
-    if (!copy) return -1;
-    free(hs->hello_reason);
-    hs->hello_reason = copy;
-    return 0;
-}
-
-int tlshs_use_config(tlshs *hs, tlshs_config *cfg) { /* see tlshs.h */
-    SSL_CTX *ctx;
-    SSL *ssl;
-    if (!hs) return -1;
-    tlshs__begin(hs);
-    if (!hs->in_hello_cb) {
-        tlshs__usage(hs, TLSHS_E_STATE, "use_config: only inside the hello callback");
-        return -1;
-    }
-    if (!cfg || cfg->role != TLSHS_SERVER) {
-        tlshs__usage(hs, TLSHS_E_ARGUMENT, "use_config: %s",
-                     cfg ? "a client config cannot answer a ClientHello" : "no config given");
-        return -1;
-    }
-    if (tlshs__config_freeze(cfg) != 0) {
-        tlshs__usage(hs, TLSHS_E_INCOMPLETE, "use_config: %s", tlshs_config_error(cfg));
-        return -1;
-    }
-    ssl = hs->ssl;
-    ctx = cfg->ctx;
-    if (!SSL_set_SSL_CTX(ssl, ctx)) { /* certificate, key, chain, session id context */
-        tlshs__clear_errors();
-        tlshs__usage(hs, TLSHS_E_NOMEM, "use_config: out of memory");
-        return -1;
-    }
-    /* what SSL_new copied from the first config's context */
-    SSL_set_min_proto_version(ssl, SSL_CTX_get_min_proto_version(ctx));
-    SSL_set_max_proto_version(ssl, SSL_CTX_get_max_proto_version(ctx));
-    SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), tlshs__on_verify);
-    SSL_set_verify_depth(ssl, SSL_CTX_get_verify_depth(ctx));
-    SSL_clear_options(ssl, SSL_get_options(ssl) & ~SSL_CTX_get_options(ctx));
-    SSL_set_options(ssl, SSL_CTX_get_options(ctx));
-    SSL_set_num_tickets(ssl, SSL_CTX_get_num_tickets(ctx));
-    SSL_set_security_level(ssl, SSL_CTX_get_security_level(ctx));
-    atomic_fetch_add(&cfg->refs, 1);
-    tlshs_config_free(hs->switched_cfg);
-    hs->switched_cfg = cfg;
-    return 0;
 }

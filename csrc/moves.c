@@ -1,7 +1,6 @@
 /* moves.c - the moves after the handshake (KeyUpdate, renegotiation,
  * post-handshake client authentication), 0-RTT data, and what the options
- * of the protocol bring back (the stapled OCSP response, the peer's custom
- * extensions).
+ * of the protocol bring back (the stapled OCSP response).
  *
  * A move is driven like step: the first call asks OpenSSL for the message and
  * lets SSL_do_handshake write it; in memory mode it then waits in pending
@@ -262,88 +261,4 @@ const unsigned char *tlshs_ocsp_response(const tlshs *hs, size_t *len) { /* see 
     if (n <= 0 || !resp) return NULL;
     if (len) *len = (size_t)n;
     return resp;
-}
-
-const unsigned char *tlshs_peer_extension(const tlshs *hs, unsigned type, size_t *len) { /* see tlshs.h */
-    if (len) *len = 0;
-    for (size_t i = 0; hs && i < hs->npeer_exts; i++) {
-        if (hs->peer_exts[i].type == type) {
-            if (len) *len = hs->peer_exts[i].len;
-            return hs->peer_exts[i].data ? hs->peer_exts[i].data : (const unsigned char *)"";
-        }
-    }
-    return NULL;
-}
-
-size_t tlshs_peer_extension_count(const tlshs *hs) { /* see tlshs.h */
-    return hs ? hs->npeer_exts : 0;
-}
-
-long tlshs_peer_extension_type(const tlshs *hs, size_t i) { /* see tlshs.h */
-    return hs && i < hs->npeer_exts ? (long)hs->peer_exts[i].type : -1;
-}
-
-void tlshs__free_peer_exts(tlshs *hs) {
-    for (size_t i = 0; i < hs->npeer_exts; i++)
-        free(hs->peer_exts[i].data);
-    free(hs->peer_exts);
-    hs->peer_exts = NULL;
-    hs->npeer_exts = 0;
-}
-
-/* ---- the custom extension callbacks ---- */
-
-static int ext_add(SSL *s, unsigned type, unsigned context, const unsigned char **out, size_t *outlen,
-                   X509 *x, size_t chainidx, int *al, void *add_arg) {
-    const struct custom_ext *ext = add_arg;
-    (void)s, (void)type, (void)context, (void)x, (void)chainidx, (void)al;
-    *out = ext->data;
-    *outlen = ext->len;
-    return 1;
-}
-
-/* Keeps what the peer sent for a type of ours (the newest, after a
-   HelloRetryRequest or a renegotiation). */
-static int ext_parse(SSL *s, unsigned type, unsigned context, const unsigned char *in, size_t inlen,
-                     X509 *x, size_t chainidx, int *al, void *parse_arg) {
-    tlshs *hs = SSL_get_app_data(s);
-    struct peer_ext *slot = NULL;
-    unsigned char *copy = NULL;
-    (void)context, (void)x, (void)chainidx, (void)parse_arg;
-    if (!hs) return 1;
-    if (inlen && !(copy = malloc(inlen))) {
-        *al = SSL_AD_INTERNAL_ERROR;
-        return 0;
-    }
-    if (inlen) memcpy(copy, in, inlen);
-    for (size_t i = 0; i < hs->npeer_exts; i++)
-        if (hs->peer_exts[i].type == type) slot = &hs->peer_exts[i];
-    if (!slot) {
-        struct peer_ext *grown = realloc(hs->peer_exts, (hs->npeer_exts + 1) * sizeof *grown);
-        if (!grown) {
-            free(copy);
-            *al = SSL_AD_INTERNAL_ERROR;
-            return 0;
-        }
-        hs->peer_exts = grown;
-        slot = &hs->peer_exts[hs->npeer_exts++];
-        slot->data = NULL;
-    }
-    free(slot->data);
-    *slot = (struct peer_ext){type, copy, inlen};
-    return 1;
-}
-
-#define EXT_CONTEXT                                                                                \
-    (SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_2_SERVER_HELLO | SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS)
-
-int tlshs__add_custom_exts(tlshs_config *cfg) {
-    /* a server answers only a type the client sent (OpenSSL calls ext_add
-       for the server's messages only then) */
-    for (size_t i = 0; i < cfg->nexts; i++) {
-        if (!SSL_CTX_add_custom_ext(cfg->ctx, cfg->exts[i].type, EXT_CONTEXT, ext_add, NULL, &cfg->exts[i],
-                                    ext_parse, NULL))
-            return -1;
-    }
-    return 0;
 }

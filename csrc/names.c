@@ -139,3 +139,22 @@ const char *tlshs_code_description(tlshs_code code) { /* see tlshs.h */
         if (codes[i].code == code) return codes[i].description;
     return "";
 }
+
+/* ---- roles ---- */
+
+_Static_assert(TLSHS_CLIENT == 0 && TLSHS_SERVER == 1, "role_names is indexed by tlshs_role");
+static const char *const role_names[] = {"client", "server"};
+
+const char *tlshs_role_name(tlshs_role role) { /* see tlshs.h */
+    return (unsigned)role < sizeof role_names / sizeof role_names[0] ? role_names[role] : "unknown";
+}
+
+int tlshs_role_from_name(const char *name, tlshs_role *out) { /* see tlshs.h */
+    for (size_t i = 0; name && out && i < sizeof role_names / sizeof role_names[0]; i++) {
+        if (strcmp(name, role_names[i]) == 0) {
+            *out = (tlshs_role)i;
+            return 0;
+        }
+    }
+    return -1;
+}

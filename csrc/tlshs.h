@@ -42,6 +42,32 @@ extern "C" {
 #define TLSHS_VERSION_NUMBER 100
 
 /**
+ * The OpenSSL that tlshs runs on: OpenSSL_version(OPENSSL_VERSION), such as
+ * "OpenSSL 3.5.7 30 Sep 2026".  Static.
+ */
+TLSHS_API const char *tlshs_openssl_version(void);
+
+/**
+ * The OpenSSL whose headers tlshs was compiled against (OPENSSL_VERSION_TEXT
+ * then), such as "OpenSSL 3.0.17 1 Jul 2025".  Static.
+ */
+TLSHS_API const char *tlshs_openssl_built_version(void);
+
+/**
+ * Whether tlshs runs on the OpenSSL it was built for.  Two OpenSSL 3
+ * releases share the soname libssl.so.3, so a program that loaded another
+ * one first (a Python program that imported ssl before tlshs, say) runs
+ * tlshs on it.  Another minor version (3.0 against 3.5) is refused: the
+ * behaviour the library and its tests state is the built one's.
+ *
+ * @returns NULL if the running major and minor versions are the built ones;
+ *          else a static message that says both and what to do.  While it
+ *          is not NULL, tlshs_config_new() refuses (NULL): every binding
+ *          raises this message when it is loaded.
+ */
+TLSHS_API const char *tlshs_openssl_mismatch(void);
+
+/**
  * What a call into a handshake object answers.  One list, expanded by
  * X(value, NAME, lua_name), from which the enum, tlshs_result_name() and both
  * bindings' constants are made: a new result is one line here.
@@ -238,7 +264,9 @@ typedef struct tlshs_hello {
  * itself (as openssl s_server); tickets are on.
  *
  * @param role TLSHS_CLIENT or TLSHS_SERVER.
- * @returns the config, or NULL if memory ran out or role is neither.
+ * @returns the config, or NULL if memory ran out, role is neither, or
+ *          tlshs runs on another OpenSSL than it was built for
+ *          (tlshs_openssl_mismatch() says which).
  *          Release it with tlshs_config_free().
  */
 TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
@@ -370,7 +398,10 @@ TLSHS_API const char *tlshs_key_kind_name(tlshs_key_kind kind);
  *
  * A file named by a key must be a regular file of at most 64 MiB (ca_path:
  * a directory); a FIFO, device or directory is refused at once
- * (TLSHS_E_FILE) and never opened in a way that could block.  Each value is checked alone here;
+ * (TLSHS_E_FILE) and never opened in a way that could block.  keylog_file,
+ * which is written, also takes a character device (a terminal, /dev/null)
+ * or a FIFO that has a reader; a FIFO no one reads is refused at once, and
+ * a reader that leaves loses the later lines, never raising SIGPIPE.  Each value is checked alone here;
  * what keys mean together (min_version against max_version, the key
  * against the certificate, certificates and DH parameters against the
  * security level) is checked by tlshs_config_check() and at the first

@@ -2,22 +2,33 @@
  * tlshs_internal.h - private declarations shared by the files of csrc.
  * Nothing here is part of the public API.
  *
- * Which file owns what (one concern a file):
- *   config.c         tlshs_config: keys, the freeze, the shared system store
+ * Which file owns what (one concern a file), in layers from the ground up:
+ * a file uses only files above it in this list, never one that uses it
+ * back (make test-layers reads this from the objects with nm):
+ *   errors.c         messages and codes: why a call failed (the ground floor)
+ *   version.c        the OpenSSL running against the one built for
+ *   names.c          alert, handshake, result, error-code and role tables
+ *   registry.c       IANA names for what a hello carries
+ *   hello.c          parsing ClientHello/ServerHello; JA3, JA4, JA3S
+ *   record.c         records: split, write, refragment
+ *   files.c          the files keys name, the key log, writes without SIGPIPE
+ *   verify.c         the verify callback; sessions a client may resume
+ *   certs.c          the config's own certificates, self-signed, OCSP
+ *   extensions.c     custom extensions: the key's items, the callbacks
+ *   pcapng.c         the pcapng writer
+ *   keys.c           the key table's setters, tlshs_config_set
+ *   config.c         tlshs_config: new, free, the check, the freeze
+ *   capture.c        tlshs_set_capture: BIOs hooked, keylog installed
+ *   hello_api.c      the hellos on a handshake
+ *   trace.c          the message callback: alerts, hellos, the trace
+ *   hello_cb.c       the server's hello callback, tlshs_use_config
  *   engine.c         a handshake's life and state machine; why it closed
  *   transport_mem.c  memory mode (feed, take)
  *   transport_fd.c   fd mode (set_fd and its BIO)
- *   trace.c          the message callback: alerts, hellos, the trace
  *   outcome.c        what a connection says about itself
- *   hello.c          parsing ClientHello/ServerHello; JA3, JA4, JA3S
- *   hello_api.c      the hellos on a handshake; the server's hello callback
- *   record.c         records: split, write, refragment
- *   pair.c           tlshs_pair, the two-handshake driver
  *   moves.c          after the handshake: KeyUpdate, renegotiation,
- *                    post-handshake auth, 0-RTT, OCSP, custom extensions
- *   capture.c        the pcapng capture
- *   names.c          alert, handshake, result and error-code tables
- *   registry.c       IANA names for what a hello carries
+ *                    post-handshake auth, 0-RTT, OCSP
+ *   pair.c           tlshs_pair, the two-handshake driver
  * Every pointer field below says who owns what it points at.
  */
 #ifndef TLSHS_INTERNAL_H
@@ -26,6 +37,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -64,7 +76,7 @@ struct tlshs_config {
     EVP_PKEY *dh_params;    /* dh_params_file's parameters, owned; applied at the freeze */
     unsigned char *alpn;    /* wire format (length-prefixed), NULL if none; owned */
     size_t alpn_len;
-    FILE *keylog;           /* keylog_file, opened for appending; owned */
+    int keylog;             /* keylog_file's fd, opened for appending; owned; -1 if none */
     atomic_int keylog_hooked; /* the keylog callback is installed (keylog_file, or a
                                handshake's capture): OpenSSL formats secrets only then */
     /* Why the last failed call on the config failed: written only under
@@ -151,17 +163,34 @@ static inline const char *tlshs__text(const char *msg) {
     return msg ? msg : "";
 }
 
-/* engine.c: frees a message field (error, usage). */
+/* ---- errors.c: messages and codes (the ground floor) ---- */
+
+/* Frees a message field (error, usage). */
 void tlshs__free_message(char *msg);
 
-/* engine.c: records why the connection closed (tlshs_error); the first
-   reason stays. */
+/* Records why the connection closed (tlshs_error); the first reason stays. */
 void tlshs__set_error(tlshs *hs, tlshs_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* engine.c: records why a call on hs was refused (tlshs_usage_error). */
+/* Records why a call on hs was refused (tlshs_usage_error). */
 void tlshs__usage(tlshs *hs, tlshs_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Formats into a fixed buffer of TLSHS_MSGLEN bytes. */
+void tlshs__format(char *buf, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* The reason OpenSSL left last in its error queue, or fallback. */
+const char *tlshs__openssl_reason(const char *fallback);
+
+/* A new config's serial number (from 1): configs are told apart by it. */
+unsigned long tlshs__config_serial(void);
+/* Records why a call on cfg failed, from a caller that holds cfg->lock for
+   writing (every setter, the freeze), or that does not (it takes the lock). */
+void tlshs__config_fail_locked(tlshs_config *cfg, tlshs_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void tlshs__config_fail(tlshs_config *cfg, tlshs_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A call on cfg succeeded: clears its error (the caller holds the lock). */
+void tlshs__config_succeeded_locked(tlshs_config *cfg);
 
 /* Every public call on hs that can be refused starts here: the usage code
    then says whether this call was refused (TLSHS_OK if not), so a binding
@@ -191,33 +220,85 @@ tlshs_result tlshs__settle(tlshs *hs, tlshs_result want);
 tlshs_result tlshs__answer_incomplete(tlshs *hs, int ssl_err, int saved_errno);
 tlshs_result tlshs__run_handshake(tlshs *hs);
 
-/* moves.c: the custom extension callbacks a config with extensions installs,
-   and the release of an object's received extensions */
+/* ---- extensions.c: custom extensions ---- */
+
+/* Parses the extensions key's TYPE:HEX items (comma-separated) into a new
+   array in *out (*count items): NULL, or why not, with *at where it failed. */
+const char *tlshs__exts_parse(const char *list, struct custom_ext **out, size_t *count, const char **at);
+void tlshs__exts_free(struct custom_ext *exts, size_t n);
+/* Registers the config's extensions with OpenSSL (at the freeze): 0 or -1. */
 int tlshs__add_custom_exts(tlshs_config *cfg);
+/* Frees what the peer sent (tlshs_free). */
 void tlshs__free_peer_exts(tlshs *hs);
 
-/* engine.c: the verify callback every config installs */
+/* ---- files.c: the files keys name ---- */
+
+/* A whole file in memory, NUL-terminated (for PEM); wiped when freed. */
+struct tlshs_file {
+    char *data; /* owned (malloc) */
+    size_t len, cap;
+};
+
+/* Opens path with flags, never blocking, and checks it is a regular file,
+   or a directory when dir.  Returns the fd, or -1 after failing cfg with
+   TLSHS_E_FILE (the caller holds cfg->lock); key and verb name the key and
+   what was tried in the message. */
+int tlshs__file_open(tlshs_config *cfg, const char *key, const char *path, int flags, int dir,
+                     const char *verb);
+/* Reads the regular file path (at most 64 MiB) whole into f; 0, or -1 after
+   failing cfg.  Free f with tlshs__file_free. */
+int tlshs__file_read(tlshs_config *cfg, const char *key, const char *path, struct tlshs_file *f);
+void tlshs__file_free(struct tlshs_file *f);
+/* Opens path for appending lines of a log: a regular file (made if need
+   be), a character device (a terminal, /dev/null) or a FIFO someone reads;
+   never blocking while it opens.  Returns the fd, or -1 after failing
+   cfg with TLSHS_E_FILE (a directory, a FIFO no one reads, ...). */
+int tlshs__file_open_log(tlshs_config *cfg, const char *key, const char *path);
+/* Appends line and a newline to fd, in one write when it fits 511 bytes;
+   never raises SIGPIPE (a FIFO whose reader left: the line is lost). */
+void tlshs__log_line(int fd, const char *line);
+/* write() without raising SIGPIPE on an fd that is not a socket (the key
+   log, the fd transport's pipes and ptys); as write() otherwise. */
+ssize_t tlshs__write_nosigpipe(int fd, const void *data, size_t len);
+
+/* ---- certs.c: the config's own certificates ---- */
+
+/* A PEM password callback that never prompts: an encrypted key fails to
+   load instead of blocking on the terminal. */
+int tlshs__no_password(char *buf, int size, int rwflag, void *userdata);
+/* Keeps the own certificate's PEM and fingerprint for the getters: 0 or -1. */
+int tlshs__note_own_cert(tlshs_config *cfg, X509 *leaf);
+/* A throwaway self-signed certificate for name with key; NULL on failure. */
+X509 *tlshs__make_self_signed(EVP_PKEY *key, const char *name);
+/* The server's OCSP status callback: staples the config's response. */
+int tlshs__staple_ocsp(SSL *ssl, void *arg);
+/* The own certificates and chains against security level level: 0, or -1
+   after failing cfg (the caller holds cfg->lock). */
+int tlshs__check_certs_level(tlshs_config *cfg, int level);
+
+/* ---- verify.c: the peer's certificate, and the sessions a client resumes ---- */
+
+/* The verify callback every config installs (and tlshs_use_config). */
 int tlshs__on_verify(int ok, X509_STORE_CTX *store);
 
-/* engine.c: at the freeze of a client config that verifies, gives it a
-   random session id context, which its sessions carry and tlshs_set_session
-   requires (see engine.c).  Returns 0, or -1 with the reason in cfg. */
+/* At the freeze of a client config that verifies, gives it a random session
+   id context, which its sessions carry and tlshs_set_session requires (see
+   verify.c).  Returns 0, or -1 with the reason in cfg. */
 int tlshs__bind_sessions(tlshs_config *cfg);
+
+/* Why the client hs must not resume sess, or NULL if it may. */
+const char *tlshs__session_refusal(const tlshs *hs, SSL_SESSION *sess);
+
+/* Whether name is an IPv4 or IPv6 address literal. */
+int tlshs__is_ip_literal(const char *name);
 
 /* transport_fd.c: a BIO over a non-blocking fd that never raises SIGPIPE; NULL if
    memory ran out */
 BIO *tlshs__fd_bio(int fd);
 
-/* config.c: the freeze (see config.c), and the config's error set from a
-   caller that does not hold cfg->lock (it takes the lock for writing) */
-int tlshs__config_freeze(tlshs_config *cfg);
-void tlshs__config_fail(tlshs_config *cfg, tlshs_code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Formats into a fixed buffer of TLSHS_MSGLEN bytes. */
-void tlshs__format(char *buf, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-/* The reason OpenSSL left last in its error queue, or fallback. */
-const char *tlshs__openssl_reason(const char *fallback);
+/* config.c: the freeze (see config.c); on_hello is the server's ClientHello
+   callback (hello_cb.c), installed by the first freeze of a server config */
+int tlshs__config_freeze(tlshs_config *cfg, SSL_client_hello_cb_fn on_hello);
 
 /* ---- capture.c: a pcapng file of one connection, with its secrets ----
    One synthetic TCP conversation (10.0.0.1:49152 -> 10.0.0.2:443, raw IPv4)
@@ -250,6 +331,12 @@ void tlshs__capture_attach(tlshs *hs);
    captures).  The callback makes OpenSSL format every secret, 7% of a
    handshake, so only configs that log or capture pay for it. */
 void tlshs__config_hook_keylog(tlshs_config *cfg);
+
+/* keys.c: OpenSSL's keylog callback: each secret to the keylog_file and to
+   the handshake's capture (a Decryption Secrets Block). */
+void tlshs__keylog_line(const SSL *ssl, const char *line);
+/* keys.c: a protocol version's name as the version keys spell it ("1.2"), "?". */
+const char *tlshs__version_name(long number);
 
 struct tlshs_capture *tlshs__capture_open(const char *path, char *err, size_t errlen);
 
@@ -289,7 +376,8 @@ void tlshs__hellos_record(tlshs *hs, const unsigned char *msg, size_t len);
    with RFC 8446's special random). */
 int tlshs__is_hrr(const unsigned char *msg, size_t len);
 void tlshs__hellos_free(tlshs *hs);
-/* config.c installs it on every server config: runs tlshs_set_hello_cb's callback. */
+/* hello_cb.c: OpenSSL's ClientHello callback, which the freeze installs on
+   every server config: runs tlshs_set_hello_cb's callback. */
 int tlshs__on_client_hello(SSL *ssl, int *alert, void *arg);
 
 /* hello.c: the ClientHello and the ServerHello, parsed from their messages.

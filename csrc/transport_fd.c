@@ -9,7 +9,8 @@
  * with SIGPIPE blocked in the calling thread, and the SIGPIPE it raised is
  * taken back with sigtimedwait before the mask is restored (the way libcurl
  * and git keep a library call from killing its caller).  Non-socket fds stay
- * usable and the socket path costs nothing more.
+ * usable and the socket path costs nothing more (the write is files.c's,
+ * which the key log uses too).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,40 +42,9 @@ static int retryable(int err) {
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == EINPROGRESS;
 }
 
-/* write() on an fd that is not a socket, without raising SIGPIPE: a SIGPIPE
-   already pending (so blocked) stays pending, one this write raises is
-   consumed.  SIGPIPE for a write is sent to the writing thread, so blocking
-   it in this thread is enough. */
-static ssize_t write_without_sigpipe(int fd, const void *data, size_t len) {
-    sigset_t pipe_set, pending, old;
-    int was_pending, saved;
-    ssize_t n;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    sigemptyset(&pending);
-    sigpending(&pending);
-    was_pending = sigismember(&pending, SIGPIPE) == 1;
-    if (!was_pending && pthread_sigmask(SIG_BLOCK, &pipe_set, &old) != 0) {
-        errno = EPIPE; /* cannot block it: do not risk the write */
-        return -1;
-    }
-    n = write(fd, data, len);
-    saved = errno;
-    if (!was_pending) {
-        if (n < 0 && saved == EPIPE) {
-            static const struct timespec no_wait = {0, 0};
-            while (sigtimedwait(&pipe_set, NULL, &no_wait) < 0 && errno == EINTR) {
-            }
-        }
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-    }
-    errno = saved;
-    return n;
-}
-
 static int fd_write(BIO *b, const char *data, int len) {
     ssize_t n = send(fd_of(b), data, (size_t)len, MSG_NOSIGNAL);
-    if (n < 0 && errno == ENOTSOCK) n = write_without_sigpipe(fd_of(b), data, (size_t)len);
+    if (n < 0 && errno == ENOTSOCK) n = tlshs__write_nosigpipe(fd_of(b), data, (size_t)len);
     BIO_clear_retry_flags(b);
     if (n < 0 && retryable(errno)) BIO_set_retry_write(b);
     return (int)n;

@@ -59,7 +59,7 @@ static void push_hello(lua_State *L, const tlshs_hello *h) {
 }
 
 /* hs:client_hello() -> table | nil */
-int ltlshs_hs_client_hello(lua_State *L) {
+static int hs_client_hello(lua_State *L) {
     lhandshake *h = ltlshs_check_hs(L, 1);
     const tlshs_hello *hello = tlshs_client_hello(h->hs);
     if (!hello)
@@ -118,7 +118,7 @@ static int call_hello(lua_State *L) {
         if (tlshs_use_config(h->hs, c->cfg) != 0) {
             lua_pushfstring(L, "on_client_hello answered a config it cannot use: %s",
                             tlshs_usage_error(h->hs));
-            ltlshs_mark_usage(h->hs); /* the handshake fails, the call is not refused */
+            h->inner_refusal = 1; /* the handshake fails; the call that runs this is not refused */
             return lua_error(L);
         }
     } else {
@@ -153,3 +153,5 @@ int ltlshs_hello_cb(tlshs *hs, const tlshs_hello *hello, void *arg) {
     lua_settop(L, top);
     return alert;
 }
+
+const luaL_Reg ltlshs_hello_methods[] = {{"client_hello", hs_client_hello}, {NULL, NULL}};

@@ -20,15 +20,26 @@ lua: lua/tlshs.so
 # The archive's tlshs_* symbols stay inside the module (--exclude-libs).
 # One module from several files (lua/ltlshs.h says which does what); only
 # luaopen_tlshs is exported (the files' shared functions are hidden).
-LUA_MODULE_SRCS = lua/tlshs.c lua/hello.c lua/records.c lua/moves.c
+# tlshs.drive is Lua (lua/drive.lua), embedded rather than installed beside
+# the module: tlshs.so stays the one file to install, find (package.cpath
+# alone) and version, and the Lua source is compiled when the module is
+# built.  lua/embed.lua, run by $(LUA), writes it into $(LUA_DRIVE_C) as a C
+# string; no file of lua/ includes a generated file.
+LUA_DRIVE_C = $(BUILD)/lua/drive.c
+LUA_MODULE_SRCS = lua/tlshs.c lua/config.c lua/handshake.c lua/hello.c lua/records.c lua/moves.c \
+    lua/common.c $(LUA_DRIVE_C)
 lua/tlshs.so: $(LUA_MODULE_SRCS) lua/ltlshs.h csrc/tlshs.h $(BUILD)/libtlshs.a lua/lua.mk
 	$(LUA_MODULE_CC) -Icsrc $(LUA_MODULE_SRCS) -o $@ $(LUA_MODULE_LIBS)
+
+$(LUA_DRIVE_C): lua/drive.lua lua/embed.lua
+	@mkdir -p $(@D)
+	$(LUA) lua/embed.lua ltlshs_drive_lua lua/drive.lua > $@.tmp && mv $@.tmp $@
 
 # busted runs under $(LUA) whatever `lua` points at; its plainTerminal output
 # ends with "N successes / N failures / N errors / N pending".  The suite
 # starts $(LUA) itself (TLSHS_LUA) and builds the module against a changed
 # header (tests/lua/lists_spec.lua) the way lua/tlshs.so is built here.
-LUA_MODULE_CC = $(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LUA_CFLAGS) $(SSL_CFLAGS)
+LUA_MODULE_CC = $(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LUA_CFLAGS) $(SSL_CFLAGS) -Ilua
 LUA_MODULE_LIBS = $(BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL
 LUA_TEST = LUA_CPATH='lua/?.so;;' TLSHS_CERTS=$(CERTS) TLSHS_LUA='$(LUA)' \
     TLSHS_LUA_MODULE_CC='$(LUA_MODULE_CC)' TLSHS_LUA_MODULE_SRCS='$(LUA_MODULE_SRCS)' TLSHS_LUA_MODULE_LIBS='$(LUA_MODULE_LIBS)' \
@@ -48,7 +59,7 @@ LUA_ASAN_SO := $(ASAN_BUILD)/lua/tlshs.so
 lua-asan: $(LUA_ASAN_SO)
 $(LUA_ASAN_SO): $(LUA_MODULE_SRCS) lua/ltlshs.h csrc/tlshs.h $(ASAN_BUILD)/libtlshs.a lua/lua.mk
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CFLAGS) $(ASAN_FLAGS) -fPIC -shared $(LUA_CFLAGS) -Icsrc $(SSL_CFLAGS) \
+	$(CC) $(WARN) $(CFLAGS) $(ASAN_FLAGS) -fPIC -shared $(LUA_CFLAGS) -Icsrc -Ilua $(SSL_CFLAGS) \
 	    $(LUA_MODULE_SRCS) -o $@ $(ASAN_BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL -Wl,-z,nodelete
 
 LUA_ASAN_TEST = LUA_CPATH='$(ASAN_BUILD)/lua/?.so;;' TLSHS_CERTS=$(CERTS) $(ASAN_ENV) \
@@ -81,4 +92,4 @@ uninstall-lua:
 	rm -f $(DESTDIR)$(LUA_CMOD_DIR)/tlshs.so
 
 clean-lua:
-	rm -f lua/tlshs.so
+	rm -f lua/tlshs.so $(LUA_DRIVE_C)

@@ -8,7 +8,7 @@
  * key_update on TLS 1.2, request_client_cert on a client, write_early
  * without a session that allows it, read_early on a client) is refused by
  * the core, which changes nothing; the binding raises the core's reason.
- * How the binding sees a refusal: tlshs.c, "Refusals".
+ * How the binding sees a refusal: common.c, "Refusals".
  */
 #include <limits.h>
 #include <string.h>
@@ -18,9 +18,9 @@
 #define READ_EARLY_DEFAULT 16384 /* read_early()'s n when none is given */
 #define READ_EARLY_MAX 65536
 
-/* Raises the core's reason if the call was refused (see tlshs.c, Refusals). */
-static void check_refused(lua_State *L, tlshs *hs) {
-    if (ltlshs_refused(hs)) ltlshs_raise_refusal(L, hs);
+/* Raises the core's reason if the call on h was refused (see common.c, Refusals). */
+static void check_refused(lua_State *L, const lhandshake *h) {
+    if (ltlshs_refused(h)) ltlshs_raise_refusal(L, h->hs);
 }
 
 typedef tlshs_result (*move_fn)(tlshs *hs, int arg);
@@ -45,7 +45,7 @@ static int run_move(lua_State *L, move_fn move, int arg) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = move(h->hs, arg);
     ltlshs_leave(h);
-    check_refused(L, h->hs);
+    check_refused(L, h);
     return ltlshs_push_result(L, r);
 }
 
@@ -68,14 +68,13 @@ static int hs_request_client_cert(lua_State *L) {
 /* hs:write_early(s) -> result, n */
 static int hs_write_early(lua_State *L) {
     lhandshake *h = ltlshs_check_idle(L, 1);
-    if (lua_type(L, 2) != LUA_TSTRING) luaL_typeerror(L, 2, "string");
     size_t len, n = 0;
-    const char *data = lua_tolstring(L, 2, &len);
+    const char *data = ltlshs_check_bytes(L, 2, &len);
     luaL_argcheck(L, len > 0, 2, "must not be empty");
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_write_early(h->hs, data, len, &n);
     ltlshs_leave(h);
-    check_refused(L, h->hs);
+    check_refused(L, h);
     ltlshs_push_result(L, r);
     lua_pushinteger(L, (lua_Integer)n);
     return 2;
@@ -93,7 +92,7 @@ static int hs_read_early(lua_State *L) {
     ltlshs_enter(h, L, 1);
     tlshs_result r = tlshs_read_early(h->hs, p, (size_t)cap, &n);
     ltlshs_leave(h);
-    check_refused(L, h->hs);
+    check_refused(L, h);
     luaL_pushresultsize(&b, n);
     ltlshs_push_result(L, r);
     lua_insert(L, -2);

@@ -7,8 +7,8 @@
  * strings and tables.  pair's tamper function runs under lua_pcall inside the
  * core's tamper callback; an error it raises is kept, every later flight is
  * dropped, and the error is raised again once tlshs_pair has returned, so no
- * Lua error unwinds through the core.  drive is Lua (over LuaSocket), loaded
- * from a string when the module opens.
+ * Lua error unwinds through the core.  drive is Lua (over LuaSocket):
+ * lua/drive.lua, which lua/lua.mk embeds in the module, run when it opens.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -19,16 +19,10 @@
 #define PAIR_ROUNDS_DEFAULT 50 /* the contract's default */
 #define RECORDS_CHUNK 64       /* records read per tlshs_records call */
 
-/* The string argument arg: only a string (no number's text). */
-static const char *check_bytes(lua_State *L, int arg, size_t *len) {
-    if (lua_type(L, arg) != LUA_TSTRING) luaL_typeerror(L, arg, "string");
-    return lua_tolstring(L, arg, len);
-}
-
 /* tlshs.records(s) -> { {type=, version=, body=}, ... }, rest */
 static int l_records(lua_State *L) {
     size_t len;
-    const char *s = check_bytes(L, 1, &len);
+    const char *s = ltlshs_check_bytes(L, 1, &len);
     lua_newtable(L);
     size_t off = 0;
     lua_Integer n = 0;
@@ -58,7 +52,7 @@ static int l_record(lua_State *L) {
     lua_Integer type = luaL_checkinteger(L, 1);
     lua_Integer version = luaL_checkinteger(L, 2);
     size_t len;
-    const char *body = check_bytes(L, 3, &len);
+    const char *body = ltlshs_check_bytes(L, 3, &len);
     luaL_argcheck(L, type >= 0 && type <= 255, 1, "a content type is 0..255");
     luaL_argcheck(L, version >= 0 && version <= 0xffff, 2, "a version is 0..0xffff");
     size_t need = tlshs_record_write((int)type, (unsigned)version, body, len, NULL, 0);
@@ -72,7 +66,7 @@ static int l_record(lua_State *L) {
 /* tlshs.refragment(s, max_body) -> string */
 static int l_refragment(lua_State *L) {
     size_t len;
-    const char *s = check_bytes(L, 1, &len);
+    const char *s = ltlshs_check_bytes(L, 1, &len);
     lua_Integer max = luaL_checkinteger(L, 2);
     luaL_argcheck(L, max >= 1, 2, "must be at least 1");
     size_t need = tlshs_refragment(s, len, (size_t)max, NULL, 0);
@@ -149,9 +143,7 @@ static int l_pair(lua_State *L) {
     ltlshs_leave(s);
     if (ctx.failed) return lua_error(L); /* PAIR_ERROR is at the top */
     if (bits < 0) {
-        tlshs *refused = ltlshs_refused(c->hs) ? c->hs : s->hs;
-        if (refused == c->hs) ltlshs_mark_usage(s->hs);
-        return ltlshs_raise_refusal(L, refused);
+        return ltlshs_raise_refusal(L, ltlshs_refused(c) ? c->hs : s->hs);
     }
     ltlshs_push_result(L, rc);
     ltlshs_push_result(L, rs);
@@ -179,82 +171,7 @@ void ltlshs_set_content_types(lua_State *L) {
 #undef CONTENT_TYPE_FIELD
 }
 
-/* ---- drive: Lua over LuaSocket; the chunk gets the module table ---- */
-
-static const char drive_chunk[] =
-    "local tlshs, is_handshake = ...\n"
-    "local function send_all(socket, sock, data, deadline)\n"
-    "  local i = 1\n"
-    "  while i <= #data do\n"
-    "    local last, err, partial = sock:send(data, i)\n"
-    "    if last then return true end\n"
-    "    if err ~= 'timeout' then return false end\n"
-    "    i = partial + 1\n"
-    "    local left = deadline - socket.gettime()\n"
-    "    if left <= 0 then return false end\n"
-    "    socket.select(nil, {sock}, left)\n"
-    "  end\n"
-    "  return true\n"
-    "end\n"
-    "local function deliver(tamper, direction, data)\n"
-    "  if tamper and #data > 0 then\n"
-    "    data = tamper(direction, data)\n"
-    "    if data ~= nil and type(data) ~= 'string' then\n"
-    "      error('tamper must answer a string or nil, got ' .. type(data), 3)\n"
-    "    end\n"
-    "  end\n"
-    "  return data or ''\n"
-    "end\n"
-    "return function(hs, sock, tamper, timeout)\n"
-    "  if not is_handshake(hs) then\n"
-    "    error(\"bad argument #1 to 'drive' (an open tlshs.handshake expected, got \" .. type(hs) "
-    ".. ')', 2)\n"
-    "  end\n"
-    "  if type(sock) ~= 'userdata' and type(sock) ~= 'table' or not sock.receive then\n"
-    "    error(\"bad argument #2 to 'drive' (a LuaSocket TCP object expected)\", 2)\n"
-    "  end\n"
-    "  if tamper ~= nil and type(tamper) ~= 'function' then\n"
-    "    error(\"bad argument #3 to 'drive' (function expected, got \" .. type(tamper) .. ')', 2)\n"
-    "  end\n"
-    "  timeout = timeout or 10\n"
-    "  if type(timeout) ~= 'number' or timeout < 0 then\n"
-    "    error(\"bad argument #4 to 'drive' (a number of seconds expected)\", 2)\n"
-    "  end\n"
-    "  local socket = require 'socket'\n"
-    "  sock:settimeout(0)\n"
-    "  local deadline = socket.gettime() + timeout\n"
-    "  local eof = false\n"
-    "  while true do\n"
-    "    local r = hs:step()\n"
-    "    local taken = hs:take()\n"
-    "    local out = deliver(tamper, 'out', taken)\n"
-    "    if #out > 0 then\n"
-    "      if not send_all(socket, sock, out, deadline) and r ~= 'done' and r ~= 'closed' then\n"
-    "        if not eof then hs:feed_eof(); eof = true end\n"
-    "        r = hs:step(); hs:take()\n"
-    "        return r\n"
-    "      end\n"
-    "      deadline = socket.gettime() + timeout\n"
-    "    end\n"
-    "    if r == 'done' or r == 'closed' then return r end\n"
-    "    if r == 'want_write' and #taken == 0 then return r end -- not memory mode: nothing to "
-    "carry\n"
-    "    if r == 'want_read' then\n"
-    "      if eof then return r end\n"
-    "      local left = deadline - socket.gettime()\n"
-    "      if left <= 0 then return r end\n"
-    "      socket.select({sock}, nil, left)\n"
-    "      local data, err, partial = sock:receive(16384)\n"
-    "      data = data or partial or ''\n"
-    "      if #data > 0 then\n"
-    "        deadline = socket.gettime() + timeout\n"
-    "        data = deliver(tamper, 'in', data)\n"
-    "        if #data > 0 then hs:feed(data) end\n"
-    "      end\n"
-    "      if err == 'closed' then hs:feed_eof(); eof = true end\n"
-    "    end\n"
-    "  end\n"
-    "end\n";
+/* ---- drive: lua/drive.lua, embedded at build time (build/lua/drive.c) ---- */
 
 static int is_handshake(lua_State *L) {
     lhandshake *h = luaL_testudata(L, 1, TLSHS_HS_MT);
@@ -264,7 +181,7 @@ static int is_handshake(lua_State *L) {
 
 /* tlshs.drive(hs, sock [, tamper [, timeout]]) -> result */
 void ltlshs_add_drive(lua_State *L) {
-    if (luaL_loadbufferx(L, drive_chunk, sizeof drive_chunk - 1, "=tlshs.drive", "t") != LUA_OK)
+    if (luaL_loadbufferx(L, ltlshs_drive_lua, ltlshs_drive_lua_len, "=tlshs.drive", "t") != LUA_OK)
         lua_error(L);
     lua_pushvalue(L, -2);
     lua_pushcfunction(L, is_handshake);

@@ -4,7 +4,7 @@
 # test prints its reason in its suite's log).  Exits 1 if any failed.
 # Usage: sh tests/run-suites.sh [make-command]
 MAKE_CMD=${1:-make}
-SUITES=${TLSHS_SUITES:-"test-c test-c-asan test-c-tsan test-c-valgrind test-fuzz test-man test-demo test-python test-python-asan test-lua test-lua-asan"}
+SUITES=${TLSHS_SUITES:-"test-c test-c-asan test-c-tsan test-c-valgrind test-fuzz test-man test-layers test-scripts test-demo test-python test-python-asan test-lua test-lua-asan test-openssl35"}
 LOGS=build/test-logs
 mkdir -p "$LOGS"
 total_pass=0
@@ -21,7 +21,7 @@ for s in $SUITES; do
     # ("== 3 passed, 1 failed, 1 skipped in 0.2s =="), busted's ("3 successes /
     # 1 failures / 0 errors / 1 pending").
     counts=$(awk '
-        /^[0-9]+ passed, [0-9]+ failed/ { p = $1; f = $3; k = ($5 ~ /^skipped/) ? $4 : 0; seen = 1 }
+        /^[0-9]+ passed, [0-9]+ failed/ { p = $1; f = $3; k = ($6 ~ /^skipped/) ? $5 : 0; seen = 1 }
         /^=+ .* in [0-9.]+s/ {
             line = $0; p = 0; f = 0; k = 0; seen = 1
             n = split(line, w, /[ ,]+/)

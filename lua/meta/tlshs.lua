@@ -1,5 +1,5 @@
 ---@meta tlshs
--- LuaLS annotations for the tlshs Lua 5.4 module (lua/tlshs.c).
+-- LuaLS annotations for the tlshs Lua 5.4 module (lua/*.c, one tlshs.so).
 -- Add lua/meta to "workspace.library" in .luarc.json for completion.
 -- The reference is docs/lua.md.
 
@@ -36,6 +36,8 @@
 ---@field DONE "done"
 ---@field CLOSED "closed"
 ---@field VERSION string # the C library's version, "0.1.0"
+---@field openssl_version string # the OpenSSL it runs on, "OpenSSL 3.5.7 9 Jun 2026"
+---@field openssl_built_version string # the OpenSSL it was compiled against (same major.minor)
 ---@field CHANGE_CIPHER_SPEC 20 # TLS content types (tlshs.records, tlshs.record)
 ---@field ALERT 21
 ---@field HANDSHAKE 22
@@ -43,48 +45,66 @@
 local tlshs = {}
 
 ---Settings for `tlshs.config`: `role` is required; every other field is a key
----of the C core (a string; a number is taken as its text; a boolean only for
----an on/off key, `true`/`false` as "on"/"off": for a path it raises).
+---of the C core (tlshs.config_keys(); a test compares these fields with it),
+---its value by the key's kind: a switch a boolean or "on"/"off", a number an
+---integer (or its decimal string), a list a sequence of strings (or one
+---comma-separated string), text, a path or PEM a string. Any other type raises.
 ---@class tlshs.config_options
 ---@field role tlshs.role
----@field ca_file? string      # PEM bundle of trust anchors (client default: the system store)
----@field ca_path? string      # hashed directory of trust anchors
----@field ca_pem? string       # trust anchors as PEM text
----@field cert_file? string    # own certificate chain (PEM file)
----@field key_file? string     # own private key (PEM file)
----@field cert_pem? string     # own certificate chain as PEM text
----@field key_pem? string      # own private key as PEM text
+---@field ca_file? string      # trust anchors: a PEM file (client default: the system store)
+---@field ca_path? string      # trust anchors: a hashed directory (openssl rehash)
+---@field ca_pem? string       # trust anchors: PEM text
+---@field cert_file? string    # own certificate, then its chain: a PEM file
+---@field key_file? string     # own private key: a PEM file
+---@field cert_pem? string     # own certificate, then its chain: PEM text
+---@field key_pem? string      # own private key: PEM text
 ---@field verify? "none"|"peer"|"require" # client default "peer", server "none"
----@field min_version? "1.0"|"1.1"|"1.2"|"1.3"|number # default "1.2"
----@field max_version? "1.0"|"1.1"|"1.2"|"1.3"|number # default the highest
----@field alpn? string         # comma list, "h2,http/1.1"
----@field ciphers? string      # OpenSSL cipher list (TLS 1.2)
----@field ciphersuites? string # OpenSSL TLS 1.3 ciphersuites
----@field groups? string       # key exchange groups, "X25519:P-256"
----@field sigalgs? string      # signature algorithms
----@field tickets? "on"|"off"|boolean # session tickets, default on
+---@field min_version? "1.0"|"1.1"|"1.2"|"1.3" # default "1.2"
+---@field max_version? "1.0"|"1.1"|"1.2"|"1.3" # default "1.3"
+---@field alpn? string|string[] # ALPN protocols, most preferred first: {"h2", "http/1.1"}
+---@field ciphers? string      # TLS 1.2 cipher list, OpenSSL syntax
+---@field ciphersuites? string # TLS 1.3 cipher suites, OpenSSL syntax
+---@field groups? string       # key exchange groups, OpenSSL syntax ("X25519:P-256")
+---@field sigalgs? string      # signature algorithms, OpenSSL syntax
+---@field tickets? boolean|"on"|"off" # session tickets, default on
 ---@field keylog_file? string  # NSS key log lines are appended here
 ---@field dh_params_file? string # server: PEM DH parameters for TLS 1.2 DHE suites (default automatic)
----@field security_level? "0"|"1"|"2"|"3"|"4"|"5"|integer # OpenSSL's security level (0: legacy peers, at their risk)
----@field num_tickets? string|integer # server: TLS 1.3 tickets sent after the handshake (default 2)
----@field max_early_data? string|integer # server: bytes of 0-RTT data accepted (default 0: refused)
----@field post_handshake_auth? "on"|"off"|boolean # client: offer post-handshake authentication
----@field status_request? "on"|"off"|boolean # client: ask for a stapled OCSP response
+---@field security_level? integer|string # OpenSSL's security level 0-5 (0: legacy peers, at their risk)
+---@field num_tickets? integer|string # server: TLS 1.3 tickets sent after the handshake (default 2)
+---@field max_early_data? integer|string # server: bytes of 0-RTT data accepted (default 0: refused)
+---@field post_handshake_auth? boolean|"on"|"off" # client: offer post-handshake authentication
+---@field status_request? boolean|"on"|"off" # client: ask for a stapled OCSP response
 ---@field ocsp_response_file? string # server: a DER OCSP response to staple when asked
----@field max_fragment_length? "512"|"1024"|"2048"|"4096"|integer # client (RFC 6066)
+---@field max_fragment_length? integer|string # client: 512, 1024, 2048 or 4096 (RFC 6066)
+---@field extensions? string|string[] # custom extensions sent: "TYPE:HEX" items
 ---@field self_signed? string  # server: a host name; a throwaway key and self-signed certificate
----@field extensions? string   # custom extensions sent: "TYPE:HEX" items, comma-separated
 
 ---Makes a settings object (one OpenSSL SSL_CTX) shared by any number of
 ---handshakes; it becomes read-only once a handshake uses it.
 ---Answers `nil, message, code` for a bad key or value (the message names the
 ---key; code "unknown_key", "bad_value" or "file_error"); raises if `options`
----is not a table, `role` is not a string, or a field has a wrong type.
+---is not a table, `role` is not a string, or a field has a type its key's
+---kind does not take.
 ---@param options tlshs.config_options
 ---@return tlshs.config? config
 ---@return string? message
 ---@return tlshs.code? code
 function tlshs.config(options) end
+
+---@alias tlshs.key_kind "text"|"path"|"pem"|"switch"|"number"|"list"
+
+---One configuration key of the C core's table.
+---@class tlshs.key_info
+---@field name string          # "ca_file"
+---@field kind tlshs.key_kind  # what its value is (the value rule of tlshs.config)
+---@field roles tlshs.role[]   # the roles that take it
+---@field metavar string       # the value's form for a usage line: "FILE", "on|off", "N"
+---@field default? string      # the default in words; nil when unset means none
+---@field help string          # one line
+
+---The C core's configuration keys, in its order, as new tables.
+---@return tlshs.key_info[]
+function tlshs.config_keys() end
 
 ---@class tlshs.handshake_options
 ---@field server_name? string # client: SNI and the name the certificate must match (needed when verifying)
@@ -168,6 +188,15 @@ function tlshs.drive(hs, sock, tamper, timeout) end
 
 ---@class tlshs.config
 local config = {}
+
+---Checks the keys together, as the first handshake will: true, or
+---nil, message, "config_incomplete". Leaves to the first handshake what may
+---still be added (a server's certificate, a certificate's key), a client's
+---server_name and loading the system trust store.
+---@return true? ok
+---@return string? message
+---@return tlshs.code? code
+function config:check() end
 
 ---Drops this object's hold on the settings; handshakes made from it keep
 ---working. Safe to call twice; `__gc` and `<close>` do the same.

@@ -22,6 +22,9 @@ void check_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 extern int check_current_failed;
 
+/* Whether the runner (main.c) has a test of this name in test_list.h. */
+int check_listed(const char *name);
+
 #define CHECK(cond)                                                                \
     do {                                                                           \
         if (!(cond)) {                                                             \
@@ -50,6 +53,17 @@ extern int check_current_failed;
         }                                                                          \
     } while (0)
 
+/* Two tlshs_code values (TLSHS_E_*), printed by name. */
+#define CHECK_CODE(a, b)                                                                           \
+    do {                                                                                           \
+        tlshs_code check_a_ = (a), check_b_ = (b);                                                 \
+        if (check_a_ != check_b_) {                                                                \
+            check_fail(__FILE__, __LINE__, "%s == %s: %s vs %s", #a, #b, tlshs_code_name(check_a_), \
+                       tlshs_code_name(check_b_));                                                 \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
 #define CHECK_STR(a, b)                                                            \
     do {                                                                           \
         const char *check_a_ = (a), *check_b_ = (b);                               \
@@ -69,6 +83,24 @@ extern int check_current_failed;
                        #a, #b, check_a_ ? check_a_ : "(null)", check_b_);          \
             return;                                                                \
         }                                                                          \
+    } while (0)
+
+/* The last call on cfg failed with code (TLSHS_E_*), and its message, in
+   tlshs's own words, starts with the first string (the key's name and ": ")
+   and contains each of the others (what was wrong: the file, the value, the
+   choices).  OpenSSL's wording is never asserted: the code says why. */
+#define CHECK_CONFIG_ERROR(cfg, code, ...)                                                        \
+    do {                                                                                          \
+        const char *want_[] = {__VA_ARGS__, NULL};                                                \
+        const char *msg_ = tlshs_config_error(cfg);                                               \
+        CHECK_CODE(tlshs_config_error_code(cfg), code);                                           \
+        if (strncmp(msg_, want_[0], strlen(want_[0])) != 0) {                                     \
+            check_fail(__FILE__, __LINE__, "config error \"%s\" does not start with \"%s\"", msg_, \
+                       want_[0]);                                                                 \
+            return;                                                                               \
+        }                                                                                         \
+        for (int w_ = 1; want_[w_]; w_++)                                                         \
+            CHECK_CONTAINS(msg_, want_[w_]);                                                      \
     } while (0)
 
 /* ---- helpers (helpers.c) ---- */
@@ -95,17 +127,69 @@ tlshs_config *client_config(void);
    returns 1 if both are DONE. */
 int pump(tlshs *client, tlshs *server, int max_rounds);
 
+/* A client and a server made from two configs, whose references pass to
+   the objects: pair_of frees cc and sc (either NULL: no objects), so
+   pair_free frees everything. */
+struct pair {
+    tlshs *c, *s;
+};
+struct pair pair_of(tlshs_config *cc, tlshs_config *sc, const char *name);
+void pair_free(struct pair *p);
+
+/* Runs the pair's handshake in memory (tlshs_pair, 30 rounds) until both
+   are DONE or CLOSED or nothing moves; the results land in rc, rs. */
+void run_pair(struct pair *p, tlshs_result *rc, tlshs_result *rs);
+
+/* A client of cc (for "localhost") and a server of sc, both traced, and
+   their handshake pumped in memory: 0 when both are DONE.  The objects are
+   the caller's to free, whatever the answer. */
+int connect_pair(tlshs_config *cc, tlshs_config *sc, tlshs **c, tlshs **s);
+
+/* Reads on both sides, moving bytes, until neither has anything more to
+   send or take in (the tickets, the answer to a move): the pair settles. */
+void settle(tlshs *a, tlshs *b);
+
+/* Writes msg on from and reads it on to, moving bytes both ways (to may
+   owe from an answer, a KeyUpdate); 1 if msg arrived whole. */
+int flows(tlshs *from, tlshs *to, const char *msg);
+
+/* The server side of a 0-RTT handshake: tlshs_read_early on s until DONE
+   with nothing more, moving bytes with the client c's steps; the early data
+   read goes to got (cap bytes), its length to *len.  0 when both are DONE
+   with nothing pending (else says why on stderr, -1). */
+int early_handshake(tlshs *c, tlshs *s, char *got, size_t cap, size_t *len);
+
+/* A session for a client of cc from a full handshake with a server of sc:
+   the pair settles (the tickets are read) and the server shuts down (a
+   session whose connection ends without close_notify leaves OpenSSL's
+   cache, which 0-RTT's anti-replay needs).  The DER goes to der; returns
+   its length, or 0 if there is none or it does not fit in cap. */
+size_t session_from(tlshs_config *cc, tlshs_config *sc, unsigned char *der, size_t cap);
+
 /* Moves everything pending from one to the other; returns the byte count. */
 size_t move_bytes(tlshs *from, tlshs *to);
 
-/* Closes a connected socket so that the last bytes sent (a TLS alert,
-   close_notify, tickets) reach the peer: shuts down the write side, reads
-   and drops what the peer still sends until its EOF or `seconds` pass, then
-   closes.  A plain close() while the peer's unread bytes wait in the
-   receive queue makes Linux send a reset, which can drop what we queued. */
-void close_socket_gracefully(int fd, double seconds);
+/* Whether hs's peer certificate is exactly the first one in the PEM file
+   (when not, says what each holds on stderr). */
+int peer_cert_is(const tlshs *hs, const char *pem);
+
+/* How many trace events hs recorded with this direction (1 sent, 0
+   received) and name ("ClientHello", "fatal:unknown_ca"). */
+int trace_count(const tlshs *hs, int sent, const char *name);
+
+/* The index of the nth (0-based) such event, or -1. */
+long trace_index(const tlshs *hs, int sent, const char *name, int nth);
+
+/* Prints hs's trace on one line to stderr (diagnostics): ">ClientHello(517)". */
+void trace_print(const tlshs *hs);
 
 /* Whether slow tests (many iterations) should be skipped (under valgrind). */
 int tests_slow(void);
+
+/* The minor version of the OpenSSL 3 the suite runs on (0 for 3.0, 5 for
+   3.5), for the few expectations that differ between versions; the peers
+   (openssl s_server, s_client) are the same version (make test-openssl35
+   puts 3.5's first on PATH). */
+int openssl_minor(void);
 
 #endif

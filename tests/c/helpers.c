@@ -1,11 +1,11 @@
 /* Shared helpers of the C suite: see check.h. */
-#include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <openssl/crypto.h>
 
 #include "check.h"
 
@@ -95,31 +95,155 @@ int pump(tlshs *client, tlshs *server, int max_rounds) {
     return rc == TLSHS_DONE && rs == TLSHS_DONE;
 }
 
+struct pair pair_of(tlshs_config *cc, tlshs_config *sc, const char *name) {
+    struct pair p = {NULL, NULL};
+    if (cc && sc) {
+        p.c = tlshs_new(cc, name);
+        p.s = tlshs_new(sc, NULL);
+    }
+    tlshs_config_free(cc);
+    tlshs_config_free(sc);
+    return p;
+}
+
+void pair_free(struct pair *p) {
+    tlshs_free(p->c);
+    tlshs_free(p->s);
+}
+
+void run_pair(struct pair *p, tlshs_result *rc, tlshs_result *rs) {
+    *rc = *rs = TLSHS_WANT_READ;
+    tlshs_pair(p->c, p->s, NULL, NULL, 30, rc, rs);
+}
+
+int connect_pair(tlshs_config *cc, tlshs_config *sc, tlshs **c, tlshs **s) {
+    *c = tlshs_new(cc, "localhost");
+    *s = tlshs_new(sc, NULL);
+    if (!*c || !*s) return -1;
+    tlshs_set_trace(*c, 1);
+    tlshs_set_trace(*s, 1);
+    return pump(*c, *s, 20) ? 0 : -1;
+}
+
+void settle(tlshs *a, tlshs *b) {
+    for (int i = 0; i < 20; i++) {
+        char buf[4096];
+        size_t n = 0;
+        tlshs_read(a, buf, sizeof buf, &n);
+        move_bytes(a, b);
+        tlshs_read(b, buf, sizeof buf, &n);
+        move_bytes(b, a);
+        if (tlshs_pending(a) == 0 && tlshs_pending(b) == 0 &&
+            tlshs_last_result(a) == TLSHS_WANT_READ && tlshs_last_result(b) == TLSHS_WANT_READ)
+            break;
+    }
+}
+
+int flows(tlshs *from, tlshs *to, const char *msg) {
+    char buf[256];
+    size_t n = 0, got = 0, len = strlen(msg);
+    if (len > sizeof buf || tlshs_write(from, msg, len, &n) != TLSHS_DONE || n != len) return 0;
+    move_bytes(from, to);
+    for (int i = 0; i < 10 && got < len; i++) {
+        if (tlshs_read(to, buf + got, sizeof buf - got, &n) == TLSHS_DONE) got += n;
+        move_bytes(to, from);
+        tlshs_read(from, buf + got, 1, &n); /* takes what to answered (a KeyUpdate) */
+        if (n) return 0;                    /* data the other way: not ours to take */
+        move_bytes(from, to);
+    }
+    return got == len && memcmp(buf, msg, len) == 0;
+}
+
+int early_handshake(tlshs *c, tlshs *s, char *got, size_t cap, size_t *len) {
+    tlshs_result rs = TLSHS_WANT_READ, rc = TLSHS_WANT_READ;
+    *len = 0;
+    for (int i = 0; i < 30; i++) {
+        size_t n = 0;
+        rs = tlshs_read_early(s, got + *len, cap - *len, &n);
+        *len += n;
+        move_bytes(s, c);
+        rc = tlshs_step(c);
+        move_bytes(c, s);
+        if (rs == TLSHS_DONE && n == 0 && rc == TLSHS_DONE && !tlshs_pending(s) &&
+            !tlshs_pending(c))
+            return 0;
+        if (rs == TLSHS_CLOSED || rc == TLSHS_CLOSED) break;
+    }
+    fprintf(stderr, "  early handshake: server %s (%s), client %s (%s)\n", tlshs_result_name(rs),
+            tlshs_error(s), tlshs_result_name(rc), tlshs_error(c));
+    return -1;
+}
+
+size_t session_from(tlshs_config *cc, tlshs_config *sc, unsigned char *der, size_t cap) {
+    tlshs *c = NULL, *s = NULL;
+    size_t len = 0;
+    if (connect_pair(cc, sc, &c, &s) == 0) {
+        settle(c, s);
+        len = tlshs_session(c, der, cap);
+        tlshs_shutdown(s);
+    }
+    tlshs_free(c);
+    tlshs_free(s);
+    return len <= cap ? len : 0;
+}
+
 int tests_slow(void) {
     const char *s = getenv("TLSHS_TEST_SLOW");
     return s && *s && *s != '0';
 }
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+int trace_count(const tlshs *hs, int sent, const char *name) {
+    int n = 0;
+    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
+        const tlshs_event *e = tlshs_trace_event(hs, i);
+        n += e && e->sent == sent && e->name && strcmp(e->name, name) == 0;
+    }
+    return n;
 }
 
-void close_socket_gracefully(int fd, double seconds) {
-    double deadline = now_seconds() + seconds;
-    char sink[4096];
-    if (fd < 0) return;
-    if (shutdown(fd, SHUT_WR) == 0) { /* our FIN follows our last record */
-        for (;;) {
-            struct pollfd p = {fd, POLLIN, 0};
-            double left = deadline - now_seconds();
-            ssize_t n;
-            if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0) break;
-            n = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
-            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-                break; /* the peer's EOF (or its reset): nothing of ours is left to drop */
-        }
+long trace_index(const tlshs *hs, int sent, const char *name, int nth) {
+    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
+        const tlshs_event *e = tlshs_trace_event(hs, i);
+        if (e && e->sent == sent && e->name && strcmp(e->name, name) == 0 && nth-- == 0)
+            return (long)i;
     }
-    close(fd);
+    return -1;
+}
+
+void trace_print(const tlshs *hs) {
+    fprintf(stderr, "  trace (%zu events):", tlshs_trace_count(hs));
+    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
+        const tlshs_event *e = tlshs_trace_event(hs, i);
+        if (e)
+            fprintf(stderr, " %s%s(%zu)", e->sent ? ">" : "<", e->name ? e->name : "?", e->length);
+    }
+    fputc('\n', stderr);
+}
+
+/* The DER of the first certificate in a PEM file (OPENSSL_free it), or NULL. */
+static unsigned char *pem_cert_der(const char *path, int *len) {
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    unsigned char *der = NULL;
+    if (f) fclose(f);
+    *len = x ? i2d_X509(x, &der) : -1;
+    X509_free(x);
+    return der;
+}
+
+int peer_cert_is(const tlshs *hs, const char *pem) {
+    int wlen;
+    unsigned char *want = pem_cert_der(pem, &wlen);
+    size_t len = 0;
+    const unsigned char *got = tlshs_peer_cert(hs, &len);
+    int same = want && got && (size_t)wlen == len && memcmp(want, got, len) == 0;
+    if (!same)
+        fprintf(stderr, "  peer cert: got %zu bytes%s, %s has %d\n", len, got ? "" : " (NULL)", pem,
+                wlen);
+    OPENSSL_free(want);
+    return same;
+}
+
+int openssl_minor(void) {
+    return (int)((OpenSSL_version_num() >> 20) & 0xff);
 }

@@ -20,6 +20,12 @@ static const struct {
 
 int check_current_failed;
 
+int check_listed(const char *name) {
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (strcmp(tests[i].name, name) == 0) return 1;
+    return 0;
+}
+
 void check_fail(const char *file, int line, const char *fmt, ...) {
     va_list ap;
     fprintf(stderr, "  %s:%d: ", file, line);

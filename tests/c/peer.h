@@ -1,17 +1,34 @@
 /*
- * peer.h - a child process (an `openssl s_server` or `s_client`) for the
- * interop tests: started with fork/execvp, its stdin, stdout and stderr on
- * pipes, its output collected as it comes, stopped (SIGTERM, then SIGKILL)
- * and reaped by peer_stop.
+ * peer.h - the interop tests' other end and the one driver of a tlshs
+ * object over a socket to it.
+ *
+ * A peer is a child process (an `openssl s_server` or `s_client`,
+ * `gnutls-serv`, `gnutls-cli`): started with fork/execvp, its stdin, stdout
+ * and stderr on pipes, its output collected as it comes, stopped (SIGTERM,
+ * then SIGKILL) and reaped by peer_stop.
+ *
+ * A link is a tlshs object on a connected socket on 127.0.0.1 to a peer, in
+ * memory mode (the link moves bytes with tlshs_take/feed/feed_eof, polling
+ * the socket) or in fd mode (tlshs_set_fd; the link polls the socket as
+ * WANT_READ or WANT_WRITE asks).  The link drives the handshake, data both
+ * ways and the shutdown, keeps the peer's output drained while it waits, and
+ * prints what both ends said when a test fails (link_close).  With
+ * TLSHS_TEST_TRACE=1 in the environment it also says, on stderr, every
+ * result it got and every byte count it moved.
  *
  * Times are seconds on the monotonic clock (peer_now).  Every wait is bounded
- * by a deadline.
+ * by a deadline; a phase (a handshake, a write, a read, a shutdown) may take
+ * link.phase seconds, 5 times more under valgrind (peer_budget).
  */
 #ifndef TLSHS_TEST_PEER_H
 #define TLSHS_TEST_PEER_H
 
 #include <poll.h>
 #include <stddef.h>
+
+#include "tlshs.h"
+
+/* ---- a child process ---- */
 
 /* Bytes collected from one of the child's output pipes, NUL-terminated. */
 typedef struct peer_buf {
@@ -36,6 +53,10 @@ double peer_now(void);
 
 /* A time budget in seconds, multiplied by 5 under valgrind (tests_slow). */
 double peer_budget(double seconds);
+
+/* Milliseconds from now to deadline for poll: 0 once past, at most 1000 (so
+   a waiting loop comes round to drain the peer and look at the clock). */
+int peer_ms_until(double deadline);
 
 /* An empty, not running peer (safe to peer_stop). */
 void peer_init(peer *p);
@@ -67,5 +88,149 @@ void peer_stop(peer *p);
 
 /* Prints the tail of the child's stdout and stderr to stderr (diagnostics). */
 void peer_dump(const peer *p, const char *label);
+
+/* ---- a child's command line ---- */
+
+/* argv for peer_start, its strings copied into pool. */
+typedef struct peer_args {
+    char pool[4096];
+    size_t used;
+    char *argv[48];
+    int argc;
+} peer_args;
+
+/* Appends a copy of s (cert_path's buffers are reused); the test fails if
+   there is no room. */
+void peer_arg(peer_args *a, const char *s);
+
+/* Appends each string of a NULL-terminated list. */
+void peer_argl(peer_args *a, const char *s, ...) __attribute__((sentinel));
+
+/* ---- sockets on 127.0.0.1 ---- */
+
+/* A socket listening on 127.0.0.1 at a port the kernel picks (*port). */
+int sock_listen_local(int *port);
+
+/* A port free on 127.0.0.1 now (bound, then closed), for a peer that takes
+   the port to listen on; -1 if none. */
+int sock_free_port(void);
+
+/* Connects to 127.0.0.1:port, retrying while refused until deadline; the
+   socket, or -1. */
+int sock_connect_local(int port, double deadline);
+
+/* Closes a connected socket so that the last bytes sent (a TLS alert,
+   close_notify, tickets) reach the peer: shuts down the write side, reads
+   and drops what the peer still sends until its EOF or `seconds` pass, then
+   closes.  A plain close() while the peer's unread bytes wait in the
+   receive queue makes Linux send a reset, which can drop what we queued. */
+void close_socket_gracefully(int fd, double seconds);
+
+/* ---- a tlshs object on a socket to a peer ---- */
+
+typedef struct peer_link peer_link;
+
+/* What the link calls for every chunk of bytes received in memory mode,
+   before tlshs sees it (a test that measures records). */
+typedef void (*link_recv_fn)(peer_link *l, const unsigned char *p, size_t n);
+
+struct peer_link {
+    peer peer;            /* the other end */
+    peer_args args;       /* its command line */
+    tlshs_config *cfg;    /* freed by link_close if set */
+    tlshs *hs;            /* attached by link_attach, freed by link_close */
+    int sock;             /* the connected socket, -1 before */
+    int listen_fd;        /* link_listen's socket, -1 once accepted */
+    int port;             /* link_listen's port, or the one link_to_s_server connected to */
+    int fd_mode;          /* tlshs_set_fd on the socket; else memory mode */
+    int trace;            /* link_attach turns tlshs's trace on (link_close prints it) */
+    int eof_fed;          /* memory mode: the peer's stream ended, feed_eof called */
+    int read_wrote;       /* a read of the last link_read answered WANT_WRITE */
+    size_t final_pending; /* memory mode: bytes pending when link_drive's op answered
+                             DONE or CLOSED (then sent) */
+    double phase;         /* seconds one phase may take (before peer_budget) */
+    link_recv_fn on_recv;
+    void *user; /* for on_recv and the test */
+    char *rx;   /* application data read by link_read, NUL-terminated */
+    size_t rx_len, rx_cap;
+};
+
+/* An idle link: memory mode unless fd_mode, trace on, 5-second phases. */
+void link_init(peer_link *l, int fd_mode);
+
+/* Starts the peer from l->args; 0, or -1 (the test fails). */
+int link_start(peer_link *l);
+
+/* Connects the socket to the peer listening on 127.0.0.1:port; 0 or -1. */
+int link_connect(peer_link *l, int port);
+
+/* Starts l->args, an `openssl s_server -accept 127.0.0.1:0`, reads the port
+   it prints (l->port: link_connect there again for its next -naccept) and
+   connects to it; 0 or -1 (the test fails). */
+int link_to_s_server(peer_link *l);
+
+/* Starts `gnutls-serv --echo` with the server certificate on a free port
+   (l->port) with the priority string and the extra arguments (a
+   NULL-terminated list, or NULL), and connects to it; 0 or -1 (the test
+   fails). */
+int link_to_gnutls_serv(peer_link *l, const char *priority, const char *const *extra);
+
+/* Listens on 127.0.0.1 (l->port) for a peer started afterwards; 0 or -1. */
+int link_listen(peer_link *l);
+
+/* Accepts the peer's connection on link_listen's socket (then closed),
+   bounded, failing early if the peer exits; 0 or -1 (the test fails). */
+int link_accept(peer_link *l);
+
+/* Puts hs (now owned by the link) on the socket: fd mode, or a non-blocking
+   socket for memory mode; 0, or -1 (the test fails, hs is freed by
+   link_close all the same). */
+int link_attach(peer_link *l, tlshs *hs);
+
+/* One call on the link's tlshs object (tlshs_step, a move, ...). */
+typedef tlshs_result (*link_op)(peer_link *l, void *arg);
+
+/* Calls op until it answers DONE or CLOSED, moving bytes or polling the
+   socket as each result asks, within one phase.  A final answer of tlshs's
+   own must come with nothing left to send (memory mode rule 1).  A timeout,
+   a socket error, WANT_READ after the peer's EOF: the test fails, named by
+   what.  Returns the last result (WANT_* if it did not finish). */
+tlshs_result link_drive(peer_link *l, const char *what, link_op op, void *arg);
+
+/* link_drive with tlshs_step, and with tlshs_shutdown. */
+tlshs_result link_handshake(peer_link *l);
+tlshs_result link_shutdown(peer_link *l);
+
+/* Writes all of data through tlshs onto the socket within a phase; 0, or -1
+   (the test fails). */
+int link_write(peer_link *l, const void *data, size_t len);
+
+/* Reads through tlshs, appending the data to l->rx, until `until` holds
+   (looked at after every read that does not owe a write), the connection
+   closes, or `seconds` pass (scaled by peer_budget; not a failure: the
+   caller judges).  until NULL: read for the whole time (to take in
+   tickets).  Sets l->read_wrote if a read answered WANT_WRITE.  Returns the
+   last result. */
+tlshs_result link_read(peer_link *l, double seconds, int (*until)(peer_link *l, void *arg),
+                       void *arg);
+
+/* Reads until l->rx holds len bytes more than it had, which must be data;
+   0, or -1 (the test fails: closed, timed out or other bytes). */
+int link_read_exact(peer_link *l, const void *data, size_t len);
+
+/* Reads until l->rx contains text; 1 if it came within a phase, else 0. */
+int link_read_text(peer_link *l, const char *text);
+
+/* Forgets the data read (l->rx empty). */
+void link_rx_clear(peer_link *l);
+
+/* Ends this connection but keeps the peer (it serves another): closes the
+   socket gracefully and frees the tlshs object. */
+void link_hangup(peer_link *l);
+
+/* Releases everything: when the test has failed, first prints the tlshs
+   object's state and trace, the peer's command line and its output; then
+   closes the sockets, stops the peer, frees hs and cfg.  Safe twice. */
+void link_close(peer_link *l);
 
 #endif

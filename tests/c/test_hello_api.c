@@ -253,7 +253,7 @@ TEST(test_hello_cb_wrong_role_config) {
     CHECK_INT(w.rc, ==, -1);
     CHECK_INT(w.code, ==, TLSHS_E_ARGUMENT);
     CHECK_CONTAINS(w.why, "client config");
-    /* the steps since were not refused: the code speaks of the last call */
+    /* the step that ran the callback, and those since, were not refused */
     CHECK_INT(tlshs_usage_code(s), ==, TLSHS_OK);
     CHECK_STR(tlshs_usage_error(s), "");
     tlshs_free(c);

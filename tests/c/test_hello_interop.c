@@ -1,13 +1,6 @@
 /* test_hello_interop.c - a tlshs server's look at the ClientHello, seen from
    a real client: `openssl s_client` on 127.0.0.1 against a tlshs server in
    fd mode whose hello callback picks the certificate by SNI or refuses. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "check.h"
 #include "peer.h"
 
@@ -26,69 +19,46 @@ static int on_hello(tlshs *hs, const tlshs_hello *hello, void *arg) {
     return 0;
 }
 
-/* Listens on 127.0.0.1 (a free port), starts s_client with extra options,
-   accepts it, and drives a tlshs server over the socket until it is DONE or
-   CLOSED; then lets s_client finish.  Answers the server's last result and
-   leaves s_client's output in *p (stopped). */
-static tlshs_result serve_s_client(struct sni *x, const char *name, peer *p, tlshs_config *sc) {
-    struct sockaddr_in a = {0};
-    socklen_t alen = sizeof a;
-    int lfd = socket(AF_INET, SOCK_STREAM, 0), fd = -1;
-    char port[16], connect_to[64];
-    tlshs *s = NULL;
-    tlshs_result r = TLSHS_CLOSED;
-    double deadline = peer_now() + peer_budget(10);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 1) != 0 ||
-        getsockname(lfd, (struct sockaddr *)&a, &alen) != 0) {
-        check_fail(__FILE__, __LINE__, "listen: %s", strerror(errno));
-        goto out;
+/* Listens on 127.0.0.1, starts s_client asking for name, accepts it, and
+   drives a tlshs server of sc in fd mode until it is DONE or CLOSED; then
+   lets s_client print its verdict.  Answers the server's last result and
+   leaves s_client's output in l (link_close stops it). */
+static tlshs_result serve_s_client(peer_link *l, struct sni *x, const char *name,
+                                   tlshs_config *sc) {
+    char connect_to[64];
+    tlshs_result r;
+    if (link_listen(l) != 0) return TLSHS_WANT_READ;
+    snprintf(connect_to, sizeof connect_to, "127.0.0.1:%d", l->port);
+    peer_argl(&l->args, "openssl", "s_client", "-connect", connect_to, "-servername", name,
+              "-verify_hostname", name, "-CAfile", cert_path("ca.pem"), "-verify_return_error",
+              "-brief", (char *)NULL);
+    if (link_start(l) != 0 || link_accept(l) != 0 || link_attach(l, tlshs_new(sc, NULL)) != 0)
+        return TLSHS_WANT_READ;
+    if (tlshs_set_hello_cb(l->hs, on_hello, x) != 0) {
+        check_fail(__FILE__, __LINE__, "set_hello_cb: %s", tlshs_usage_error(l->hs));
+        return TLSHS_WANT_READ;
     }
-    snprintf(port, sizeof port, "%d", ntohs(a.sin_port));
-    snprintf(connect_to, sizeof connect_to, "127.0.0.1:%s", port);
-    {
-        /* argv in writable storage, as execvp takes it */
-        char args[12][512];
-        char *argv[13];
-        const char *words[] = {"openssl", "s_client", "-connect", connect_to, "-servername", name,
-                               "-verify_hostname", name, "-CAfile", cert_path("ca.pem"),
-                               "-verify_return_error", "-brief"};
-        for (int i = 0; i < 12; i++) {
-            snprintf(args[i], sizeof args[i], "%s", words[i]);
-            argv[i] = args[i];
-        }
-        argv[12] = NULL;
-        if (peer_start(p, argv) != 0) goto out;
-    }
-    {
-        struct pollfd pl = {lfd, POLLIN, 0};
-        if (poll(&pl, 1, 10000) != 1 || (fd = accept(lfd, NULL, NULL)) < 0) {
-            check_fail(__FILE__, __LINE__, "s_client did not connect");
-            goto out;
-        }
-    }
-    s = tlshs_new(sc, NULL);
-    if (!s || tlshs_set_fd(s, fd) != 0 || tlshs_set_hello_cb(s, on_hello, x) != 0) goto out;
-    while (peer_now() < deadline) {
-        struct pollfd fds[3] = {{fd, POLLIN, 0}};
-        int n;
-        r = tlshs_step(s);
-        if (r == TLSHS_DONE || r == TLSHS_CLOSED) break;
-        fds[0].events = r == TLSHS_WANT_WRITE ? POLLOUT : POLLIN;
-        n = 1 + peer_poll_fds(p, fds + 1);
-        poll(fds, (nfds_t)n, 200);
-        peer_drain(p);
-    }
-    /* s_client prints its verdict, then waits on stdin: close it */
-    peer_wait_for(p, PEER_STDERR, r == TLSHS_DONE ? "Verification" : "alert", deadline);
-    peer_write(p, "", 0, deadline);
-out:
-    if (fd >= 0) close_socket_gracefully(fd, 1.0);
-    if (lfd >= 0) close(lfd);
-    peer_drain(p);
-    tlshs_free(s);
+    r = link_handshake(l);
+    /* s_client prints its verdict */
+    peer_wait_for(&l->peer, PEER_STDERR, r == TLSHS_DONE ? "Verification" : "alert",
+                  peer_now() + peer_budget(l->phase));
     return r;
+}
+
+/* wrong.example's hello: switched to x->other's certificate (x->other is
+   wrongname.pem), s_client verifies; else it refuses localhost's. */
+static void sni_case(struct sni *x, tlshs_config *sc, int switched) {
+    peer_link l;
+    link_init(&l, 1);
+    x->calls = 0;
+    if (serve_s_client(&l, x, "wrong.example", sc) != (switched ? TLSHS_DONE : TLSHS_CLOSED))
+        check_fail(__FILE__, __LINE__, "the handshake did not %s", switched ? "complete" : "fail");
+    else if (x->calls != 1)
+        check_fail(__FILE__, __LINE__, "the hello callback ran %d times", x->calls);
+    else if (peer_buf_has(&l.peer.err, "Verification: OK", 16) != switched)
+        check_fail(__FILE__, __LINE__, "s_client's verdict is not %s",
+                   switched ? "OK" : "a failure");
+    link_close(&l);
 }
 
 /* SNI picks the certificate, and s_client verifies the name it asked for
@@ -96,45 +66,37 @@ out:
 TEST(test_hello_cb_sni_with_s_client) {
     struct sni x = {0};
     tlshs_config *sc = server_config();
-    peer p;
-    peer_init(&p);
     x.other = make_config(TLSHS_SERVER, "cert_file", cert_path("wrongname.pem"), "key_file",
                           cert_path("wrongname.key"), (char *)NULL);
-    CHECK(sc && x.other);
-    CHECK_RESULT(serve_s_client(&x, "wrong.example", &p, sc), TLSHS_DONE);
-    CHECK_INT(x.calls, ==, 1);
-    if (!peer_buf_has(&p.err, "Verification: OK", 16)) peer_dump(&p, "s_client");
-    CHECK(peer_buf_has(&p.err, "Verification: OK", 16));
-    peer_stop(&p);
+    if (sc && x.other) sni_case(&x, sc, 1);
     /* without the switch, s_client refuses the localhost certificate */
-    x.calls = 0;
     tlshs_config_free(x.other);
     x.other = server_config();
-    peer_init(&p);
-    CHECK_RESULT(serve_s_client(&x, "wrong.example", &p, sc), TLSHS_CLOSED);
-    CHECK(!peer_buf_has(&p.err, "Verification: OK", 16));
-    peer_stop(&p);
+    if (sc && x.other && !check_current_failed) sni_case(&x, sc, 0);
     tlshs_config_free(x.other);
     tlshs_config_free(sc);
 }
 
-/* A refusal reaches s_client as the chosen alert (its "SSL alert number N"). */
+/* A refusal with alert reaches s_client as its "SSL alert number N". */
+static void refusal_case(tlshs_config *sc, int alert) {
+    struct sni x = {NULL, alert, 0};
+    char want[64];
+    peer_link l;
+    link_init(&l, 1);
+    snprintf(want, sizeof want, "SSL alert number %d\n", alert);
+    if (serve_s_client(&l, &x, "localhost", sc) != TLSHS_CLOSED || x.calls != 1)
+        check_fail(__FILE__, __LINE__, "refused with %d: the hello callback ran %d times, last %s",
+                   alert, x.calls, tlshs_result_name(tlshs_last_result(l.hs)));
+    else if (!peer_wait_for(&l.peer, PEER_STDERR, want, peer_now() + peer_budget(l.phase)))
+        check_fail(__FILE__, __LINE__, "s_client did not say \"%.*s\"", (int)strlen(want) - 1,
+                   want);
+    link_close(&l);
+}
+
 TEST(test_hello_cb_refusal_reaches_s_client) {
-    struct sni x = {0};
     tlshs_config *sc = server_config();
-    peer p;
-    peer_init(&p);
-    x.refuse = 112; /* unrecognized_name */
     CHECK(sc);
-    CHECK_RESULT(serve_s_client(&x, "localhost", &p, sc), TLSHS_CLOSED);
-    CHECK_INT(x.calls, ==, 1);
-    if (!peer_buf_has(&p.err, "SSL alert number 112", 20)) peer_dump(&p, "s_client");
-    CHECK(peer_buf_has(&p.err, "SSL alert number 112", 20));
-    peer_stop(&p);
-    peer_init(&p);
-    x.refuse = 40;
-    CHECK_RESULT(serve_s_client(&x, "localhost", &p, sc), TLSHS_CLOSED);
-    CHECK(peer_buf_has(&p.err, "SSL alert number 40\n", 20));
-    peer_stop(&p);
+    refusal_case(sc, 112); /* unrecognized_name */
+    if (!check_current_failed) refusal_case(sc, 40);
     tlshs_config_free(sc);
 }

@@ -4,9 +4,13 @@
  * is refused for, and the key table of tlshs(3); and the usage code, which
  * speaks of the last call that can be refused.
  */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -141,4 +145,70 @@ TEST(test_usage_code_cleared_by_each_call) {
     tlshs_free(s);
     tlshs_config_free(cc);
     tlshs_config_free(sc);
+}
+
+/* ---- the key log: a file, a terminal, /dev/null, or a FIFO with a reader ---- */
+
+static void keylog_alarm(int sig) {
+    static const char msg[] = "test_keylog_file_kinds: blocked opening a FIFO\n";
+    (void)sig;
+    write(2, msg, sizeof msg - 1);
+    _exit(2);
+}
+
+/* One handshake pair with the client config cc; 1 if both ended DONE. */
+static int one_handshake(tlshs_config *cc) {
+    tlshs_config *sc = server_config();
+    tlshs *c = tlshs_new(cc, "localhost"), *s = tlshs_new(sc, NULL);
+    int ok = c && s && pump(c, s, 20);
+    tlshs_free(c);
+    tlshs_free(s);
+    tlshs_config_free(sc);
+    return ok;
+}
+
+/* /dev/null and a FIFO someone reads are taken (the lines reach the
+   reader); a FIFO no one reads and a directory are refused with TLSHS_E_FILE
+   at once, without blocking. */
+TEST(test_keylog_file_kinds) {
+    char fifo[512], dir[512], got[4096];
+    tlshs_config *cfg;
+    int reader;
+    ssize_t n;
+    snprintf(fifo, sizeof fifo, "%s", cert_path("keylog.fifo"));
+    snprintf(dir, sizeof dir, "%s", cert_path("."));
+    unlink(fifo);
+    CHECK_INT(mkfifo(fifo, 0600), ==, 0);
+    signal(SIGALRM, keylog_alarm);
+    alarm(10);
+    cfg = client_config();
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_set(cfg, "keylog_file", fifo), ==, -1);
+    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_E_FILE);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "keylog_file: ");
+    CHECK_CONTAINS(tlshs_config_error(cfg), "a FIFO no one reads");
+    CHECK_INT(tlshs_config_set(cfg, "keylog_file", dir), ==, -1);
+    CHECK_INT(tlshs_config_error_code(cfg), ==, TLSHS_E_FILE);
+    CHECK_CONTAINS(tlshs_config_error(cfg), "is a directory");
+    CHECK_INT(tlshs_config_set(cfg, "keylog_file", "/dev/null"), ==, 0);
+    CHECK(one_handshake(cfg));
+    tlshs_config_free(cfg);
+    /* a FIFO with a reader: the secrets arrive there, one line each */
+    reader = open(fifo, O_RDONLY | O_NONBLOCK);
+    CHECK(reader >= 0);
+    cfg = client_config();
+    CHECK(cfg);
+    CHECK_INT(tlshs_config_set(cfg, "keylog_file", fifo), ==, 0);
+    CHECK(one_handshake(cfg));
+    n = read(reader, got, sizeof got - 1);
+    got[n > 0 ? n : 0] = '\0';
+    CHECK_CONTAINS(got, "CLIENT_HANDSHAKE_TRAFFIC_SECRET ");
+    CHECK_CONTAINS(got, "\nSERVER_TRAFFIC_SECRET_0 ");
+    /* the reader leaves: the next lines are lost, and no SIGPIPE ends us */
+    close(reader);
+    CHECK(one_handshake(cfg));
+    tlshs_config_free(cfg);
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
+    unlink(fifo);
 }

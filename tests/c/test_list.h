@@ -1,8 +1,13 @@
 /* Every test of the C suite, as TEST_ENTRY(name); each file keeps its own list. */
 #include "list_core.h"
+#include "list_sessions.h"
+#include "list_fd.h"
+#include "list_openssl.h"
+#include "list_soak.h"
 #include "list_interop.h"
 #include "list_gnutls.h"
 #include "list_config.h"
+#include "list_threads.h"
 #include "list_capture.h"
 #include "list_hello.h"
 #include "list_hello_api.h"

@@ -3,8 +3,9 @@
  * between two tlshs objects in memory: KeyUpdate, renegotiation,
  * post-handshake authentication, 0-RTT (accepted, rejected, not sent,
  * replayed), OCSP stapling, custom extensions, ticket counts, self-signed
- * certificates, and the refusals of misuse and of bad keys.  The same moves
- * against openssl s_server/s_client and gnutls: test_moves_interop.c.
+ * certificates, and the refusals of misuse.  The same moves against openssl
+ * s_server/s_client and gnutls: test_moves_interop.c; the values their keys
+ * refuse: test_config.c.
  */
 #include <stdlib.h>
 
@@ -19,61 +20,6 @@
 #undef TEST_ENTRY
 
 /* ---- helpers ---- */
-
-static int count_events(const tlshs *hs, int sent, const char *name) {
-    int n = 0;
-    for (size_t i = 0; i < tlshs_trace_count(hs); i++) {
-        const tlshs_event *e = tlshs_trace_event(hs, i);
-        if (e->sent == sent && strcmp(e->name, name) == 0) n++;
-    }
-    return n;
-}
-
-/* Reads on both sides, moving bytes, until neither has anything to do;
-   what each read is appended to its buffer (may be NULL). */
-static void settle_pair(tlshs *a, tlshs *b, char *got_a, size_t cap_a, size_t *len_a) {
-    for (int i = 0; i < 20; i++) {
-        char buf[4096];
-        size_t n = 0;
-        tlshs_result r = tlshs_read(a, buf, sizeof buf, &n);
-        if (r == TLSHS_DONE && got_a && *len_a + n <= cap_a) {
-            memcpy(got_a + *len_a, buf, n);
-            *len_a += n;
-        }
-        move_bytes(a, b);
-        tlshs_read(b, buf, sizeof buf, &n);
-        move_bytes(b, a);
-        if (tlshs_pending(a) == 0 && tlshs_pending(b) == 0 && tlshs_last_result(a) == TLSHS_WANT_READ &&
-            tlshs_last_result(b) == TLSHS_WANT_READ)
-            break;
-    }
-}
-
-/* Writes msg on from and reads it on to: 1 if it arrived whole. */
-static int data_flows(tlshs *from, tlshs *to, const char *msg) {
-    char buf[256];
-    size_t n = 0, got = 0;
-    if (tlshs_write(from, msg, strlen(msg), &n) != TLSHS_DONE || n != strlen(msg)) return 0;
-    move_bytes(from, to);
-    for (int i = 0; i < 10 && got < strlen(msg); i++) {
-        tlshs_result r = tlshs_read(to, buf + got, sizeof buf - got, &n);
-        if (r == TLSHS_DONE) got += n;
-        move_bytes(to, from);
-        tlshs_read(from, buf, 1, &n); /* takes what to answered (a KeyUpdate) */
-        move_bytes(from, to);
-    }
-    return got == strlen(msg) && memcmp(buf, msg, got) == 0;
-}
-
-/* A handshake between configs; both objects traced.  0 on DONE for both. */
-static int connect_pair(tlshs_config *ccfg, tlshs_config *scfg, tlshs **c, tlshs **s) {
-    *c = tlshs_new(ccfg, "localhost");
-    *s = tlshs_new(scfg, NULL);
-    if (!*c || !*s) return -1;
-    tlshs_set_trace(*c, 1);
-    tlshs_set_trace(*s, 1);
-    return pump(*c, *s, 20) ? 0 : -1;
-}
 
 /* Drives a move's call on hs: WANT_WRITE (its message), then DONE once taken. */
 #define CHECK_MOVE(call, hs, peer)                                                                 \
@@ -93,7 +39,7 @@ static void key_update_case(int client_moves, int request_peer) {
         check_fail(__FILE__, __LINE__, "handshake failed");
         goto out;
     }
-    settle_pair(c, s, NULL, 0, NULL); /* the tickets */
+    settle(c, s); /* the tickets */
     mover = client_moves ? c : s;
     other = client_moves ? s : c;
     CHECK_RESULT(tlshs_key_update(mover, request_peer), TLSHS_WANT_WRITE);
@@ -108,12 +54,12 @@ static void key_update_case(int client_moves, int request_peer) {
                      request_peer ? TLSHS_WANT_WRITE : TLSHS_WANT_READ);
     }
     move_bytes(other, mover);
-    CHECK(data_flows(mover, other, "after the update, this way"));
-    CHECK(data_flows(other, mover, "and that way"));
-    CHECK_INT(count_events(mover, 1, "KeyUpdate"), ==, 1);
-    CHECK_INT(count_events(other, 0, "KeyUpdate"), ==, 1);
-    CHECK_INT(count_events(other, 1, "KeyUpdate"), ==, request_peer ? 1 : 0);
-    CHECK_INT(count_events(mover, 0, "KeyUpdate"), ==, request_peer ? 1 : 0);
+    CHECK(flows(mover, other, "after the update, this way"));
+    CHECK(flows(other, mover, "and that way"));
+    CHECK_INT(trace_count(mover, 1, "KeyUpdate"), ==, 1);
+    CHECK_INT(trace_count(other, 0, "KeyUpdate"), ==, 1);
+    CHECK_INT(trace_count(other, 1, "KeyUpdate"), ==, request_peer ? 1 : 0);
+    CHECK_INT(trace_count(mover, 0, "KeyUpdate"), ==, request_peer ? 1 : 0);
 out:
     tlshs_free(c);
     tlshs_free(s);
@@ -184,7 +130,7 @@ TEST(test_moves_misuse_versions) {
     tlshs *c = NULL, *s = NULL, *c2 = NULL, *s2 = NULL;
     CHECK(c13 && s13 && c12 && s12);
     CHECK_INT(connect_pair(c13, s13, &c, &s), ==, 0);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     CHECK_REFUSED(tlshs_renegotiate(c), c);
     CHECK_CONTAINS(tlshs_usage_error(c), "TLS 1.2");
     CHECK_REFUSED(tlshs_renegotiate(s), s);
@@ -218,14 +164,14 @@ TEST(test_moves_renegotiate_server) {
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
     CHECK_MOVE(tlshs_renegotiate(s), s, c);
-    CHECK_INT(count_events(s, 1, "HelloRequest"), ==, 1);
-    settle_pair(c, s, NULL, 0, NULL);
-    CHECK_INT(count_events(c, 0, "HelloRequest"), ==, 1);
-    CHECK_INT(count_events(c, 1, "ClientHello"), ==, 2);
-    CHECK_INT(count_events(s, 0, "Finished"), ==, 2);
-    CHECK_INT(count_events(c, 0, "Finished"), ==, 2);
-    CHECK(data_flows(c, s, "renegotiated"));
-    CHECK(data_flows(s, c, "both ways"));
+    CHECK_INT(trace_count(s, 1, "HelloRequest"), ==, 1);
+    settle(c, s);
+    CHECK_INT(trace_count(c, 0, "HelloRequest"), ==, 1);
+    CHECK_INT(trace_count(c, 1, "ClientHello"), ==, 2);
+    CHECK_INT(trace_count(s, 0, "Finished"), ==, 2);
+    CHECK_INT(trace_count(c, 0, "Finished"), ==, 2);
+    CHECK(flows(c, s, "renegotiated"));
+    CHECK(flows(s, c, "both ways"));
     CHECK_STR(tlshs_error(c), "");
     tlshs_free(c);
     tlshs_free(s);
@@ -244,7 +190,7 @@ TEST(test_moves_renegotiate_client_refused) {
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
     CHECK_MOVE(tlshs_renegotiate(c), c, s);
-    CHECK_INT(count_events(c, 1, "ClientHello"), ==, 2);
+    CHECK_INT(trace_count(c, 1, "ClientHello"), ==, 2);
     CHECK_REFUSED(tlshs_renegotiate(c), c); /* still under way */
     for (int i = 0; i < 10 && r != TLSHS_CLOSED; i++) {
         tlshs_read(s, buf, sizeof buf, &n);
@@ -277,23 +223,23 @@ static void pha_case(int with_cert) {
     size_t len = 0;
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     CHECK(tlshs_peer_cert(s, NULL) == NULL);
-    CHECK_INT(count_events(s, 1, "CertificateRequest"), ==, 0);
+    CHECK_INT(trace_count(s, 1, "CertificateRequest"), ==, 0);
     CHECK_MOVE(tlshs_request_client_cert(s), s, c);
-    CHECK_INT(count_events(s, 1, "CertificateRequest"), ==, 1);
-    settle_pair(c, s, NULL, 0, NULL);
-    CHECK_INT(count_events(c, 0, "CertificateRequest"), ==, 1);
-    CHECK_INT(count_events(c, 1, "Certificate"), ==, 1);
+    CHECK_INT(trace_count(s, 1, "CertificateRequest"), ==, 1);
+    settle(c, s);
+    CHECK_INT(trace_count(c, 0, "CertificateRequest"), ==, 1);
+    CHECK_INT(trace_count(c, 1, "Certificate"), ==, 1);
     if (with_cert) {
         CHECK(tlshs_peer_cert(s, &len) != NULL);
         CHECK(len > 100);
         CHECK_INT(tlshs_verify_result(s), ==, 0);
-        CHECK_INT(count_events(c, 1, "CertificateVerify"), ==, 1);
-        CHECK(data_flows(c, s, "authenticated"));
+        CHECK_INT(trace_count(c, 1, "CertificateVerify"), ==, 1);
+        CHECK(flows(c, s, "authenticated"));
     } else {
         CHECK(tlshs_peer_cert(s, NULL) == NULL);
-        CHECK(data_flows(c, s, "anonymous still"));
+        CHECK(flows(c, s, "anonymous still"));
     }
     tlshs_free(c);
     tlshs_free(s);
@@ -314,9 +260,9 @@ TEST(test_moves_pha_untrusted) {
     tlshs *c = NULL, *s = NULL;
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     CHECK_MOVE(tlshs_request_client_cert(s), s, c);
-    settle_pair(c, s, NULL, 0, NULL);
+    settle(c, s);
     /* verify none: taken, and what verifying found is told */
     CHECK(tlshs_peer_cert(s, NULL) != NULL);
     CHECK(tlshs_verify_result(s) != 0);
@@ -328,43 +274,6 @@ TEST(test_moves_pha_untrusted) {
 
 /* ---- 0-RTT ---- */
 
-/* A session from a handshake with scfg (tickets read); its length, or 0. */
-static size_t get_session(tlshs_config *ccfg, tlshs_config *scfg, unsigned char *der, size_t cap) {
-    tlshs *c = NULL, *s = NULL;
-    size_t len = 0;
-    if (connect_pair(ccfg, scfg, &c, &s) == 0) {
-        settle_pair(c, s, NULL, 0, NULL);
-        len = tlshs_session(c, der, cap);
-        /* OpenSSL drops from its cache the session of a connection freed
-           without close_notify, and the anti-replay of 0-RTT needs it there */
-        tlshs_shutdown(s);
-    }
-    tlshs_free(c);
-    tlshs_free(s);
-    return len <= cap ? len : 0;
-}
-
-/* The server side of a 0-RTT handshake: read_early until DONE with n == 0,
-   moving bytes with the client's steps.  The early data read goes to got. */
-static int early_handshake(tlshs *c, tlshs *s, char *got, size_t cap, size_t *len) {
-    tlshs_result rs = TLSHS_WANT_READ, rc = TLSHS_WANT_READ;
-    *len = 0;
-    for (int i = 0; i < 30; i++) {
-        size_t n = 0;
-        rs = tlshs_read_early(s, got + *len, cap - *len, &n);
-        *len += n;
-        move_bytes(s, c);
-        rc = tlshs_step(c);
-        move_bytes(c, s);
-        if (rs == TLSHS_DONE && n == 0 && rc == TLSHS_DONE && !tlshs_pending(s) && !tlshs_pending(c))
-            return 0;
-        if (rs == TLSHS_CLOSED || rc == TLSHS_CLOSED) break;
-    }
-    fprintf(stderr, "  early handshake: server %s (%s), client %s (%s)\n", tlshs_result_name(rs),
-            tlshs_error(s), tlshs_result_name(rc), tlshs_error(c));
-    return -1;
-}
-
 static const char early_msg[] = "GET / early";
 
 /* Client with a session of origin, writes early data to a server of scfg. */
@@ -375,7 +284,7 @@ static void early_case(tlshs_config *origin, tlshs_config *scfg, const char *wan
     size_t len, n = 0;
     tlshs *c = NULL, *s = NULL;
     CHECK(ccfg);
-    len = get_session(ccfg, origin, der, sizeof der);
+    len = session_from(ccfg, origin, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     s = tlshs_new(scfg, NULL);
@@ -393,14 +302,14 @@ static void early_case(tlshs_config *origin, tlshs_config *scfg, const char *wan
         CHECK_INT(len, ==, sizeof early_msg - 1);
         CHECK(memcmp(got, early_msg, len) == 0);
         CHECK_INT(tlshs_resumed(c), ==, 1);
-        CHECK_INT(count_events(c, 1, "EndOfEarlyData"), ==, 1);
-        CHECK_INT(count_events(s, 0, "EndOfEarlyData"), ==, 1);
+        CHECK_INT(trace_count(c, 1, "EndOfEarlyData"), ==, 1);
+        CHECK_INT(trace_count(s, 0, "EndOfEarlyData"), ==, 1);
     } else {
         CHECK_INT(len, ==, 0);
-        CHECK_INT(count_events(c, 1, "EndOfEarlyData"), ==, 0);
+        CHECK_INT(trace_count(c, 1, "EndOfEarlyData"), ==, 0);
     }
-    CHECK(data_flows(c, s, "after the early data"));
-    CHECK(data_flows(s, c, "and back"));
+    CHECK(flows(c, s, "after the early data"));
+    CHECK(flows(s, c, "and back"));
     tlshs_free(c);
     tlshs_free(s);
     tlshs_config_free(ccfg);
@@ -434,7 +343,7 @@ TEST(test_moves_early_not_sent) {
     size_t len, n = 0;
     tlshs *c = NULL, *s = NULL;
     CHECK(scfg && plain && ccfg);
-    len = get_session(ccfg, scfg, der, sizeof der);
+    len = session_from(ccfg, scfg, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     s = tlshs_new(scfg, NULL);
@@ -447,7 +356,7 @@ TEST(test_moves_early_not_sent) {
     tlshs_free(c);
     tlshs_free(s);
     /* a server without max_early_data: its session does not allow 0-RTT */
-    len = get_session(ccfg, plain, der, sizeof der);
+    len = session_from(ccfg, plain, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     CHECK(c);
@@ -471,7 +380,7 @@ TEST(test_moves_early_replay) {
     tlshs *c = NULL, *s1 = NULL, *s2 = NULL;
     tlshs_result r = TLSHS_WANT_READ;
     CHECK(scfg && ccfg);
-    len = get_session(ccfg, scfg, der, sizeof der);
+    len = session_from(ccfg, scfg, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     s1 = tlshs_new(scfg, NULL);
@@ -538,9 +447,9 @@ static void tickets_case(const char *count, int want) {
     tlshs *c = NULL, *s = NULL;
     CHECK(ccfg && scfg);
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
-    settle_pair(c, s, NULL, 0, NULL);
-    CHECK_INT(count_events(c, 0, "NewSessionTicket"), ==, want);
-    CHECK_INT(count_events(s, 1, "NewSessionTicket"), ==, want);
+    settle(c, s);
+    CHECK_INT(trace_count(c, 0, "NewSessionTicket"), ==, want);
+    CHECK_INT(trace_count(s, 1, "NewSessionTicket"), ==, want);
     tlshs_free(c);
     tlshs_free(s);
     tlshs_config_free(ccfg);
@@ -600,8 +509,8 @@ TEST(test_moves_ocsp_staple_tls12) {
     CHECK_INT(connect_pair(ccfg, scfg, &c, &s), ==, 0);
     CHECK(tlshs_ocsp_response(c, &len) != NULL);
     CHECK(len > 0);
-    CHECK_INT(count_events(c, 0, "CertificateStatus"), ==, 1);
-    CHECK_INT(count_events(s, 1, "CertificateStatus"), ==, 1);
+    CHECK_INT(trace_count(c, 0, "CertificateStatus"), ==, 1);
+    CHECK_INT(trace_count(s, 1, "CertificateStatus"), ==, 1);
     tlshs_free(c);
     tlshs_free(s);
     tlshs_config_free(ccfg);
@@ -780,7 +689,7 @@ TEST(test_moves_write_early_after_step) {
     size_t len, n = 0;
     tlshs *c = NULL;
     CHECK(scfg && ccfg);
-    len = get_session(ccfg, scfg, der, sizeof der);
+    len = session_from(ccfg, scfg, der, sizeof der);
     CHECK(len > 0);
     c = tlshs_new(ccfg, "localhost");
     CHECK(c);
@@ -797,100 +706,4 @@ TEST(test_moves_write_early_after_step) {
     tlshs_free(c);
     tlshs_config_free(ccfg);
     tlshs_config_free(scfg);
-}
-
-/* ---- the keys' refusals ---- */
-
-TEST(test_moves_keys_refused) {
-    static const struct {
-        tlshs_role role;
-        const char *key, *value;
-        tlshs_code code;
-    } cases[] = {
-        {TLSHS_SERVER, "num_tickets", "-1", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "num_tickets", "101", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "num_tickets", "", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "num_tickets", "2x", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "num_tickets", "2", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "max_early_data", "4294967296", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "max_early_data", "99999999999999999999999", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "max_early_data", "10", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "post_handshake_auth", "yes", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "post_handshake_auth", "on", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "status_request", "1", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "status_request", "on", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "ocsp_response_file", "/nonexistent/x.der", TLSHS_E_FILE},
-        {TLSHS_SERVER, "ocsp_response_file", "/", TLSHS_E_FILE},
-        {TLSHS_CLIENT, "ocsp_response_file", "x.der", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "max_fragment_length", "1000", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "max_fragment_length", "512", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", ":ab", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65536:ab", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280:abc", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280:zz", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280:ab,65280:cd", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "65280:ab,", TLSHS_E_BAD_VALUE},
-        {TLSHS_CLIENT, "extensions", "0:00", TLSHS_E_BAD_VALUE},  /* server_name */
-        {TLSHS_CLIENT, "extensions", "43:0304", TLSHS_E_BAD_VALUE}, /* supported_versions */
-        {TLSHS_SERVER, "extensions", "65281:00", TLSHS_E_BAD_VALUE}, /* renegotiation_info */
-        {TLSHS_CLIENT, "self_signed", "a.example", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "self_signed", "", TLSHS_E_BAD_VALUE},
-        {TLSHS_SERVER, "self_signed", "a b", TLSHS_E_BAD_VALUE},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        tlshs_config *cfg = tlshs_config_new(cases[i].role);
-        CHECK(cfg);
-        if (tlshs_config_set(cfg, cases[i].key, cases[i].value) != -1 ||
-            tlshs_config_error_code(cfg) != cases[i].code ||
-            !strstr(tlshs_config_error(cfg), cases[i].key)) {
-            check_fail(__FILE__, __LINE__, "%s=%s: code %s, \"%s\"", cases[i].key, cases[i].value,
-                       tlshs_code_name(tlshs_config_error_code(cfg)), tlshs_config_error(cfg));
-            tlshs_config_free(cfg);
-            return;
-        }
-        tlshs_config_free(cfg);
-    }
-}
-
-TEST(test_moves_keys_accepted) {
-    tlshs_config *c = tlshs_config_new(TLSHS_CLIENT), *s = tlshs_config_new(TLSHS_SERVER);
-    CHECK(c && s);
-    CHECK_INT(tlshs_config_set(c, "max_fragment_length", "4096"), ==, 0);
-    CHECK_INT(tlshs_config_set(c, "post_handshake_auth", "off"), ==, 0);
-    CHECK_INT(tlshs_config_set(c, "status_request", "off"), ==, 0);
-    CHECK_INT(tlshs_config_set(c, "extensions", "1000:00ff,65535:AbCd"), ==, 0);
-    CHECK_INT(tlshs_config_set(s, "num_tickets", "100"), ==, 0);
-    CHECK_INT(tlshs_config_set(s, "max_early_data", "4294967295"), ==, 0);
-    CHECK_INT(tlshs_config_set(s, "ocsp_response_file", cert_path("ocsp-server.der")), ==, 0);
-    tlshs_config_free(c);
-    tlshs_config_free(s);
-}
-
-/* A file that is not an OCSP response is refused at set time. */
-TEST(test_moves_ocsp_file_not_der) {
-    tlshs_config *s = tlshs_config_new(TLSHS_SERVER);
-    CHECK(s);
-    CHECK_INT(tlshs_config_set(s, "ocsp_response_file", cert_path("server.pem")), ==, -1);
-    CHECK_INT(tlshs_config_error_code(s), ==, TLSHS_E_BAD_VALUE);
-    tlshs_config_free(s);
-}
-
-/* num_tickets above 0 with tickets off contradicts, whatever the order. */
-TEST(test_moves_num_tickets_vs_tickets_off) {
-    tlshs_config *a = server_with("num_tickets", "3", "tickets", "off", NULL);
-    tlshs_config *b = server_with("tickets", "off", "num_tickets", "3", NULL);
-    tlshs_config *ok = server_with("tickets", "off", "num_tickets", "0", NULL);
-    CHECK(a && b && ok);
-    CHECK_INT(tlshs_config_check(a), ==, -1);
-    CHECK_INT(tlshs_config_error_code(a), ==, TLSHS_E_INCOMPLETE);
-    CHECK_CONTAINS(tlshs_config_error(a), "num_tickets");
-    CHECK_INT(tlshs_config_check(b), ==, -1);
-    CHECK(tlshs_new(b, NULL) == NULL);
-    CHECK_INT(tlshs_config_error_code(b), ==, TLSHS_E_INCOMPLETE);
-    CHECK_INT(tlshs_config_check(ok), ==, 0);
-    tlshs_config_free(a);
-    tlshs_config_free(b);
-    tlshs_config_free(ok);
 }

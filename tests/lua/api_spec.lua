@@ -82,8 +82,8 @@ describe("config", function()
             "bad argument #1 to 'config' (table expected, got string)")
         assert.has_error(function() tlshs.config{} end,
             "bad argument #1 to 'config' (field 'role' must be \"client\" or \"server\", got nil)")
-        assert.has_error(function() tlshs.config{role = "client", alpn = {"h2"}} end,
-            "bad argument #1 to 'config' (field 'alpn' must be a string, got table)")
+        assert.has_error(function() tlshs.config{role = "client", alpn = 5} end,
+            "bad argument #1 to 'config' (field 'alpn' must be a string or a sequence of strings, got number)")
         assert.has_error(function() tlshs.config{role = "client", [1] = "x"} end,
             "bad argument #1 to 'config' (keys must be strings, got number)")
     end)
@@ -110,8 +110,8 @@ describe("config", function()
         assert.is_not_nil(tlshs.config{role = "client", tickets = false})
     end)
 
-    it("takes numbers and booleans as their text", function()
-        local cfg = H.client_config{min_version = 1.3, max_version = 1.3, tickets = false}
+    it("takes a boolean for a switch, an integer for a number (config_keys_spec has every kind)", function()
+        local cfg = H.client_config{min_version = "1.3", max_version = "1.3", tickets = false, security_level = 1}
         local srv = H.server_config{tickets = true}
         local c = tlshs.handshake(cfg, {server_name = "localhost"})
         local s = tlshs.handshake(srv)
@@ -119,8 +119,10 @@ describe("config", function()
         assert.are.equal("done", rc)
         assert.are.equal("done", rs)
         assert.are.equal("TLSv1.3", c:info().version)
-        -- a number that is no version is still a bad value
-        local err, code = H.failure(tlshs.config{role = "client", min_version = 7})
+        -- a version is text: a number raises, a string that is no version is a bad value
+        assert.has_error(function() tlshs.config{role = "client", min_version = 1.3} end,
+            "bad argument #1 to 'config' (field 'min_version' must be a string, got number)")
+        local err, code = H.failure(tlshs.config{role = "client", min_version = "7"})
         assert.are.equal("bad_value", code)
         assert.matches("^min_version", err)
     end)
@@ -299,7 +301,7 @@ describe("handshake object", function()
         -- read(n) caps the bytes
         s:write("0123456789")
         H.move(s, c)
-        H.drain(c, s) -- tickets are read along the way
+        H.settle(c, s) -- tickets are read along the way
         -- shutdown: close_notify both ways
         assert.are.equal("want_write", c:shutdown())
         H.move(c, s)
@@ -389,7 +391,7 @@ describe("handshake object", function()
     it("session() is nil before and a string after a handshake", function()
         assert.is_nil(c:session())
         H.pump(c, s)
-        H.drain(c, s)
+        H.settle(c, s)
         local sess = c:session()
         assert.is_string(sess)
         assert.are.equal(0x30, sess:byte(1)) -- DER SEQUENCE

@@ -172,7 +172,7 @@ describe("garbage collection", function()
                 local s = tlshs.handshake(scfg)
                 if i % 4 == 0 then
                     H.pump(c, s)
-                    H.drain(c, s)
+                    H.settle(c, s)
                     c:session()
                     c:info()
                     c:trace()

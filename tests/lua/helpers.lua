@@ -1,11 +1,20 @@
--- Shared helpers of the Lua suite: certificates, in-memory pumping, fd-mode
+-- Shared helpers of the Lua suite: certificates, in-memory pumping (pump,
+-- settle, flows, early_handshake: the suite's one copy of each), fd-mode
 -- driving with socket.select, and openssl subprocesses on 127.0.0.1.
 local tlshs = require "tlshs"
 local socket = require "socket"
+local luassert = require "luassert"
 
 local H = {}
 
 H.CERTS = os.getenv("TLSHS_CERTS") or "build/certs"
+
+-- The OpenSSL 3 minor version the suite runs on (0 for 3.0, 5 for 3.5), and
+-- whether it is 3.5 or later: the few expectations that differ say which
+-- version expects what.  The peers (openssl s_server, s_client) are the same
+-- version (make test-openssl35 puts 3.5's first on PATH).
+H.openssl_minor = tonumber(tlshs.openssl_version:match("^OpenSSL 3%.(%d+)"))
+H.openssl35 = H.openssl_minor >= 5
 
 function H.cert(name)
     return H.CERTS .. "/" .. name
@@ -59,7 +68,7 @@ end
 
 -- Steps one side alone, taking what it writes, until it is finished (at
 -- most `rounds` steps); answers its last result and everything it wrote.
-function H.settle(hs, rounds)
+function H.run_alone(hs, rounds)
     local r, out = nil, {}
     for _ = 1, rounds or 5 do
         r = hs:step()
@@ -67,6 +76,60 @@ function H.settle(hs, rounds)
         if finished(r) then break end
     end
     return r, table.concat(out)
+end
+
+-- After the handshake: reads on both sides, moving bytes, until neither has
+-- anything to do (tickets read, a move's answers carried); at most 20
+-- rounds.  Answers what a read.
+function H.settle(a, b)
+    local got = {}
+    for _ = 1, 20 do
+        local r, d = a:read()
+        if r == "done" then got[#got + 1] = d end
+        H.move(a, b)
+        b:read()
+        H.move(b, a)
+        if a:pending() == 0 and b:pending() == 0 and a:result() == "want_read" and b:result() == "want_read" then
+            break
+        end
+    end
+    return table.concat(got)
+end
+
+-- Writes msg on from and asserts it is read on to (to's answers, a
+-- KeyUpdate say, go back to from); at most 10 rounds.
+function H.flows(from, to, msg)
+    luassert.are.same({"done", #msg}, {from:write(msg)})
+    H.move(from, to)
+    local got = {}
+    for _ = 1, 10 do
+        local r, d = to:read()
+        if r == "done" then got[#got + 1] = d end
+        H.move(to, from)
+        from:read(1)
+        H.move(from, to)
+        if #table.concat(got) >= #msg then break end
+    end
+    luassert.are.equal(msg, table.concat(got))
+end
+
+-- A server reading 0-RTT data: read_early on s, stepping the client c and
+-- moving bytes, until both are done (at most 30 rounds); asserts both are
+-- done and answers the early data s read.
+function H.early_handshake(c, s)
+    local got, rs, rc = {}, nil, nil
+    for _ = 1, 30 do
+        local d
+        rs, d = s:read_early()
+        got[#got + 1] = d
+        H.move(s, c)
+        rc = c:step()
+        H.move(c, s)
+        if rs == "done" and d == "" and rc == "done" and s:pending() == 0 and c:pending() == 0 then break end
+        if rs == "closed" or rc == "closed" then break end
+    end
+    luassert.are.same({"done", "done"}, {rc, rs})
+    return table.concat(got)
 end
 
 -- The code name of why hs closed (the second value of hs:error()), or nil.
@@ -81,15 +144,6 @@ function H.failure(obj, message, code)
     assert(type(message) == "string" and #message > 0, "expected a message, got " .. tostring(message))
     assert(type(code) == "string", "expected a code name, got " .. tostring(code))
     return message, code
-end
-
--- After DONE: reads until want_read (TLS 1.3 tickets), moving bytes as needed.
-function H.drain(c, s)
-    for _ = 1, 10 do
-        local r = c:read()
-        H.move(c, s)
-        if r ~= "done" and r ~= "want_write" then return r end
-    end
 end
 
 -- ---- fd mode ----

@@ -9,13 +9,13 @@ describe("tlshs.config under hostile input", function()
 
     it("keeps the option table's keys alive while values are converted", function()
         -- A key only the table holds (long, so not interned; made anew by
-        -- victim(), so no variable holds it), sorted after min_version.  The
+        -- victim(), so no variable holds it), sorted after security_level.  The
         -- binding kept raw pointers to the keys; a number's __tostring removed
         -- this one and collected it, and the binding then read the freed
         -- string (under ASan: heap-use-after-free in l_config).
         local stamp = os.time()
         local function victim() return "zz_" .. string.rep("k", 60) .. stamp end
-        local t = {role = "client", verify = "none", min_version = 1.3, [victim()] = "x"}
+        local t = {role = "client", verify = "none", security_level = 1.0, [victim()] = "x"}
         local called = false
         debug.setmetatable(0, {__tostring = function(n)
             called = true
@@ -28,7 +28,7 @@ describe("tlshs.config under hostile input", function()
         local ok, cfg, err, code = pcall(tlshs.config, t)
         debug.setmetatable(0, nil)
         assert.is_true(ok, cfg)
-        -- a number is taken as its text the way Lua's lua_tolstring takes it: no metamethod runs
+        -- a number key's integer is written by the binding (1.0 is "1"): no metamethod runs
         assert.is_false(called)
         assert.is_nil(cfg)
         assert.are.equal(victim() .. ": unknown key", err)

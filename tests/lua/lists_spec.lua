@@ -7,9 +7,10 @@ local HEADER = "csrc/tlshs.h"
 local LUA = os.getenv("TLSHS_LUA") or "lua5.4"
 -- how lua.mk builds the module, given by `make test-lua`
 local MODULE_CC = os.getenv("TLSHS_LUA_MODULE_CC")
-    or "cc -std=c11 -O1 -fPIC -shared -I/usr/include/lua5.4"
+    or "cc -std=c11 -O1 -fPIC -shared -I/usr/include/lua5.4 -Ilua"
 local MODULE_LIBS = os.getenv("TLSHS_LUA_MODULE_LIBS") or "build/libtlshs.a -lssl -lcrypto"
-local MODULE_SRCS = os.getenv("TLSHS_LUA_MODULE_SRCS") or "lua/tlshs.c lua/hello.c lua/records.c lua/moves.c"
+local MODULE_SRCS = os.getenv("TLSHS_LUA_MODULE_SRCS")
+    or "lua/tlshs.c lua/config.c lua/handshake.c lua/hello.c lua/records.c lua/moves.c lua/common.c build/lua/drive.c"
 
 local function read(path)
     local f = assert(io.open(path, "rb"))

@@ -17,39 +17,6 @@ local function count(hs, sent, name)
     return n
 end
 
--- Reads on both sides, moving bytes, until neither has anything to do;
--- answers what a read.
-local function settle(a, b)
-    local got = {}
-    for _ = 1, 20 do
-        local r, d = a:read()
-        if r == "done" then got[#got + 1] = d end
-        move(a, b)
-        b:read()
-        move(b, a)
-        if a:pending() == 0 and b:pending() == 0 and a:result() == "want_read" and b:result() == "want_read" then
-            break
-        end
-    end
-    return table.concat(got)
-end
-
--- Writes msg on from and reads it on to (to's answers, a KeyUpdate, go back).
-local function flows(from, to, msg)
-    assert.are.same({"done", #msg}, {from:write(msg)})
-    move(from, to)
-    local got = {}
-    for _ = 1, 10 do
-        local r, d = to:read()
-        if r == "done" then got[#got + 1] = d end
-        move(to, from)
-        from:read(1)
-        move(from, to)
-        if #table.concat(got) >= #msg then break end
-    end
-    assert.are.equal(msg, table.concat(got))
-end
-
 local function connect(ccfg, scfg, name)
     local c = closing(assert(tlshs.handshake(ccfg, {server_name = name or "localhost", trace = true})))
     local s = closing(assert(tlshs.handshake(scfg, {trace = true})))
@@ -71,14 +38,14 @@ describe("moves in memory", function()
     for _, case in ipairs{{"client", false}, {"client", true}, {"server", false}, {"server", true}} do
         it("KeyUpdate from the " .. case[1] .. (case[2] and ", asking the peer for one" or ""), function()
             local c, s = connect(H.client_config(), H.server_config())
-            settle(c, s)
+            H.settle(c, s)
             local mover, other = c, s
             if case[1] == "server" then mover, other = s, c end
             drive_move(mover, other, "key_update", case[2])
             assert.are.equal(case[2] and "want_write" or "want_read", (other:read()))
             move(other, mover)
-            flows(mover, other, "after the update, this way")
-            flows(other, mover, "and that way")
+            H.flows(mover, other, "after the update, this way")
+            H.flows(other, mover, "and that way")
             assert.are.equal(1, count(mover, true, "KeyUpdate"))
             assert.are.equal(1, count(other, false, "KeyUpdate"))
             assert.are.equal(case[2] and 1 or 0, count(other, true, "KeyUpdate"))
@@ -89,18 +56,18 @@ describe("moves in memory", function()
     it("renegotiates TLS 1.2: a server's HelloRequest, the client's new handshake", function()
         local c, s = connect(H.client_config{max_version = "1.2"}, H.server_config())
         drive_move(s, c, "renegotiate")
-        settle(c, s)
+        H.settle(c, s)
         assert.are.equal(1, count(s, true, "HelloRequest"))
         assert.are.equal(2, count(c, true, "ClientHello"))
         assert.are.equal(2, count(s, true, "Finished"))
-        flows(c, s, "renegotiated")
-        flows(s, c, "and back")
+        H.flows(c, s, "renegotiated")
+        H.flows(s, c, "and back")
     end)
 
     it("a client's renegotiation is refused by an OpenSSL 3 server (no_renegotiation)", function()
         local c, s = connect(H.client_config{max_version = "1.2"}, H.server_config())
         drive_move(c, s, "renegotiate")
-        settle(c, s)
+        H.settle(c, s)
         assert.are.equal("closed", c:result())
         assert.are.equal(100, c:info().alert_received)
         assert.are.equal(40, c:info().alert_sent)
@@ -152,10 +119,10 @@ describe("moves in memory", function()
             local ccfg = H.client_config{post_handshake_auth = true,
                 cert_file = with_cert and H.cert("client.pem") or nil, key_file = with_cert and H.cert("client.key") or nil}
             local c, s = connect(ccfg, H.server_config{ca_file = H.cert("ca.pem")})
-            settle(c, s)
+            H.settle(c, s)
             assert.is_nil(s:info().peer_cert)
             drive_move(s, c, "request_client_cert")
-            settle(c, s)
+            H.settle(c, s)
             assert.are.equal(1, count(s, true, "CertificateRequest"))
             assert.are.equal(1, count(c, false, "CertificateRequest"))
             if with_cert then
@@ -164,34 +131,17 @@ describe("moves in memory", function()
             else
                 assert.is_nil(s:info().peer_cert)
             end
-            flows(c, s, "authenticated")
+            H.flows(c, s, "authenticated")
         end)
     end
 
     -- A session from a server of origin (tickets read, shut down so OpenSSL keeps it).
     local function session_from(ccfg, origin)
         local c, s = connect(ccfg, origin)
-        settle(c, s)
+        H.settle(c, s)
         local sess = assert(c:session())
         s:shutdown()
         return sess
-    end
-
-    -- The server side of 0-RTT: read_early until done with no data, stepping the client.
-    local function early_handshake(c, s)
-        local got, rs, rc = {}, nil, nil
-        for _ = 1, 30 do
-            local d
-            rs, d = s:read_early()
-            got[#got + 1] = d
-            move(s, c)
-            rc = c:step()
-            move(c, s)
-            if rs == "done" and d == "" and rc == "done" and s:pending() == 0 and c:pending() == 0 then break end
-            if rs == "closed" or rc == "closed" then break end
-        end
-        assert.are.same({"done", "done"}, {rc, rs})
-        return table.concat(got)
     end
 
     local early = H.server_config{max_early_data = 16384}
@@ -209,7 +159,7 @@ describe("moves in memory", function()
             local s = closing(assert(tlshs.handshake(case[3], {trace = true})))
             assert.are.same({"want_write", 11}, {c:write_early("GET / early")})
             move(c, s)
-            local got = early_handshake(c, s)
+            local got = H.early_handshake(c, s)
             assert.are.equal(want, c:info().early_data)
             assert.are.equal(want, s:info().early_data)
             if want == "accepted" then
@@ -221,8 +171,8 @@ describe("moves in memory", function()
                 assert.are.equal("", got)
                 assert.are.equal(0, count(c, true, "EndOfEarlyData"))
             end
-            flows(c, s, "after the early data")
-            flows(s, c, "and back")
+            H.flows(c, s, "after the early data")
+            H.flows(s, c, "and back")
         end)
     end
 
@@ -249,7 +199,7 @@ describe("moves in memory", function()
         local flight = c:take()
         s1:feed(flight)
         s2:feed(flight)
-        assert.are.equal("GET / early", early_handshake(c, s1))
+        assert.are.equal("GET / early", H.early_handshake(c, s1))
         assert.are.equal("accepted", s1:info().early_data)
         local r, d
         for _ = 1, 5 do
@@ -275,14 +225,14 @@ describe("moves in memory", function()
         local c = closing(assert(tlshs.handshake(H.client_config(), {server_name = "localhost"})))
         c:step()
         move(c, s)
-        assert.are.equal("", early_handshake(c, s))
+        assert.are.equal("", H.early_handshake(c, s))
         assert.are.equal("not_sent", s:info().early_data)
     end)
 
     for _, n in ipairs{0, 1, 5} do
         it("num_tickets " .. n .. ": the client counts " .. n .. " tickets", function()
             local c, s = connect(H.client_config(), H.server_config{num_tickets = n})
-            settle(c, s)
+            H.settle(c, s)
             assert.are.equal(n, count(c, false, "NewSessionTicket"))
             assert.are.equal(n, count(s, true, "NewSessionTicket"))
         end)

@@ -277,6 +277,17 @@ describe("drive", function()
             "tamper must answer a string or nil, got boolean")
     end)
 
+    it("is lua/drive.lua, embedded when the module was built", function()
+        local info = debug.getinfo(tlshs.drive, "S")
+        assert.are.equal("=tlshs.drive", info.source)
+        -- the file as it is now makes the same function, at the same lines
+        local from_file = assert(loadfile("lua/drive.lua", "t"))(tlshs, function() return true end)
+        local want = debug.getinfo(from_file, "S")
+        assert.are.same({want.linedefined, want.lastlinedefined}, {info.linedefined, info.lastlinedefined})
+        assert.has_error(function() tlshs.drive(1) end,
+            "bad argument #1 to 'drive' (an open tlshs.handshake expected, got number)")
+    end)
+
     it("checks its arguments", function()
         local a = tcp_pair()
         local c = closing(assert(tlshs.handshake(H.client_config(), {server_name = "localhost"})))

@@ -1,0 +1,10 @@
+/* tests of test_sessions.c */
+TEST_ENTRY(test_session_resumption_tls13)
+TEST_ENTRY(test_session_resumption_tls12)
+TEST_ENTRY(test_session_size_query)
+TEST_ENTRY(test_tickets_off_leaves_no_session)
+TEST_ENTRY(test_bad_sessions_refused)
+TEST_ENTRY(test_truncated_session_refused)
+TEST_ENTRY(test_session_of_non_verifying_client_refused)
+TEST_ENTRY(test_session_for_another_name_refused)
+TEST_ENTRY(test_session_resumes_only_where_verified)
