@@ -13,11 +13,9 @@
  * reason and its code (tlshs_usage_code).  Every call that can be refused
  * clears that code when it starts, so after a call the code is TLSHS_OK
  * unless that very call was refused: tlshs_py_refused (tlshs_py.h) reads it
- * after the call, and these raise the reason.  One exception: a driving call
- * that ran on_client_hello, whose answer, a Config, tlshs_use_config refused
- * (py_hello.c), ends with that refusal's code, though it was not refused
- * itself (refusals come before any handshake work): hello_refused, cleared
- * by tlshs_py_enter, says so.
+ * after the call, and these raise the reason.  (A refusal inside
+ * on_client_hello, of tlshs_use_config, is the callback's: the core clears
+ * the code when the callback returns, so the driving call reads TLSHS_OK.)
  */
 
 /* Raises the core's reason for the refused call on hs. */

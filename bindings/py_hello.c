@@ -108,7 +108,6 @@ static int tlshs_py_hello_answer(tlshs_py_handshake *self, PyObject *ans) {
         tlshs_py_leave(&cfg->guard);
         if (rc != 0) {
             tlshs_py_raise_refusal(self->hs);
-            self->hello_refused = 1; /* the usage code is use_config's, not the driving call's */
             return -1;
         }
         return 0;

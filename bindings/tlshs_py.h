@@ -164,8 +164,6 @@ typedef struct {
     PyObject *weakrefs;
     int hello_reraise;   /* hello_exc is no Exception (KeyboardInterrupt, SystemExit):
                             the call that ran the callback raises it too */
-    int hello_refused;   /* on_client_hello's switch (tlshs_use_config) was refused
-                            in the call now under way: the usage code is its */
     tlshs_py_guard guard;
 } tlshs_py_handshake;
 
@@ -180,7 +178,6 @@ static inline int tlshs_py_enter(tlshs_py_handshake *self) {
         tlshs_py_raise(TLSHS_E_STATE, "the handshake is closed");
         return -1;
     }
-    self->hello_refused = 0;
     return 0;
 }
 
@@ -199,7 +196,7 @@ static inline int tlshs_py_enter_read(tlshs_py_handshake *self) {
    handshake was refused (each call that can be refused clears the code
    when it starts). */
 static inline int tlshs_py_refused(const tlshs_py_handshake *self) {
-    return tlshs_usage_code(self->hs) != TLSHS_OK && !self->hello_refused;
+    return tlshs_usage_code(self->hs) != TLSHS_OK;
 }
 
 /* Raises the core's reason for the refused call on hs. */
