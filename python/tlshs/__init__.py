@@ -58,6 +58,10 @@ _tlshs made by SWIG from bindings/tlshs.i and bindings/py_*.c.
 """
 
 from . import _tlshs as _c
+
+if _c.tlshs_openssl_mismatch():  # another OpenSSL 3 was loaded first: refuse, never fall back
+    raise ImportError(f"tlshs: {_c.tlshs_openssl_mismatch()}")
+
 from ._config import Config, KeyInfo, config_keys
 from ._errors import CLASSES as _CLASSES
 from ._errors import ArgumentError, Code, ConfigError, Error, SessionError, StateError
@@ -71,6 +75,12 @@ from ._results import Event, Result, alert_name
 
 #: The version of the tlshs library this package wraps ("0.1.0").
 __version__: str = _c.TLSHS_VERSION_STRING
+
+#: The OpenSSL tlshs runs on ("OpenSSL 3.0.17 1 Jul 2025"), and the one it
+#: was compiled against: the same major and minor version, or the import
+#: failed (ImportError naming both).
+openssl_version: str = _c.tlshs_openssl_version()
+openssl_built_version: str = _c.tlshs_openssl_built_version()
 
 # Every Result member is also a module attribute (tlshs.WANT_READ ...).
 globals().update(Result.__members__)
@@ -113,4 +123,6 @@ __all__ = [
     "sigalg_name",
     "version_name",
     "__version__",
+    "openssl_version",
+    "openssl_built_version",
 ]

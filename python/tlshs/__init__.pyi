@@ -16,6 +16,8 @@ else:
     _BytesLike = Union[bytes, bytearray, memoryview, array.array[Any], mmap.mmap]
 
 __version__: str
+openssl_version: str
+openssl_built_version: str
 
 class Result(enum.IntEnum):
     WANT_READ = 1

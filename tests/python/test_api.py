@@ -561,3 +561,14 @@ def test_stubs_match_the_package(tmp_path):
                           cwd=tmp_path, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     assert proc.returncode == 0, proc.stdout.decode(errors="replace")
+
+
+def test_openssl_versions():
+    """The OpenSSL tlshs runs on is the one this process loaded (CPython's
+    ssl reads the same library), of the major and minor version it was
+    built for (else the import would have failed)."""
+    import ssl
+    assert tlshs.openssl_version == ssl.OPENSSL_VERSION
+    assert tlshs._tlshs.tlshs_openssl_mismatch() is None
+    major_minor = [v.split(".")[:2] for v in (tlshs.openssl_version.split()[1], tlshs.openssl_built_version.split()[1])]
+    assert tlshs.openssl_built_version.startswith("OpenSSL 3.") and major_minor[0] == major_minor[1]
