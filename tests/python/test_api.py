@@ -173,20 +173,20 @@ def test_config_missing_file_message():
 def test_config_types():
     with pytest.raises(TypeError):
         tlshs.Config(1)
-    with pytest.raises(TypeError):
-        tlshs.Config("client", tickets=False)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^tickets must be a bool or 'on'/'off', not int$"):
+        tlshs.Config("client", tickets=0)
+    with pytest.raises(TypeError, match="^min_version must be a str, not float$"):
         tlshs.Config("client", min_version=1.3)
-    with pytest.raises(TypeError, match="^alpn must be a str, not bytes$"):
-        tlshs.Config("client", alpn=b"h2")  # bytes only for the path keys
+    with pytest.raises(TypeError, match="^alpn must be a str or a list of str, not bytes$"):
+        tlshs.Config("client", alpn=b"h2")  # bytes only for the path and PEM keys
     with pytest.raises(TypeError, match="^ca_file must be a str, bytes or os.PathLike, not int$"):
         tlshs.Config("client", ca_file=3)
     with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Config("peer")
     assert e.value.code == tlshs.Code.E_BAD_VALUE
-    with pytest.raises(ValueError, match="^value: embedded null character$"):
+    with pytest.raises(tlshs.ArgumentError, match="^alpn: embedded null character$"):
         tlshs.Config("client", alpn="h2\0x")
-    with pytest.raises(ValueError, match="embedded null character"):
+    with pytest.raises(tlshs.ArgumentError, match="^ca_file: embedded null character$"):
         tlshs.Config("client", ca_file=b"/x\0y")
 
 
@@ -561,3 +561,14 @@ def test_stubs_match_the_package(tmp_path):
                           cwd=tmp_path, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     assert proc.returncode == 0, proc.stdout.decode(errors="replace")
+
+
+def test_openssl_versions():
+    """The OpenSSL tlshs runs on is the one this process loaded (CPython's
+    ssl reads the same library), of the major and minor version it was
+    built for (else the import would have failed)."""
+    import ssl
+    assert tlshs.openssl_version == ssl.OPENSSL_VERSION
+    assert tlshs._tlshs.tlshs_openssl_mismatch() is None
+    major_minor = [v.split(".")[:2] for v in (tlshs.openssl_version.split()[1], tlshs.openssl_built_version.split()[1])]
+    assert tlshs.openssl_built_version.startswith("OpenSSL 3.") and major_minor[0] == major_minor[1]
