@@ -79,8 +79,8 @@ __version__: str = _c.TLSHS_VERSION_STRING
 #: The OpenSSL tlshs runs on ("OpenSSL 3.0.17 1 Jul 2025"), and the one it
 #: was compiled against: the same major and minor version, or the import
 #: failed (ImportError naming both).
-openssl_version: str = _c.tlshs_openssl_version()
-openssl_built_version: str = _c.tlshs_openssl_built_version()
+OPENSSL_VERSION: str = _c.tlshs_openssl_version()
+OPENSSL_BUILT_VERSION: str = _c.tlshs_openssl_built_version()
 
 # Every Result member is also a module attribute (tlshs.WANT_READ ...).
 globals().update(Result.__members__)
@@ -123,6 +123,6 @@ __all__ = [
     "sigalg_name",
     "version_name",
     "__version__",
-    "openssl_version",
-    "openssl_built_version",
+    "OPENSSL_VERSION",
+    "OPENSSL_BUILT_VERSION",
 ]

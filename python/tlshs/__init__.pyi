@@ -16,8 +16,8 @@ else:
     _BytesLike = Union[bytes, bytearray, memoryview, array.array[Any], mmap.mmap]
 
 __version__: str
-openssl_version: str
-openssl_built_version: str
+OPENSSL_VERSION: str
+OPENSSL_BUILT_VERSION: str
 
 class Result(enum.IntEnum):
     WANT_READ = 1
@@ -49,6 +49,7 @@ class Code(enum.IntEnum):
     E_SOCKET = 25
     E_PROTOCOL = 26
     E_REFUSED = 27
+    E_TIMEOUT = 28
     @property
     def code_name(self) -> str: ...
     @property

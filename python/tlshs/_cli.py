@@ -615,8 +615,18 @@ def add_key_options(p: argparse.ArgumentParser, role: str) -> None:
                            help=words.replace("%", "%%"))
 
 
+class _Version(argparse.Action):
+    """--version: one line, unwrapped (argparse's own action wraps it)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from . import OPENSSL_BUILT_VERSION, OPENSSL_VERSION, __version__
+        print(f"tlshs {__version__}, built for {OPENSSL_BUILT_VERSION}, running on {OPENSSL_VERSION}")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tlshs", description="TLS handshakes from the command line, on the tlshs library.")
+    p.add_argument("--version", nargs=0, action=_Version, help="print the version and the OpenSSL built for and run on")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

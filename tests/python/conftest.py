@@ -7,6 +7,11 @@ command (s_server, s_client) on 127.0.0.1.  Every loop is bounded and every
 wait has a timeout.
 """
 
+# tlshs before ssl: both load libssl.so.3, and the first one loaded is the
+# process's.  Built for another OpenSSL 3 (make test-openssl35), tlshs must
+# come first (its rpath loads its own), and CPython's ssl then runs on it too.
+import tlshs  # isort: skip
+
 import os
 import select
 import socket
@@ -15,8 +20,6 @@ import subprocess
 import time
 
 import pytest
-
-import tlshs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CERTS = os.environ.get("TLSHS_CERTS") or os.path.join(ROOT, "build", "certs")

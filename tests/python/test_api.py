@@ -568,7 +568,41 @@ def test_openssl_versions():
     ssl reads the same library), of the major and minor version it was
     built for (else the import would have failed)."""
     import ssl
-    assert tlshs.openssl_version == ssl.OPENSSL_VERSION
+    assert tlshs.OPENSSL_VERSION == ssl.OPENSSL_VERSION
     assert tlshs._tlshs.tlshs_openssl_mismatch() is None
-    major_minor = [v.split(".")[:2] for v in (tlshs.openssl_version.split()[1], tlshs.openssl_built_version.split()[1])]
-    assert tlshs.openssl_built_version.startswith("OpenSSL 3.") and major_minor[0] == major_minor[1]
+    major_minor = [v.split(".")[:2] for v in (tlshs.OPENSSL_VERSION.split()[1], tlshs.OPENSSL_BUILT_VERSION.split()[1])]
+    assert tlshs.OPENSSL_BUILT_VERSION.startswith("OpenSSL 3.") and major_minor[0] == major_minor[1]
+
+
+def test_import_after_another_openssl(tmp_path):
+    """A process that loaded another OpenSSL 3 first (CPython's ssl, linked
+    to Debian's 3.0) may import tlshs only if tlshs was built for that minor
+    version: built for 3.5 (make test-openssl35), the import raises
+    ImportError naming both versions instead of running tlshs on 3.0."""
+    import subprocess
+    import sys
+    code = "import ssl, tlshs; print('loaded', tlshs.OPENSSL_VERSION)"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = proc.stdout.decode(errors="replace")
+    if tlshs.OPENSSL_BUILT_VERSION.startswith("OpenSSL 3.0."):
+        assert proc.returncode == 0, out
+        assert "loaded OpenSSL 3.0." in out
+    else:
+        assert proc.returncode != 0, out
+        assert "ImportError" in out and f"tlshs was built for {tlshs.OPENSSL_BUILT_VERSION}" in out, out
+        assert "but runs on OpenSSL 3.0." in out, out
+
+
+def test_cli_version():
+    """tlshs --version names the package and both OpenSSL versions."""
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, "-m", "tlshs", "--version"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, out
+    assert out.strip() == (f"tlshs {tlshs.__version__}, built for {tlshs.OPENSSL_BUILT_VERSION}, "
+                           f"running on {tlshs.OPENSSL_VERSION}")
