@@ -21,6 +21,14 @@ import time
 
 import pytest
 
+#: The OpenSSL 3 minor version under test (0 for 3.0, 5 for 3.5): the few
+#: expectations that differ between versions say which expects what.  The
+#: peers (openssl s_server, s_client) are the same version (make
+#: test-openssl35 puts 3.5's first on PATH), and so is CPython's ssl, which
+#: runs on the libssl.so.3 tlshs loaded.
+OPENSSL_MINOR = int(tlshs.OPENSSL_VERSION.split()[1].split(".")[1])
+OPENSSL35 = OPENSSL_MINOR >= 5
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CERTS = os.environ.get("TLSHS_CERTS") or os.path.join(ROOT, "build", "certs")
 TIMEOUT = 10.0  # seconds, for anything that waits
