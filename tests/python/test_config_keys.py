@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 import tlshs
-from conftest import PyPeer, cert, client_config, pump, pump_py, py_client_context, server_config
+from conftest import OPENSSL35, PyPeer, cert, client_config, pump, pump_py, py_client_context, server_config, settle
 
 
 def run(ccfg, scfg, server_name="localhost"):
@@ -84,9 +84,7 @@ def test_tickets_off_sends_no_ticket():
     c = tlshs.Handshake(client_config(), server_name="localhost", trace=True)
     s = tlshs.Handshake(server_config(tickets="off"))
     assert pump(c, s) == (tlshs.DONE, tlshs.DONE)
-    for _ in range(5):
-        if c.read()[0] == tlshs.WANT_READ:
-            break
+    settle(c, s)
     assert "NewSessionTicket" not in [e.name for e in c.trace]
     assert c.session is None  # no ticket: nothing resumable in TLS 1.3
 
@@ -150,14 +148,24 @@ def test_version_keys_in_either_order(order):
     protocol_version.  (Needs the core's order-independent check: branch
     core-config.)"""
     keys = ORDERED_KEYS if order == "min first" else ORDERED_KEYS[::-1]
-    cfg = tlshs.Config("client", ca_file=cert("ca.pem"))
-    for key, value in keys:
-        cfg.set(key, value)  # neither order fails here
-    c = tlshs.Handshake(cfg, server_name="localhost")
-    s = tlshs.Handshake(server_config())
-    assert pump(c, s) == (tlshs.CLOSED, tlshs.CLOSED)
-    assert s.alert_sent == 70 and s.error_code == tlshs.Code.E_PROTOCOL  # protocol_version
-    assert c.error_code == tlshs.Code.E_ALERT and c.alert_received == 70
+    for level in (None, 0):
+        cfg = tlshs.Config("client", ca_file=cert("ca.pem"))
+        if level is not None:
+            cfg.set("security_level", level)
+        for key, value in keys:
+            cfg.set(key, value)  # neither order fails here
+        c = tlshs.Handshake(cfg, server_name="localhost", trace=True)
+        s = tlshs.Handshake(server_config())
+        assert pump(c, s) == (tlshs.CLOSED, tlshs.CLOSED)
+        if OPENSSL35 and level is None:
+            # 3.5 allows TLS 1.0/1.1 only at security level 0: the client
+            # sends no ClientHello, only a protocol_version alert
+            assert c.error_code == tlshs.Code.E_PROTOCOL and c.alert_sent == 70
+            assert [e.name for e in c.trace if e.sent] == ["fatal:protocol_version"]
+            assert s.error_code == tlshs.Code.E_PROTOCOL and s.alert_sent == 10  # unexpected_message
+        else:  # the client offers TLS 1.1 at most, which the server refuses
+            assert s.alert_sent == 70 and s.error_code == tlshs.Code.E_PROTOCOL  # protocol_version
+            assert c.error_code == tlshs.Code.E_ALERT and c.alert_received == 70
 
 
 def test_refused_version_range_is_refused_in_either_order():
