@@ -65,6 +65,7 @@ class Event(NamedTuple):
 class Error(Exception):
     default_code: int
     code: Code
+    handshake: Optional[Handshake]
     def __init__(self, message: str = ..., code: Optional[int] = ...) -> None: ...
     @property
     def code_name(self) -> str: ...

@@ -68,17 +68,19 @@ class Error(Exception):
 
     ``code`` is the :class:`Code` of the failure and ``code_name`` its C
     name; ``str(e)`` is the C library's message.  ``Error(message)`` without
-    a code takes the class's own (:attr:`default_code`)."""
+    a code takes the class's own (:attr:`default_code`).  ``handshake`` is
+    the Handshake whose connection failed when tlshs.aio or tlshs.trio
+    raise the error for one, else None."""
 
     #: The code of an instance made without one.
     default_code: int = _c.TLSHS_E_STATE
-    #: The Handshake whose connection failed, when an event-loop adapter
-    #: (tlshs.aio, tlshs.trio) raises the error for it; None otherwise.
-    handshake: Any = None
 
     def __init__(self, message: str = "", code: Optional[int] = None) -> None:
         super().__init__(message)
         self.code: _CodeBase = Code(self.default_code if code is None else code)
+        #: The Handshake whose connection failed, when an event-loop adapter
+        #: (tlshs.aio, tlshs.trio) raises the error for it; None otherwise.
+        self.handshake: Any = None
 
     @property
     def code_name(self) -> str:

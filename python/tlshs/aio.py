@@ -263,7 +263,7 @@ class _TLSProtocol(asyncio.Protocol):
         self._wake_sent(False)
         if self._app_connected:
             self._app_connected = False
-            self._app.connection_lost(self._exc or exc)
+            self._app.connection_lost(self._exc or exc)  # type: ignore[arg-type]
         self._app_transport = None  # the transport keeps this protocol; not the other way round
         self._keep = None
 
@@ -282,7 +282,7 @@ class _TLSProtocol(asyncio.Protocol):
         if self._app_writing_paused and not self._raw_paused:
             self._app_writing_paused = False
             if self._app_connected:
-                self._app.resume_writing()  # type: ignore[attr-defined]
+                self._app.resume_writing()
 
     # ---- the handshake ----
 
@@ -416,7 +416,7 @@ class _TLSProtocol(asyncio.Protocol):
     def _pause_app_writing(self) -> None:
         if not self._app_writing_paused and self._app_connected:
             self._app_writing_paused = True
-            self._app.pause_writing()  # type: ignore[attr-defined]
+            self._app.pause_writing()
 
     async def _sent(self) -> None:
         """Returns once every byte handed to the socket transport so far has
@@ -658,11 +658,11 @@ async def open_connection(host: Optional[str], port: Optional[int], config: Any,
     timeout = HANDSHAKE_TIMEOUT if handshake_timeout is None else handshake_timeout
     try:
         _, proto = await loop.create_connection(
-            lambda: _TLSProtocol(loop, hs, app, waiter, timeout, tamper, None), host, port, **kwds)
+            lambda: _TLSProtocol(loop, hs, app, waiter, timeout, tamper, None), host, port, **kwds)  # type: ignore[arg-type]
     except BaseException:
         hs.close()
         raise
-    await _wait_handshake(proto, waiter)  # type: ignore[arg-type]
+    await _wait_handshake(proto, waiter)
     return reader, asyncio.StreamWriter(proto._app_transport, app, reader, loop)  # type: ignore[arg-type]
 
 
