@@ -16,17 +16,21 @@ man/tlshs.1; --json's schema is documented there and in docs/python.md.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import codecs
 import ctypes
 import ctypes.util
+import html
 import json
 import select
 import socket
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import _results
+from . import aio
+from .aio import _capture_path as capture_path
 from ._config import Config, KeyInfo
 from ._config import config_keys as _config_keys
 from ._drive import close_socket, drive
@@ -149,16 +153,9 @@ def make_config(role: str, keys: Dict[str, str]) -> Config:
     return cfg
 
 
-def new_handshake(cfg: Config, server_name: Optional[str], sock: Any, session: Any, capture: Optional[str]) -> Handshake:
+def new_handshake(cfg: Config, server_name: Optional[str], sock: Any, session: Any, capture: Any) -> Handshake:
     """A traced handshake (the flights come from its trace)."""
     return Handshake(cfg, server_name=server_name, sock=sock, session=session, trace=True, capture=capture)
-
-
-def capture_path(base: Optional[str], index: int) -> Optional[str]:
-    """FILE for the first handshake, FILE.2, FILE.3 ... for the next."""
-    if base is None or index == 1:
-        return base
-    return f"{base}.{index}"
 
 
 # ---- moving bytes ----
@@ -477,7 +474,10 @@ def probe(args: argparse.Namespace) -> int:
 # ---- serve ----
 
 
-def page(hs: Handshake) -> bytes:
+def page(hs: Handshake, report: Dict[str, Any]) -> bytes:
+    """The HTML page for GET: the connection as s_server -www shows it, then
+    the client's own ClientHello and the outcome so far, as serve prints
+    them."""
     from . import __version__
 
     lines = [
@@ -488,23 +488,38 @@ def page(hs: Handshake) -> bytes:
         f"ALPN      : {hs.alpn or '(none)'}",
         f"Reused    : {'yes' if hs.resumed else 'no'}",
         f"Client certificate: {'yes' if hs.peer_cert else 'no'}",
+        "",
+        f"connection {report['index']} from {report['peer']} (GET /json: the same as JSON)",
+        *hello_lines(report["client_hello"]),
+        *outcome_lines(report),
     ]
-    return PAGE_HEAD + "\n".join(lines).encode() + b"\n" + PAGE_TAIL
+    return PAGE_HEAD + html.escape("\n".join(lines), quote=False).encode() + b"\n" + PAGE_TAIL
 
 
-def serve_requests(hs: Handshake, link: Link, deadline: float, timeout: float) -> Tuple[Optional[str], str]:
+def json_page(report: Dict[str, Any]) -> bytes:
+    """The answer to GET /json: the report so far (every field --json
+    prints but "closed"), as JSON."""
+    body = json.dumps(report, indent=1).encode() + b"\n"
+    head = f"HTTP/1.0 200 ok\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+async def serve_requests(hs: Handshake, reader: Any, writer: Any, report: Dict[str, Any], deadline: float,
+                         timeout: float) -> Tuple[Optional[str], str]:
     """After the handshake: reads lines until one starts with GET, answers
-    the page and sends close_notify.  Answers (the request line or None,
-    why the connection ended)."""
+    it (GET /json: the report so far, as JSON; anything else: the page),
+    then closes with close_notify.  Answers (the request line or None, why
+    the connection ended)."""
+    loop = asyncio.get_running_loop()
     buf = b""
     while True:
-        ans = link.call(lambda: hs.read(16384), deadline)
-        if ans is None:
+        try:
+            data = await asyncio.wait_for(reader.read(LINE_MAX), max(0.0, deadline - loop.time()))
+        except asyncio.TimeoutError:
             return None, f"timed out after {timeout:g} s waiting for a request"
-        r, data = ans
-        if r == CLOSED:
-            if hs.alert_received == 0:  # close_notify: answer it, as s_server does
-                link.call(hs.shutdown, min(deadline, time.monotonic() + QUIET))
+        except (Error, OSError):  # an alert, a failure (hs.error says which), a reset
+            data = b""
+        if not data:  # (a close_notify is answered by tlshs.aio)
             return None, "the client ended the connection: " + hs.error
         buf += data
         while buf:
@@ -514,38 +529,122 @@ def serve_requests(hs: Handshake, link: Link, deadline: float, timeout: float) -
             end = nl + 1 if 0 <= nl < LINE_MAX else LINE_MAX
             line, buf = buf[:end], buf[end:]
             if line.startswith(b"GET"):
-                body = page(hs)
-                while body:
-                    ans = link.call(lambda: hs.write(body), deadline)
-                    if ans is None or ans[0] != DONE:
-                        return text(line).strip(), "could not send the page: " + (hs.error or "timed out")
-                    body = body[ans[1]:]
-                r = hs.shutdown()
-                while r == WANT_WRITE and link._wait(False, deadline):
-                    r = hs.shutdown()
-                return text(line).strip(), "page sent, close_notify sent"
+                request = text(line).strip()
+                words = request.split()
+                path = words[1] if len(words) > 1 else ""
+                report.update(outcome(hs, DONE), request=request)
+                writer.write(json_page(report) if path.split("?")[0] == "/json" else page(hs, report))
+                writer.close()  # close_notify after the page
+                return request, "page sent, close_notify sent"
 
 
-def serve_one(args: argparse.Namespace, cfg: Config, conn: socket.socket, peer: Tuple[Any, ...], index: int) -> Dict[str, Any]:
-    deadline = time.monotonic() + args.timeout
-    conn.setblocking(False)
+async def serve_one(args: argparse.Namespace, cfg: Config, conn: socket.socket, peer: Tuple[Any, ...],
+                    index: int) -> Dict[str, Any]:
+    """One client, within its own --timeout: the handshake (tlshs.aio over
+    the accepted socket), then the request; answers its report."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + args.timeout
     report: Dict[str, Any] = {"command": "serve", "index": index, "peer": f"{peer[0]}:{peer[1]}"}
-    with new_handshake(cfg, None, conn, None, capture_path(args.capture, index)) as hs:
-        link = Link(hs, conn, memory=False)
-        r = link.call(hs.step, deadline)
-        request = None
-        if r == DONE:
-            request, closed = serve_requests(hs, link, deadline, args.timeout)
-        elif r is None:
-            closed = f"timed out after {args.timeout:g} s in the handshake"
-        else:
-            closed = "handshake failed: " + hs.error
+    request, r, reader, writer = None, None, None, None
+    hs: Any = None  # (the public stubs' Handshake and Config are this module's own classes)
+    server_cfg: Any = cfg
+    try:
+        reader, writer = await aio.open_connection(None, None, server_cfg, sock=conn, trace=True, limit=LINE_MAX,
+                                                   capture=capture_path(args.capture, index),
+                                                   handshake_timeout=args.timeout)
+    except aio.HandshakeTimeoutError as e:
+        hs = e.handshake
+        closed = f"timed out after {args.timeout:g} s in the handshake"
+    except ConfigError:  # the config cannot make handshakes: what Config.check leaves to the first
+        conn.close()
+        raise
+    except Error as e:
+        if e.handshake is None:
+            raise
+        hs, r = e.handshake, CLOSED
+        closed = "handshake failed: " + hs.error
+    if writer is not None:
+        hs, r = writer.get_extra_info("tlshs"), DONE
         report["client_hello"] = client_hello(hs)
-        report.update(outcome(hs, r))
-        report["request"] = request
-        report["closed"] = closed
-    close_socket(conn, DRAIN)
+        request, closed = await serve_requests(hs, reader, writer, report, deadline, args.timeout)
+    report["client_hello"] = client_hello(hs)
+    report.update(outcome(hs, r))
+    report["request"] = request
+    report["closed"] = closed
+    if writer is not None:
+        writer.close()
+        try:  # the peer's close_notify or end of stream, as s_server drains
+            await asyncio.wait_for(writer.wait_closed(), DRAIN)
+        except (asyncio.TimeoutError, OSError, Error):
+            writer.transport.abort()
     return report
+
+
+def print_report(args: argparse.Namespace, report: Dict[str, Any]) -> None:
+    lines = [f"connection {report['index']} from {report['peer']}"]
+    if "flights" in report:
+        lines += hello_lines(report["client_hello"]) + outcome_lines(report)
+    if report.get("request"):
+        lines.append(f"  request   {report['request']}")
+    lines.append(f"  closed    {report['closed']}")
+    emit(args, report, lines)
+
+
+async def serve_all(args: argparse.Namespace, cfg: Config, listener: socket.socket, state: Dict[str, int]) -> None:
+    """Accepts clients (at most --concurrency at once; the kernel queues the
+    rest) until --count of them, each served in its own task; returns once
+    the last has been reported.  A ConfigError (what Config.check leaves to
+    the first handshake) stops it: a usage error."""
+    loop = asyncio.get_running_loop()
+    listener.setblocking(False)
+    slots = asyncio.Semaphore(args.concurrency)
+    tasks: Set["asyncio.Task[None]"] = set()
+    failed: List[BaseException] = []
+    stop = asyncio.Event()
+
+    async def one(conn: socket.socket, peer: Tuple[Any, ...], index: int) -> None:
+        try:
+            report = await serve_one(args, cfg, conn, peer, index)
+        except ConfigError as e:
+            failed.append(e)
+            stop.set()
+            return
+        except (Error, OSError) as e:  # keep serving; say what went wrong
+            conn.close()
+            report = {"command": "serve", "index": index, "peer": f"{peer[0]}:{peer[1]}", "result": "ERROR",
+                      "error": str(e), "closed": f"error: {e}"}
+        finally:
+            slots.release()
+        if report["result"] != "DONE":
+            state["status"] = 1
+        print_report(args, report)
+
+    async def accept() -> None:
+        accepted = 0
+        while args.count == 0 or accepted < args.count:
+            await slots.acquire()
+            try:
+                conn, peer = await loop.sock_accept(listener)
+            except OSError as e:  # out of descriptors or memory: wait for a client to end
+                slots.release()
+                print(f"tlshs serve: accept: {e.strerror or e}", file=sys.stderr, flush=True)
+                await asyncio.sleep(0.1)
+                continue
+            accepted += 1
+            task = loop.create_task(one(conn, peer, accepted))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    acceptor = loop.create_task(accept())
+    stopper = loop.create_task(stop.wait())
+    await asyncio.wait({acceptor, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    while tasks and not stop.is_set():
+        await asyncio.wait(set(tasks) | {stopper}, return_when=asyncio.FIRST_COMPLETED)
+    for t in (acceptor, stopper):
+        t.cancel()
+    if failed:
+        raise UsageError(str(failed[0]))
+    acceptor.result()  # its own exception, if any
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -554,6 +653,8 @@ def serve(args: argparse.Namespace) -> int:
         keys["self_signed"] = args.name
     if args.count < 0:
         raise UsageError("--count must be 0 (no end) or more")
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
     cfg = make_config("server", keys)
     try:
         listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
@@ -562,43 +663,23 @@ def serve(args: argparse.Namespace) -> int:
             listener.bind((args.host, args.port))
         except OSError as e:
             raise UsageError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
-        listener.listen(16)
+        listener.listen(max(16, min(args.concurrency, socket.SOMAXCONN)))
         fingerprint = cfg.fingerprint
         host, port = listener.getsockname()[:2]
         banner = sys.stderr if args.json else sys.stdout
         what = f"self-signed for {keys['self_signed']}" if "self_signed" in keys else "from the configuration"
         print(f"certificate {what}, SHA-256 {fingerprint}", file=banner)
         print(f"ACCEPT {host}:{port}", file=banner, flush=True)
-        status = 0
-        served = 0
+        state = {"status": 0}
         try:
-            while args.count == 0 or served < args.count:
-                conn, peer = listener.accept()
-                served += 1
-                try:
-                    report = serve_one(args, cfg, conn, peer, served)
-                except ConfigError as e:  # the config cannot make handshakes: what Config.check leaves to the first
-                    conn.close()
-                    raise UsageError(str(e)) from None
-                except (Error, OSError) as e:  # keep serving; say what went wrong
-                    conn.close()
-                    report = {"command": "serve", "index": served, "peer": f"{peer[0]}:{peer[1]}", "result": "ERROR", "error": str(e), "closed": f"error: {e}"}
-                if report["result"] != "DONE":
-                    status = 1
-                lines = [f"connection {served} from {report['peer']}"]
-                if "flights" in report:
-                    lines += hello_lines(report["client_hello"]) + outcome_lines(report)
-                if report.get("request"):
-                    lines.append(f"  request   {report['request']}")
-                lines.append(f"  closed    {report['closed']}")
-                emit(args, report, lines)
+            asyncio.run(serve_all(args, cfg, listener, state))
         except KeyboardInterrupt:
             pass
         finally:
             listener.close()
     finally:
         cfg.close()
-    return status
+    return state["status"]
 
 
 # ---- the parser ----
@@ -645,12 +726,14 @@ def parser() -> argparse.ArgumentParser:
     pr.add_argument("--tamper", metavar="refragment=N", help="cut outgoing handshake records to N-byte bodies (memory mode)")
 
     sv = sub.add_parser("serve", parents=[common], help="a test server that shows what clients offer",
-                        description="Accepts clients one at a time, prints each ClientHello with JA3 and JA4 and the outcome, and answers GET with a page.")
+                        description="Serves many clients at once, prints each one's ClientHello with JA3 and JA4 and the outcome, and answers GET with a page (GET /json: the client's own ClientHello and the outcome so far, as JSON).")
     add_key_options(sv, "server")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sv.add_argument("--port", type=int, default=4433, help="port (default 4433; 0: any free one)")
     sv.add_argument("--name", default="localhost", help="self_signed's name when no certificate is given (default localhost)")
     sv.add_argument("--count", metavar="N", type=int, default=0, help="exit after N clients (default 0: never)")
+    sv.add_argument("--concurrency", metavar="N", type=int, default=256,
+                    help="clients served at once, each within its own --timeout (default 256; the kernel queues the rest)")
     return p
 
 

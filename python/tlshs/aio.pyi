@@ -14,6 +14,8 @@ SHUTDOWN_TIMEOUT: float
 
 class HandshakeTimeoutError(Error, TimeoutError): ...
 
+def _capture_path(base: Optional[_Path], index: int) -> Optional[_Path]: ...
+
 async def open_connection(
     host: Optional[str],
     port: Optional[int],
