@@ -212,11 +212,19 @@ class _TLSProtocol(asyncio.Protocol):
         self._transport = transport
         if self._timeout is not None:
             self._timer = self._loop.call_later(self._timeout, self._handshake_timed_out)
-        if self._leftover:
-            data, self._leftover = self._leftover, b""
-            self.data_received(data)
-        else:
-            self._handshake()
+        try:
+            if self._leftover:
+                data, self._leftover = self._leftover, b""
+                self.data_received(data)
+            else:
+                self._handshake()
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as e:  # the tamper hook's: the loop would only log it here
+            self._state = _CLOSING
+            self._end_handshake()
+            self._fail(e)
+            self._abort()
 
     def data_received(self, data: bytes) -> None:
         if self._tamper is not None:

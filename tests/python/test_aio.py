@@ -568,6 +568,25 @@ def test_tamper_drops_the_client_hello(run):
     run(main())
 
 
+@pytest.mark.parametrize("direction", ["out", "in"])
+def test_tamper_exception_is_raised(run, direction):
+    async def main():
+        def tamper(d, data):
+            if d == direction:
+                raise LookupError("tamper says no")
+            return data
+
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda loop, context: None)  # the loop logs a protocol's exception
+        server = await tlshs.aio.start_server(echo_line, "127.0.0.1", 0, server_config())
+        async with server:
+            with pytest.raises(LookupError, match="tamper says no"):
+                await tlshs.aio.open_connection("127.0.0.1", port_of(server), client_config(),
+                                                server_name="localhost", tamper=tamper)
+
+    run(main())
+
+
 # ---- STARTTLS ----
 
 async def smtp_greeting(reader, writer):
