@@ -392,7 +392,7 @@ bench-openssl35: openssl35
 # every benchmark, one after the other (each compares side by side in one run),
 # each one's output also in build/bench-NAME.log; then bench/chart.py draws
 # their figures side by side in build/bench.svg (bench-chart: again from the logs).
-BENCH_PARTS := c python lua
+BENCH_PARTS := c python lua aio
 bench: all certs
 	@for b in $(BENCH_PARTS); do \
 	    { $(MAKE) --no-print-directory bench-$$b; echo $$? > $(BUILD)/bench-$$b.rc; } 2>&1 | tee $(BUILD)/bench-$$b.log; \

@@ -10,12 +10,14 @@
 #                      package's .py files linked in beside an extension built
 #                      with ASan and UBSan from build/asan/libtlshs.a
 #   make bench-python  runs bench/bench_python.py
+#   make bench-aio     runs bench/bench_aio.py: tlshs.aio and tlshs serve against
+#                      asyncio's own TLS, uvloop and openssl s_server
 #   make clean-python  removes what the targets above made
 #
 # `pip install .` (setup.py) builds the same extension from the same .i and .c
 # files but compiles csrc/*.c into it instead of linking the archive.
 
-.PHONY: python test-python test-python-asan python-asan clean-python bench-python
+.PHONY: python test-python test-python-asan python-asan clean-python bench-python bench-aio
 
 PY_INCLUDE    := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
 PY_EXT_SUFFIX := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
@@ -101,6 +103,12 @@ bench-python: python certs $(BUILD)/bench-c
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@for lib in tlshs ssl pyopenssl; do TLSHS_CERTS=$(CERTS) PYTHONPATH=python \
 	    sh bench/instructions.sh "Python $$lib" 20 $(PYTHON) bench/bench_python.py --mutual --only $$lib || exit 1; done
+
+# The event loops, each server in its own process over loopback: handshakes
+# per second under openssl s_time -new (and the server's CPU time for each),
+# memory per idle connection, tlshs serve with 50 concurrent clients.
+bench-aio: python certs
+	TLSHS_CERTS=$(CERTS) PYTHONPATH=python $(PYTHON) bench/bench_aio.py
 
 clean-python:
 	rm -rf $(PY_BUILD) python/tlshs/_tlshs*.so python/tlshs/__pycache__ python/*.egg-info \
