@@ -130,6 +130,17 @@ _BY_CODE: Dict[int, Type[Error]] = {
     _c.TLSHS_E_INCOMPLETE: ConfigError,
 }
 
+def closed_error(hs: Any, cause: Optional[BaseException] = None) -> Error:
+    """The exception the event-loop adapters (tlshs.aio, tlshs.trio) raise
+    for a Handshake that answered CLOSED: the class and code of its
+    error_code, its error as the message, hs in .handshake."""
+    code = int(hs.error_code)
+    exc = _BY_CODE.get(code, Error)(hs.error or "the connection closed", code)
+    exc.handshake = hs
+    exc.__cause__ = cause
+    return exc
+
+
 #: Exception class by code value, for the C layer (index = code).
 CLASSES: Tuple[Type[Error], ...] = tuple(_BY_CODE.get(v, Error) for v in range(max(m.value for m in Code) + 1))
 

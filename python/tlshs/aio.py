@@ -28,7 +28,8 @@ from collections import deque
 from typing import Any, Callable, Deque, List, Optional, Tuple
 
 from ._drive import PIECE_PAUSE, Tamper
-from ._errors import CLASSES, Code, Error, StateError
+from ._errors import Code, Error, StateError
+from ._errors import closed_error as _error
 from ._handshake import Handshake
 from ._results import Result
 
@@ -66,17 +67,6 @@ class HandshakeTimeoutError(Error, TimeoutError):
     as far as it got."""
 
     default_code = Code.E_TIMEOUT  # type: ignore[attr-defined]
-
-
-def _error(hs: Handshake, cause: Optional[BaseException] = None) -> Error:
-    """The exception for a handshake that answered CLOSED: the class and
-    code of hs.error_code, the message hs.error, hs in .handshake."""
-    code = int(hs.error_code)
-    cls = CLASSES[code] if 0 <= code < len(CLASSES) else Error
-    exc = cls(hs.error or "the connection closed", code)
-    exc.handshake = hs
-    exc.__cause__ = cause
-    return exc
 
 
 def _capture_path(base: Any, index: int) -> Any:
@@ -306,10 +296,13 @@ class _TLSProtocol(asyncio.Protocol):
             self._hs_closed = True
             self._handshake_failed()
 
-    def _handshake_done(self) -> None:
+    def _stop_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def _handshake_done(self) -> None:
+        self._stop_timer()
         self._state = _OPEN
         self._end_handshake()
         self._app_connected = True
@@ -323,9 +316,7 @@ class _TLSProtocol(asyncio.Protocol):
             self._read()  # what came with the last flight (tickets, the first request)
 
     def _handshake_failed(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._stop_timer()
         self._state = _CLOSING
         self._end_handshake()
         self._fail(_error(self._hs))
@@ -607,16 +598,13 @@ class _TLSProtocol(asyncio.Protocol):
                 except OSError:
                     pass
         self._after_output(end_stream)
-        if self._timer is not None:
-            self._timer.cancel()
+        self._stop_timer()
         self._timer = self._loop.call_later(seconds, self._finish_close)
 
     def _finish_close(self) -> None:
         if self._state == _CLOSED_STATE:
             return
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._stop_timer()
         t = self._transport
         if t is not None:
             self._after_output(t.close)

@@ -23,7 +23,8 @@ from typing import Any, Callable, Optional
 
 import trio
 
-from ._errors import CLASSES, Code, Error
+from ._errors import Code, Error
+from ._errors import closed_error as _error
 from ._handshake import Handshake
 from ._results import Result
 
@@ -36,14 +37,6 @@ _CLOSED = Result.CLOSED  # type: ignore[attr-defined]
 
 _OK, _BROKEN, _CLOSED_STATE = range(3)
 _RECEIVE_SIZE = 16384  # one TLS record: what Handshake.read answers at most
-
-
-def _error(hs: Handshake) -> Error:
-    code = int(hs.error_code)
-    cls = CLASSES[code] if 0 <= code < len(CLASSES) else Error
-    exc = cls(hs.error or "the connection closed", code)
-    exc.handshake = hs
-    return exc
 
 
 class _Conflict:

@@ -14,21 +14,7 @@ import time
 import pytest
 
 from conftest import TIMEOUT
-from test_cli import PEER_ENV, SLOW, SERVE_FIELDS, Serve, check_fingerprints, needs, tlshs
-
-
-@pytest.fixture
-def server():
-    started = []
-
-    def start(*args):
-        s = Serve(*args)
-        started.append(s)
-        return s
-
-    yield start
-    for s in started:
-        s.stop()
+from test_cli import PEER_ENV, SLOW, SERVE_FIELDS, check_fingerprints, needs, server, tlshs  # noqa: F401 (server: a fixture)
 
 
 def curl(port, path, *args, timeout=SLOW):
