@@ -144,14 +144,17 @@ class _TLSTransport(asyncio.Transport):
         return p._transport.get_write_buffer_limits() if p._transport is not None else (0, 0)
 
     def set_write_buffer_limits(self, high: Optional[int] = None, low: Optional[int] = None) -> None:
+        """The socket transport's limits (its buffer is the one that fills)."""
         p = self._proto
         if p._transport is None:
             return
-        if p._saved_limits is not None:  # a wait for the buffer to empty is on: set them after it
-            p._saved_limits = (low if low is not None else (high // 4 if high is not None else p._saved_limits[0]),
-                               high if high is not None else (4 * low if low is not None else p._saved_limits[1]))
+        if p._saved_limits is None:
+            p._transport.set_write_buffer_limits(high, low)
             return
-        p._transport.set_write_buffer_limits(high, low)
+        # a wait for the buffer to empty has them at 0: they apply after it (asyncio's defaults)
+        if high is None:
+            high = 4 * low if low is not None else 65536
+        p._saved_limits = (high // 4 if low is None else low, high)
 
     def __repr__(self) -> str:
         return f"<tlshs.aio transport {('handshake', 'open', 'closing', 'closed')[self._proto._state]}>"

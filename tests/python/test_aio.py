@@ -505,10 +505,15 @@ def test_drain_waits_for_a_slow_reader(run):
             writer.transport.set_write_buffer_limits(high=65536)
             writer.write(b"x" * size)
             drain = asyncio.ensure_future(writer.drain())
+            # a move waits until its message has left: behind all the rest
+            move = asyncio.ensure_future(tlshs.aio.key_update(writer))
             await asyncio.sleep(0.3)
-            box["waited"] = not drain.done()  # the client reads nothing yet
+            box["waited"] = not drain.done() and not move.done()  # the client reads nothing yet
             box["buffered"] = writer.transport.get_write_buffer_size()
             await drain
+            await move
+            box["left"] = writer.transport.get_write_buffer_size()
+            box["limits"] = writer.transport.get_write_buffer_limits()  # as before the move's wait
             writer.close()
             await writer.wait_closed()
 
@@ -521,6 +526,32 @@ def test_drain_waits_for_a_slow_reader(run):
             w.close()
         assert got == b"x" * size
         assert box["waited"] and box["buffered"] > 2**20
+        assert box["left"] == 0 and box["limits"] == (16384, 65536)
+
+    run(main())
+
+
+def test_transport_as_asyncio_has_it(run):
+    async def main():
+        server = await tlshs.aio.start_server(echo_line, "127.0.0.1", 0, server_config())
+        async with server:
+            r, w = await tlshs.aio.open_connection("127.0.0.1", port_of(server), client_config(),
+                                                   server_name="localhost")
+            t = w.transport
+            assert not t.is_closing() and not t.can_write_eof() and t.is_reading()
+            with pytest.raises(NotImplementedError):
+                w.write_eof()
+            assert w.get_extra_info("nothing", 42) == 42 and w.get_extra_info("sslcontext") is None
+            assert w.get_extra_info("socket").fileno() >= 0  # the socket transport's keys
+            with pytest.raises(TypeError):
+                w.write("text")
+            w.write(b"x\n")
+            assert await r.read() == b"echo x\n"
+            w.close()
+            assert t.is_closing()
+            w.write(b"dropped")  # as asyncio's TLS: after close, writes go nowhere
+            await w.wait_closed()
+            assert w.get_extra_info("tlshs").error_code == tlshs.Code.E_CLOSE_NOTIFY  # the server's came first
 
     run(main())
 
