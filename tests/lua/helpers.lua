@@ -299,12 +299,13 @@ function H.wait_exit(proc, seconds)
 end
 
 -- Starts the server make_argv(port) makes on a free port and waits until its
--- output matches ready; retries on another port if it cannot bind.
+-- output matches ready; retries on another port if it cannot bind.  Its
+-- standard input is the file stdin (default /dev/null).
 -- Answers the process, and its port.
-function H.start_server(make_argv, ready, name)
+function H.start_server(make_argv, ready, name, stdin)
     for _ = 1, 5 do
         local port = H.free_port()
-        local proc = H.spawn(make_argv(port))
+        local proc = H.spawn(make_argv(port), stdin)
         local deadline = socket.gettime() + 5
         while socket.gettime() < deadline do
             local out = H.log(proc)
@@ -340,6 +341,32 @@ function H.gnutls_serv(args)
         for _, a in ipairs(args) do argv[#argv + 1] = a end
         return argv
     end, "listening on IPv4 [^\n]*done", "gnutls-serv")
+end
+
+-- A FIFO for a process's standard input (H.spawn's stdin), opened by us for
+-- reading and writing so that neither side's open blocks; what we write is
+-- the process's input, which ends when H.cleanup closes it.  Answers its
+-- path and the open file.
+function H.fifo()
+    local path = os.tmpname()
+    os.remove(path)
+    assert(os.execute("mkfifo " .. sh_quote(path)))
+    local f = assert(io.open(path, "r+"))
+    f:setvbuf("no")
+    H.closing({close = function() f:close(); os.remove(path) end})
+    return path, f
+end
+
+-- Waits until proc's output matches pattern (plain text), at most `seconds`;
+-- answers the output.
+function H.wait_log(proc, pattern, seconds)
+    local deadline = socket.gettime() + (seconds or 5)
+    local out = H.log(proc)
+    while not out:find(pattern, 1, true) and socket.gettime() < deadline do
+        socket.sleep(0.02)
+        out = H.log(proc)
+    end
+    return out
 end
 
 -- A tlshs client in fd mode against 127.0.0.1:port; answers hs, sock.
