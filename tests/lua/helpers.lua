@@ -146,6 +146,29 @@ function H.failure(obj, message, code)
     return message, code
 end
 
+-- ---- the examples of docs/lua.md ----
+
+-- The code block that follows "<!-- example: NAME " in docs/lua.md.
+function H.doc_example(name)
+    local docs = H.read_file("docs/lua.md")
+    local code = docs:match("<!%-%- example: " .. name:gsub("%p", "%%%0") .. " [^\n]*%-%->\n```lua\n(.-)\n```")
+    assert(code, "docs/lua.md: no example named " .. name)
+    return code
+end
+
+-- Runs an example's code with `arg` = args and print collected; answers the
+-- printed lines (each line's values joined by tabs).  Its errors propagate.
+function H.run_example(code, args)
+    local lines = {}
+    local env = setmetatable({arg = args, print = function(...)
+        local t = table.pack(...)
+        for i = 1, t.n do t[i] = tostring(t[i]) end
+        lines[#lines + 1] = table.concat(t, "\t", 1, t.n)
+    end}, {__index = _G})
+    assert(load(code, "=docs/lua.md example", "t", env))()
+    return lines
+end
+
 -- ---- fd mode ----
 
 -- Drives hs (fd mode on sock) until done or closed; answers the result, or

@@ -99,6 +99,12 @@ describe("tlshs.socket over LuaSocket", function()
         assert.is_true(conn:close())
     end)
 
+    it("runs the example of docs/lua.md against openssl s_server -www", function()
+        local _, port = H.s_server{"-cert", H.cert("server.pem"), "-key", H.cert("server.key")}
+        local lines = H.run_example(H.doc_example("socket"), {"127.0.0.1", tostring(port)})
+        assert.are.same({"TLSv1.3\tHTTP/1.0 200 ok"}, lines)
+    end)
+
     it("raises for what is no LuaSocket-style object", function()
         assert.has_error(function() tsock.wrap(nil, H.client_config()) end,
             "bad argument #1 to 'wrap' (a LuaSocket-style TCP object expected, got nil)")
@@ -176,6 +182,17 @@ describe("tlshs.socket in a coroutine dispatcher (as copas runs it)", function()
         assert.are.equal("timeout", stalled[3])
         assert.is_true(stalled.at >= 0.99 and stalled.at < 2.5, "timed out after " .. stalled.at .. " s")
         assert.is_true(done_at < 0.9, "the other connection finished after " .. done_at .. " s")
+    end)
+
+    it("runs the copas example of docs/lua.md, with this dispatcher as copas, against openssl s_server -www", function()
+        local _, port = H.s_server{"-cert", H.cert("server.pem"), "-key", H.cert("server.key")}
+        local copas = scheduler.new()
+        package.loaded.copas, package.preload.copas = nil, function() return copas end
+        local ok, lines = pcall(H.run_example, H.doc_example("copas"), {"127.0.0.1", tostring(port)})
+        package.loaded.copas, package.preload.copas = nil, nil
+        assert(ok, lines)
+        table.sort(lines)
+        assert.are.same({"1\tTLSv1.3\tHTTP/1.0 200 ok", "2\tTLSv1.3\tHTTP/1.0 200 ok"}, lines)
     end)
 
     it("answers nil, \"closed\", \"eof\" when the peer's stream ends without close_notify", function()
