@@ -1,7 +1,8 @@
 """Builds and installs the tlshs Python package: `pip install .`
 
 The C extension tlshs._tlshs is made by SWIG from bindings/tlshs.i (through
-setuptools' SWIG support) and compiled together with the C core, csrc/*.c,
+setuptools' SWIG support) and compiled together with the C written beside it
+(bindings/py_*.c) and the C core, csrc/*.c,
 against the system's OpenSSL 3 (found with pkg-config when it is there).
 Needs swig, a C compiler, the Python headers and OpenSSL's headers.
 For a build in place over build/libtlshs.a, use `make python` instead.
@@ -54,9 +55,10 @@ class BuildExt(build_ext):
 ssl = openssl_flags()
 ext = Extension(
     "tlshs._tlshs",
-    sources=["bindings/tlshs.i"] + sorted(glob.glob("csrc/*.c")),
+    sources=["bindings/tlshs.i"] + sorted(glob.glob("bindings/py_*.c")) + sorted(glob.glob("csrc/*.c")),
+    depends=["bindings/tlshs_py.h", "csrc/tlshs.h", "csrc/tlshs_internal.h"],
     swig_opts=["-interface", "_tlshs", "-Icsrc"],
-    include_dirs=["csrc"] + ssl["include_dirs"],
+    include_dirs=["csrc", "bindings"] + ssl["include_dirs"],
     library_dirs=ssl["library_dirs"],
     libraries=ssl["libraries"],
     define_macros=[("TLSHS_BUILDING", None), ("_POSIX_C_SOURCE", "200809L")],

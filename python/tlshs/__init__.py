@@ -51,14 +51,18 @@ Records (records, Record, refragment, pair, drive) read, rebuild and
 carry flights, so a script can reshape what goes on the wire.
 
 Layout: _results (Result, Event, alert_name), _errors (Code and the
-exceptions), _config (Config), _handshake (Handshake), _hello (ClientHello
+exceptions), _config (Config, config_keys, KeyInfo), _handshake (Handshake), _hello (ClientHello
 and the IANA name helpers), _records (records, Record, refragment, pair),
 _drive (drive, close_socket), over the C layer
-_tlshs made by SWIG from bindings/tlshs.i.
+_tlshs made by SWIG from bindings/tlshs.i and bindings/py_*.c.
 """
 
 from . import _tlshs as _c
-from ._config import Config
+
+if _c.tlshs_openssl_mismatch():  # another OpenSSL 3 was loaded first: refuse, never fall back
+    raise ImportError(f"tlshs: {_c.tlshs_openssl_mismatch()}")
+
+from ._config import Config, KeyInfo, config_keys
 from ._errors import CLASSES as _CLASSES
 from ._errors import ArgumentError, Code, ConfigError, Error, SessionError, StateError
 from ._drive import close_socket, drive
@@ -71,6 +75,12 @@ from ._results import Event, Result, alert_name
 
 #: The version of the tlshs library this package wraps ("0.1.0").
 __version__: str = _c.TLSHS_VERSION_STRING
+
+#: The OpenSSL tlshs runs on ("OpenSSL 3.0.17 1 Jul 2025"), and the one it
+#: was compiled against: the same major and minor version, or the import
+#: failed (ImportError naming both).
+OPENSSL_VERSION: str = _c.tlshs_openssl_version()
+OPENSSL_BUILT_VERSION: str = _c.tlshs_openssl_built_version()
 
 # Every Result member is also a module attribute (tlshs.WANT_READ ...).
 globals().update(Result.__members__)
@@ -90,6 +100,8 @@ __all__ = [
     "SessionError",
     "StateError",
     "Config",
+    "KeyInfo",
+    "config_keys",
     "Handshake",
     "alert_name",
     # records: reshaping what goes on the wire
@@ -111,4 +123,6 @@ __all__ = [
     "sigalg_name",
     "version_name",
     "__version__",
+    "OPENSSL_VERSION",
+    "OPENSSL_BUILT_VERSION",
 ]

@@ -6,7 +6,7 @@ import mmap
 import os
 import socket
 import sys
-from typing import Any, Callable, Dict, Iterable, NamedTuple, Optional, Protocol, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Protocol, Tuple, Union
 
 from . import _tlshs
 
@@ -16,6 +16,8 @@ else:
     _BytesLike = Union[bytes, bytearray, memoryview, array.array[Any], mmap.mmap]
 
 __version__: str
+OPENSSL_VERSION: str
+OPENSSL_BUILT_VERSION: str
 
 class Result(enum.IntEnum):
     WANT_READ = 1
@@ -47,6 +49,7 @@ class Code(enum.IntEnum):
     E_SOCKET = 25
     E_PROTOCOL = 26
     E_REFUSED = 27
+    E_TIMEOUT = 28
     @property
     def code_name(self) -> str: ...
     @property
@@ -94,7 +97,23 @@ def group_name(n: int) -> Optional[str]: ...
 def sigalg_name(n: int) -> Optional[str]: ...
 def version_name(n: int) -> Optional[str]: ...
 
+# The values a key takes, by its kind (tlshs.config_keys(); the keyword
+# list of Config below follows the table, and a test compares them).
 _Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
+_Pem = Union[str, bytes]
+_Switch = Union[bool, str]
+_Number = Union[int, str]
+_List = Union[str, List[str], Tuple[str, ...]]
+
+class KeyInfo(NamedTuple):
+    name: str
+    kind: str
+    roles: Tuple[str, ...]
+    metavar: str
+    default: Optional[str]
+    help: str
+
+def config_keys() -> Tuple[KeyInfo, ...]: ...
 
 class Config(_tlshs.ConfigHandle):
     def __init__(
@@ -103,33 +122,34 @@ class Config(_tlshs.ConfigHandle):
         *,
         ca_file: _Path = ...,
         ca_path: _Path = ...,
-        ca_pem: str = ...,
+        ca_pem: _Pem = ...,
         cert_file: _Path = ...,
         key_file: _Path = ...,
-        cert_pem: str = ...,
-        key_pem: str = ...,
+        cert_pem: _Pem = ...,
+        key_pem: _Pem = ...,
         verify: str = ...,
         min_version: str = ...,
         max_version: str = ...,
-        alpn: str = ...,
+        alpn: _List = ...,
         ciphers: str = ...,
         ciphersuites: str = ...,
         groups: str = ...,
         sigalgs: str = ...,
-        tickets: str = ...,
+        tickets: _Switch = ...,
         keylog_file: _Path = ...,
-        security_level: str = ...,
         dh_params_file: _Path = ...,
-        num_tickets: str = ...,
-        max_early_data: str = ...,
-        post_handshake_auth: str = ...,
-        status_request: str = ...,
+        security_level: _Number = ...,
+        num_tickets: _Number = ...,
+        max_early_data: _Number = ...,
+        post_handshake_auth: _Switch = ...,
+        status_request: _Switch = ...,
         ocsp_response_file: _Path = ...,
-        max_fragment_length: str = ...,
-        extensions: str = ...,
+        max_fragment_length: _Number = ...,
+        extensions: _List = ...,
         self_signed: str = ...,
     ) -> None: ...
-    def set(self, key: str, value: _Path) -> None: ...
+    def set(self, key: str, value: Union[_Path, _Switch, _Number, _List]) -> None: ...
+    def check(self) -> None: ...
     @property
     def role(self) -> str: ...
     @property

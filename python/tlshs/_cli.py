@@ -5,8 +5,9 @@
     tlshs serve [--port N]    a test server: each client's ClientHello, JA3 and
                               JA4, the outcome, and a page for an HTTP GET
 
-Every configuration key of the C core is an option with dashes (one table,
-KEYS, below; tests/python/test_cli.py checks it against csrc/config.c's).
+Every configuration key of the C core that the command's role uses is an
+option with dashes, made from the core's table (tlshs.config_keys(): its
+metavar, help and default); tests/python/test_cli.py compares --help with it.
 Exit status: 0 when every handshake ended DONE, 1 when one did not, 2 for a
 usage error (argparse's, or a key or value the core refuses).  The manual is
 man/tlshs.1; --json's schema is documented there and in docs/python.md.
@@ -26,46 +27,14 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _results
-from ._config import Config
+from ._config import Config, KeyInfo
+from ._config import config_keys as _config_keys
 from ._drive import close_socket, drive
 from ._errors import ConfigError, Error
 from ._handshake import Handshake
 from ._hello import cipher_suite_name, extension_name, group_name, sigalg_name, version_name
 from ._records import refragment
 from ._results import alert_name
-
-# Every configuration key of the C core (csrc/config.c), in its order, with
-# the metavar and the help its option shows.  The option is the key with
-# dashes: ca_file -> --ca-file.
-KEYS: Tuple[Tuple[str, str, str], ...] = (
-    ("ca_file", "FILE", "trust anchors, PEM (client default: the system store)"),
-    ("ca_path", "DIR", "trust anchors, a hashed directory"),
-    ("ca_pem", "PEM", "trust anchors, PEM text"),
-    ("cert_file", "FILE", "own certificate chain, PEM"),
-    ("key_file", "FILE", "own private key, PEM"),
-    ("cert_pem", "PEM", "own certificate chain, PEM text"),
-    ("key_pem", "PEM", "own private key, PEM text"),
-    ("verify", "none|peer|require", "verify the peer (client default peer, server none)"),
-    ("min_version", "VERSION", "lowest version: 1.0, 1.1, 1.2, 1.3"),
-    ("max_version", "VERSION", "highest version: 1.0, 1.1, 1.2, 1.3"),
-    ("alpn", "LIST", "ALPN protocols, comma-separated (h2,http/1.1)"),
-    ("ciphers", "LIST", "TLS 1.2 cipher list, OpenSSL syntax"),
-    ("ciphersuites", "LIST", "TLS 1.3 cipher suites, OpenSSL syntax"),
-    ("groups", "LIST", "key exchange groups, OpenSSL syntax"),
-    ("sigalgs", "LIST", "signature algorithms, OpenSSL syntax"),
-    ("tickets", "on|off", "session tickets (default on)"),
-    ("keylog_file", "FILE", "append NSS key log lines to FILE"),
-    ("dh_params_file", "FILE", "server: PEM DH parameters for TLS 1.2 DHE"),
-    ("security_level", "N", "OpenSSL security level 0-5"),
-    ("num_tickets", "N", "server: TLS 1.3 tickets sent after the handshake"),
-    ("max_early_data", "N", "server: bytes of 0-RTT data accepted"),
-    ("post_handshake_auth", "on|off", "client: offer post-handshake authentication"),
-    ("status_request", "on|off", "client: ask for a stapled OCSP response"),
-    ("ocsp_response_file", "FILE", "server: DER OCSP response to staple"),
-    ("max_fragment_length", "N", "client: 512, 1024, 2048 or 4096 (RFC 6066)"),
-    ("extensions", "TYPE:HEX,...", "custom extensions this side sends"),
-    ("self_signed", "NAME", "server: a throwaway key and self-signed certificate for NAME"),
-)
 
 # How long a client waits for more after DONE, for TLS 1.3 tickets or the
 # rest of an answer to --send, once nothing arrives.
@@ -153,21 +122,27 @@ def cert_info(der: Optional[bytes]) -> Optional[Dict[str, Any]]:
 # ---- the configuration ----
 
 
-def config_keys(args: argparse.Namespace) -> Dict[str, str]:
+def role_keys(role: str) -> Tuple[KeyInfo, ...]:
+    """The configuration keys a config of role takes, in the core's order."""
+    return tuple(k for k in _config_keys() if role in k.roles)
+
+
+def config_keys(args: argparse.Namespace, role: str) -> Dict[str, str]:
     """The configuration keys the options set, in the core's order."""
-    return {key: getattr(args, key) for key, _, _ in KEYS if getattr(args, key) is not None}
+    return {k.name: getattr(args, k.name) for k in role_keys(role) if getattr(args, k.name) is not None}
 
 
-def make_config(role: str, keys: Dict[str, str], server_name: Optional[str] = None) -> Config:
-    """The config, checked by making (and dropping) one handshake with it,
-    so that keys that do not fit together are a usage error before any
-    connection."""
+def make_config(role: str, keys: Dict[str, str]) -> Config:
+    """The config, with its keys checked together (Config.check), so that
+    keys that contradict each other are a usage error before any
+    connection.  What is missing (a certificate's key) is found by the
+    first handshake, which makes it a usage error too (probe_one, serve)."""
     try:
         cfg = Config(role, **keys)
     except ConfigError as e:
         raise UsageError(str(e)) from None
     try:
-        Handshake(cfg, server_name=server_name).close()
+        cfg.check()
     except ConfigError as e:
         cfg.close()
         raise UsageError(str(e)) from None
@@ -416,9 +391,9 @@ def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index
         else:
             hs = new_handshake(cfg, args.server_name or host, None, session, capture_path(args.capture, index))
             link = Link(hs, sock, memory=True)
-    except (Error, UsageError):
+    except Error as e:  # what Config.check leaves to the first handshake (a certificate without its key)
         sock.close()
-        raise
+        raise UsageError(str(e)) from None
     with hs:
         report["session_offered"] = session is not None
         if refrag is None:
@@ -479,7 +454,7 @@ def probe(args: argparse.Namespace) -> int:
     parse_tamper(args.tamper)
     if args.count < 1:
         raise UsageError("--count must be at least 1")
-    cfg = make_config("client", config_keys(args), args.server_name or host)
+    cfg = make_config("client", config_keys(args, "client"))
     status = 0
     session = None
     with cfg:
@@ -574,7 +549,7 @@ def serve_one(args: argparse.Namespace, cfg: Config, conn: socket.socket, peer: 
 
 
 def serve(args: argparse.Namespace) -> int:
-    keys = config_keys(args)
+    keys = config_keys(args, "server")
     if not any(k in keys for k in ("cert_file", "cert_pem", "self_signed")):
         keys["self_signed"] = args.name
     if args.count < 0:
@@ -602,6 +577,9 @@ def serve(args: argparse.Namespace) -> int:
                 served += 1
                 try:
                     report = serve_one(args, cfg, conn, peer, served)
+                except ConfigError as e:  # the config cannot make handshakes: what Config.check leaves to the first
+                    conn.close()
+                    raise UsageError(str(e)) from None
                 except (Error, OSError) as e:  # keep serving; say what went wrong
                     conn.close()
                     report = {"command": "serve", "index": served, "peer": f"{peer[0]}:{peer[1]}", "result": "ERROR", "error": str(e), "closed": f"error: {e}"}
@@ -626,21 +604,40 @@ def serve(args: argparse.Namespace) -> int:
 # ---- the parser ----
 
 
+def add_key_options(p: argparse.ArgumentParser, role: str) -> None:
+    """One option per configuration key role takes (ca_file: --ca-file),
+    with the table's metavar, help and default.  The value goes to the key
+    as a string, as typed (a switch: on or off)."""
+    group = p.add_argument_group(f"configuration keys (one option per key a {role} takes, from the core's table)")
+    for k in role_keys(role):
+        words = k.help + (f" (default: {k.default})" if k.default else "")
+        group.add_argument("--" + k.name.replace("_", "-"), dest=k.name, metavar=k.metavar,
+                           help=words.replace("%", "%%"))
+
+
+class _Version(argparse.Action):
+    """--version: one line, unwrapped (argparse's own action wraps it)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from . import OPENSSL_BUILT_VERSION, OPENSSL_VERSION, __version__
+        print(f"tlshs {__version__}, built for {OPENSSL_BUILT_VERSION}, running on {OPENSSL_VERSION}")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tlshs", description="TLS handshakes from the command line, on the tlshs library.")
+    p.add_argument("--version", nargs=0, action=_Version, help="print the version and the OpenSSL built for and run on")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     common = argparse.ArgumentParser(add_help=False)
-    keys = common.add_argument_group("configuration keys (one option per key of the core)")
-    for key, metavar, help_text in KEYS:
-        keys.add_argument("--" + key.replace("_", "-"), dest=key, metavar=metavar, help=help_text)
     common.add_argument("--capture", metavar="FILE", help="write a pcapng capture with the secrets (FILE.2 ... for later handshakes)")
     common.add_argument("--timeout", metavar="S", type=float, default=10.0, help="seconds each connection may take (default 10)")
     common.add_argument("--json", action="store_true", help="print one JSON object per handshake")
 
     pr = sub.add_parser("probe", parents=[common], help="a client handshake against HOST[:PORT]",
                         description="Connects to HOST[:PORT] (default port 443), drives a client handshake and prints its flights, outcome and why it closed.")
+    add_key_options(pr, "client")
     pr.add_argument("target", metavar="HOST[:PORT]")
     pr.add_argument("--server-name", metavar="NAME", help="SNI and the name checked (default HOST)")
     pr.add_argument("--count", metavar="N", type=int, default=1, help="handshakes; the later ones resume the first's session")
@@ -649,6 +646,7 @@ def parser() -> argparse.ArgumentParser:
 
     sv = sub.add_parser("serve", parents=[common], help="a test server that shows what clients offer",
                         description="Accepts clients one at a time, prints each ClientHello with JA3 and JA4 and the outcome, and answers GET with a page.")
+    add_key_options(sv, "server")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sv.add_argument("--port", type=int, default=4433, help="port (default 4433; 0: any free one)")
     sv.add_argument("--name", default="localhost", help="self_signed's name when no certificate is given (default localhost)")

@@ -69,7 +69,8 @@ class Handshake(_c.HandshakeHandle):
     Raises ConfigError when the config cannot make a handshake (a server
     without a certificate, a verifying client without server_name),
     SessionError when the session cannot be resumed, StateError for a
-    closed config, TypeError for wrong types.
+    closed config, ArgumentError for a server_name with a NUL inside or
+    that UTF-8 cannot encode, TypeError for wrong types.
 
     Driving: :meth:`step`, :meth:`feed`, :meth:`feed_eof`, :attr:`pending`,
     :meth:`take`, :meth:`read`, :meth:`write`, :meth:`shutdown`, each

@@ -7,6 +7,11 @@ command (s_server, s_client) on 127.0.0.1.  Every loop is bounded and every
 wait has a timeout.
 """
 
+# tlshs before ssl: both load libssl.so.3, and the first one loaded is the
+# process's.  Built for another OpenSSL 3 (make test-openssl35), tlshs must
+# come first (its rpath loads its own), and CPython's ssl then runs on it too.
+import tlshs  # isort: skip
+
 import os
 import select
 import socket
@@ -15,8 +20,6 @@ import subprocess
 import time
 
 import pytest
-
-import tlshs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CERTS = os.environ.get("TLSHS_CERTS") or os.path.join(ROOT, "build", "certs")
@@ -195,6 +198,67 @@ def pump(a, b, frag=None):
         if not ab and not ba and ra in (tlshs.DONE, tlshs.CLOSED) and rb in (tlshs.DONE, tlshs.CLOSED):
             return ra, rb
     raise AssertionError(f"pump: no end ({ra!r}, {rb!r})")
+
+
+# ---- two tlshs handshakes in memory, after pump: the shared helpers ----
+# (the same three as tests/c and tests/lua have: settle, flows, early_handshake)
+
+def move_bytes(a, b):
+    """Moves a's pending bytes to b; answers how many."""
+    data = a.take()
+    if data:
+        b.feed(data)
+    return len(data)
+
+
+def settle(a, b, rounds=30):
+    """Reads on both sides (memory), moving bytes, until neither has
+    anything to do (tickets, a KeyUpdate, a renegotiation's messages);
+    answers the application data each read."""
+    got = {id(a): b"", id(b): b""}
+    for _ in range(rounds):
+        moved = 0
+        for x, y in ((a, b), (b, a)):
+            _, data = x.read()
+            got[id(x)] += data
+            moved += move_bytes(x, y) + len(data)
+        if not moved:
+            return got[id(a)], got[id(b)]
+    raise AssertionError("settle: no end")
+
+
+def flows(src, dst, msg):
+    """src writes msg, dst reads it (memory), with what either side owes
+    the other meanwhile (tickets, a KeyUpdate) passed on; answers whether
+    dst read msg, whole and alone."""
+    assert src.write(msg) == (tlshs.DONE, len(msg))
+    move_bytes(src, dst)
+    got = b""
+    for _ in range(10):
+        _, data = dst.read()
+        got += data
+        move_bytes(dst, src)
+        src.read()
+        move_bytes(src, dst)
+        if got == msg:
+            return True
+    return got == msg
+
+
+def early_handshake(c, s, rounds=30):
+    """The server side of 0-RTT: s.read_early() until (DONE, b"") with the
+    client's steps between; answers the early data s read."""
+    got = b""
+    for _ in range(rounds):
+        rs, data = s.read_early()
+        got += data
+        move_bytes(s, c)
+        rc = c.step()
+        move_bytes(c, s)
+        if rs == tlshs.DONE and not data and rc == tlshs.DONE and not s.pending and not c.pending:
+            return got
+        assert tlshs.CLOSED not in (rs, rc), (s.error, c.error)
+    raise AssertionError("early handshake: no end")
 
 
 def drain(hs, peer):

@@ -173,20 +173,20 @@ def test_config_missing_file_message():
 def test_config_types():
     with pytest.raises(TypeError):
         tlshs.Config(1)
-    with pytest.raises(TypeError):
-        tlshs.Config("client", tickets=False)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^tickets must be a bool or 'on'/'off', not int$"):
+        tlshs.Config("client", tickets=0)
+    with pytest.raises(TypeError, match="^min_version must be a str, not float$"):
         tlshs.Config("client", min_version=1.3)
-    with pytest.raises(TypeError, match="^alpn must be a str, not bytes$"):
-        tlshs.Config("client", alpn=b"h2")  # bytes only for the path keys
+    with pytest.raises(TypeError, match="^alpn must be a str or a list of str, not bytes$"):
+        tlshs.Config("client", alpn=b"h2")  # bytes only for the path and PEM keys
     with pytest.raises(TypeError, match="^ca_file must be a str, bytes or os.PathLike, not int$"):
         tlshs.Config("client", ca_file=3)
     with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Config("peer")
     assert e.value.code == tlshs.Code.E_BAD_VALUE
-    with pytest.raises(ValueError, match="^value: embedded null character$"):
+    with pytest.raises(tlshs.ArgumentError, match="^alpn: embedded null character$"):
         tlshs.Config("client", alpn="h2\0x")
-    with pytest.raises(ValueError, match="embedded null character"):
+    with pytest.raises(tlshs.ArgumentError, match="^ca_file: embedded null character$"):
         tlshs.Config("client", ca_file=b"/x\0y")
 
 
@@ -561,3 +561,48 @@ def test_stubs_match_the_package(tmp_path):
                           cwd=tmp_path, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     assert proc.returncode == 0, proc.stdout.decode(errors="replace")
+
+
+def test_openssl_versions():
+    """The OpenSSL tlshs runs on is the one this process loaded (CPython's
+    ssl reads the same library), of the major and minor version it was
+    built for (else the import would have failed)."""
+    import ssl
+    assert tlshs.OPENSSL_VERSION == ssl.OPENSSL_VERSION
+    assert tlshs._tlshs.tlshs_openssl_mismatch() is None
+    major_minor = [v.split(".")[:2] for v in (tlshs.OPENSSL_VERSION.split()[1], tlshs.OPENSSL_BUILT_VERSION.split()[1])]
+    assert tlshs.OPENSSL_BUILT_VERSION.startswith("OpenSSL 3.") and major_minor[0] == major_minor[1]
+
+
+def test_import_after_another_openssl(tmp_path):
+    """A process that loaded another OpenSSL 3 first (CPython's ssl, linked
+    to Debian's 3.0) may import tlshs only if tlshs was built for that minor
+    version: built for 3.5 (make test-openssl35), the import raises
+    ImportError naming both versions instead of running tlshs on 3.0."""
+    import subprocess
+    import sys
+    code = "import ssl, tlshs; print('loaded', tlshs.OPENSSL_VERSION)"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = proc.stdout.decode(errors="replace")
+    if tlshs.OPENSSL_BUILT_VERSION.startswith("OpenSSL 3.0."):
+        assert proc.returncode == 0, out
+        assert "loaded OpenSSL 3.0." in out
+    else:
+        assert proc.returncode != 0, out
+        assert "ImportError" in out and f"tlshs was built for {tlshs.OPENSSL_BUILT_VERSION}" in out, out
+        assert "but runs on OpenSSL 3.0." in out, out
+
+
+def test_cli_version():
+    """tlshs --version names the package and both OpenSSL versions."""
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, "-m", "tlshs", "--version"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, out
+    assert out.strip() == (f"tlshs {tlshs.__version__}, built for {tlshs.OPENSSL_BUILT_VERSION}, "
+                           f"running on {tlshs.OPENSSL_VERSION}")

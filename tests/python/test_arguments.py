@@ -84,7 +84,7 @@ def test_wrong_types_to_every_c_function_get_our_message(tmp_path, monkeypatch):
     right = {"cfg": cfg, "hs": hs, "key": "alpn", "value": "h2", "der": b"", "on": 0, "code": 0,
              "r": 1, "i": 0, "cap": 0, "role": 0, "name": "client", "path": "/nonexistent/x.pcapng",
              "cb": None, "arg": None, "why": "x", "version": 0x0304, "suite": 0x1301, "type": 0,
-             "group": 29, "scheme": 0x0804, "request_peer": 0, "buf": b"x"}
+             "group": 29, "scheme": 0x0804, "request_peer": 0, "buf": b"x", "kind": 0}
     funcs = [(n, f) for n, f in vars(_c).items() if n.startswith("tlshs_") and callable(f)]
     assert len(funcs) >= 25
     for name, func in funcs:
@@ -149,3 +149,41 @@ def test_missing_file_with_a_name_that_is_not_utf8():
     with pytest.raises(tlshs.ConfigError) as e:
         tlshs.Config("client", ca_file="/nonexistent/\udcff.pem")  # the same name as a str
     assert e.value.code == tlshs.Code.E_FILE and "\\xff" in str(e.value)
+
+
+# ---- a value C cannot take names its key (issue 15) ----
+
+@pytest.mark.parametrize("key,value", [("alpn", "h2\0x"), ("ca_pem", "-----BEGIN\0"), ("ca_file", b"/x\0y"),
+                                       ("keylog_file", "/tmp/k\0l"), ("verify", "peer\0")])
+def test_nul_in_a_config_value_names_the_key(key, value):
+    for call in (lambda: tlshs.Config("client", **{key: value}),
+                 lambda: tlshs.Config("client").set(key, value)):
+        with pytest.raises(tlshs.ArgumentError) as e:
+            call()
+        assert str(e.value) == f"{key}: embedded null character"
+        assert e.value.code == tlshs.Code.E_ARGUMENT and isinstance(e.value, ValueError)
+
+
+@pytest.mark.parametrize("key,value", [("alpn", "h2,\ud800"), ("ca_file", "/x/\ud800.pem"), ("verify", "\udfff")])
+def test_unencodable_config_value_names_the_key(key, value):
+    """A lone surrogate that is no surrogate escape (those stand for bytes of
+    a file name, see above) cannot reach C: the error says which key."""
+    with pytest.raises(tlshs.ArgumentError) as e:
+        tlshs.Config("client", **{key: value})
+    assert str(e.value).startswith(f"{key}: ") and "surrogates not allowed" in str(e.value), str(e.value)
+    assert e.value.code == tlshs.Code.E_ARGUMENT
+    assert isinstance(e.value.__cause__, UnicodeEncodeError)
+
+
+@pytest.mark.parametrize("name", ["\ud800", "host.\udcff.example"])
+def test_unencodable_server_name_is_a_tlshs_error(name):
+    cfg = tlshs.Config("client", verify="none")
+    with pytest.raises(tlshs.ArgumentError) as e:
+        tlshs.Handshake(cfg, server_name=name)
+    assert str(e.value).startswith("server_name: ") and "surrogates not allowed" in str(e.value), str(e.value)
+    assert e.value.code == tlshs.Code.E_ARGUMENT
+    assert isinstance(e.value.__cause__, UnicodeEncodeError)
+    with pytest.raises(tlshs.ArgumentError, match="^server_name: embedded null character$"):
+        tlshs.Handshake(cfg, server_name="local\0host")
+    with tlshs.Handshake(cfg, server_name="localhost") as hs:  # the config is still usable
+        assert hs.server_name == "localhost"

@@ -233,12 +233,13 @@ def test_probe_timeout():
     (["probe", "localhost:99999"], "bad target"),
     (["probe", "localhost", "--tamper", "shuffle"], "refragment=N"),
     (["serve", "--cert-file", "/nonexistent.pem"], "cert_file"),
-    # keys that do not fit together: refused before any connection
+    # keys that do not fit together: refused before any connection (Config.check)
     (["probe", "localhost:1", "--min-version", "1.3", "--max-version", "1.2"], "no version is left"),
-    (["probe", "localhost:1", "--cert-file", cert("client.pem")], "the certificate has no key"),
-    (["serve", "--port", "0", "--cert-file", cert("server.pem")], "the certificate has no key"),
     (["serve", "--port", "0", "--cert-file", cert("server.pem"), "--key-file", cert("client.key")],
      "does not match"),
+    # a key of the other role is no option of the command
+    (["probe", "localhost:1", "--self-signed", "x"], "unrecognized arguments: --self-signed"),
+    (["serve", "--port", "0", "--status-request", "on"], "unrecognized arguments: --status-request"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_usage_errors(args, message):
@@ -268,26 +269,64 @@ def test_probe_bad_target(target):
         _cli.split_target(target)
 
 
-# ---- the option table ----
+# ---- the options: the core's key table ----
 
-def core_keys():
-    with open(os.path.join(ROOT, "csrc", "config.c"), encoding="utf-8") as f:
-        src = f.read()
-    table = src[src.index("static const struct key_entry keys[]"):]
-    table = table[:table.index("};")]
-    return re.findall(r'\{"([a-z_0-9]+)",', table)
+def key_options(help_text):
+    """The configuration key options --help shows, in order: (option,
+    metavar, help) with argparse's line wrapping undone."""
+    section = help_text[help_text.index("\nconfiguration keys "):]
+    section = section[section.index("\n", 1) + 1:].split("\n\n")[0]
+    rows = []
+    for line in section.splitlines():
+        m = re.match(r"^  (--[a-z0-9-]+) (\S+)(?:\s+(.*))?$", line)
+        if m:
+            rows.append([m.group(1), m.group(2), m.group(3) or ""])
+        else:
+            rows[-1][2] = (rows[-1][2] + " " + line.strip()).strip()
+    return [tuple(r) for r in rows]
 
 
-def test_every_core_key_has_its_option():
-    from tlshs import _cli
+@pytest.mark.parametrize("command, role", [("probe", "client"), ("serve", "server")])
+def test_options_are_the_key_table(command, role):
+    """Each command has one option per key of its role (config_keys()), with
+    the table's metavar, help and default; the others' keys are none of its."""
+    rc, out, _ = tlshs(command, "--help")
+    assert rc == 0
+    want = [("--" + k.name.replace("_", "-"), k.metavar, k.help + (f" (default: {k.default})" if k.default else ""))
+            for k in lib.config_keys() if role in k.roles]
+    assert len(want) >= 2 and key_options(out) == want
+    others = {"--" + k.name.replace("_", "-") for k in lib.config_keys() if role not in k.roles}
+    assert others and not any(re.search(rf"{o}\b", out) for o in others)
 
-    keys = core_keys()
-    assert len(keys) >= 27
-    assert [k for k, _, _ in _cli.KEYS] == keys
-    for command in ("probe", "serve"):
-        _, out, _ = tlshs(command, "--help")
-        for key in keys:
-            assert "--" + key.replace("_", "-") + " " in out, (command, key)
+
+def test_a_switch_takes_on_and_off(s_server):
+    port = s_server("-tls1_3")
+    for value in ("on", "off"):
+        rc, out, err = probe(f"localhost:{port}", *CA, "--post-handshake-auth", value, "--json")
+        assert rc == 0 and jsons(out)[0]["result"] == "DONE", out + err
+    rc, out, err = probe(f"localhost:{port}", *CA, "--post-handshake-auth", "yes")
+    assert rc == 2 and err.startswith("tlshs probe: post_handshake_auth: "), err
+
+
+def test_what_check_leaves_is_a_usage_error_at_the_first_handshake(listener):
+    """A certificate without its key is found by the first handshake, not by
+    Config.check: the probe connects, then stops with exit status 2."""
+    port = listener.getsockname()[1]
+    rc, out, err = probe(f"127.0.0.1:{port}", "--server-name", "localhost", "--cert-file", cert("client.pem"))
+    assert rc == 2 and "the certificate has no key" in err, (rc, out, err)
+    srv = Serve("--cert-file", cert("server.pem"))
+    try:
+        socket.create_connection(("127.0.0.1", srv.port), timeout=TIMEOUT).close()
+        assert srv.proc.wait(SLOW) == 2
+        text = ""
+        while True:
+            try:
+                text += srv._line(TIMEOUT)
+            except AssertionError:
+                break
+        assert "the certificate has no key" in text, text
+    finally:
+        stop(srv.proc)
 
 
 def test_an_option_reaches_its_key():

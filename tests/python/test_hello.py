@@ -17,7 +17,7 @@ import weakref
 import pytest
 
 import tlshs
-from conftest import (TIMEOUT, PyPeer, cert, client_config, der, drive_fd, pump, pump_py,
+from conftest import (TIMEOUT, PyPeer, cert, client_config, der, drive_fd, flows, pump, pump_py,
                       py_client_context, server_config)
 
 SCSV = 0x00FF  # TLS_EMPTY_RENEGOTIATION_INFO_SCSV, which OpenSSL clients add
@@ -320,6 +320,24 @@ def test_switch_to_an_incomplete_config_refuses():
         assert s.alert_sent == 80
 
 
+def test_a_refused_switch_is_no_refusal_of_the_step():
+    """use_config, refused inside on_client_hello, leaves its usage code in
+    the core; the step that ran the callback still answers its result (the
+    refusal is the callback's exception), and the next refused call raises
+    its own reason."""
+    c, s = memory_pair(on_client_hello=lambda h: tlshs.Config("server"))
+    with c, s:
+        c.step()
+        s.feed(c.take())
+        assert s.step() == tlshs.WANT_WRITE  # the alert
+        assert s.hello_exception.code == tlshs.Code.E_INCOMPLETE
+        c.feed(s.take())
+        assert s.step() == tlshs.CLOSED and s.alert_sent == 80
+        with pytest.raises(tlshs.StateError, match="^key_update: ") as e:
+            s.key_update()
+        assert e.value.code == tlshs.Code.E_STATE
+
+
 def test_callback_may_read_but_not_drive():
     """Inside the callback the handshake's reading calls work (the guard is
     the callback's thread's); driving or closing it raises StateError (and
@@ -524,14 +542,7 @@ def test_capture_in_memory(tmp_path, version, side, kind):
     s = tlshs.Handshake(server_config(), trace=True, capture=cap.get("server"))
     with c, s:
         assert pump(c, s) == (tlshs.DONE, tlshs.DONE)
-        assert c.write(b"GET /secret-words HTTP/1.0\r\n\r\n")[0] == tlshs.DONE
-        s.feed(c.take())
-        r, data = s.read()
-        while r == tlshs.WANT_WRITE:  # tickets, in TLS 1.3
-            c.feed(s.take())
-            r, data = s.read()
-        assert data == b"GET /secret-words HTTP/1.0\r\n\r\n"
-        c.read()  # the client takes the tickets in
+        assert flows(c, s, b"GET /secret-words HTTP/1.0\r\n\r\n")  # the client takes the tickets in too
         me = c if side == "client" else s
         # complete after every call: read before close
         assert handshake_types(path) == trace_types(me)

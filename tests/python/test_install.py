@@ -64,4 +64,6 @@ def test_pip_install_into_venv(tmp_path):
     out = run([str(venv / "bin" / "tlshs"), "--help"], tmp_path, env, 60)
     assert "probe" in out and "serve" in out
     out = run([str(venv / "bin" / "tlshs"), "probe", "--help"], tmp_path, env, 60)
+    assert "--ca-file" in out and "--status-request" in out
+    out = run([str(venv / "bin" / "tlshs"), "serve", "--help"], tmp_path, env, 60)
     assert "--ca-file" in out and "--self-signed" in out

@@ -17,50 +17,12 @@ import time
 import pytest
 
 import tlshs
-from conftest import TIMEOUT, cert, client_config, der, drive_fd, pump, server_config
+from conftest import (TIMEOUT, cert, client_config, der, drive_fd, early_handshake, flows, move_bytes, pump,
+                      server_config, settle)
 
 
 def count(hs, sent, name):
     return sum(1 for e in hs.trace if e.sent == sent and e.name == name)
-
-
-def move_bytes(a, b):
-    data = a.take()
-    if data:
-        b.feed(data)
-    return len(data)
-
-
-def settle(a, b):
-    """Reads on both sides (memory), moving bytes, until neither has
-    anything to do; answers what each read."""
-    got = {id(a): b"", id(b): b""}
-    for _ in range(30):
-        moved = 0
-        for x, y in ((a, b), (b, a)):
-            r, data = x.read()
-            got[id(x)] += data
-            moved += move_bytes(x, y) + len(data)
-        if not moved:
-            return got[id(a)], got[id(b)]
-    raise AssertionError("settle: no end")
-
-
-def flows(src, dst, msg):
-    """src writes msg, dst reads it (memory), answering what each other
-    side sends meanwhile (a KeyUpdate owed)."""
-    assert src.write(msg) == (tlshs.DONE, len(msg))
-    move_bytes(src, dst)
-    got = b""
-    for _ in range(10):
-        r, data = dst.read()
-        got += data
-        move_bytes(dst, src)
-        src.read()
-        move_bytes(src, dst)
-        if got == msg:
-            return True
-    return got == msg
 
 
 def drive_move(call, hs, peer):
@@ -239,22 +201,6 @@ def session_from(scfg, ccfg):
     return sess
 
 
-def early_server(c, s):
-    """The server side of 0-RTT: read_early until (DONE, b"") with the
-    client's steps; answers the early data read."""
-    got = b""
-    for _ in range(30):
-        rs, data = s.read_early()
-        got += data
-        move_bytes(s, c)
-        rc = c.step()
-        move_bytes(c, s)
-        if rs == tlshs.DONE and not data and rc == tlshs.DONE and not s.pending and not c.pending:
-            return got
-        assert tlshs.CLOSED not in (rs, rc), (s.error, c.error)
-    raise AssertionError("early handshake: no end")
-
-
 @pytest.mark.parametrize("case", ["accepted", "rejected_other_config", "rejected_max_0", "not_sent"])
 def test_early_data_between_tlshs(case):
     ccfg = client_config()
@@ -269,7 +215,7 @@ def test_early_data_between_tlshs(case):
         if case != "not_sent":
             assert c.write_early(EARLY) == (tlshs.WANT_WRITE, len(EARLY))
             move_bytes(c, s)
-        got = early_server(c, s)
+        got = early_handshake(c, s)
         want = "not_sent" if case == "not_sent" else case.split("_")[0]
         assert c.early_data == s.early_data == want
         if want == "accepted":
@@ -292,7 +238,7 @@ def test_early_data_replayed_is_rejected():
         flight = c.take()
         s1.feed(flight)
         s2.feed(flight)
-        assert early_server(c, s1) == EARLY and s1.early_data == "accepted"
+        assert early_handshake(c, s1) == EARLY and s1.early_data == "accepted"
         r = None
         for _ in range(5):
             r, data = s2.read_early()
@@ -315,7 +261,7 @@ def test_step_read_write_refused_while_early_data_may_come():
         refused(lambda: s.write(b"x"))
         c.step()
         move_bytes(c, s)
-        assert early_server(c, s) == b""
+        assert early_handshake(c, s) == b""
         assert s.early_data == "not_sent"
         assert s.read_early() == (tlshs.DONE, b"")  # as step
         assert s.step() == tlshs.DONE  # and step works again
@@ -402,16 +348,15 @@ def test_max_fragment_length(version, limit):
 
 # ---- config keys and properties ----
 
-def test_new_keys_take_strings_only():
-    for key, value in [("num_tickets", 1), ("max_early_data", 0), ("post_handshake_auth", True),
-                       ("status_request", True), ("max_fragment_length", 512), ("self_signed", None)]:
-        with pytest.raises(TypeError):
-            tlshs.Config("server", **{key: value})
-    for key, value in [("num_tickets", "many"), ("max_fragment_length", "1000"),
-                       ("post_handshake_auth", "yes"), ("extensions", "65280:xyz")]:
+def test_new_keys_refuse_bad_values():
+    """(Their types, by kind, are tested for every key in test_key_table.py.)"""
+    for key, value in [("num_tickets", "many"), ("max_fragment_length", "1000"), ("max_fragment_length", 1000),
+                       ("post_handshake_auth", "yes"), ("extensions", "65280:xyz"), ("extensions", ["65280:xyz"])]:
         with pytest.raises(tlshs.ConfigError) as e:
             tlshs.Config("client", **{key: value})
         assert e.value.code == tlshs.Code.E_BAD_VALUE, key
+    with pytest.raises(TypeError):
+        tlshs.Config("server", self_signed=None)
 
 
 def fingerprint_of(der_bytes):
