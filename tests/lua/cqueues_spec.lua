@@ -145,6 +145,34 @@ describe("tlshs.cqueues", function()
         assert.is_true(got.client == ("s"):rep(size), "the client read what the server sent")
     end)
 
+    it("carries a move made on conn.hs (a KeyUpdate both ways) with the next send and receive", function()
+        local srv, port = listen()
+        local client_trace, got = nil, {}
+        run(10, function()
+            local sock = assert(srv:accept(5))
+            closing(sock)
+            local conn = assert(tcq.wrap(sock, H.server_config(), {timeout = 5}))
+            got.server = assert(conn:receive()) -- reads the KeyUpdate, answers it
+            assert(conn:send("after"))
+            conn:close()
+        end, function()
+            local conn = assert(tcq.wrap(connect(port), H.client_config(), {server_name = "localhost", timeout = 5,
+                                                                           trace = true}))
+            assert(conn:handshake())
+            assert.are.equal("want_write", conn.hs:key_update(true))
+            assert(conn:send("before"))
+            got.client = assert(conn:receive())
+            client_trace = conn.hs:trace()
+            conn:close()
+        end)
+        assert.are.same({server = "before", client = "after"}, got)
+        local updates = {}
+        for _, e in ipairs(client_trace) do
+            if e.name == "KeyUpdate" then updates[#updates + 1] = e.sent and "sent" or "received" end
+        end
+        assert.are.same({"sent", "received"}, updates)
+    end)
+
     it("answers the code timeout against a mute server, within the timeout", function()
         local srv, port = listen()
         local answer, elapsed
