@@ -270,7 +270,8 @@ describe("tlshs.cqueues", function()
     end)
 
     it("runs the example of docs/lua.md against openssl s_server -www", function()
-        local _, port = H.s_server{"-cert", H.cert("server.pem"), "-key", H.cert("server.key")}
+        local www, port = H.s_server{"-cert", H.cert("server.pem"), "-key", H.cert("server.key")}
+        keep(www)
         local lines = H.run_example(H.doc_example("cqueues"), {"127.0.0.1", tostring(port)})
         table.sort(lines)
         assert.are.same({"1\tTLSv1.3\tHTTP/1.0 200 ok", "2\tTLSv1.3\tHTTP/1.0 200 ok"}, lines)

@@ -100,7 +100,8 @@ describe("tlshs.socket over LuaSocket", function()
     end)
 
     it("runs the example of docs/lua.md against openssl s_server -www", function()
-        local _, port = H.s_server{"-cert", H.cert("server.pem"), "-key", H.cert("server.key")}
+        local www, port = H.s_server{"-cert", H.cert("server.pem"), "-key", H.cert("server.key")}
+        keep(www)
         local lines = H.run_example(H.doc_example("socket"), {"127.0.0.1", tostring(port)})
         assert.are.same({"TLSv1.3\tHTTP/1.0 200 ok"}, lines)
     end)
@@ -185,7 +186,8 @@ describe("tlshs.socket in a coroutine dispatcher (as copas runs it)", function()
     end)
 
     it("runs the copas example of docs/lua.md, with this dispatcher as copas, against openssl s_server -www", function()
-        local _, port = H.s_server{"-cert", H.cert("server.pem"), "-key", H.cert("server.key")}
+        local www, port = H.s_server{"-cert", H.cert("server.pem"), "-key", H.cert("server.key")}
+        keep(www)
         local copas = scheduler.new()
         package.loaded.copas, package.preload.copas = nil, function() return copas end
         local ok, lines = pcall(H.run_example, H.doc_example("copas"), {"127.0.0.1", tostring(port)})
