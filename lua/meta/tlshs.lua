@@ -1,6 +1,7 @@
 ---@meta tlshs
 -- LuaLS annotations for the tlshs Lua 5.4 module (lua/*.c, one tlshs.so).
--- Add lua/meta to "workspace.library" in .luarc.json for completion.
+-- Add lua/meta to "workspace.library" in .luarc.json for completion
+-- (lua/meta/tlshs/ annotates tlshs.cqueues, tlshs.socket and their conn).
 -- The reference is docs/lua.md.
 
 ---@alias tlshs.result
@@ -26,9 +27,10 @@
 ---| "eof"               # the peer's stream ended without close_notify
 ---| "close_notify"      # the peer sent close_notify
 ---| "shutdown"          # this side shut the connection down
----| "socket_error"      # the socket failed
+---| "socket_error"      # the socket failed (also under a tlshs.cqueues / tlshs.socket conn)
 ---| "protocol_error"    # the TLS exchange failed on this side
 ---| "refused"           # this server's on_client_hello refused the ClientHello (or raised)
+---| "timeout"           # a wait for the peer passed a conn's timeout (tlshs.cqueues, tlshs.socket)
 
 ---@class tlshs
 ---@field WANT_READ "want_read"
