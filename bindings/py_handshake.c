@@ -161,12 +161,16 @@ static PyObject *tlshs_py_take_bytes(tlshs_py_handshake *self, PyObject *const *
    costs a bigger allocation, so it is capped (with room to spare). */
 #define TLSHS_PY_READ_MAX 65536
 
-static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
+/* read and read_early: n bytes at most (16384 by default), answered as
+   (result, bytes). */
+static PyObject *tlshs_py_read_with(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs,
+                                    const char *name,
+                                    tlshs_result (*call)(tlshs *, void *, size_t, size_t *)) {
     Py_ssize_t n;
     size_t count = 0;
     tlshs_result r;
     PyObject *out;
-    if (tlshs_py_size_arg(args, nargs, "read", 16384, &n) < 0)
+    if (tlshs_py_size_arg(args, nargs, name, 16384, &n) < 0)
         return NULL;
     if (n < 1) {
         PyErr_SetString(PyExc_ValueError, "n must be at least 1");
@@ -182,7 +186,7 @@ static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, 
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    r = tlshs_read(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
+    r = call(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
     Py_END_ALLOW_THREADS
     if (tlshs_py_refused(self)) {
         Py_DECREF(out);
@@ -198,6 +202,10 @@ static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, 
     if (count < (size_t)n && _PyBytes_Resize(&out, (Py_ssize_t)count) != 0)
         return NULL; /* out was freed */
     return Py_BuildValue("(NN)", tlshs_py_result(r), out);
+}
+
+static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
+    return tlshs_py_read_with(self, args, nargs, "read", tlshs_read);
 }
 
 static PyObject *tlshs_py_write(tlshs_py_handshake *self, PyObject *data) {
@@ -329,42 +337,7 @@ static PyObject *tlshs_py_write_early(tlshs_py_handshake *self, PyObject *data) 
 }
 
 static PyObject *tlshs_py_read_early(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
-    Py_ssize_t n;
-    size_t count = 0;
-    tlshs_result r;
-    PyObject *out;
-    if (tlshs_py_size_arg(args, nargs, "read_early", 16384, &n) < 0)
-        return NULL;
-    if (n < 1) {
-        PyErr_SetString(PyExc_ValueError, "n must be at least 1");
-        return NULL;
-    }
-    if (n > TLSHS_PY_READ_MAX)
-        n = TLSHS_PY_READ_MAX;
-    out = PyBytes_FromStringAndSize(NULL, n);
-    if (!out)
-        return NULL;
-    if (tlshs_py_enter(self) < 0) {
-        Py_DECREF(out);
-        return NULL;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    r = tlshs_read_early(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
-    Py_END_ALLOW_THREADS
-    if (tlshs_py_refused(self)) {
-        Py_DECREF(out);
-        return tlshs_py_leave_refused(self);
-    }
-    tlshs_py_leave(&self->guard);
-    if (self->hello_reraise) {
-        Py_DECREF(out);
-        return tlshs_py_reraise(self);
-    }
-    if (count > (size_t)n)
-        count = 0;
-    if (count < (size_t)n && _PyBytes_Resize(&out, (Py_ssize_t)count) != 0)
-        return NULL;
-    return Py_BuildValue("(NN)", tlshs_py_result(r), out);
+    return tlshs_py_read_with(self, args, nargs, "read_early", tlshs_read_early);
 }
 
 static PyObject *tlshs_py_exit(tlshs_py_handshake *self, PyObject *args) {
