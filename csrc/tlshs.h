@@ -930,6 +930,29 @@ TLSHS_API const unsigned char *tlshs_peer_cert(const tlshs *hs, size_t *len);
  */
 TLSHS_API size_t tlshs_session(const tlshs *hs, void *buf, size_t cap);
 
+/**
+ * Derives keying material from the connection's secrets (the exporter of
+ * RFC 5705, and of RFC 8446 section 7.5 in TLS 1.3), as openssl s_client
+ * -keymatexport does: what WebRTC derives its SRTP keys with, and what
+ * channel bindings use.  Both ends derive the same bytes for the same label
+ * and context.
+ *
+ * @param out         receives len bytes.
+ * @param len         1 or more.
+ * @param label       the exporter label, a NUL-terminated string, such as
+ *                    "EXTRACTOR-dtls_srtp" (RFC 5764).
+ * @param context     the context value, context_len bytes; used only when
+ *                    use_context is 1.  In TLS 1.2 no context and an empty
+ *                    one differ; in TLS 1.3 they are the same.
+ * @returns 0; or -1 with out untouched and the reason in tlshs_usage_error:
+ *          TLSHS_E_STATE before the handshake completed, TLSHS_E_ARGUMENT
+ *          for a NULL out or label, len 0, or a NULL context with
+ *          context_len > 0.
+ */
+TLSHS_API int tlshs_export_keying_material(tlshs *hs, unsigned char *out, size_t len, const char *label,
+                                           const unsigned char *context, size_t context_len,
+                                           int use_context);
+
 /** How many messages the trace holds. */
 TLSHS_API size_t tlshs_trace_count(const tlshs *hs);
 
