@@ -311,6 +311,41 @@ static PyObject *tlshs_py_request_client_cert(tlshs_py_handshake *self, PyObject
     return tlshs_py_move(self, tlshs_py_request_cert_move, 0);
 }
 
+#define TLSHS_PY_EXPORT_MAX 65536 /* far more keying material than any protocol asks for */
+
+static PyObject *tlshs_py_export_keying_material(tlshs_py_handshake *self, PyObject *args, PyObject *kwargs) {
+    static char label_name[] = "label", length_name[] = "length", context_name[] = "context";
+    static char *kwlist[] = {label_name, length_name, context_name, NULL};
+    const char *label;
+    Py_ssize_t length;
+    Py_buffer context = {0};
+    PyObject *out;
+    int rc;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "sn|z*:export_keying_material", kwlist, &label, &length,
+                                     &context))
+        return NULL;
+    if (length < 1 || length > TLSHS_PY_EXPORT_MAX) {
+        PyBuffer_Release(&context);
+        tlshs_py_raise(TLSHS_E_ARGUMENT, "export_keying_material: length must be from 1 to 65536");
+        return NULL;
+    }
+    out = PyBytes_FromStringAndSize(NULL, length);
+    if (!out || tlshs_py_enter(self) < 0) {
+        Py_XDECREF(out);
+        PyBuffer_Release(&context);
+        return NULL;
+    }
+    rc = tlshs_export_keying_material(self->hs, (unsigned char *)PyBytes_AS_STRING(out), (size_t)length, label,
+                                      context.buf, context.buf ? (size_t)context.len : 0, context.buf != NULL);
+    PyBuffer_Release(&context);
+    if (rc != 0) {
+        Py_DECREF(out);
+        return tlshs_py_leave_refused(self);
+    }
+    tlshs_py_leave(&self->guard);
+    return out;
+}
+
 static PyObject *tlshs_py_write_early(tlshs_py_handshake *self, PyObject *data) {
     Py_buffer view;
     size_t count = 0;
@@ -519,6 +554,16 @@ static PyMethodDef tlshs_py_handshake_methods[] = {
      "handshake is complete; WANT_READ, WANT_WRITE, CLOSED as step.  While\n"
      "early data may still come, step/read/write raise StateError.\n"
      "StateError on a client or once the handshake was started by step."},
+    {"export_keying_material", (PyCFunction)(void (*)(void))tlshs_py_export_keying_material,
+     METH_VARARGS | METH_KEYWORDS,
+     "export_keying_material($self, /, label, length, context=None)\n--\n\n"
+     "length bytes derived from the connection's secrets for the exporter\n"
+     "label (a str) and, when given, context (bytes): RFC 5705, RFC 8446\n"
+     "section 7.5 in TLS 1.3; what openssl s_client -keymatexport prints,\n"
+     "what WebRTC derives its SRTP keys with.  Both ends derive the same\n"
+     "bytes.  In TLS 1.2 no context and an empty one differ.  StateError\n"
+     "before the handshake completed; ArgumentError for a length outside\n"
+     "1 to 65536."},
     {"__enter__", tlshs_py_self, METH_NOARGS, "__enter__($self, /)\n--\n\nAnswers self."},
     {"__exit__", (PyCFunction)tlshs_py_exit, METH_VARARGS,
      "__exit__($self, *exc)\n--\n\nCalls close(); exceptions go on."},

@@ -342,6 +342,15 @@ function handshake:read_early(n) end
 ---@return table<integer, string>
 function handshake:peer_extensions() end
 
+---Keying material from the connection's secrets (RFC 5705, RFC 8446 7.5):
+---`length` bytes for `label` and the optional `context`; raises before the
+---handshake completed.
+---@param label string
+---@param length integer
+---@param context? string
+---@return string
+function handshake:export_keying_material(label, length, context) end
+
 ---The ClientHello sent (client) or received (server), parsed; nil before it.
 ---@return tlshs.hello?
 function handshake:client_hello() end
