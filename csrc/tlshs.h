@@ -316,6 +316,15 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
  *   self_signed: CN and subjectAltName DNS:name or IP:address, valid from
  *       an hour ago for 30 days; with any cert_* or key_* it is refused at
  *       the freeze (see tlshs_config_fingerprint, tlshs_config_cert_pem).
+ *   psk, psk_identity: a pre-shared key, as CoAP and IoT peers use (and
+ *       openssl s_server -psk): TLS 1.2's PSK cipher suites, and in TLS 1.3
+ *       an external PSK with a SHA-256 suite, as OpenSSL derives it from
+ *       the same callbacks.  A server with a psk needs no certificate; a
+ *       client still verifies any certificate a server sends instead, so
+ *       it needs server_name unless verify is none.
+ *       psk_identity defaults to "Client_identity", s_client's; a server
+ *       with psk_identity refuses any other identity (unknown_psk_identity
+ *       in TLS 1.2).
  */
 #define TLSHS_CONFIG_KEYS(X)                                                                       \
     X(ca_file, PATH, 3, "FILE", "the system store (client)",                                      \
@@ -350,7 +359,10 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
       "ask for a smaller record size (RFC 6066)")                                                 \
     X(extensions, LIST, 3, "TYPE:HEX,...", NULL, "custom extensions this side sends")             \
     X(self_signed, TEXT, 2, "NAME", NULL,                                                          \
-      "a throwaway P-256 key and self-signed certificate for NAME")
+      "a throwaway P-256 key and self-signed certificate for NAME")                               \
+    X(psk, TEXT, 3, "HEX", NULL, "a pre-shared key (hex, 1 to 256 bytes): PSK cipher suites")    \
+    X(psk_identity, TEXT, 3, "ID", "Client_identity (client), any (server)",                      \
+      "the PSK's identity: sent by a client, required by a server")
 
 /** What a key's value is (see TLSHS_CONFIG_KEYS). */
 typedef enum {

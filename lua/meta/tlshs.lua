@@ -80,6 +80,8 @@ local tlshs = {}
 ---@field max_fragment_length? integer|string # client: 512, 1024, 2048 or 4096 (RFC 6066)
 ---@field extensions? string|string[] # custom extensions sent: "TYPE:HEX" items
 ---@field self_signed? string  # server: a host name; a throwaway key and self-signed certificate
+---@field psk? string # a pre-shared key in hex (1 to 256 bytes): PSK cipher suites
+---@field psk_identity? string # the PSK's identity: sent by a client, required by a server
 
 ---Makes a settings object (one OpenSSL SSL_CTX) shared by any number of
 ---handshakes; it becomes read-only once a handshake uses it.

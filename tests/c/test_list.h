@@ -19,3 +19,4 @@
 #include "list_registry.h"
 #include "list_pq.h"
 #include "list_exporter.h"
+#include "list_psk.h"

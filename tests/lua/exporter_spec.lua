@@ -53,3 +53,27 @@ describe("export_keying_material", function()
         assert.is_truthy(out:find("Keying material: " .. want, 1, true), out)
     end)
 end)
+
+describe("psk", function()
+    after_each(H.cleanup)
+
+    it("makes a handshake with no certificate, and refuses another identity", function()
+        local tlshs = require "tlshs"
+        local key = "00112233445566778899aabbccddeeff"
+        local scfg = assert(tlshs.config{role = "server", psk = key, psk_identity = "device-7"})
+        local good = assert(tlshs.config{role = "client", verify = "none", psk = key, psk_identity = "device-7"})
+        local other = assert(tlshs.config{role = "client", verify = "none", psk = key})
+        local c, s = H.closing(assert(tlshs.handshake(good))), H.closing(assert(tlshs.handshake(scfg)))
+        local rc, rs = H.pump(c, s)
+        assert.are.equal("done", rc)
+        assert.are.equal("done", rs)
+        assert.is_nil(c:info().peer_cert)
+        c, s = H.closing(assert(tlshs.handshake(other))), H.closing(assert(tlshs.handshake(scfg)))
+        rc, rs = H.pump(c, s)
+        assert.are.equal("closed", rc)
+        assert.are.equal("closed", rs)
+        local cfg, msg, code = tlshs.config{role = "client", psk = "xyz"}
+        assert.is_nil(cfg)
+        assert.are.equal("bad_value", code, msg)
+    end)
+end)
