@@ -161,12 +161,16 @@ static PyObject *tlshs_py_take_bytes(tlshs_py_handshake *self, PyObject *const *
    costs a bigger allocation, so it is capped (with room to spare). */
 #define TLSHS_PY_READ_MAX 65536
 
-static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
+/* read and read_early: n bytes at most (16384 by default), answered as
+   (result, bytes). */
+static PyObject *tlshs_py_read_with(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs,
+                                    const char *name,
+                                    tlshs_result (*call)(tlshs *, void *, size_t, size_t *)) {
     Py_ssize_t n;
     size_t count = 0;
     tlshs_result r;
     PyObject *out;
-    if (tlshs_py_size_arg(args, nargs, "read", 16384, &n) < 0)
+    if (tlshs_py_size_arg(args, nargs, name, 16384, &n) < 0)
         return NULL;
     if (n < 1) {
         PyErr_SetString(PyExc_ValueError, "n must be at least 1");
@@ -182,7 +186,7 @@ static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, 
         return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
-    r = tlshs_read(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
+    r = call(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
     Py_END_ALLOW_THREADS
     if (tlshs_py_refused(self)) {
         Py_DECREF(out);
@@ -198,6 +202,10 @@ static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, 
     if (count < (size_t)n && _PyBytes_Resize(&out, (Py_ssize_t)count) != 0)
         return NULL; /* out was freed */
     return Py_BuildValue("(NN)", tlshs_py_result(r), out);
+}
+
+static PyObject *tlshs_py_read(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
+    return tlshs_py_read_with(self, args, nargs, "read", tlshs_read);
 }
 
 static PyObject *tlshs_py_write(tlshs_py_handshake *self, PyObject *data) {
@@ -303,6 +311,41 @@ static PyObject *tlshs_py_request_client_cert(tlshs_py_handshake *self, PyObject
     return tlshs_py_move(self, tlshs_py_request_cert_move, 0);
 }
 
+#define TLSHS_PY_EXPORT_MAX 65536 /* far more keying material than any protocol asks for */
+
+static PyObject *tlshs_py_export_keying_material(tlshs_py_handshake *self, PyObject *args, PyObject *kwargs) {
+    static char label_name[] = "label", length_name[] = "length", context_name[] = "context";
+    static char *kwlist[] = {label_name, length_name, context_name, NULL};
+    const char *label;
+    Py_ssize_t length;
+    Py_buffer context = {0};
+    PyObject *out;
+    int rc;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "sn|z*:export_keying_material", kwlist, &label, &length,
+                                     &context))
+        return NULL;
+    if (length < 1 || length > TLSHS_PY_EXPORT_MAX) {
+        PyBuffer_Release(&context);
+        tlshs_py_raise(TLSHS_E_ARGUMENT, "export_keying_material: length must be from 1 to 65536");
+        return NULL;
+    }
+    out = PyBytes_FromStringAndSize(NULL, length);
+    if (!out || tlshs_py_enter(self) < 0) {
+        Py_XDECREF(out);
+        PyBuffer_Release(&context);
+        return NULL;
+    }
+    rc = tlshs_export_keying_material(self->hs, (unsigned char *)PyBytes_AS_STRING(out), (size_t)length, label,
+                                      context.buf, context.buf ? (size_t)context.len : 0, context.buf != NULL);
+    PyBuffer_Release(&context);
+    if (rc != 0) {
+        Py_DECREF(out);
+        return tlshs_py_leave_refused(self);
+    }
+    tlshs_py_leave(&self->guard);
+    return out;
+}
+
 static PyObject *tlshs_py_write_early(tlshs_py_handshake *self, PyObject *data) {
     Py_buffer view;
     size_t count = 0;
@@ -329,42 +372,7 @@ static PyObject *tlshs_py_write_early(tlshs_py_handshake *self, PyObject *data) 
 }
 
 static PyObject *tlshs_py_read_early(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
-    Py_ssize_t n;
-    size_t count = 0;
-    tlshs_result r;
-    PyObject *out;
-    if (tlshs_py_size_arg(args, nargs, "read_early", 16384, &n) < 0)
-        return NULL;
-    if (n < 1) {
-        PyErr_SetString(PyExc_ValueError, "n must be at least 1");
-        return NULL;
-    }
-    if (n > TLSHS_PY_READ_MAX)
-        n = TLSHS_PY_READ_MAX;
-    out = PyBytes_FromStringAndSize(NULL, n);
-    if (!out)
-        return NULL;
-    if (tlshs_py_enter(self) < 0) {
-        Py_DECREF(out);
-        return NULL;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    r = tlshs_read_early(self->hs, PyBytes_AS_STRING(out), (size_t)n, &count);
-    Py_END_ALLOW_THREADS
-    if (tlshs_py_refused(self)) {
-        Py_DECREF(out);
-        return tlshs_py_leave_refused(self);
-    }
-    tlshs_py_leave(&self->guard);
-    if (self->hello_reraise) {
-        Py_DECREF(out);
-        return tlshs_py_reraise(self);
-    }
-    if (count > (size_t)n)
-        count = 0;
-    if (count < (size_t)n && _PyBytes_Resize(&out, (Py_ssize_t)count) != 0)
-        return NULL;
-    return Py_BuildValue("(NN)", tlshs_py_result(r), out);
+    return tlshs_py_read_with(self, args, nargs, "read_early", tlshs_read_early);
 }
 
 static PyObject *tlshs_py_exit(tlshs_py_handshake *self, PyObject *args) {
@@ -546,6 +554,16 @@ static PyMethodDef tlshs_py_handshake_methods[] = {
      "handshake is complete; WANT_READ, WANT_WRITE, CLOSED as step.  While\n"
      "early data may still come, step/read/write raise StateError.\n"
      "StateError on a client or once the handshake was started by step."},
+    {"export_keying_material", (PyCFunction)(void (*)(void))tlshs_py_export_keying_material,
+     METH_VARARGS | METH_KEYWORDS,
+     "export_keying_material($self, /, label, length, context=None)\n--\n\n"
+     "length bytes derived from the connection's secrets for the exporter\n"
+     "label (a str) and, when given, context (bytes): RFC 5705, RFC 8446\n"
+     "section 7.5 in TLS 1.3; what openssl s_client -keymatexport prints,\n"
+     "what WebRTC derives its SRTP keys with.  Both ends derive the same\n"
+     "bytes.  In TLS 1.2 no context and an empty one differ.  StateError\n"
+     "before the handshake completed; ArgumentError for a length outside\n"
+     "1 to 65536."},
     {"__enter__", tlshs_py_self, METH_NOARGS, "__enter__($self, /)\n--\n\nAnswers self."},
     {"__exit__", (PyCFunction)tlshs_py_exit, METH_VARARGS,
      "__exit__($self, *exc)\n--\n\nCalls close(); exceptions go on."},

@@ -310,6 +310,7 @@
 %ignore tlshs_key_update;
 %ignore tlshs_renegotiate;
 %ignore tlshs_request_client_cert;
+%ignore tlshs_export_keying_material; /* the handle's export_keying_material */
 
 /* The handles' own methods, not SWIG functions. */
 %ignore tlshs_config_new;

@@ -66,6 +66,8 @@ void tlshs_config_free(tlshs_config *cfg) { /* see tlshs.h */
     free(cfg->ocsp);
     tlshs__exts_free(cfg->exts, cfg->nexts);
     free(cfg->cert_pem);
+    OPENSSL_cleanse(cfg->psk, sizeof cfg->psk);
+    free(cfg->psk_identity);
     free(cfg);
 }
 
@@ -182,8 +184,8 @@ int tlshs__config_freeze(tlshs_config *cfg, SSL_client_hello_cb_fn on_hello) {
 static int freeze_locked(tlshs_config *cfg, SSL_client_hello_cb_fn on_hello) {
     static const int modes[] = {SSL_VERIFY_NONE, SSL_VERIFY_PEER,
                                 SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT};
-    if (cfg->role == TLSHS_SERVER && !cfg->has_cert) {
-        tlshs__config_fail_locked(cfg, TLSHS_E_INCOMPLETE, "cert_file: a server needs a certificate (cert_file or cert_pem)");
+    if (cfg->role == TLSHS_SERVER && !cfg->has_cert && !cfg->psk_len) {
+        tlshs__config_fail_locked(cfg, TLSHS_E_INCOMPLETE, "cert_file: a server needs a certificate (cert_file or cert_pem), or a psk");
         return -1;
     }
     if (cfg->has_cert != cfg->has_key) {

@@ -14,9 +14,6 @@ void tlshs__exts_free(struct custom_ext *exts, size_t n) {
     free(exts);
 }
 
-static int hex_digit(char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
 
 /* One "TYPE:HEX" item of len bytes at p into *ext; NULL, or why not. */
 static const char *parse_ext(const char *p, size_t len, struct custom_ext *ext) {
@@ -38,7 +35,7 @@ static const char *parse_ext(const char *p, size_t len, struct custom_ext *ext) 
     ext->data = ext->len ? malloc(ext->len) : NULL;
     if (ext->len && !ext->data) return "out of memory";
     for (size_t i = 0; i < ext->len; i++) {
-        int hi = hex_digit(colon[1 + 2 * i]), lo = hex_digit(colon[2 + 2 * i]);
+        int hi = tlshs__hex_digit(colon[1 + 2 * i]), lo = tlshs__hex_digit(colon[2 + 2 * i]);
         if (hi < 0 || lo < 0) {
             free(ext->data);
             ext->data = NULL;

@@ -550,6 +550,69 @@ static int set_self_signed(tlshs_config *cfg, const tlshs_key_info *k, const cha
     return 0;
 }
 
+/* ---- a pre-shared key (psk, psk_identity) ---- */
+
+#define PSK_DEFAULT_IDENTITY "Client_identity" /* openssl s_client's and s_server's */
+
+/* A client's PSK: its identity and key, for TLS 1.2's PSK suites and (with
+   a SHA-256 suite) TLS 1.3's external PSK, as OpenSSL derives it. */
+static unsigned int psk_client(SSL *ssl, const char *hint, char *identity, unsigned int max_identity_len,
+                               unsigned char *psk, unsigned int max_psk_len) {
+    const tlshs_config *cfg = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    const char *id = cfg && cfg->psk_identity ? cfg->psk_identity : PSK_DEFAULT_IDENTITY;
+    (void)hint;
+    if (!cfg || !cfg->psk_len || strlen(id) + 1 > max_identity_len || cfg->psk_len > max_psk_len) return 0;
+    memcpy(identity, id, strlen(id) + 1);
+    memcpy(psk, cfg->psk, cfg->psk_len);
+    return (unsigned int)cfg->psk_len;
+}
+
+/* A server's PSK for the client's identity: any, or the psk_identity set. */
+static unsigned int psk_server(SSL *ssl, const char *identity, unsigned char *psk, unsigned int max_psk_len) {
+    const tlshs_config *cfg = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (!cfg || !cfg->psk_len || cfg->psk_len > max_psk_len) return 0;
+    if (cfg->psk_identity && (!identity || strcmp(identity, cfg->psk_identity) != 0)) return 0;
+    memcpy(psk, cfg->psk, cfg->psk_len);
+    return (unsigned int)cfg->psk_len;
+}
+
+static int set_psk(tlshs_config *cfg, const tlshs_key_info *k, const char *value) {
+    size_t n = strlen(value);
+    unsigned char key[sizeof cfg->psk];
+    if (n == 0 || n % 2 || n / 2 > sizeof key) {
+        tlshs__config_fail_locked(cfg, TLSHS_E_BAD_VALUE, "%s: a key of 1 to %zu bytes in hex (an even number of "
+                                  "hex digits), not %zu characters", k->name, sizeof key, n);
+        return -1;
+    }
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = tlshs__hex_digit(value[2 * i]), lo = tlshs__hex_digit(value[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            OPENSSL_cleanse(key, sizeof key);
+            tlshs__config_fail_locked(cfg, TLSHS_E_BAD_VALUE, "%s: not hex digits", k->name);
+            return -1;
+        }
+        key[i] = (unsigned char)(hi << 4 | lo);
+    }
+    memcpy(cfg->psk, key, n / 2);
+    cfg->psk_len = n / 2;
+    OPENSSL_cleanse(key, sizeof key);
+    if (cfg->role == TLSHS_CLIENT) SSL_CTX_set_psk_client_callback(cfg->ctx, psk_client);
+    else SSL_CTX_set_psk_server_callback(cfg->ctx, psk_server);
+    return 0;
+}
+
+static int set_psk_identity(tlshs_config *cfg, const tlshs_key_info *k, const char *value) {
+    char *copy;
+    if (*value == '\0' || strlen(value) > PSK_MAX_IDENTITY_LEN) {
+        tlshs__config_fail_locked(cfg, TLSHS_E_BAD_VALUE, "%s: 1 to %d bytes", k->name, PSK_MAX_IDENTITY_LEN);
+        return -1;
+    }
+    if (!(copy = strdup(value))) return fail_openssl(cfg, k->name, "out of memory");
+    free(cfg->psk_identity);
+    cfg->psk_identity = copy;
+    return 0;
+}
+
 /* The table of tlshs.h, with each key's setter set_NAME beside it. */
 static const tlshs_key_info key_infos[] = {
 #define KEY_INFO(name, kind, roles, metavar, def, help) {#name, TLSHS_KEY_##kind, roles, metavar, def, help},

@@ -3,6 +3,8 @@
  * session export. */
 #include <openssl/err.h>
 
+#include <string.h>
+
 #include "tlshs_internal.h"
 
 tlshs_result tlshs_last_result(const tlshs *hs) { /* see tlshs.h */
@@ -98,6 +100,33 @@ size_t tlshs_session(const tlshs *hs, void *buf, size_t cap) { /* see tlshs.h */
         i2d_SSL_SESSION(sess, &p);
     }
     return (size_t)len;
+}
+
+int tlshs_export_keying_material(tlshs *hs, unsigned char *out, size_t len, const char *label,
+                                 const unsigned char *context, size_t context_len,
+                                 int use_context) { /* see tlshs.h */
+    if (!hs) return -1;
+    tlshs__begin(hs);
+    if (!out || !label || len == 0 || (use_context && !context && context_len > 0)) {
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "export_keying_material: %s",
+                     !out || len == 0 ? "no room for the keying material (out NULL or len 0)"
+                     : !label         ? "label is NULL"
+                                      : "context is NULL with a length");
+        return -1;
+    }
+    if (!hs->complete) {
+        tlshs__usage(hs, TLSHS_E_STATE, "export_keying_material: the handshake has not completed");
+        return -1;
+    }
+    tlshs__clear_errors();
+    if (SSL_export_keying_material(hs->ssl, out, len, label, strlen(label), context, context_len,
+                                   use_context ? 1 : 0) != 1) {
+        tlshs__usage(hs, TLSHS_E_STATE, "export_keying_material: %s",
+                     tlshs__openssl_reason("OpenSSL refused"));
+        tlshs__clear_errors();
+        return -1;
+    }
+    return 0;
 }
 
 tlshs_role tlshs_get_role(const tlshs *hs) { /* see tlshs.h */

@@ -316,6 +316,15 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
  *   self_signed: CN and subjectAltName DNS:name or IP:address, valid from
  *       an hour ago for 30 days; with any cert_* or key_* it is refused at
  *       the freeze (see tlshs_config_fingerprint, tlshs_config_cert_pem).
+ *   psk, psk_identity: a pre-shared key, as CoAP and IoT peers use (and
+ *       openssl s_server -psk): TLS 1.2's PSK cipher suites, and in TLS 1.3
+ *       an external PSK with a SHA-256 suite, as OpenSSL derives it from
+ *       the same callbacks.  A server with a psk needs no certificate; a
+ *       client still verifies any certificate a server sends instead, so
+ *       it needs server_name unless verify is none.
+ *       psk_identity defaults to "Client_identity", s_client's; a server
+ *       with psk_identity refuses any other identity (unknown_psk_identity
+ *       in TLS 1.2).
  */
 #define TLSHS_CONFIG_KEYS(X)                                                                       \
     X(ca_file, PATH, 3, "FILE", "the system store (client)",                                      \
@@ -350,7 +359,10 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
       "ask for a smaller record size (RFC 6066)")                                                 \
     X(extensions, LIST, 3, "TYPE:HEX,...", NULL, "custom extensions this side sends")             \
     X(self_signed, TEXT, 2, "NAME", NULL,                                                          \
-      "a throwaway P-256 key and self-signed certificate for NAME")
+      "a throwaway P-256 key and self-signed certificate for NAME")                               \
+    X(psk, TEXT, 3, "HEX", NULL, "a pre-shared key (hex, 1 to 256 bytes): PSK cipher suites")    \
+    X(psk_identity, TEXT, 3, "ID", "Client_identity (client), any (server)",                      \
+      "the PSK's identity: sent by a client, required by a server")
 
 /** What a key's value is (see TLSHS_CONFIG_KEYS). */
 typedef enum {
@@ -929,6 +941,29 @@ TLSHS_API const unsigned char *tlshs_peer_cert(const tlshs *hs, size_t *len);
  *          still returned.
  */
 TLSHS_API size_t tlshs_session(const tlshs *hs, void *buf, size_t cap);
+
+/**
+ * Derives keying material from the connection's secrets (the exporter of
+ * RFC 5705, and of RFC 8446 section 7.5 in TLS 1.3), as openssl s_client
+ * -keymatexport does: what WebRTC derives its SRTP keys with, and what
+ * channel bindings use.  Both ends derive the same bytes for the same label
+ * and context.
+ *
+ * @param out         receives len bytes.
+ * @param len         1 or more.
+ * @param label       the exporter label, a NUL-terminated string, such as
+ *                    "EXTRACTOR-dtls_srtp" (RFC 5764).
+ * @param context     the context value, context_len bytes; used only when
+ *                    use_context is 1.  In TLS 1.2 no context and an empty
+ *                    one differ; in TLS 1.3 they are the same.
+ * @returns 0; or -1 with out untouched and the reason in tlshs_usage_error:
+ *          TLSHS_E_STATE before the handshake completed, TLSHS_E_ARGUMENT
+ *          for a NULL out or label, len 0, or a NULL context with
+ *          context_len > 0.
+ */
+TLSHS_API int tlshs_export_keying_material(tlshs *hs, unsigned char *out, size_t len, const char *label,
+                                           const unsigned char *context, size_t context_len,
+                                           int use_context);
 
 /** How many messages the trace holds. */
 TLSHS_API size_t tlshs_trace_count(const tlshs *hs);

@@ -77,6 +77,9 @@ struct tlshs_config {
     unsigned char *alpn;    /* wire format (length-prefixed), NULL if none; owned */
     size_t alpn_len;
     int keylog;             /* keylog_file's fd, opened for appending; owned; -1 if none */
+    unsigned char psk[256]; /* the psk key's bytes (psk_len of them); wiped at the free */
+    size_t psk_len;         /* 0: no psk */
+    char *psk_identity;     /* psk_identity, owned (malloc); NULL if not given */
     atomic_int keylog_hooked; /* the keylog callback is installed (keylog_file, or a
                                handshake's capture): OpenSSL formats secrets only then */
     /* Why the last failed call on the config failed: written only under
@@ -197,6 +200,11 @@ void tlshs__config_succeeded_locked(tlshs_config *cfg);
    reads it after the call. */
 static inline void tlshs__begin(tlshs *hs) {
     if (hs) hs->usage_code = TLSHS_OK;
+}
+
+/* A hex digit's value, or -1. */
+static inline int tlshs__hex_digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 /* Clears OpenSSL's error queue of this thread; a peek first, because the

@@ -5,12 +5,20 @@
 #                     built with ASan and UBSan from build/asan/libtlshs.a
 #   make bench-lua    handshakes/s from Lua vs LuaSec vs C; cost of a no-progress step
 #   make install-lua  tlshs.so into $(DESTDIR)$(PREFIX)/lib/lua/5.4 (on lua5.4's cpath
-#                     for PREFIX=/usr/local); `make uninstall` removes it (uninstall-lua)
+#                     for PREFIX=/usr/local) and the event-loop adapters (lua/tlshs/*.lua:
+#                     tlshs.cqueues, tlshs.socket) beside it, in tlshs/ (lib/lua/5.4/?.lua
+#                     is on lua5.4's path too); `make uninstall` removes them (uninstall-lua)
 #   make clean-lua
 .PHONY: lua lua-asan test-lua-asan test-lua install-lua uninstall-lua clean-lua bench-lua
 
 LUA_CFLAGS ?= $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 LUA_CMOD_DIR ?= $(PREFIX)/lib/lua/5.4
+# The Lua files go beside tlshs.so unless told otherwise (luarocks puts them in
+# its LUADIR: tlshs-scm-1.rockspec).
+LUA_LMOD_DIR ?= $(LUA_CMOD_DIR)
+# The event-loop adapters, plain Lua over the module's memory mode (docs/lua.md,
+# "Event loops"); found in the checkout with LUA_PATH='lua/?.lua;;'.
+LUA_ADAPTERS = lua/tlshs/conn.lua lua/tlshs/cqueues.lua lua/tlshs/socket.lua
 
 all: lua
 
@@ -41,7 +49,7 @@ $(LUA_DRIVE_C): lua/drive.lua lua/embed.lua
 # header (tests/lua/lists_spec.lua) the way lua/tlshs.so is built here.
 LUA_MODULE_CC = $(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LUA_CFLAGS) $(SSL_CFLAGS) -Ilua
 LUA_MODULE_LIBS = $(BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL
-LUA_TEST = LUA_CPATH='lua/?.so;;' TLSHS_CERTS=$(CERTS) TLSHS_LUA='$(LUA)' \
+LUA_TEST = LUA_CPATH='lua/?.so;;' LUA_PATH='lua/?.lua;;' TLSHS_CERTS=$(CERTS) TLSHS_LUA='$(LUA)' \
     TLSHS_LUA_MODULE_CC='$(LUA_MODULE_CC)' TLSHS_LUA_MODULE_SRCS='$(LUA_MODULE_SRCS)' TLSHS_LUA_MODULE_LIBS='$(LUA_MODULE_LIBS)' \
     $(LUA) $$busted -o plainTerminal --lpath='tests/lua/?.lua' tests/lua
 test-lua: lua/tlshs.so certs
@@ -62,7 +70,7 @@ $(LUA_ASAN_SO): $(LUA_MODULE_SRCS) lua/ltlshs.h csrc/tlshs.h $(ASAN_BUILD)/libtl
 	$(CC) $(WARN) $(CFLAGS) $(ASAN_FLAGS) -fPIC -shared $(LUA_CFLAGS) -Icsrc -Ilua $(SSL_CFLAGS) \
 	    $(LUA_MODULE_SRCS) -o $@ $(ASAN_BUILD)/libtlshs.a $(SSL_LIBS) -Wl,--exclude-libs,ALL -Wl,-z,nodelete
 
-LUA_ASAN_TEST = LUA_CPATH='$(ASAN_BUILD)/lua/?.so;;' TLSHS_CERTS=$(CERTS) $(ASAN_ENV) \
+LUA_ASAN_TEST = LUA_CPATH='$(ASAN_BUILD)/lua/?.so;;' LUA_PATH='lua/?.lua;;' TLSHS_CERTS=$(CERTS) $(ASAN_ENV) \
     $(LUA) $$busted -o plainTerminal --helper=tests/sanitizers/busted_asan.lua --lpath='tests/lua/?.lua' tests/lua
 test-lua-asan: $(LUA_ASAN_SO) certs
 	@busted=$$(command -v $(BUSTED)) || { echo "test-lua-asan: $(BUSTED) not found (apt-get install lua-busted)"; exit 1; }; \
@@ -84,12 +92,14 @@ bench-lua: lua/tlshs.so certs $(BUILD)/bench-c
 	fi
 
 install-lua: lua/tlshs.so
-	install -d $(DESTDIR)$(LUA_CMOD_DIR)
+	install -d $(DESTDIR)$(LUA_CMOD_DIR) $(DESTDIR)$(LUA_LMOD_DIR)/tlshs
 	install -m 755 lua/tlshs.so $(DESTDIR)$(LUA_CMOD_DIR)/tlshs.so
+	install -m 644 $(LUA_ADAPTERS) $(DESTDIR)$(LUA_LMOD_DIR)/tlshs/
 
 uninstall: uninstall-lua
 uninstall-lua:
-	rm -f $(DESTDIR)$(LUA_CMOD_DIR)/tlshs.so
+	rm -f $(DESTDIR)$(LUA_CMOD_DIR)/tlshs.so $(patsubst lua/%,$(DESTDIR)$(LUA_LMOD_DIR)/%,$(LUA_ADAPTERS))
+	rmdir $(DESTDIR)$(LUA_LMOD_DIR)/tlshs 2>/dev/null || true
 
 clean-lua:
 	rm -f lua/tlshs.so $(LUA_DRIVE_C)

@@ -1,6 +1,7 @@
 /*
  * moves.c - after the handshake, and 0-RTT: hs:key_update, hs:renegotiate,
  * hs:request_client_cert, hs:write_early, hs:read_early, hs:peer_extensions,
+ * hs:export_keying_material,
  * and the config's own certificate (config:fingerprint, config:cert_pem).
  *
  * Each move answers a result and is driven on by calling it again, as the
@@ -116,6 +117,28 @@ static int hs_peer_extensions(lua_State *L) {
     return 1;
 }
 
+#define EXPORT_MAX 65536 /* far more keying material than any protocol asks for */
+
+/* hs:export_keying_material(label, length[, context]) -> string: RFC 5705's
+ * exporter (RFC 8446 7.5 in TLS 1.3); raises before the handshake completed.
+ * No context and an empty one differ in TLS 1.2. */
+static int hs_export_keying_material(lua_State *L) {
+    lhandshake *h = ltlshs_check_hs(L, 1);
+    const char *label = luaL_checkstring(L, 2);
+    lua_Integer length = luaL_checkinteger(L, 3);
+    size_t context_len = 0;
+    const char *context = luaL_optlstring(L, 4, NULL, &context_len);
+    luaL_Buffer b;
+    unsigned char *out;
+    luaL_argcheck(L, length >= 1 && length <= EXPORT_MAX, 3, "length must be from 1 to 65536");
+    out = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)length);
+    if (tlshs_export_keying_material(h->hs, out, (size_t)length, label, (const unsigned char *)context,
+                                     context_len, context != NULL) != 0)
+        ltlshs_raise_refusal(L, h->hs);
+    luaL_pushresultsize(&b, (size_t)length);
+    return 1;
+}
+
 /* The fields info() gains: early_data, ocsp_response (into the table at the top). */
 void ltlshs_info_moves(lua_State *L, tlshs *hs) {
     lua_pushstring(L, tlshs_early_data(hs));
@@ -156,6 +179,7 @@ const luaL_Reg ltlshs_move_methods[] = {{"key_update", hs_key_update},
                                         {"write_early", hs_write_early},
                                         {"read_early", hs_read_early},
                                         {"peer_extensions", hs_peer_extensions},
+                                        {"export_keying_material", hs_export_keying_material},
                                         {NULL, NULL}};
 
 const luaL_Reg ltlshs_config_cert_methods[] = {

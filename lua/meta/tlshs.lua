@@ -1,6 +1,7 @@
 ---@meta tlshs
 -- LuaLS annotations for the tlshs Lua 5.4 module (lua/*.c, one tlshs.so).
--- Add lua/meta to "workspace.library" in .luarc.json for completion.
+-- Add lua/meta to "workspace.library" in .luarc.json for completion
+-- (lua/meta/tlshs/ annotates tlshs.cqueues, tlshs.socket and their conn).
 -- The reference is docs/lua.md.
 
 ---@alias tlshs.result
@@ -26,9 +27,10 @@
 ---| "eof"               # the peer's stream ended without close_notify
 ---| "close_notify"      # the peer sent close_notify
 ---| "shutdown"          # this side shut the connection down
----| "socket_error"      # the socket failed
+---| "socket_error"      # the socket failed (also under a tlshs.cqueues / tlshs.socket conn)
 ---| "protocol_error"    # the TLS exchange failed on this side
 ---| "refused"           # this server's on_client_hello refused the ClientHello (or raised)
+---| "timeout"           # a wait for the peer passed a conn's timeout (tlshs.cqueues, tlshs.socket)
 
 ---@class tlshs
 ---@field WANT_READ "want_read"
@@ -78,6 +80,8 @@ local tlshs = {}
 ---@field max_fragment_length? integer|string # client: 512, 1024, 2048 or 4096 (RFC 6066)
 ---@field extensions? string|string[] # custom extensions sent: "TYPE:HEX" items
 ---@field self_signed? string  # server: a host name; a throwaway key and self-signed certificate
+---@field psk? string # a pre-shared key in hex (1 to 256 bytes): PSK cipher suites
+---@field psk_identity? string # the PSK's identity: sent by a client, required by a server
 
 ---Makes a settings object (one OpenSSL SSL_CTX) shared by any number of
 ---handshakes; it becomes read-only once a handshake uses it.
@@ -339,6 +343,15 @@ function handshake:read_early(n) end
 ---The peer's custom extensions (types of the config's extensions key).
 ---@return table<integer, string>
 function handshake:peer_extensions() end
+
+---Keying material from the connection's secrets (RFC 5705, RFC 8446 7.5):
+---`length` bytes for `label` and the optional `context`; raises before the
+---handshake completed.
+---@param label string
+---@param length integer
+---@param context? string
+---@return string
+function handshake:export_keying_material(label, length, context) end
 
 ---The ClientHello sent (client) or received (server), parsed; nil before it.
 ---@return tlshs.hello?

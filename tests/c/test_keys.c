@@ -21,7 +21,7 @@
 /* Every row is whole, names are unique, and the look-ups agree. */
 TEST(test_key_table_rows) {
     size_t n = tlshs_config_key_count();
-    CHECK_INT(n, ==, 27);
+    CHECK_INT(n, ==, 29);
     CHECK(tlshs_config_key(n) == NULL);
     CHECK(tlshs_config_key((size_t)-1) == NULL);
     CHECK(tlshs_config_key_find(NULL) == NULL);
@@ -64,8 +64,14 @@ TEST(test_key_table_setters_and_roles) {
             char want[96];
             int r;
             CHECK(cfg);
-            /* a value no key takes: a directory for the files, else empty items */
-            r = tlshs_config_set(cfg, k->name, k->kind == TLSHS_KEY_PATH ? "/" : ",,");
+            /* a value no key takes: a directory for the files, an identity
+               longer than PSK_MAX_IDENTITY_LEN (256), else empty items */
+            char long_id[300];
+            memset(long_id, 'x', sizeof long_id - 1);
+            long_id[sizeof long_id - 1] = '\0';
+            r = tlshs_config_set(cfg, k->name, k->kind == TLSHS_KEY_PATH             ? "/"
+                                               : strcmp(k->name, "psk_identity") == 0 ? long_id
+                                                                                      : ",,");
             snprintf(want, sizeof want, "%s: ", k->name);
             if (!(k->roles & (1u << role))) {
                 CHECK_INT(r, ==, -1);

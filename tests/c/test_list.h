@@ -18,3 +18,5 @@
 #include "list_keys.h"
 #include "list_registry.h"
 #include "list_pq.h"
+#include "list_exporter.h"
+#include "list_psk.h"

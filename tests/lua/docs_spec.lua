@@ -37,6 +37,56 @@ describe("documentation", function()
         end
     end)
 
+    it("covers the event-loop adapters: wrap and every connection method", function()
+        local conn_meta = H.read_file("lua/meta/tlshs/conn.lua")
+        for _, name in ipairs{"cqueues", "socket"} do
+            local m = require("tlshs." .. name)
+            local mod_meta = H.read_file("lua/meta/tlshs/" .. name .. ".lua")
+            for k in pairs(m) do
+                assert.is_truthy(mod_meta:find("function M." .. k .. "(", 1, true), "meta: tlshs." .. name .. "." .. k)
+                assert.is_truthy(docs:find("`tlshs." .. name .. "." .. k .. "(", 1, true), "docs: tlshs." .. name .. "." .. k)
+            end
+        end
+        -- the methods of a connection: its metatable's __index, public names only
+        local conn = require("tlshs.socket").wrap({send = 1, receive = 1, settimeout = 1}, H.server_config())
+        local methods = 0
+        for name, v in pairs(getmetatable(conn).__index) do
+            if type(v) == "function" and not name:match("^_") then
+                methods = methods + 1
+                assert.is_truthy(conn_meta:find("function conn:" .. name .. "(", 1, true), "meta: conn:" .. name)
+                assert.is_truthy(docs:find("`conn:" .. name .. "(", 1, true), "docs: conn:" .. name)
+            end
+        end
+        assert.are.equal(4, methods)
+        for field in pairs(conn) do
+            if not field:match("^_") then
+                assert.is_truthy(conn_meta:find("@field " .. field .. "[? ]"), "meta: conn." .. field)
+                assert.is_truthy(docs:find("`conn." .. field .. "`", 1, true), "docs: conn." .. field)
+            end
+        end
+    end)
+
+    it("lists every code the adapters answer in the code table, as TLSHS_CODES names them", function()
+        local names = {}
+        for name in H.read_file("csrc/tlshs.h"):match("#define TLSHS_CODES%(X%)(.-)\n\n"):gmatch("X%(%d+, [%u_]+, ([%l_]+),") do
+            names[name] = true
+        end
+        local table_ = docs:match("\n## Error codes\n(.*)$")
+        local meta_codes = meta:match("@alias tlshs.code\n(.-)\n\n")
+        local found = 0
+        for _, file in ipairs{"lua/tlshs/conn.lua", "lua/tlshs/cqueues.lua", "lua/tlshs/socket.lua"} do
+            -- the codes: the last value of a `return nil, message, "code"`
+            for code in H.read_file(file):gmatch('return nil, [^\n]-, "([%l_]+)"[%a ]*\n') do
+                found = found + 1
+                assert.is_true(names[code], file .. ": " .. code .. " is no name of TLSHS_CODES")
+                assert.is_truthy(table_:find("| `" .. code .. "` |", 1, true), "docs/lua.md's code table: " .. code)
+                assert.is_truthy(meta_codes:find('"' .. code .. '"', 1, true), "meta's tlshs.code: " .. code)
+            end
+        end
+        assert.is_true(found >= 3)
+        assert.is_truthy(table_:find("| `timeout` |", 1, true))
+    end)
+
     -- The rows of the docs' key table, as config_keys() would give them.
     local function docs_keys()
         local block = docs:match("<!%-%- the key table:[^\n]*\n(.-)\n\n")

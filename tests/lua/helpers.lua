@@ -146,6 +146,29 @@ function H.failure(obj, message, code)
     return message, code
 end
 
+-- ---- the examples of docs/lua.md ----
+
+-- The code block that follows "<!-- example: NAME " in docs/lua.md.
+function H.doc_example(name)
+    local docs = H.read_file("docs/lua.md")
+    local code = docs:match("<!%-%- example: " .. name:gsub("%p", "%%%0") .. " [^\n]*%-%->\n```lua\n(.-)\n```")
+    assert(code, "docs/lua.md: no example named " .. name)
+    return code
+end
+
+-- Runs an example's code with `arg` = args and print collected; answers the
+-- printed lines (each line's values joined by tabs).  Its errors propagate.
+function H.run_example(code, args)
+    local lines = {}
+    local env = setmetatable({arg = args, print = function(...)
+        local t = table.pack(...)
+        for i = 1, t.n do t[i] = tostring(t[i]) end
+        lines[#lines + 1] = table.concat(t, "\t", 1, t.n)
+    end}, {__index = _G})
+    assert(load(code, "=docs/lua.md example", "t", env))()
+    return lines
+end
+
 -- ---- fd mode ----
 
 -- Drives hs (fd mode on sock) until done or closed; answers the result, or
@@ -299,12 +322,13 @@ function H.wait_exit(proc, seconds)
 end
 
 -- Starts the server make_argv(port) makes on a free port and waits until its
--- output matches ready; retries on another port if it cannot bind.
+-- output matches ready; retries on another port if it cannot bind.  Its
+-- standard input is the file stdin (default /dev/null).
 -- Answers the process, and its port.
-function H.start_server(make_argv, ready, name)
+function H.start_server(make_argv, ready, name, stdin)
     for _ = 1, 5 do
         local port = H.free_port()
-        local proc = H.spawn(make_argv(port))
+        local proc = H.spawn(make_argv(port), stdin)
         local deadline = socket.gettime() + 5
         while socket.gettime() < deadline do
             local out = H.log(proc)
@@ -340,6 +364,32 @@ function H.gnutls_serv(args)
         for _, a in ipairs(args) do argv[#argv + 1] = a end
         return argv
     end, "listening on IPv4 [^\n]*done", "gnutls-serv")
+end
+
+-- A FIFO for a process's standard input (H.spawn's stdin), opened by us for
+-- reading and writing so that neither side's open blocks; what we write is
+-- the process's input, which ends when H.cleanup closes it.  Answers its
+-- path and the open file.
+function H.fifo()
+    local path = os.tmpname()
+    os.remove(path)
+    assert(os.execute("mkfifo " .. sh_quote(path)))
+    local f = assert(io.open(path, "r+"))
+    f:setvbuf("no")
+    H.closing({close = function() f:close(); os.remove(path) end})
+    return path, f
+end
+
+-- Waits until proc's output matches pattern (plain text), at most `seconds`;
+-- answers the output.
+function H.wait_log(proc, pattern, seconds)
+    local deadline = socket.gettime() + (seconds or 5)
+    local out = H.log(proc)
+    while not out:find(pattern, 1, true) and socket.gettime() < deadline do
+        socket.sleep(0.02)
+        out = H.log(proc)
+    end
+    return out
 end
 
 -- A tlshs client in fd mode against 127.0.0.1:port; answers hs, sock.

@@ -179,3 +179,22 @@ def test_refused_version_range_is_refused_in_either_order():
         codes.add(e.value.code)
         assert "min_version" in str(e.value) or "max_version" in str(e.value)
     assert codes == {tlshs.Code.E_INCOMPLETE}
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_psk_without_certificates(version):
+    """A server with a pre-shared key and no certificate; a client with the
+    same key and identity; another identity is refused."""
+    key = "00112233445566778899aabbccddeeff"
+    scfg = tlshs.Config("server", psk=key, psk_identity="device-7", max_version=version)
+    good = tlshs.Config("client", verify="none", psk=key, psk_identity="device-7")
+    other = tlshs.Config("client", verify="none", psk=key)  # Client_identity
+    c, s = tlshs.Handshake(good), tlshs.Handshake(scfg)
+    assert pump(c, s) == (tlshs.DONE, tlshs.DONE)
+    assert c.peer_cert is None
+    assert ("PSK" in c.cipher) == (version == "1.2")
+    c, s = tlshs.Handshake(other), tlshs.Handshake(scfg)
+    assert pump(c, s) == (tlshs.CLOSED, tlshs.CLOSED)
+    with pytest.raises(tlshs.ConfigError) as e:
+        tlshs.Config("client", psk="xyz")
+    assert e.value.code == tlshs.Code.E_BAD_VALUE and str(e.value).startswith("psk: ")

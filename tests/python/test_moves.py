@@ -749,3 +749,47 @@ def test_wrong_values_to_the_new_calls_get_our_message(tmp_path, monkeypatch):
             getattr(c, name)(1)
     c.close()
     s.close()
+
+
+# ---- the keying-material exporter ----
+
+EXPORTER_LABEL = "EXPERIMENTAL-tlshs-test"
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_export_keying_material_pair(version):
+    """Both ends derive the same bytes; a context changes them; no context
+    and an empty one differ in TLS 1.2 only; refused before DONE."""
+    c = tlshs.Handshake(client_config(max_version=version), server_name="localhost")
+    s = tlshs.Handshake(server_config())
+    with pytest.raises(tlshs.StateError) as e:
+        c.export_keying_material(EXPORTER_LABEL, 32)
+    assert e.value.code == tlshs.Code.E_STATE
+    assert pump(c, s) == (tlshs.DONE, tlshs.DONE)
+    a = c.export_keying_material(EXPORTER_LABEL, 32)
+    assert len(a) == 32 and a == s.export_keying_material(EXPORTER_LABEL, 32)
+    with_ctx = c.export_keying_material(EXPORTER_LABEL, 32, context=b"ctx")
+    assert with_ctx == s.export_keying_material(EXPORTER_LABEL, 32, b"ctx") != a
+    assert (c.export_keying_material(EXPORTER_LABEL, 32, b"") == a) == (version == "1.3")
+    with pytest.raises(tlshs.ArgumentError):
+        c.export_keying_material(EXPORTER_LABEL, 0)
+    with pytest.raises(TypeError):
+        c.export_keying_material(b"label", 8)
+    c.close()
+    s.close()
+
+
+@pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
+def test_export_keying_material_matches_s_client(listener, s_client, version):
+    """A tlshs server derives what `openssl s_client -keymatexport` prints."""
+    proc = s_client(listener.getsockname()[1], "-CAfile", cert("ca.pem"), version, "-keymatexport",
+                    EXPORTER_LABEL, "-keymatexportlen", "24", "-ign_eof")
+    conn, _ = listener.accept()
+    with conn:
+        conn.setblocking(False)
+        with tlshs.Handshake(server_config(), sock=conn) as hs:
+            assert drive_fd(hs.step, conn) == tlshs.DONE
+            km = hs.export_keying_material(EXPORTER_LABEL, 24)
+            drive_fd(hs.shutdown, conn)
+    out, _ = proc.communicate(timeout=TIMEOUT)
+    assert f"Keying material: {km.hex().upper()}" in out.decode(errors="replace")
