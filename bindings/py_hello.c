@@ -173,17 +173,7 @@ static int tlshs_py_on_hello(tlshs *hs, const tlshs_hello *hello, void *arg) {
     if (PyErr_Occurred()) {
         PyObject *value, *why;
         const char *type_name;
-#if PY_VERSION_HEX >= 0x030C0000
-        value = PyErr_GetRaisedException(); /* normalized, with its traceback */
-#else
-        PyObject *type, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyErr_NormalizeException(&type, &value, &tb);
-        if (tb && value)
-            PyException_SetTraceback(value, tb);
-        Py_XDECREF(type);
-        Py_XDECREF(tb);
-#endif
+        value = tlshs_py_fetch(); /* normalized, with its traceback */
         type_name = value ? Py_TYPE(value)->tp_name : "an exception";
         why = value ? PyUnicode_FromFormat("on_client_hello raised %s: %S", type_name, value) : NULL;
         if (!why) {

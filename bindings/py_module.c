@@ -73,7 +73,7 @@ int tlshs_py_wait(tlshs_py_guard *g) {
 /* ---- arguments ---- */
 
 /* The exception raised, normalized (a new reference), and cleared. */
-static PyObject *tlshs_py_fetch(void) {
+PyObject *tlshs_py_fetch(void) {
 #if PY_VERSION_HEX >= 0x030C0000
     return PyErr_GetRaisedException();
 #else

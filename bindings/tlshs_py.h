@@ -204,6 +204,10 @@ void tlshs_py_raise_refusal(tlshs *hs);
 /* Leaves the guard, then raises the usage error read while inside it. */
 PyObject *tlshs_py_leave_refused(tlshs_py_handshake *self);
 
+/* Takes the exception being raised, normalized, with its traceback (a new
+   reference; NULL if none), and clears it. */
+PyObject *tlshs_py_fetch(void);
+
 /* ---- the parsed ClientHello and on_client_hello (py_hello.c) ---- */
 
 /* A tlshs.ClientHello built from the C struct. */

@@ -18,6 +18,11 @@
 #include "list_keys.h"
 #undef TEST_ENTRY
 
+/* A key's roles as the documents' tables write them: "both", "client", "server". */
+static const char *roles_word(const tlshs_key_info *k) {
+    return k->roles == 3 ? "both" : tlshs_role_name(k->roles == 1 ? TLSHS_CLIENT : TLSHS_SERVER);
+}
+
 /* Every row is whole, names are unique, and the look-ups agree. */
 TEST(test_key_table_rows) {
     size_t n = tlshs_config_key_count();
@@ -105,7 +110,7 @@ TEST(test_key_table_man_page) {
         if (strncmp(line, ".It Cm ", 7) != 0 || !strstr(line, " Ta ")) continue;
         line[strcspn(line, "\n")] = '\0';
         if (!k) break;
-        roles = k->roles == 3 ? "both" : tlshs_role_name(k->roles == 1 ? TLSHS_CLIENT : TLSHS_SERVER);
+        roles = roles_word(k);
         snprintf(want, sizeof want, ".It Cm %s Ta %s Ta %s Ta Li %s", k->name, tlshs_key_kind_name(k->kind),
                  roles, k->metavar);
         if (strcmp(line, want) != 0) fclose(f);
@@ -138,7 +143,7 @@ TEST(test_key_table_readme) {
         }
         meta[m] = '\0';
         snprintf(want, sizeof want, "| `%s` | %s | %s | `%s` | %s | %s |", k->name, tlshs_key_kind_name(k->kind),
-                 k->roles == 3 ? "both" : tlshs_role_name(k->roles == 1 ? TLSHS_CLIENT : TLSHS_SERVER), meta,
+                 roles_word(k), meta,
                  k->def ? k->def : "none", k->help);
         if (strcmp(line, want) != 0) fclose(f);
         CHECK_STR(line, want);
