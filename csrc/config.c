@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "tlshs_internal.h"
@@ -68,6 +69,9 @@ void tlshs_config_free(tlshs_config *cfg) { /* see tlshs.h */
     free(cfg->cert_pem);
     OPENSSL_cleanse(cfg->psk, sizeof cfg->psk);
     free(cfg->psk_identity);
+    free(cfg->ciphers);
+    free(cfg->ciphersuites);
+    OPENSSL_cleanse(cfg->cookie_secret, sizeof cfg->cookie_secret);
     free(cfg);
 }
 
@@ -83,6 +87,7 @@ static int check_locked(tlshs_config *cfg) {
              tlshs__version_name(max), tlshs__version_name(min), cfg->has_min ? "" : " (the default)");
         return -1;
     }
+    if (tlshs__check_datagram_keys(cfg)) return -1;
     if (cfg->security_level >= 0) SSL_CTX_set_security_level(cfg->ctx, cfg->security_level);
     level = SSL_CTX_get_security_level(cfg->ctx);
     if (level > 5) level = 5;
@@ -146,7 +151,7 @@ static void load_system_store(void) {
     system_store = store;
 }
 
-static int freeze_locked(tlshs_config *cfg, SSL_client_hello_cb_fn on_hello);
+static int freeze_locked(tlshs_config *cfg, const struct tlshs__server_callbacks *cbs);
 
 /* The chain each own certificate goes out with.  Unless told otherwise
    OpenSSL builds it from the trust store, and verifies it, on every
@@ -172,16 +177,16 @@ static void build_chains(tlshs_config *cfg) {
    one (the checks of keys together, the verify mode, the system store);
    from then on cfg is read-only.  Once, under the config's lock, whichever
    thread comes first.  Returns 0, or -1 with the reason in cfg->error. */
-int tlshs__config_freeze(tlshs_config *cfg, SSL_client_hello_cb_fn on_hello) {
+int tlshs__config_freeze(tlshs_config *cfg, const struct tlshs__server_callbacks *cbs) {
     int r;
     if (atomic_load(&cfg->in_use)) return 0; /* the fast path of every later handshake */
     if (!CRYPTO_THREAD_write_lock(cfg->lock)) return -1;
-    r = atomic_load(&cfg->in_use) ? 0 : freeze_locked(cfg, on_hello);
+    r = atomic_load(&cfg->in_use) ? 0 : freeze_locked(cfg, cbs);
     CRYPTO_THREAD_unlock(cfg->lock);
     return r;
 }
 
-static int freeze_locked(tlshs_config *cfg, SSL_client_hello_cb_fn on_hello) {
+static int freeze_locked(tlshs_config *cfg, const struct tlshs__server_callbacks *cbs) {
     static const int modes[] = {SSL_VERIFY_NONE, SSL_VERIFY_PEER,
                                 SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT};
     if (cfg->role == TLSHS_SERVER && !cfg->has_cert && !cfg->psk_len) {
@@ -203,7 +208,21 @@ static int freeze_locked(tlshs_config *cfg, SSL_client_hello_cb_fn on_hello) {
         SSL_CTX_set1_cert_store(cfg->ctx, system_store); /* one more reference */
     }
     SSL_CTX_set_verify(cfg->ctx, modes[cfg->verify], tlshs__on_verify);
-    if (cfg->role == TLSHS_SERVER) SSL_CTX_set_client_hello_cb(cfg->ctx, on_hello, NULL);
+    if (cfg->role == TLSHS_SERVER) SSL_CTX_set_client_hello_cb(cfg->ctx, cbs->on_hello, NULL);
+    if (cfg->datagram) {
+        /* mtu is the UDP payload: tlshs sets it on each handshake, OpenSSL
+           never asks the socket (which would count IP and UDP headers in) */
+        SSL_CTX_set_options(cfg->ctx, SSL_OP_NO_QUERY_MTU);
+        if (cfg->role == TLSHS_SERVER && !cfg->no_cookie) {
+            if (RAND_bytes(cfg->cookie_secret, sizeof cfg->cookie_secret) != 1) {
+                tlshs__config_fail_locked(cfg, TLSHS_E_NOMEM, "cookie: no random secret: %s",
+                                          tlshs__openssl_reason("the random generator failed"));
+                return -1;
+            }
+            SSL_CTX_set_cookie_generate_cb(cfg->ctx, cbs->cookie_make);
+            SSL_CTX_set_cookie_verify_cb(cfg->ctx, cbs->cookie_check);
+        }
+    }
     build_chains(cfg);
     if (tlshs__bind_sessions(cfg)) return -1;
     if (cfg->num_tickets >= 0) SSL_CTX_set_num_tickets(cfg->ctx, (size_t)cfg->num_tickets);

@@ -35,7 +35,7 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     if (!cfg) return NULL;
     if (server_name && !*server_name) server_name = NULL;
     tlshs__clear_errors();
-    if (tlshs__config_freeze(cfg, tlshs__on_client_hello)) return NULL;
+    if (tlshs__config_freeze(cfg, &tlshs__server_cbs)) return NULL;
     if (cfg->role == TLSHS_CLIENT && !server_name && cfg->verify != TLSHS_VERIFY_NONE) {
         tlshs__config_fail(cfg, TLSHS_E_INCOMPLETE, "server_name: a client that verifies needs the server's name "
                                 "(or set verify to none)");
@@ -57,8 +57,14 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     hs->peer = &hs->peer_store;
     hs->last = TLSHS_WANT_READ;
     hs->ssl = SSL_new(cfg->ctx);
-    hs->rbio = BIO_new(BIO_s_mem());
-    hs->wbio = BIO_new(BIO_s_mem());
+    if (cfg->datagram) {
+        hs->dg = calloc(1, sizeof *hs->dg);
+        hs->rbio = hs->dg ? tlshs__dgram_bio(hs->dg, -1) : NULL;
+        hs->wbio = hs->dg ? tlshs__dgram_bio(hs->dg, -1) : NULL;
+    } else {
+        hs->rbio = BIO_new(BIO_s_mem());
+        hs->wbio = BIO_new(BIO_s_mem());
+    }
     if (!hs->ssl || !hs->rbio || !hs->wbio) {
         BIO_free(hs->rbio); /* not yet owned by ssl */
         BIO_free(hs->wbio);
@@ -69,6 +75,11 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     SSL_set_app_data(hs->ssl, hs);
     SSL_set_msg_callback(hs->ssl, tlshs__on_message);
     SSL_set_msg_callback_arg(hs->ssl, hs);
+    if (hs->dg) {
+        DTLS_set_timer_cb(hs->ssl, tlshs__dtls_timer);
+        SSL_set_mtu(hs->ssl, cfg->mtu ? cfg->mtu : 1200);
+        hs->dg->listening = cfg->role == TLSHS_SERVER && !cfg->no_cookie;
+    }
     if (cfg->role == TLSHS_CLIENT) {
         SSL_set_connect_state(hs->ssl);
         if (server_name && set_server_name(hs, server_name)) {
@@ -102,6 +113,7 @@ void tlshs_free(tlshs *hs) { /* see tlshs.h */
     tlshs__free_message(hs->usage);
     tlshs__trace_free(hs);
     tlshs_config_free(hs->cfg);
+    free(hs->dg);
     free(hs);
 }
 
@@ -179,6 +191,10 @@ static void explain_failure(tlshs *hs, int ssl_err, int saved_errno) {
     else if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
              ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED && vr != X509_V_OK)
         tlshs__set_error(hs, TLSHS_E_VERIFY, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
+    else if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_READ_TIMEOUT_EXPIRED)
+        tlshs__set_error(hs, TLSHS_E_TIMEOUT, "no answer: the retransmission timer fired after the 12th "
+                                              "retransmission (the last timeout %ld ms)",
+                         hs->dg ? hs->dg->dur_ms : 0L);
     else if (eof)
         tlshs__set_error(hs, TLSHS_E_EOF, hs->complete ? "peer closed the connection without close_notify"
                                    : "peer closed the connection during the handshake");
@@ -244,11 +260,51 @@ tlshs_result tlshs__answer_incomplete(tlshs *hs, int ssl_err, int saved_errno) {
     return tlshs__settle(hs, want < 0 ? TLSHS_CLOSED : (tlshs_result)want);
 }
 
+/* A DTLS server with cookies, before a ClientHello with a valid one:
+   DTLSv1_listen answers the others with a HelloVerifyRequest and keeps no
+   state (cookie.c).  Returns 1 when the handshake may go on, or the result
+   to answer. */
+static int listen_step(tlshs *hs, tlshs_result *answer) {
+    BIO_ADDR *from = BIO_ADDR_new();
+    int r;
+    if (!from) {
+        tlshs__set_error(hs, TLSHS_E_NOMEM, "out of memory");
+        hs->phase = PHASE_FLUSH_CLOSE;
+        *answer = tlshs__settle(hs, TLSHS_CLOSED);
+        return 0;
+    }
+    r = DTLSv1_listen(hs->ssl, from);
+    BIO_ADDR_free(from);
+    if (r == 1) {
+        hs->dg->listening = 0;
+        tlshs__clear_errors();
+        return 1;
+    }
+    if (r < 0) {
+        close_with(hs, SSL_ERROR_SSL, 0);
+        *answer = tlshs__settle(hs, TLSHS_CLOSED);
+        return 0;
+    }
+    tlshs__clear_errors(); /* no hello, or one without a valid cookie: answered and forgotten */
+    if (hs->trace_on && !hs->fd_mode) {
+        size_t len;
+        const unsigned char *d = tlshs__dgram_peek(hs->wbio, &len);
+        if (d) tlshs__trace_sent_verify_request(hs, d, len);
+    }
+    *answer = tlshs__settle(hs, TLSHS_WANT_READ);
+    return 0;
+}
+
 tlshs_result tlshs__run_handshake(tlshs *hs) {
     int r, saved_errno;
     tlshs__clear_errors();
     errno = 0;
     if (!hs->started && hs->capture) tlshs__capture_attach(hs);
+    if (hs->dg && hs->dg->listening) {
+        tlshs_result answer;
+        hs->started = 1;
+        if (!listen_step(hs, &answer)) return answer;
+    }
     if (!hs->started && hs->cfg->role == TLSHS_CLIENT) r = SSL_connect(hs->ssl);
     else r = SSL_do_handshake(hs->ssl);
     saved_errno = errno;
@@ -264,6 +320,31 @@ tlshs_result tlshs__run_handshake(tlshs *hs) {
     return tlshs__answer_incomplete(hs, SSL_get_error(hs->ssl, r), saved_errno);
 }
 
+/* A DONE datagram side with datagrams queued: OpenSSL answers a peer's
+   retransmitted final flight inside its read, so a peek processes them
+   (application data stays for tlshs_read). */
+static tlshs_result answer_late(tlshs *hs) {
+    unsigned char c;
+    size_t n = 0;
+    int err, saved_errno;
+    tlshs__clear_errors();
+    errno = 0;
+    if (SSL_peek_ex(hs->ssl, &c, 1, &n)) return tlshs__settle(hs, TLSHS_DONE);
+    saved_errno = errno;
+    err = SSL_get_error(hs->ssl, 0);
+    if (err == SSL_ERROR_ZERO_RETURN) {
+        tlshs__set_error(hs, TLSHS_E_CLOSE_NOTIFY, "peer sent close_notify");
+        hs->phase = PHASE_CLOSED;
+        tlshs__clear_errors();
+        return hs->last = TLSHS_CLOSED;
+    }
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        tlshs__clear_errors();
+        return tlshs__settle(hs, TLSHS_DONE);
+    }
+    return tlshs__answer_incomplete(hs, err, saved_errno);
+}
+
 static tlshs_result step_call(tlshs *hs) {
     if (!hs) return TLSHS_CLOSED;
     switch (hs->phase) {
@@ -274,7 +355,7 @@ static tlshs_result step_call(tlshs *hs) {
             return hs->last;
         }
         return tlshs__run_handshake(hs);
-    case PHASE_OPEN: return TLSHS_DONE;
+    case PHASE_OPEN: return hs->dg && tlshs__dgram_next(SSL_get_rbio(hs->ssl)) ? answer_late(hs) : TLSHS_DONE;
     case PHASE_CLOSED: return TLSHS_CLOSED;
     default: return tlshs__settle(hs, hs->last);
     }
@@ -328,6 +409,37 @@ static tlshs_result read_call(tlshs *hs, void *buf, size_t cap, size_t *n) {
     return tlshs__answer_incomplete(hs, err, saved_errno);
 }
 
+/* Datagrams: application data larger than a datagram holds goes out as
+   several records, each in a datagram within mtu.  Answers DONE with *n the
+   bytes written (all of them unless the socket would block part way). */
+static tlshs_result write_datagrams(tlshs *hs, const void *buf, size_t len, size_t *n) {
+    const unsigned char *p = buf;
+    size_t done = 0, room = DTLS_get_data_mtu(hs->ssl), put;
+    if (room == 0) room = 256; /* not known yet: never happens once DONE */
+    while (done < len) {
+        size_t chunk = len - done < room ? len - done : room;
+        int err, want, saved_errno;
+        errno = 0;
+        if (SSL_write_ex(hs->ssl, p + done, chunk, &put)) {
+            done += put;
+            continue;
+        }
+        saved_errno = errno;
+        err = SSL_get_error(hs->ssl, 0);
+        want = want_of(err);
+        if (want >= 0 && done > 0) break; /* a part went: say how much */
+        if (want >= 0) {
+            tlshs__clear_errors();
+            return hs->last = (tlshs_result)want;
+        }
+        close_with(hs, err, saved_errno);
+        return tlshs__settle(hs, TLSHS_CLOSED);
+    }
+    tlshs__clear_errors();
+    if (n) *n = done;
+    return hs->last = TLSHS_DONE;
+}
+
 static tlshs_result write_call(tlshs *hs, const void *buf, size_t len, size_t *n) {
     size_t put = 0;
     int ok, err, saved_errno, want;
@@ -342,6 +454,7 @@ static tlshs_result write_call(tlshs *hs, const void *buf, size_t len, size_t *n
     if (len == 0) return hs->last = TLSHS_DONE;
     tlshs__clear_errors();
     errno = 0;
+    if (hs->dg) return write_datagrams(hs, buf, len, n);
     ok = SSL_write_ex(hs->ssl, buf, len, &put);
     saved_errno = errno;
     if (ok) {

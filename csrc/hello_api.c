@@ -95,3 +95,9 @@ const char *tlshs_ja3s(const tlshs *hs) { /* see tlshs.h */
 const char *tlshs_ja3s_hash(const tlshs *hs) { /* see tlshs.h */
     return hs && hs->hellos && parsed(hs->hellos, 0) ? hs->hellos->p->sh.ja3s_hash : NULL;
 }
+
+const unsigned char *tlshs__hellos_client_raw(const tlshs *hs, size_t *len) {
+    if (!hs->hellos || !hs->hellos->client.msg) return NULL;
+    *len = hs->hellos->client.len;
+    return hs->hellos->client.msg;
+}

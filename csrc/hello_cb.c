@@ -56,6 +56,9 @@ int tlshs__on_client_hello(SSL *ssl, int *alert, void *arg) {
     return SSL_CLIENT_HELLO_ERROR;
 }
 
+const struct tlshs__server_callbacks tlshs__server_cbs = {tlshs__on_client_hello, tlshs__cookie_make,
+                                                         tlshs__cookie_check};
+
 int tlshs_set_hello_reason(tlshs *hs, const char *why) { /* see tlshs.h */
     char *copy;
     if (!hs || !why || !hs->in_hello_cb) return -1;
@@ -80,7 +83,12 @@ int tlshs_use_config(tlshs *hs, tlshs_config *cfg) { /* see tlshs.h */
                      cfg ? "a client config cannot answer a ClientHello" : "no config given");
         return -1;
     }
-    if (tlshs__config_freeze(cfg, tlshs__on_client_hello) != 0) {
+    if (cfg->datagram != hs->cfg->datagram) {
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "use_config: the config's transport is %s, the handshake's %s",
+                     cfg->datagram ? "datagram" : "stream", hs->cfg->datagram ? "datagram" : "stream");
+        return -1;
+    }
+    if (tlshs__config_freeze(cfg, &tlshs__server_cbs) != 0) {
         tlshs__usage(hs, TLSHS_E_INCOMPLETE, "use_config: %s", tlshs_config_error(cfg));
         return -1;
     }

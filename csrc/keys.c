@@ -248,36 +248,56 @@ const char *tlshs__version_name(long number) {
     return "?";
 }
 
-/* "1.2" -> "TLSv1.2" (OpenSSL's spelling is accepted too), then SSL_CONF_cmd.
-   Whether min_version and max_version leave a version is checked at the
-   freeze (tlshs_config_check), so the order of the keys does not matter. */
-static int set_version(tlshs_config *cfg, const tlshs_key_info *k, const char *cmd, const char *value) {
-    const char *v = value;
-    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
-        if (strcmp(value, versions[i].ours) == 0) v = versions[i].openssl;
-    if (strncmp(v, "TLSv", 4) != 0) { /* keep out SSLv3, DTLS and "None" */
-        tlshs__config_fail_locked(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of 1.0, 1.1, 1.2, 1.3", k->name, value);
-        return -1;
+/* "1.2" (or OpenSSL's "TLSv1.2") -> its number in *into, applied as the
+   transport reads it (keys_datagram.c).  Whether min_version and
+   max_version leave a version is checked at the freeze
+   (tlshs_config_check), so the order of the keys does not matter. */
+static int set_version(tlshs_config *cfg, const tlshs_key_info *k, long *into, const char *value) {
+    long old = *into;
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        if (strcmp(value, versions[i].ours) == 0 || strcmp(value, versions[i].openssl) == 0) {
+            *into = versions[i].number;
+            if (tlshs__apply_versions(cfg, k->name) == 0) return 0;
+            *into = old;
+            tlshs__apply_versions(cfg, k->name);
+            return -1;
+        }
     }
-    return set_conf(cfg, k, cmd, v);
+    tlshs__config_fail_locked(cfg, TLSHS_E_BAD_VALUE, "%s: '%s' is not one of 1.0, 1.1, 1.2, 1.3", k->name, value);
+    return -1;
 }
 
 static int set_min_version(tlshs_config *cfg, const tlshs_key_info *k, const char *value) {
-    if (set_version(cfg, k, "MinProtocol", value)) return -1;
+    if (set_version(cfg, k, &cfg->min_ver, value)) return -1;
     cfg->has_min = 1;
     return 0;
 }
 
 static int set_max_version(tlshs_config *cfg, const tlshs_key_info *k, const char *value) {
-    return set_version(cfg, k, "MaxProtocol", value);
+    return set_version(cfg, k, &cfg->max_ver, value);
+}
+
+/* A cipher key: applied, and kept to be applied again if the transport
+   changes (OpenSSL resets the cipher lists with the method). */
+static int set_cipher_key(tlshs_config *cfg, const tlshs_key_info *k, const char *cmd, char **keep,
+                          const char *value) {
+    char *copy = strdup(value);
+    if (!copy) return fail_openssl(cfg, k->name, "out of memory");
+    if (set_conf(cfg, k, cmd, value)) {
+        free(copy);
+        return -1;
+    }
+    free(*keep);
+    *keep = copy;
+    return 0;
 }
 
 static int set_ciphers(tlshs_config *cfg, const tlshs_key_info *k, const char *value) {
-    return set_conf(cfg, k, "CipherString", value);
+    return set_cipher_key(cfg, k, "CipherString", &cfg->ciphers, value);
 }
 
 static int set_ciphersuites(tlshs_config *cfg, const tlshs_key_info *k, const char *value) {
-    return set_conf(cfg, k, "Ciphersuites", value);
+    return set_cipher_key(cfg, k, "Ciphersuites", &cfg->ciphersuites, value);
 }
 
 static int set_groups(tlshs_config *cfg, const tlshs_key_info *k, const char *value) {
@@ -612,6 +632,13 @@ static int set_psk_identity(tlshs_config *cfg, const tlshs_key_info *k, const ch
     cfg->psk_identity = copy;
     return 0;
 }
+
+/* The datagram keys' setters live in keys_datagram.c. */
+#define set_transport tlshs__set_transport
+#define set_mtu tlshs__set_mtu
+#define set_cookie tlshs__set_cookie
+#define set_retransmit_ms tlshs__set_retransmit_ms
+#define set_use_srtp tlshs__set_use_srtp
 
 /* The table of tlshs.h, with each key's setter set_NAME beside it. */
 static const tlshs_key_info key_infos[] = {

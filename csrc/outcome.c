@@ -132,3 +132,10 @@ int tlshs_export_keying_material(tlshs *hs, unsigned char *out, size_t len, cons
 tlshs_role tlshs_get_role(const tlshs *hs) { /* see tlshs.h */
     return hs ? hs->cfg->role : TLSHS_CLIENT;
 }
+
+const char *tlshs_srtp_profile(const tlshs *hs) { /* see tlshs.h */
+    const SRTP_PROTECTION_PROFILE *p;
+    if (!hs || !hs->complete || !hs->dg) return NULL;
+    p = SSL_get_selected_srtp_profile(hs->ssl);
+    return p ? p->name : NULL;
+}

@@ -49,11 +49,48 @@ static size_t carry_tampered(tlshs *from, tlshs *to, tlshs_direction direction,
     return len;
 }
 
+/* Datagrams: moves each of from's pending datagrams to to, one at a time,
+   through tamper if given (which sees one datagram and may feed more to the
+   receiver itself); answers the datagrams taken, or (size_t)-1 if memory
+   ran out. */
+static size_t carry_datagrams(tlshs *from, tlshs *to, tlshs_direction direction, tlshs_tamper_cb tamper,
+                              void *arg, struct flight *f) {
+    size_t len, moved = 0, n;
+    while ((len = tlshs_pending(from)) > 0) {
+        const unsigned char *out;
+        if (len > f->cap) {
+            unsigned char *grown = realloc(f->data, len);
+            if (!grown) return (size_t)-1;
+            f->data = grown, f->cap = len;
+        }
+        len = tlshs_take(from, f->data, len);
+        out = f->data;
+        n = tamper ? tamper(direction, f->data, len, &out, arg) : len;
+        if (n > 0 && out) tlshs_feed(to, out, n); /* else dropped */
+        moved++;
+    }
+    return moved;
+}
+
+/* Virtual time: when neither side moved, the timer that would fire first
+   fires now.  Answers 1 if one fired, 0 if no timer runs. */
+static int fire_first(tlshs *client, tlshs *server, tlshs_result *c, tlshs_result *s) {
+    long tc = tlshs_timeout_ms(client), ts = tlshs_timeout_ms(server);
+    if (tc < 0 && ts < 0) return 0;
+    if (tc >= 0 && (ts < 0 || tc <= ts)) *c = tlshs_on_timeout(client);
+    else *s = tlshs_on_timeout(server);
+    return 1;
+}
+
 /* Refuses a pair whose side is not a memory-mode handshake; answers 1 if refused. */
 static int refused(tlshs *hs, tlshs *other, int rounds) {
     if (!hs) return 1;
     if (hs->fd_mode) {
         tlshs__usage(hs, TLSHS_E_STATE, "pair: the handshake uses a socket (fd mode)");
+        return 1;
+    }
+    if (other && hs->dg && !other->dg) {
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "pair: one side is a datagram handshake, the other a stream");
         return 1;
     }
     if (hs == other || rounds < 1) {
@@ -78,17 +115,32 @@ int tlshs_pair(tlshs *client, tlshs *server, tlshs_tamper_cb tamper, void *arg, 
     tlshs__begin(client);
     tlshs__begin(server);
     if (refused(client, server, rounds) || refused(server, client, rounds)) return -1;
+    int datagrams = client->dg && server->dg;
     for (int i = 0; i < rounds; i++) {
         size_t taken, m;
         c = tlshs_step(client);
-        taken = tamper ? carry_tampered(client, server, TLSHS_C2S, tamper, arg, &f)
-                       : carry(client, server);
+        taken = datagrams ? carry_datagrams(client, server, TLSHS_C2S, tamper, arg, &f)
+                : tamper  ? carry_tampered(client, server, TLSHS_C2S, tamper, arg, &f)
+                          : carry(client, server);
         s = tlshs_step(server);
-        m = tamper ? carry_tampered(server, client, TLSHS_S2C, tamper, arg, &f)
-                   : carry(server, client);
+        m = datagrams ? carry_datagrams(server, client, TLSHS_S2C, tamper, arg, &f)
+            : tamper  ? carry_tampered(server, client, TLSHS_S2C, tamper, arg, &f)
+                      : carry(server, client);
         if (taken == (size_t)-1 || m == (size_t)-1) {
             answer = -1; /* memory ran out: both objects are as the last step left them */
             tlshs__usage(client, TLSHS_E_NOMEM, "pair: out of memory");
+            break;
+        }
+        if (datagrams) {
+            /* a DONE side keeps answering retransmissions: go on while
+               anything moves, and fire a timer when nothing does */
+            if (taken + m > 0) continue;
+            if (final(c) && final(s)) {
+                answer = 0;
+                break;
+            }
+            if (fire_first(client, server, &c, &s)) continue;
+            answer = 0;
             break;
         }
         if (final(c) && final(s)) {

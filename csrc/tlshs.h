@@ -325,6 +325,33 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
  *       psk_identity defaults to "Client_identity", s_client's; a server
  *       with psk_identity refuses any other identity (unknown_psk_identity
  *       in TLS 1.2).
+ *   transport: "datagram" makes the config DTLS 1.2 (OpenSSL 3.0 and 3.5
+ *       have no DTLS 1.3): min_version and max_version then take only
+ *       "1.2".  The keys below are datagram keys; on a stream config they
+ *       are refused at the freeze.  In memory mode tlshs_feed and
+ *       tlshs_take carry one datagram each (see tlshs_take); fd mode takes
+ *       a connected UDP socket.
+ *   mtu: the UDP payload of a datagram in both modes (IP and UDP headers
+ *       are not counted), 256 to 65507: every datagram this side sends
+ *       fits, handshake messages are fragmented to fit, and application
+ *       data larger than one datagram holds is written as several records.
+ *   cookie: a server answers a ClientHello without a valid cookie with a
+ *       HelloVerifyRequest and keeps no state (RFC 6347 4.2.1): the cookie
+ *       is an HMAC-SHA256, under a random secret of the config, of the
+ *       ClientHello's version, random, session id, cipher suites and
+ *       compression methods and of the peer's address (fd mode:
+ *       getpeername; memory mode: tlshs_set_peer).  The client's retry is
+ *       accepted by any handshake object of the same config.  The hello
+ *       callback (tlshs_set_hello_cb) runs only for the ClientHello with
+ *       the valid cookie.
+ *   retransmit_ms: the first retransmission timeout of each flight; it
+ *       doubles at every timeout up to 60 s, and after 12 retransmissions
+ *       the next timeout ends the handshake (OpenSSL's schedule).  Timers
+ *       are the script's: tlshs_timeout_ms, tlshs_on_timeout.
+ *   use_srtp: the DTLS-SRTP profiles (RFC 5764) a client offers or a
+ *       server accepts, colon-separated in OpenSSL's names; the chosen one
+ *       is tlshs_srtp_profile(); the SRTP keys come from
+ *       tlshs_export_keying_material with "EXTRACTOR-dtls_srtp".
  */
 #define TLSHS_CONFIG_KEYS(X)                                                                       \
     X(ca_file, PATH, 3, "FILE", "the system store (client)",                                      \
@@ -362,7 +389,14 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
       "a throwaway P-256 key and self-signed certificate for NAME")                               \
     X(psk, TEXT, 3, "HEX", NULL, "a pre-shared key (hex, 1 to 256 bytes): PSK cipher suites")    \
     X(psk_identity, TEXT, 3, "ID", "Client_identity (client), any (server)",                      \
-      "the PSK's identity: sent by a client, required by a server")
+      "the PSK's identity: sent by a client, required by a server")                              \
+    X(transport, TEXT, 3, "stream|datagram", "stream", "stream (TLS) or datagram (DTLS 1.2)")      \
+    X(mtu, NUMBER, 3, "256-65507", "1200", "datagram: the UDP payload bytes a datagram holds")    \
+    X(cookie, SWITCH, 2, "on|off", "on", "datagram: a first ClientHello gets a HelloVerifyRequest") \
+    X(retransmit_ms, NUMBER, 3, "20-60000", "1000",                                                \
+      "datagram: the first retransmission timeout (doubling to 60 s)")                            \
+    X(use_srtp, TEXT, 3, "PROFILES", NULL,                                                         \
+      "datagram: DTLS-SRTP profiles (SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM)")
 
 /** What a key's value is (see TLSHS_CONFIG_KEYS). */
 typedef enum {
@@ -606,10 +640,14 @@ TLSHS_API tlshs_result tlshs_step(tlshs *hs);
 /**
  * Memory mode: hands bytes received from the peer to hs (they are copied).
  * They are consumed by the next tlshs_step, tlshs_read or tlshs_shutdown.
+ * With transport "datagram" the bytes are exactly one datagram (len 1 to
+ * 65507; an empty one is ignored), kept whole: feed each datagram as it
+ * came.
  *
  * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL, data is
  *          NULL with len > 0, hs is in fd mode, the input has ended, or the
- *          connection is closed.
+ *          connection is closed; a datagram over 65507 bytes
+ *          (TLSHS_E_ARGUMENT).
  */
 TLSHS_API int tlshs_feed(tlshs *hs, const void *data, size_t len);
 
@@ -624,16 +662,64 @@ TLSHS_API int tlshs_feed(tlshs *hs, const void *data, size_t len);
 TLSHS_API int tlshs_feed_eof(tlshs *hs);
 
 /**
- * Memory mode: how many bytes wait to be taken for the peer.
+ * Memory mode: how many bytes wait to be taken for the peer; with
+ * transport "datagram", the size of the next datagram (0 when none).
  * @returns the count; 0 for a NULL hs or in fd mode.
  */
 TLSHS_API size_t tlshs_pending(const tlshs *hs);
 
 /**
- * Memory mode: moves up to cap pending bytes into buf, in order.
- * @returns how many were moved (0 if none, or hs or buf is NULL).
+ * Memory mode: moves up to cap pending bytes into buf, in order.  With
+ * transport "datagram" it moves exactly one datagram, at most mtu bytes: a
+ * cap smaller than tlshs_pending() moves nothing, loses nothing and sets
+ * the usage code TLSHS_E_ARGUMENT.
+ * @returns how many were moved (0 if none, or hs or buf is NULL, or the
+ *          next datagram does not fit).
  */
 TLSHS_API size_t tlshs_take(tlshs *hs, void *buf, size_t cap);
+
+/**
+ * Memory mode, transport "datagram": names the peer's address for the
+ * server's cookie (see the cookie key), as the script knows it (for
+ * example "192.0.2.7:5684" from recvfrom).  Without it a memory-mode
+ * cookie binds only the ClientHello.  In fd mode the socket's peer is used.
+ *
+ * @param peer any bytes that name the address, 1 to 128 of them.
+ * @returns 0, or -1 (reason in tlshs_usage_error) if hs is NULL, peer is
+ *          NULL, empty or too long (TLSHS_E_ARGUMENT), or hs has started or
+ *          is not a datagram handshake (TLSHS_E_STATE).
+ */
+TLSHS_API int tlshs_set_peer(tlshs *hs, const void *peer, size_t len);
+
+/**
+ * Transport "datagram": the milliseconds until the retransmission timer
+ * fires, counted down by the monotonic clock from when it started (0 when
+ * due); -1 when no timer runs (no flight waits for an answer, a stream
+ * handshake, a NULL hs).  The schedule is retransmit_ms for each new
+ * flight, doubling at each timeout up to 60 s.
+ */
+TLSHS_API long tlshs_timeout_ms(const tlshs *hs);
+
+/**
+ * Transport "datagram": the retransmission timer fired, or the script fires
+ * it now (virtual time): the last flight is sent again and the timer starts
+ * over with the next duration; after 12 retransmissions the next timeout
+ * ends the handshake (CLOSED, TLSHS_E_TIMEOUT).  Answered as tlshs_step.
+ *
+ * OpenSSL 3.0 (and 3.1) keeps its deadline where tlshs can move it, so the
+ * timer fires at once, and no retransmission ever happens before the
+ * script asks.  OpenSSL 3.2 and later (3.5) keep the deadline out of
+ * reach: there the timer runs on the wall clock with tlshs's schedule, a
+ * step or read after its deadline retransmits as OpenSSL does, and
+ * tlshs_on_timeout before the deadline first waits out the rest of it (up
+ * to tlshs_timeout_ms; the one call that may sleep; keep retransmit_ms low
+ * in tests that fire early).
+ *
+ * @returns the result, as tlshs_step; with no timer running the call is
+ *          refused (TLSHS_E_STATE), changes nothing and answers the last
+ *          result.
+ */
+TLSHS_API tlshs_result tlshs_on_timeout(tlshs *hs);
 
 /**
  * Reads application data.  Before the handshake is DONE it first continues
@@ -902,6 +988,13 @@ TLSHS_API const char *tlshs_cipher(const tlshs *hs);
 
 /** The protocol ALPN selected, or NULL if none was. */
 TLSHS_API const char *tlshs_alpn(const tlshs *hs);
+
+/**
+ * The DTLS-SRTP profile the handshake chose (use_srtp), such as
+ * "SRTP_AES128_CM_SHA1_80"; NULL when none was negotiated, before the
+ * handshake completed, or for a NULL hs.  The string is static.
+ */
+TLSHS_API const char *tlshs_srtp_profile(const tlshs *hs);
 
 /**
  * The server name: a client's as given to tlshs_new, a server's as received

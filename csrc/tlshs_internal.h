@@ -16,15 +16,21 @@
  *   certs.c          the config's own certificates, self-signed, OCSP
  *   extensions.c     custom extensions: the key's items, the callbacks
  *   pcapng.c         the pcapng writer
+ *   keys_datagram.c  the transport key and the datagram keys; the
+ *                    version and cipher keys as the transport makes them
  *   keys.c           the key table's setters, tlshs_config_set
  *   config.c         tlshs_config: new, free, the check, the freeze
  *   capture.c        tlshs_set_capture: BIOs hooked, keylog installed
  *   hello_api.c      the hellos on a handshake
+ *   cookie.c         a DTLS server's stateless HelloVerifyRequest cookies
+ *   transport_dgram.c  datagrams: the BIO that keeps their boundaries (memory
+ *                    and connected UDP), the retransmission timer's schedule
  *   trace.c          the message callback: alerts, hellos, the trace
  *   hello_cb.c       the server's hello callback, tlshs_use_config
  *   engine.c         a handshake's life and state machine; why it closed
  *   transport_mem.c  memory mode (feed, take)
  *   transport_fd.c   fd mode (set_fd and its BIO)
+ *   retransmit.c     tlshs_on_timeout: the script fires the DTLS timer
  *   outcome.c        what a connection says about itself
  *   moves.c          after the handshake: KeyUpdate, renegotiation,
  *                    post-handshake auth, 0-RTT, OCSP
@@ -80,6 +86,15 @@ struct tlshs_config {
     unsigned char psk[256]; /* the psk key's bytes (psk_len of them); wiped at the free */
     size_t psk_len;         /* 0: no psk */
     char *psk_identity;     /* psk_identity, owned (malloc); NULL if not given */
+    unsigned datagram : 1;  /* transport datagram: DTLS 1.2 */
+    unsigned no_cookie : 1; /* cookie off */
+    unsigned dgram_keys;    /* bits of the datagram keys given (keys_datagram.c) */
+    long min_ver, max_ver;  /* min_version, max_version as TLS numbers; 0 if not given */
+    char *ciphers, *ciphersuites; /* the keys' values, owned (malloc), NULL if not given:
+                                     applied again when the transport changes */
+    int mtu;                /* mtu; 0 if not given (1200) */
+    int retransmit_ms;      /* retransmit_ms; 0 if not given (1000) */
+    unsigned char cookie_secret[32]; /* a datagram server's cookie key, made at the freeze */
     atomic_int keylog_hooked; /* the keylog callback is installed (keylog_file, or a
                                handshake's capture): OpenSSL formats secrets only then */
     /* Why the last failed call on the config failed: written only under
@@ -159,6 +174,18 @@ struct tlshs {
     unsigned in_hello_cb : 1;      /* the hello callback is running: tlshs_use_config works */
     tlshs_config *switched_cfg;    /* tlshs_use_config's config; one reference, NULL if none */
     char *hello_reason;            /* tlshs_set_hello_reason's words; owned (malloc), NULL if none */
+    struct tlshs_dgram *dg;        /* transport datagram: its state; owned, NULL for a stream */
+};
+
+/* A datagram handshake's own state (transport_dgram.c, cookie.c, retransmit.c). */
+struct tlshs_dgram {
+    long dur_ms;             /* the running timeout's duration (tlshs's schedule) */
+    unsigned long long deadline_ms; /* when it fires, on the monotonic clock in ms */
+    void *ossl_deadline;     /* OpenSSL before 3.2: its deadline (struct timeval), as the
+                                BIO was told; NULL when out of reach */
+    unsigned listening : 1;  /* a server with cookies, before the ClientHello with a valid one */
+    unsigned char peer[128]; /* the peer's address for the cookie (tlshs_set_peer, getpeername) */
+    size_t peer_len;
 };
 
 /* The text of a message field: "" for none. */
@@ -216,6 +243,8 @@ static inline void tlshs__clear_errors(void) {
 /* trace.c: the message callback every handshake installs (alerts always,
    the hellos, the trace when on); tlshs__trace_free frees the trace. */
 void tlshs__trace_free(tlshs *hs);
+/* trace.c: traces the HelloVerifyRequest DTLSv1_listen wrote (a datagram) */
+void tlshs__trace_sent_verify_request(tlshs *hs, const unsigned char *dgram, size_t len);
 void tlshs__on_message(int write_p, int version, int content_type, const void *buf, size_t len,
                        SSL *ssl, void *arg);
 
@@ -304,9 +333,63 @@ int tlshs__is_ip_literal(const char *name);
    memory ran out */
 BIO *tlshs__fd_bio(int fd);
 
+/* ---- transport_dgram.c: datagrams kept whole, and the DTLS timer ---- */
+
+/* The most a UDP datagram carries over IPv4. */
+#define TLSHS__MAX_DATAGRAM 65507
+/* A datagram BIO of dg: a queue in memory (fd < 0: the script feeds or
+   takes each datagram), or a connected UDP socket; NULL if memory ran out. */
+BIO *tlshs__dgram_bio(struct tlshs_dgram *dg, int fd);
+/* Memory mode: adds one datagram to the rbio's queue (0, or -1 out of memory). */
+int tlshs__dgram_push(BIO *b, const void *data, size_t len);
+/* Memory mode: the size of the queue's next datagram, 0 when none. */
+size_t tlshs__dgram_next(BIO *b);
+/* Memory mode: moves the next datagram into buf (cap bytes), or nothing if
+   it does not fit; answers its size (0 when none). */
+size_t tlshs__dgram_pop(BIO *b, void *buf, size_t cap);
+/* Memory mode: the next datagram in place (NULL when none), *len its size. */
+const unsigned char *tlshs__dgram_peek(BIO *b, size_t *len);
+/* OpenSSL's DTLS timer callback (DTLS_set_timer_cb): keeps tlshs's
+   schedule and answers the duration OpenSSL should use. */
+unsigned int tlshs__dtls_timer(SSL *ssl, unsigned int previous_us);
+/* Makes OpenSSL's running timer due now (OpenSSL before 3.2), or waits
+   until it is (3.2 and later: the deadline is out of reach). */
+void tlshs__dtls_timer_expire(tlshs *hs);
+
+/* cookie.c: a DTLS server's cookie callbacks (SSL_CTX_set_cookie_*_cb) */
+int tlshs__cookie_make(SSL *ssl, unsigned char *cookie, unsigned int *len);
+int tlshs__cookie_check(SSL *ssl, const unsigned char *cookie, unsigned int len);
+
+/* hello_api.c: the last ClientHello seen, as the message callback gave it
+   (NULL if none); valid until the next one. */
+const unsigned char *tlshs__hellos_client_raw(const tlshs *hs, size_t *len);
+
+/* keys_datagram.c: the setters of the datagram keys (keys.c's table), and
+   the keys that depend on the transport, applied again when it changes */
+struct tlshs_key_info;
+int tlshs__set_transport(tlshs_config *cfg, const struct tlshs_key_info *k, const char *value);
+int tlshs__set_mtu(tlshs_config *cfg, const struct tlshs_key_info *k, const char *value);
+int tlshs__set_cookie(tlshs_config *cfg, const struct tlshs_key_info *k, const char *value);
+int tlshs__set_retransmit_ms(tlshs_config *cfg, const struct tlshs_key_info *k, const char *value);
+int tlshs__set_use_srtp(tlshs_config *cfg, const struct tlshs_key_info *k, const char *value);
+/* Applies min_ver and max_ver as the transport reads them: 0, or -1 after
+   failing cfg naming key. */
+int tlshs__apply_versions(tlshs_config *cfg, const char *key);
+/* The freeze's check of the datagram keys on a stream config: 0 or -1. */
+int tlshs__check_datagram_keys(tlshs_config *cfg);
+
 /* config.c: the freeze (see config.c); on_hello is the server's ClientHello
-   callback (hello_cb.c), installed by the first freeze of a server config */
-int tlshs__config_freeze(tlshs_config *cfg, SSL_client_hello_cb_fn on_hello);
+   callback (hello_cb.c), installed by the first freeze of a server config,
+   and the cookie callbacks (cookie.c) those of a datagram server with
+   cookies */
+struct tlshs__server_callbacks {
+    SSL_client_hello_cb_fn on_hello;
+    int (*cookie_make)(SSL *, unsigned char *, unsigned int *);
+    int (*cookie_check)(SSL *, const unsigned char *, unsigned int);
+};
+int tlshs__config_freeze(tlshs_config *cfg, const struct tlshs__server_callbacks *cbs);
+/* hello_cb.c: the callbacks every freeze installs (hello_cb.c, cookie.c) */
+extern const struct tlshs__server_callbacks tlshs__server_cbs;
 
 /* ---- capture.c: a pcapng file of one connection, with its secrets ----
    One synthetic TCP conversation (10.0.0.1:49152 -> 10.0.0.2:443, raw IPv4)

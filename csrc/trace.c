@@ -115,3 +115,12 @@ size_t tlshs_trace_count(const tlshs *hs) { /* see tlshs.h */
 const tlshs_event *tlshs_trace_event(const tlshs *hs, size_t i) { /* see tlshs.h */
     return hs && hs->trace && i < hs->trace->n ? &hs->trace->events[i] : NULL;
 }
+
+void tlshs__trace_sent_verify_request(tlshs *hs, const unsigned char *dgram, size_t len) {
+    /* DTLSv1_listen reports only the record header of the HelloVerifyRequest
+       it writes: the message is read from the datagram (a 13-byte record
+       header, then the 12-byte handshake header and the body) */
+    if (hs->trace_on && len > 13 + 12 && dgram[0] == SSL3_RT_HANDSHAKE &&
+        dgram[13] == DTLS1_MT_HELLO_VERIFY_REQUEST)
+        add_event(hs, 1, "handshake", "HelloVerifyRequest", dgram + 13, len - 13);
+}

@@ -115,6 +115,24 @@ static int is_listening(int fd) {
     return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
 }
 
+/* The socket's type (SOCK_STREAM, SOCK_DGRAM), or -1 for other fds. */
+static int socket_type(int fd) {
+    int type = -1;
+    socklen_t len = sizeof type;
+    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 ? type : -1;
+}
+
+/* Whether fd is connected; its peer's address then binds the cookie. */
+static int connected_peer(tlshs *hs, int fd) {
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof peer;
+    if (getpeername(fd, (struct sockaddr *)&peer, &len) != 0) return 0;
+    if (len > sizeof hs->dg->peer) len = sizeof hs->dg->peer;
+    memcpy(hs->dg->peer, &peer, len);
+    hs->dg->peer_len = len;
+    return 1;
+}
+
 int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
     int flags;
     BIO *bio;
@@ -142,7 +160,17 @@ int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
         tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_fd: cannot make %d non-blocking: %s", fd, strerror(errno));
         return -1;
     }
-    bio = tlshs__fd_bio(fd);
+    if (socket_type(fd) == SOCK_DGRAM && !hs->dg) {
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_fd: %d is a UDP socket; a stream handshake needs a "
+                                           "stream (set transport to datagram for DTLS)", fd);
+        return -1;
+    }
+    if (hs->dg && (socket_type(fd) != SOCK_DGRAM || !connected_peer(hs, fd))) {
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_fd: a datagram handshake needs a connected UDP socket "
+                                           "(connect(2) it to the peer)");
+        return -1;
+    }
+    bio = hs->dg ? tlshs__dgram_bio(hs->dg, fd) : tlshs__fd_bio(fd);
     if (!bio) {
         tlshs__usage(hs, TLSHS_E_NOMEM, "set_fd: out of memory");
         ERR_clear_error();

@@ -25,6 +25,18 @@ int tlshs_feed(tlshs *hs, const void *data, size_t len) { /* see tlshs.h */
         tlshs__usage(hs, TLSHS_E_STATE, "feed: the input has ended (feed_eof)");
         return -1;
     }
+    if (hs->dg) { /* one datagram, kept whole */
+        if (len > TLSHS__MAX_DATAGRAM) {
+            tlshs__usage(hs, TLSHS_E_ARGUMENT, "feed: %zu bytes is more than a datagram holds (%d)", len,
+                         TLSHS__MAX_DATAGRAM);
+            return -1;
+        }
+        if (len && tlshs__dgram_push(hs->rbio, data, len)) {
+            tlshs__usage(hs, TLSHS_E_NOMEM, "feed: out of memory");
+            return -1;
+        }
+        return 0;
+    }
     while (len > 0) {
         int chunk = len > INT_MAX ? INT_MAX : (int)len;
         int w = BIO_write(hs->rbio, p, chunk);
@@ -59,6 +71,13 @@ size_t tlshs_take(tlshs *hs, void *buf, size_t cap) { /* see tlshs.h */
     int n;
     tlshs__begin(hs);
     if (!hs || !buf || hs->fd_mode || cap == 0) return 0;
+    if (hs->dg) { /* exactly one datagram, or nothing */
+        size_t size = tlshs__dgram_pop(hs->wbio, buf, cap);
+        if (size <= cap) return size;
+        tlshs__usage(hs, TLSHS_E_ARGUMENT, "take: the next datagram is %zu bytes, the buffer holds %zu",
+                     size, cap);
+        return 0;
+    }
     n = BIO_read(hs->wbio, buf, cap > INT_MAX ? INT_MAX : (int)cap);
     return n > 0 ? (size_t)n : 0;
 }

@@ -150,6 +150,11 @@ class Config(_tlshs.ConfigHandle):
         self_signed: str = ...,
         psk: str = ...,
         psk_identity: str = ...,
+        transport: str = ...,
+        mtu: _Number = ...,
+        cookie: _Switch = ...,
+        retransmit_ms: _Number = ...,
+        use_srtp: str = ...,
     ) -> None: ...
     def set(self, key: str, value: Union[_Path, _Switch, _Number, _List]) -> None: ...
     def check(self) -> None: ...

@@ -20,3 +20,4 @@
 #include "list_pq.h"
 #include "list_exporter.h"
 #include "list_psk.h"
+#include "list_dtls.h"
