@@ -139,9 +139,12 @@ static PyObject *tlshs_py_feed_eof(tlshs_py_handshake *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+/* take(n=-1): up to n pending bytes (all when n < 0); over datagrams the
+   next datagram whole, and an n smaller than it raises ArgumentError (the
+   core refuses, keeping the datagram). */
 static PyObject *tlshs_py_take_bytes(tlshs_py_handshake *self, PyObject *const *args, Py_ssize_t nargs) {
     Py_ssize_t n;
-    size_t avail;
+    size_t avail, got = 0;
     PyObject *out;
     if (tlshs_py_size_arg(args, nargs, "take", -1, &n) < 0)
         return NULL;
@@ -151,9 +154,15 @@ static PyObject *tlshs_py_take_bytes(tlshs_py_handshake *self, PyObject *const *
     if (n < 0 || (size_t)n > avail)
         n = (Py_ssize_t)avail;
     out = PyBytes_FromStringAndSize(NULL, n); /* not a container: no collection runs here */
-    if (out && n)
-        tlshs_take(self->hs, PyBytes_AS_STRING(out), (size_t)n);
+    if (out && avail)
+        got = tlshs_take(self->hs, PyBytes_AS_STRING(out), (size_t)n);
+    if (out && avail && !got && tlshs_py_refused(self)) {
+        Py_DECREF(out);
+        return tlshs_py_leave_refused(self);
+    }
     tlshs_py_leave(&self->guard);
+    if (out && got < (size_t)n && _PyBytes_Resize(&out, (Py_ssize_t)got) != 0)
+        return NULL; /* out was freed */
     return out;
 }
 
@@ -237,6 +246,22 @@ static PyObject *tlshs_py_shutdown(tlshs_py_handshake *self, PyObject *unused) {
     Py_BEGIN_ALLOW_THREADS
     r = tlshs_shutdown(self->hs);
     Py_END_ALLOW_THREADS
+    tlshs_py_leave(&self->guard);
+    return tlshs_py_result(r);
+}
+
+/* on_timeout: the GIL released (it sends a flight again, and on OpenSSL
+   3.2 and later may wait out the rest of the timeout); refused (no timer
+   runs) raises StateError. */
+static PyObject *tlshs_py_on_timeout(tlshs_py_handshake *self, PyObject *unused) {
+    tlshs_result r;
+    if (tlshs_py_enter(self) < 0)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    r = tlshs_on_timeout(self->hs);
+    Py_END_ALLOW_THREADS
+    if (tlshs_py_refused(self))
+        return tlshs_py_leave_refused(self);
     tlshs_py_leave(&self->guard);
     return tlshs_py_result(r);
 }
@@ -473,8 +498,9 @@ static PyMethodDef tlshs_py_handshake_methods[] = {
     {"feed", (PyCFunction)tlshs_py_feed, METH_O,
      "feed($self, data, /)\n--\n\n"
      "Memory mode: hands bytes received from the peer (any bytes-like\n"
-     "object; they are copied).  Raises StateError in fd mode, after\n"
-     "feed_eof(), or once the connection is closed."},
+     "object; they are copied).  Over datagrams, exactly one datagram\n"
+     "as it came.  Raises StateError in fd mode, after feed_eof(), or\n"
+     "once the connection is closed."},
     {"feed_eof", (PyCFunction)tlshs_py_feed_eof, METH_NOARGS,
      "feed_eof($self, /)\n--\n\n"
      "Memory mode: says the peer's byte stream has ended.  A handshake\n"
@@ -483,7 +509,10 @@ static PyMethodDef tlshs_py_handshake_methods[] = {
     {"take", (PyCFunction)(void (*)(void))tlshs_py_take_bytes, METH_FASTCALL,
      "take($self, n=-1, /)\n--\n\n"
      "Memory mode: removes and answers up to n pending bytes for the\n"
-     "peer (all of them when n is negative, the default); b\"\" if none."},
+     "peer (all of them when n is negative, the default); b\"\" if none.\n"
+     "Datagrams (transport \"datagram\"): exactly one datagram, the next;\n"
+     "an n smaller than it (pending) raises ArgumentError and loses\n"
+     "nothing."},
     {"read", (PyCFunction)(void (*)(void))tlshs_py_read, METH_FASTCALL,
      "read($self, n=16384, /)\n--\n\n"
      "Reads up to n bytes of application data; answers (result, data).\n\n"
@@ -509,6 +538,16 @@ static PyMethodDef tlshs_py_handshake_methods[] = {
      "peer's has not come (a caller that does not care may stop there),\n"
      "CLOSED when both were exchanged or the connection was over.  On a\n"
      "handshake that is not done it closes at once, sending nothing."},
+    {"on_timeout", (PyCFunction)tlshs_py_on_timeout, METH_NOARGS,
+     "on_timeout($self, /)\n--\n\n"
+     "Datagrams: the retransmission timer fired (timeout reached 0), or\n"
+     "the script fires it now: the last flight is sent again (memory: it\n"
+     "waits in pending) and the timer starts over, doubled.  Answers a\n"
+     "Result and is driven on like step; after 12 retransmissions the\n"
+     "next timeout closes the handshake (error_code Code.E_TIMEOUT).\n"
+     "StateError when no timer runs (timeout is None).  On OpenSSL 3.0\n"
+     "it fires at once (virtual time); on 3.2 and later it first waits\n"
+     "out the rest of the timeout (see docs/python.md)."},
     {"close", (PyCFunction)tlshs_py_close, METH_NOARGS,
      "close($self, /)\n--\n\n"
      "Frees the connection's state.  Does not close sock.  Safe to call\n"
@@ -576,7 +615,8 @@ static PyGetSetDef tlshs_py_handshake_getset[] = {
      "its traceback; close() drops it.",
      NULL},
     {"pending", (getter)tlshs_py_get_pending, NULL,
-     "Memory mode: how many bytes wait to be taken for the peer (always 0\nin fd mode).", NULL},
+     "Memory mode: how many bytes wait to be taken for the peer (always 0\n"
+     "in fd mode); over datagrams, the size of the next datagram.", NULL},
     {"result", (getter)tlshs_py_get_result, NULL,
      "The last result of step, read, write or shutdown (WANT_READ before\nthe first call).", NULL},
     {"closed", (getter)tlshs_py_get_closed, NULL,

@@ -113,6 +113,7 @@ typedef struct {
     Py_buffer answer;    /* the bytes tamper answered last, held until the next call */
     int have_answer;
     PyObject *exc[3];    /* the exception tamper raised, fetched (then every flight is dropped) */
+    tlshs *to[2];        /* the receivers, by tlshs_direction (server, client) */
 } tlshs_py_tamper;
 
 static void tlshs_py_tamper_release(tlshs_py_tamper *t) {
@@ -122,11 +123,50 @@ static void tlshs_py_tamper_release(tlshs_py_tamper *t) {
     }
 }
 
+/* A list (or tuple) answer of tamper: every piece but the last is fed to the
+   receiver here, in order (a piece of None or b"" is skipped); the last is
+   held in t->answer for pair to deliver.  Answers the last piece's length
+   (0: nothing left for pair), or -1 with a TypeError set. */
+static Py_ssize_t tlshs_py_tamper_pieces(tlshs_py_tamper *t, tlshs_direction direction, PyObject *got) {
+    PyObject *seq = PySequence_Fast(got, "tamper's answer");
+    Py_ssize_t count, last = -1;
+    if (!seq)
+        return -1;
+    count = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *piece = PySequence_Fast_GET_ITEM(seq, i);
+        Py_buffer view;
+        if (piece == Py_None)
+            continue;
+        if (PyObject_GetBuffer(piece, &view, PyBUF_SIMPLE) != 0) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "tamper's list must hold bytes or None, not %.100s",
+                         Py_TYPE(piece)->tp_name);
+            Py_DECREF(seq);
+            return -1;
+        }
+        if (view.len == 0) {
+            PyBuffer_Release(&view);
+            continue;
+        }
+        if (t->have_answer) /* the piece before: to the receiver now (refused when it is closed: dropped) */
+            tlshs_feed(t->to[direction], t->answer.buf, (size_t)t->answer.len);
+        tlshs_py_tamper_release(t);
+        t->answer = view;
+        t->have_answer = 1;
+        last = view.len;
+    }
+    Py_DECREF(seq);
+    return last < 0 ? 0 : last;
+}
+
 /* The tlshs_tamper_cb under tlshs.pair: runs in the thread that called pair,
    with the GIL released around it, so it takes the GIL back to call tamper.
-   After an exception it answers "drop" for every flight and records it: pair
-   then stops as soon as nothing moves, and the exception is raised when
-   tlshs_pair has returned. */
+   tamper answers bytes (delivered instead), None or b"" (dropped), or a list
+   of pieces delivered in order (tlshs_py_tamper_pieces).  After an exception
+   it answers "drop" for every flight and records it: pair then stops as
+   soon as nothing moves, and the exception is raised when tlshs_pair has
+   returned. */
 static size_t tlshs_py_tamper_cb(tlshs_direction direction, unsigned char *flight, size_t len,
                                  const unsigned char **out, void *arg) {
     tlshs_py_tamper *t = arg;
@@ -139,19 +179,28 @@ static size_t tlshs_py_tamper_cb(tlshs_direction direction, unsigned char *fligh
     tlshs_py_tamper_release(t);
     got = PyObject_CallFunction(t->tamper, "Oy#", t->names[direction == TLSHS_S2C], (const char *)flight,
                                 (Py_ssize_t)len);
-    if (got && got != Py_None) {
+    if (got && (PyList_Check(got) || PyTuple_Check(got))) {
+        Py_ssize_t last = tlshs_py_tamper_pieces(t, direction, got);
+        if (last > 0) {
+            *out = t->answer.buf;
+            n = (size_t)last;
+        }
+    } else if (got && got != Py_None) {
         if (PyObject_GetBuffer(got, &t->answer, PyBUF_SIMPLE) == 0) {
             t->have_answer = 1;
             *out = t->answer.buf;
             n = (size_t)t->answer.len;
         } else {
             PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "tamper must answer bytes or None, not %.100s", Py_TYPE(got)->tp_name);
+            PyErr_Format(PyExc_TypeError, "tamper must answer bytes or None (or a list of them), not %.100s",
+                         Py_TYPE(got)->tp_name);
         }
     }
     Py_XDECREF(got); /* the held view keeps the object alive */
-    if (PyErr_Occurred())
+    if (PyErr_Occurred()) {
+        n = 0;
         PyErr_Fetch(&t->exc[0], &t->exc[1], &t->exc[2]);
+    }
     PyGILState_Release(gil);
     return n;
 }
@@ -214,6 +263,8 @@ PyObject *tlshs_py_pair(PyObject *self, PyObject *args) {
     }
     if (tlshs_py_enter_two(c, s) < 0)
         goto fail;
+    t.to[TLSHS_C2S] = s->hs; /* the receivers, read inside the guards pair holds for the call */
+    t.to[TLSHS_S2C] = c->hs;
     Py_BEGIN_ALLOW_THREADS
     status = tlshs_pair(c->hs, s->hs, t.tamper ? tlshs_py_tamper_cb : NULL, &t, (int)rounds, &rc, &rs);
     Py_END_ALLOW_THREADS

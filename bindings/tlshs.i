@@ -16,7 +16,8 @@
  *   py_config.c     ConfigHandle, a tlshs_config *, the base of tlshs.Config
  *   py_handshake.c  HandshakeHandle, a tlshs *, the base of tlshs.Handshake;
  *                   the calls that drive a handshake (step, feed, take, read,
- *                   write, shutdown, the moves, 0-RTT) are its methods
+ *                   write, shutdown, on_timeout, the moves, 0-RTT) are its
+ *                   methods
  *   py_hello.c      tlshs.ClientHello from tlshs_hello, and on_client_hello
  *   py_records.c    _records, _record_write, _refragment, _pair, _content_types
  * Every other function of tlshs.h is wrapped by SWIG here and takes a handle
@@ -102,7 +103,7 @@
 %apply tlshs_config *cfg { const tlshs_config *cfg };
 
 /* ---- failures raise, with the code, read inside the guard ---- */
-%typemap(out) int tlshs_set_session, int tlshs_set_trace, int tlshs_set_capture {
+%typemap(out) int tlshs_set_session, int tlshs_set_trace, int tlshs_set_capture, int tlshs_set_peer {
     if ($1 != 0) {
         tlshs_py_raise_refusal(arg1);
         SWIG_fail;
@@ -144,7 +145,7 @@
     $1 = (size_t)v;
 }
 
-/* ---- bytes in: tlshs_set_session, from any bytes-like object ---- */
+/* ---- bytes in: tlshs_set_session, tlshs_set_peer, from any bytes-like object ---- */
 %typemap(in) (const void *der, size_t len) (Py_buffer view, int have_view = 0) {
     if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) != 0)
         SWIG_fail; /* TypeError: a bytes-like object is required */
@@ -156,6 +157,8 @@
     if (have_view$argnum)
         PyBuffer_Release(&view$argnum);
 }
+/* tlshs_set_peer: the address as bytes (the Python layer encodes a str). */
+%apply (const void *der, size_t len) { (const void *peer, size_t len) };
 
 /* ---- bytes out: tlshs_session ---- */
 /* (buf, cap) from an int; the function's size_t answer is how much it
@@ -327,6 +330,7 @@
 %ignore tlshs_write;
 %ignore tlshs_shutdown;
 %ignore tlshs_last_result;
+%ignore tlshs_on_timeout; /* the handle's on_timeout: releases the GIL, raises a refusal */
 
 /* The header's export macro means nothing to SWIG. */
 #define TLSHS_API

@@ -8,7 +8,7 @@
  *   py_config.c     ConfigHandle, the base of tlshs.Config
  *   py_handshake.c  HandshakeHandle, the base of tlshs.Handshake: its
  *                   driving calls (step, feed, take, read, write, shutdown,
- *                   the moves, 0-RTT), refusals
+ *                   on_timeout, the moves, 0-RTT), refusals
  *   py_hello.c      the parsed ClientHello and on_client_hello
  *   py_records.c    _records, _record_write, _refragment, _pair,
  *                   _content_types
@@ -37,7 +37,7 @@
  * writes into it, and it is shrunk to what was written: one copy.
  *
  * The GIL is released around tlshs_step, tlshs_read, tlshs_write,
- * tlshs_shutdown, the moves (tlshs_key_update, tlshs_renegotiate,
+ * tlshs_shutdown, tlshs_on_timeout (which may wait out a timer), the moves (tlshs_key_update, tlshs_renegotiate,
  * tlshs_request_client_cert), tlshs_write_early / tlshs_read_early (all
  * methods of HandshakeHandle) and tlshs_pair (cryptographic work and
  * socket I/O), and held everywhere else.

@@ -70,14 +70,15 @@ size_t tlshs_pending(const tlshs *hs) { /* see tlshs.h */
 size_t tlshs_take(tlshs *hs, void *buf, size_t cap) { /* see tlshs.h */
     int n;
     tlshs__begin(hs);
-    if (!hs || !buf || hs->fd_mode || cap == 0) return 0;
-    if (hs->dg) { /* exactly one datagram, or nothing */
+    if (!hs || !buf || hs->fd_mode) return 0;
+    if (hs->dg) { /* exactly one datagram, or nothing; cap 0 is too small for one */
         size_t size = tlshs__dgram_pop(hs->wbio, buf, cap);
         if (size <= cap) return size;
         tlshs__usage(hs, TLSHS_E_ARGUMENT, "take: the next datagram is %zu bytes, the buffer holds %zu",
                      size, cap);
         return 0;
     }
+    if (cap == 0) return 0;
     n = BIO_read(hs->wbio, buf, cap > INT_MAX ? INT_MAX : (int)cap);
     return n > 0 ? (size_t)n : 0;
 }

@@ -90,9 +90,28 @@ def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout
 
     drive does not close sock (nor read application data after DONE).  To
     end the connection as s_server does, use :func:`close_socket`.
+
+    Datagrams (hs made from a config with transport "datagram", sock a
+    connected UDP socket): each datagram hs takes is sent alone, each one
+    received is fed alone, and tamper sees one datagram per call ("out" or
+    "in"); it may also answer a list of datagrams, sent or fed in order
+    (duplicate; hold one back in its own state and answer it later in a
+    list to reorder).  While hs waits, drive waits at most :attr:`timeout
+    <Handshake.timeout>` (real time) and then calls
+    :meth:`~Handshake.on_timeout`, which sends the last flight again; the
+    quiet time of timeout seconds still ends it, and so does the
+    handshake giving up (CLOSED, Code.E_TIMEOUT).  A refused send or
+    receive (ICMP port unreachable: no peer there yet) is ignored; there
+    is no end of stream.  drive answers once hs is DONE and its last
+    flight has gone: should that flight be lost, the peer retransmits,
+    and hs answers it only while the script reads (``hs.read()`` after
+    DONE processes retransmissions and sends what they need), so keep
+    reading, or call drive again, until the peer is done too.
     """
     if timeout < 0:
         raise ValueError("timeout must not be negative")
+    if sock.type == socket.SOCK_DGRAM:
+        return _drive_datagrams(hs, sock, tamper, timeout)
     r = hs.step()
     deadline = time.monotonic() + timeout
     gone = False  # the peer closed or reset: nothing more is sent or received
@@ -133,6 +152,64 @@ def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout
         given = tamper("in", data) if tamper else data
         if given:
             hs.feed(given)
+        r = hs.step()
+    return r
+
+
+def _send_datagrams(sock: socket.socket, data: Any) -> None:
+    """Sends what tamper answered for one datagram: bytes, or a list of
+    datagrams, each in its own send; None or b"" sends nothing."""
+    pieces = [data] if data is None or isinstance(data, (bytes, bytearray, memoryview)) else list(data)
+    for piece in pieces:
+        if piece:
+            try:
+                sock.send(piece)
+            except (BlockingIOError, InterruptedError, ConnectionRefusedError):
+                pass  # a full buffer or no peer yet: lost, as UDP may lose it; the timer resends
+            except OSError:
+                pass  # EMSGSIZE and the like: lost too
+
+
+def _feed_datagrams(hs: Any, data: Any) -> None:
+    """Feeds what tamper answered for one datagram received."""
+    pieces = [data] if data is None or isinstance(data, (bytes, bytearray, memoryview)) else list(data)
+    for piece in pieces:
+        if piece and hs.result != _CLOSED:
+            hs.feed(piece)
+
+
+def _drive_datagrams(hs: Any, sock: socket.socket, tamper: Optional[Tamper], timeout: float) -> Result:
+    """drive over a connected UDP socket (see drive)."""
+    r = hs.step()
+    deadline = time.monotonic() + timeout
+    for _ in range(1_000_000):  # each pass moves a datagram or waits: bounded by the clock
+        for _ in range(10_000):
+            out = hs.take()
+            if not out:
+                break
+            _send_datagrams(sock, tamper("out", out) if tamper else out)
+        if r in (_DONE, _CLOSED):
+            return r
+        if r == _WANT_WRITE:
+            r = hs.step()
+            continue
+        now = time.monotonic()
+        left = deadline - now
+        if left <= 0:
+            return r
+        timer = hs.timeout
+        wait = left if timer is None else min(left, timer)
+        ready, _, _ = select.select([sock], [], [], wait)
+        if not ready:
+            if timer is not None and timer <= wait:
+                r = hs.on_timeout()  # the flight again, or CLOSED after the 12th
+            continue
+        try:
+            data = sock.recv(65536, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError, ConnectionRefusedError):
+            continue  # ICMP port unreachable: no peer there yet; the timer resends
+        deadline = time.monotonic() + timeout
+        _feed_datagrams(hs, tamper("in", data) if tamper else data)
         r = hs.step()
     return r
 

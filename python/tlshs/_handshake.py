@@ -185,6 +185,14 @@ class Handshake(_c.HandshakeHandle):
         return _c.tlshs_alpn(self)
 
     @property
+    def srtp_profile(self) -> Optional[str]:
+        """The DTLS-SRTP profile the handshake chose from the config's
+        ``use_srtp`` ("SRTP_AES128_CM_SHA1_80"), or None (none negotiated,
+        not done yet, or a stream).  The SRTP keys are
+        ``export_keying_material("EXTRACTOR-dtls_srtp", length)``."""
+        return _c.tlshs_srtp_profile(self)
+
+    @property
     def server_name(self) -> Optional[str]:
         """A client's server_name as given; a server's SNI as received; or None."""
         return _c.tlshs_server_name(self)
@@ -214,6 +222,32 @@ class Handshake(_c.HandshakeHandle):
         while isinstance(size, int):  # the size, as it was > 0 (or grew meanwhile)
             size = _c.tlshs_session(self, size)
         return size or None
+
+    @property
+    def timeout(self) -> Optional[float]:
+        """Datagrams: the seconds until the retransmission timer fires (0.0
+        when due: call :meth:`on_timeout`), counted down by the monotonic
+        clock; None when no timer runs (no flight waits for an answer, or a
+        stream handshake).  Each new flight starts at the config's
+        ``retransmit_ms`` (1 s by default), doubling at every timeout up to
+        60 s."""
+        ms = _c.tlshs_timeout_ms(self)
+        return None if ms < 0 else ms / 1000.0
+
+    def set_peer(self, address: Union[str, bytes]) -> None:
+        """Datagrams, memory mode, before the first step: names the peer's
+        address (a str such as "192.0.2.7:5684", or bytes: 1 to 128 bytes
+        that name it, as the script knows it from recvfrom) for a server's
+        stateless cookie, so a cookie is only good from the address it was
+        sent to.  Without it a memory-mode cookie binds only the
+        ClientHello; fd mode uses the socket's peer.  Raises StateError
+        once started or on a stream handshake, ArgumentError for an empty
+        or too long address, TypeError for other types."""
+        if isinstance(address, str):
+            address = address.encode("utf-8")
+        elif not isinstance(address, bytes):
+            raise TypeError(f"address must be a str or bytes, not {type(address).__name__}")
+        _c.tlshs_set_peer(self, address)
 
     @property
     def client_hello(self) -> Optional[ClientHello]:

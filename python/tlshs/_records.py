@@ -19,7 +19,7 @@ ALERT: int = CONTENT_TYPES["ALERT"]
 HANDSHAKE: int = CONTENT_TYPES["HANDSHAKE"]
 APPLICATION_DATA: int = CONTENT_TYPES["APPLICATION_DATA"]
 
-Tamper = Callable[[str, bytes], Any]
+Tamper = Callable[[str, bytes], Any]  # answers None, bytes-like, or a list of them
 
 
 class Record(NamedTuple):
@@ -111,6 +111,23 @@ def pair(client: Any, server: Any, tamper: Optional[Tamper] = None, rounds: int 
     to drop it.  pair never reads application data and never calls
     feed_eof; bytes sent to a side already DONE (TLS 1.3 tickets) wait
     there for its read().
+
+    A tamper may also answer a list (or tuple) of byte strings: they are
+    delivered in order (pieces that are None or b"" are skipped; an empty
+    list drops the flight).
+
+    Datagrams (both handshakes from configs with transport "datagram"):
+    pair carries one datagram at a time, and tamper sees each one alone;
+    answering None or b"" loses it, bytes deliver those, a list delivers
+    each as a datagram of its own, in order: ``[d, d]`` duplicates it, and
+    a tamper that keeps one back in its own state (answering None) and
+    answers ``[later, held]`` afterwards reorders.  pair keeps going while
+    any datagram moves (a DONE side answers the peer's retransmissions)
+    and, when neither side moves, fires the timer that would fire first
+    (virtual time: no waiting on OpenSSL 3.0; on 3.2 and later each fired
+    timer waits out the rest of its timeout, so use a low
+    ``retransmit_ms``).  Each fired timer costs a round: give lossy
+    handshakes a few hundred rounds.
 
     tamper runs in the calling thread while pair holds both handshakes:
     it must not call them (that raises StateError).  An exception in tamper

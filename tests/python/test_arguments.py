@@ -84,7 +84,8 @@ def test_wrong_types_to_every_c_function_get_our_message(tmp_path, monkeypatch):
     right = {"cfg": cfg, "hs": hs, "key": "alpn", "value": "h2", "der": b"", "on": 0, "code": 0,
              "r": 1, "i": 0, "cap": 0, "role": 0, "name": "client", "path": "/nonexistent/x.pcapng",
              "cb": None, "arg": None, "why": "x", "version": 0x0304, "suite": 0x1301, "type": 0,
-             "group": 29, "scheme": 0x0804, "request_peer": 0, "buf": b"x", "kind": 0}
+             "group": 29, "scheme": 0x0804, "request_peer": 0, "buf": b"x", "kind": 0,
+             "peer": b"x"}
     funcs = [(n, f) for n, f in vars(_c).items() if n.startswith("tlshs_") and callable(f)]
     assert len(funcs) >= 25
     for name, func in funcs:
