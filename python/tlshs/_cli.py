@@ -373,16 +373,26 @@ def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index
     """One connection and handshake; answers its report and the session."""
     report: Dict[str, Any] = {"command": "probe", "index": index, "host": host, "port": port, "address": None}
     deadline = time.monotonic() + args.timeout
+    dtls = cfg_is_datagram(args)
     try:
-        sock = socket.create_connection((host, port), timeout=args.timeout)
+        if dtls:
+            from ._cli_dtls import udp_connect
+            sock = udp_connect(host, port)
+        else:
+            sock = socket.create_connection((host, port), timeout=args.timeout)
     except OSError as e:
         report.update(result="NO_CONNECTION", error=f"connect: {e.strerror or e}", closed=f"could not connect: {e.strerror or e}")
         return report, None
     report["address"] = sock.getpeername()[0]
     refrag = parse_tamper(args.tamper)  # checked already by probe()
     sock.setblocking(False)
+    link: Any
     try:
-        if refrag is None:
+        if dtls:  # memory mode over the UDP socket: the timer is the link's
+            from ._cli_dtls import DatagramLink
+            hs = new_handshake(cfg, args.server_name or host, None, session, capture_path(args.capture, index))
+            link = DatagramLink(hs, sock)
+        elif refrag is None:
             hs = new_handshake(cfg, args.server_name or host, sock, session, capture_path(args.capture, index))
             link = Link(hs, sock, memory=False)
         else:
@@ -393,7 +403,11 @@ def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index
         raise UsageError(str(e)) from None
     with hs:
         report["session_offered"] = session is not None
-        if refrag is None:
+        r: Any  # a Result, or None at the deadline
+        if dtls:
+            r = drive(hs, sock, None, max(0.01, deadline - time.monotonic()))
+            r = r if r in (DONE, CLOSED) else None
+        elif refrag is None:
             r = link.call(hs.step, deadline)
         else:  # memory mode: tlshs.drive carries the flights, re-cut on the way out
             max_body = refrag
@@ -446,12 +460,21 @@ def probe_one(args: argparse.Namespace, cfg: Config, host: str, port: int, index
     return report, session_out
 
 
+def cfg_is_datagram(args: argparse.Namespace) -> bool:
+    """Whether the command runs over UDP: --dtls, or --transport datagram."""
+    return bool(getattr(args, "dtls", False)) or getattr(args, "transport", None) == "datagram"
+
+
 def probe(args: argparse.Namespace) -> int:
+    from ._cli_dtls import datagram_keys
     host, port = split_target(args.target)
     parse_tamper(args.tamper)
     if args.count < 1:
         raise UsageError("--count must be at least 1")
-    cfg = make_config("client", config_keys(args, "client"))
+    keys = config_keys(args, "client")
+    if datagram_keys(args, keys) and args.tamper is not None:
+        raise UsageError("--tamper refragment=N cuts TLS records: not with --dtls")
+    cfg = make_config("client", keys)
     status = 0
     session = None
     with cfg:
@@ -648,7 +671,9 @@ async def serve_all(args: argparse.Namespace, cfg: Config, listener: socket.sock
 
 
 def serve(args: argparse.Namespace) -> int:
+    from ._cli_dtls import datagram_keys, serve_dtls
     keys = config_keys(args, "server")
+    dtls = datagram_keys(args, keys)
     if not any(k in keys for k in ("cert_file", "cert_pem", "self_signed")):
         keys["self_signed"] = args.name
     if args.count < 0:
@@ -656,6 +681,11 @@ def serve(args: argparse.Namespace) -> int:
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     cfg = make_config("server", keys)
+    if dtls:
+        try:
+            return serve_dtls(args, cfg, keys)
+        finally:
+            cfg.close()
     try:
         listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -715,6 +745,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--capture", metavar="FILE", help="write a pcapng capture with the secrets (FILE.2 ... for later handshakes)")
     common.add_argument("--timeout", metavar="S", type=float, default=10.0, help="seconds each connection may take (default 10)")
     common.add_argument("--json", action="store_true", help="print one JSON object per handshake")
+    common.add_argument("--dtls", action="store_true",
+                        help="DTLS 1.2 over UDP (the key transport=datagram; see --mtu, --retransmit-ms ...)")
 
     pr = sub.add_parser("probe", parents=[common], help="a client handshake against HOST[:PORT]",
                         description="Connects to HOST[:PORT] (default port 443), drives a client handshake and prints its flights, outcome and why it closed.")
