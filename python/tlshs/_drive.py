@@ -104,9 +104,10 @@ def drive(hs: Any, sock: socket.socket, tamper: Optional[Tamper] = None, timeout
     receive (ICMP port unreachable: no peer there yet) is ignored; there
     is no end of stream.  drive answers once hs is DONE and its last
     flight has gone: should that flight be lost, the peer retransmits,
-    and hs answers it only while the script reads (``hs.read()`` after
-    DONE processes retransmissions and sends what they need), so keep
-    reading, or call drive again, until the peer is done too.
+    and hs answers it only while the script feeds and reads (after DONE,
+    ``hs.read()`` processes fed retransmissions and puts the answer in
+    pending: send it), so keep doing that while the peer may still be in
+    its handshake.
     """
     if timeout < 0:
         raise ValueError("timeout must not be negative")

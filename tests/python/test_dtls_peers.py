@@ -17,7 +17,7 @@ import time
 import pytest
 
 import tlshs
-from conftest import TIMEOUT, cert, client_config, drive_fd, free_port, read_until, server_config, stop
+from conftest import TIMEOUT, cert, client_config, der as _der, drive_fd, free_port, read_until, server_config, stop
 
 PEER_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
 SRTP = "SRTP_AES128_CM_SHA1_80"
@@ -322,6 +322,26 @@ def test_server_against_s_client(dtls_s_client, mode):
             read_until(proc, b"closed\n")  # s_client read our close_notify
 
 
+def test_server_requires_s_client_certificate(dtls_s_client):
+    lsock, port = udp_listen()
+    with lsock:
+        proc = dtls_s_client(port, *s_client_args("-cert", cert("client.pem"), "-key", cert("client.key")))
+        first_datagram(lsock, peek=True)
+        cfg = dtls_server(verify="require", ca_file=cert("ca.pem"))
+        with tlshs.Handshake(cfg, sock=lsock) as hs:
+            assert drive_fd(hs.step, lsock) == tlshs.DONE
+            assert hs.peer_cert == _der("client.pem") and hs.verify_result == 0
+            read_until(proc, b"Verify return code: 0 (ok)")
+    # and without one: refused
+    lsock, port = udp_listen()
+    with lsock:
+        proc = dtls_s_client(port, *s_client_args())
+        first_datagram(lsock, peek=True)
+        with tlshs.Handshake(cfg, sock=lsock) as hs:
+            assert drive_fd(hs.step, lsock) == tlshs.CLOSED
+            assert hs.alert_sent is not None and hs.peer_cert is None
+
+
 def test_server_srtp_keys_equal_s_client_keymatexport(dtls_s_client):
     lsock, port = udp_listen()
     with lsock:
@@ -408,6 +428,26 @@ def test_client_against_gnutls_serv():
             mem_write(hs, sock, b"hello gnutls\n")
             assert mem_read_until(hs, sock, b"\n")[1] == b"hello gnutls\n"  # --echo sends it back
             assert mem_close(hs, sock) == tlshs.WANT_READ
+    finally:
+        stop(proc)
+
+
+def test_psk_client_against_gnutls_serv(tmp_path):
+    needs("gnutls-serv")
+    passwd = tmp_path / "psk-passwd.txt"
+    passwd.write_text(f"device-7:{PSK}\n")
+    port = free_port()
+    proc = subprocess.Popen(["gnutls-serv", "--udp", "--echo", "--port", str(port), "--pskpasswd", str(passwd),
+                             "--priority", "NORMAL:+PSK:+ECDHE-PSK:+DHE-PSK"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=PEER_ENV)
+    try:
+        read_until(proc, b"UDP")
+        cfg = tlshs.Config("client", transport="datagram", verify="none", psk=PSK, psk_identity="device-7")
+        with udp_connect(port) as sock, tlshs.Handshake(cfg) as hs:
+            assert tlshs.drive(hs, sock, timeout=TIMEOUT) == tlshs.DONE
+            assert "PSK" in hs.cipher and hs.peer_cert is None
+            mem_write(hs, sock, b"psk gnutls\n")
+            assert mem_read_until(hs, sock, b"\n")[1] == b"psk gnutls\n"
     finally:
         stop(proc)
 
