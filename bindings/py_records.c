@@ -200,6 +200,14 @@ static size_t tlshs_py_tamper_cb(tlshs_direction direction, unsigned char *fligh
     if (PyErr_Occurred()) {
         n = 0;
         PyErr_Fetch(&t->exc[0], &t->exc[1], &t->exc[2]);
+        /* Datagrams (a retransmission timer runs): pair would fire the timers
+           of the sides still in their handshake until they give up, which
+           on OpenSSL 3.2+ waits out the whole schedule; ending their input
+           closes them at their next step instead. */
+        if (tlshs_timeout_ms(t->to[0]) >= 0 || tlshs_timeout_ms(t->to[1]) >= 0) {
+            tlshs_feed_eof(t->to[0]);
+            tlshs_feed_eof(t->to[1]);
+        }
     }
     PyGILState_Release(gil);
     return n;

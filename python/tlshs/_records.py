@@ -132,7 +132,10 @@ def pair(client: Any, server: Any, tamper: Optional[Tamper] = None, rounds: int 
     tamper runs in the calling thread while pair holds both handshakes:
     it must not call them (that raises StateError).  An exception in tamper
     stops the tampering: every later flight of the call is dropped, pair
-    ends as soon as nothing moves, and the exception is raised.  The GIL is
+    ends as soon as nothing moves, and the exception is raised.  (With
+    datagrams the input of both sides ends then, as feed_eof: a side still
+    in its handshake closes at once, where pair would otherwise fire its
+    timers until it gives up.)  The GIL is
     released while OpenSSL works, as in step.
 
     Raises ArgumentError when client is server or rounds < 1, StateError

@@ -303,6 +303,25 @@ def test_pair_empty_list_drops():
         assert drops[0] == 2
 
 
+def test_pair_tamper_exception_ends_a_datagram_pair_at_once():
+    seen = []
+
+    def tamper(direction, dg):
+        seen.append(direction)
+        if len(seen) == 3:
+            raise KeyError("boom")
+        return dg
+
+    c, s = handshakes()
+    with c, s:
+        t0 = time.monotonic()
+        with pytest.raises(KeyError):
+            tlshs.pair(c, s, tamper, rounds=ROUNDS)
+        assert time.monotonic() - t0 < 1.0  # no timer waited out, even on OpenSSL 3.2+
+        assert len(seen) == 3
+        assert c.result == tlshs.CLOSED and c.error_code == tlshs.Code.E_EOF
+
+
 class Lossy:
     """A seeded tamper: 20% lost, 5% duplicated, 5% held back and sent
     after the next one (per direction)."""
