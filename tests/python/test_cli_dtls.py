@@ -76,7 +76,7 @@ def test_serve_dtls_s_client_get_json(server):
     assert r["request"] == "GET /json HTTP/1.0" and r["closed"] == "page sent, close_notify sent"
     sent = [m for f in r["flights"] if f["direction"] == "sent" for m in f["messages"]]
     assert sent[0] == "ServerHello"  # the HelloVerifyRequest came from a handshake that kept no state
-    body = out[out.index(b"{"):out.rindex(b"}") + 1]
+    body = out[out.index(b'{\n "command"'):out.rindex(b"}") + 1]  # (s_client's ticket dump may hold a "{")
     page = json.loads(body)
     assert page["version"] == "DTLSv1.2" and page["request"] == "GET /json HTTP/1.0"
     assert page["peer"] == r["peer"]
