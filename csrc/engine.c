@@ -355,7 +355,7 @@ static tlshs_result step_call(tlshs *hs) {
             return hs->last;
         }
         return tlshs__run_handshake(hs);
-    case PHASE_OPEN: return hs->dg && tlshs__dgram_next(SSL_get_rbio(hs->ssl)) ? answer_late(hs) : TLSHS_DONE;
+    case PHASE_OPEN: return hs->dg && tlshs__dgram_next(SSL_get_rbio(hs->ssl)) ? answer_late(hs) : (hs->last = TLSHS_DONE);
     case PHASE_CLOSED: return TLSHS_CLOSED;
     default: return tlshs__settle(hs, hs->last);
     }

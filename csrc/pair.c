@@ -73,12 +73,20 @@ static size_t carry_datagrams(tlshs *from, tlshs *to, tlshs_direction direction,
 }
 
 /* Virtual time: when neither side moved, the timer that would fire first
-   fires now.  Answers 1 if one fired, 0 if no timer runs. */
+   fires now, and the other side's timer is as much nearer its end (else a
+   side whose timer fired would come first again and again, and give up
+   before the other retransmitted once).  Answers 1 if one fired, 0 if no
+   timer runs. */
 static int fire_first(tlshs *client, tlshs *server, tlshs_result *c, tlshs_result *s) {
     long tc = tlshs_timeout_ms(client), ts = tlshs_timeout_ms(server);
     if (tc < 0 && ts < 0) return 0;
-    if (tc >= 0 && (ts < 0 || tc <= ts)) *c = tlshs_on_timeout(client);
-    else *s = tlshs_on_timeout(server);
+    if (tc >= 0 && (ts < 0 || tc <= ts)) {
+        if (ts >= 0) tlshs__dtls_timer_advance(server, tc);
+        *c = tlshs_on_timeout(client);
+    } else {
+        if (tc >= 0) tlshs__dtls_timer_advance(client, ts);
+        *s = tlshs_on_timeout(server);
+    }
     return 1;
 }
 

@@ -352,6 +352,10 @@ const unsigned char *tlshs__dgram_peek(BIO *b, size_t *len);
 /* OpenSSL's DTLS timer callback (DTLS_set_timer_cb): keeps tlshs's
    schedule and answers the duration OpenSSL should use. */
 unsigned int tlshs__dtls_timer(SSL *ssl, unsigned int previous_us);
+/* Virtual time (tlshs_pair): ms pass for hs's running timer (its deadline
+   comes ms nearer; OpenSSL before 3.2 only, where timers fire when the
+   script says: on 3.2 and later the wall clock moves them). */
+void tlshs__dtls_timer_advance(tlshs *hs, long ms);
 /* Makes OpenSSL's running timer due now (OpenSSL before 3.2), or waits
    until it is (3.2 and later: the deadline is out of reach). */
 void tlshs__dtls_timer_expire(tlshs *hs);

@@ -281,6 +281,15 @@ long tlshs_timeout_ms(const tlshs *hs) { /* see tlshs.h */
     return hs->dg->deadline_ms > now ? (long)(hs->dg->deadline_ms - now) : 0;
 }
 
+void tlshs__dtls_timer_advance(tlshs *hs, long ms) {
+#if DEADLINE_IN_REACH
+    if (hs && hs->dg && ms > 0) /* OpenSSL's own deadline is far away: only ours moves */
+        hs->dg->deadline_ms = hs->dg->deadline_ms > (unsigned long long)ms ? hs->dg->deadline_ms - (unsigned long long)ms : 0;
+#else
+    (void)hs, (void)ms; /* the timers run on the wall clock: it moves them */
+#endif
+}
+
 void tlshs__dtls_timer_expire(tlshs *hs) {
     struct timeval left;
 #if DEADLINE_IN_REACH
