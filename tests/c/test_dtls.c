@@ -256,6 +256,7 @@ TEST(test_dtls_timer_in_script_hands) {
         CHECK_RESULT(tlshs_on_timeout(p.c), TLSHS_CLOSED);
         CHECK_CODE(tlshs_error_code(p.c), TLSHS_E_TIMEOUT);
         CHECK_CONTAINS(tlshs_error(p.c), "12th retransmission");
+        CHECK_INT(tlshs_timeout_ms(p.c), ==, -1); /* closed: no timer runs */
     }
     pair_free(&p);
 }
