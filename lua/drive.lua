@@ -64,13 +64,17 @@ local function deliver_datagrams(tamper, direction, d)
 end
 
 -- Takes every datagram hs has pending and sends each (through tamper) as one
--- UDP datagram.  A failed send is a lost datagram (the timer sends it again).
+-- UDP datagram; answers how many were taken.  A failed send is a lost
+-- datagram (the timer sends it again).
 local function send_datagrams(hs, sock, tamper)
+    local count = 0
     while hs:pending() > 0 do
+        count = count + 1
         for _, d in ipairs(deliver_datagrams(tamper, "out", hs:take())) do
             if #d > 0 then sock:send(d) end
         end
     end
+    return count
 end
 
 -- Feeds the datagrams waiting on sock (without waiting for more) to hs, through
@@ -95,9 +99,13 @@ local function drive_datagrams(socket, hs, sock, tamper, timeout)
     local deadline = socket.gettime() + timeout
     local r = hs:step()
     while true do
-        send_datagrams(hs, sock, tamper)
-        if r == "closed" then return r end
-        if r == "done" then
+        local sent = send_datagrams(hs, sock, tamper)
+        if r == "want_write" then
+            if sent == 0 then return r end -- not memory mode: nothing to carry
+            r = hs:step()
+        elseif r == "closed" then
+            return r
+        elseif r == "done" then
             -- a DONE side answers retransmissions inside its read: what has
             -- arrived already is processed (and answered) before returning
             if receive_datagrams(hs, sock, tamper) > 0 then
@@ -105,18 +113,19 @@ local function drive_datagrams(socket, hs, sock, tamper, timeout)
                 send_datagrams(hs, sock, tamper)
             end
             return r
-        end
-        local left = deadline - socket.gettime()
-        if left <= 0 then return r end
-        local t = hs:timeout()
-        socket.select({sock}, nil, t and math.min(t, left) or left)
-        if receive_datagrams(hs, sock, tamper) > 0 then
-            deadline = socket.gettime() + timeout
-            r = hs:step()
-        elseif hs:timeout() == 0 then
-            r = hs:on_timeout()
         else
-            r = hs:step()
+            local left = deadline - socket.gettime()
+            if left <= 0 then return r end
+            local t = hs:timeout()
+            socket.select({sock}, nil, t and math.min(t, left) or left)
+            if receive_datagrams(hs, sock, tamper) > 0 then
+                deadline = socket.gettime() + timeout
+                r = hs:step()
+            elseif hs:timeout() == 0 then
+                r = hs:on_timeout() -- nothing came in time: our last flight again
+            else
+                r = hs:step()
+            end
         end
     end
 end

@@ -9,7 +9,7 @@ local H = require "helpers"
 local closing = H.closing
 
 local SRTP = "SRTP_AES128_CM_SHA1_80"
-local HANDSHAKE, HELLO_VERIFY_REQUEST, CERTIFICATE = 22, 3, 11
+local HELLO_VERIFY_REQUEST, CERTIFICATE = 3, 11
 
 local function server_config(extra)
     local t = {transport = "datagram"}
@@ -38,22 +38,7 @@ local function move_all(from, to)
     return n
 end
 
--- The handshake messages (type, fragment offset, fragment length) of the
--- plaintext DTLS records of datagram d (13-byte record headers, 12-byte
--- handshake headers); encrypted records are skipped.
-local function fragments(d)
-    local out, at = {}, 1
-    while at + 13 <= #d + 1 do
-        local ctype, epoch, len = d:byte(at), (">I2"):unpack(d, at + 3), (">I2"):unpack(d, at + 11)
-        if ctype == HANDSHAKE and epoch == 0 then
-            local body = d:sub(at + 13, at + 12 + len)
-            local msg, frag_off, frag_len = body:byte(1), (">I3"):unpack(body, 7), (">I3"):unpack(body, 10)
-            out[#out + 1] = {type = msg, offset = frag_off, length = frag_len}
-        end
-        at = at + 13 + len
-    end
-    return out
-end
+local fragments = H.dtls_fragments
 
 local function is_hello_verify_request(d)
     local f = fragments(d)
