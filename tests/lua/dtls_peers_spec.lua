@@ -253,6 +253,52 @@ describe("DTLS against openssl", function()
     end)
 end)
 
+describe("tlshs.drive over UDP", function()
+    after_each(H.cleanup)
+
+    it("fires the retransmission timer when datagrams are lost, and delivers list answers", function()
+        local _, port = s_server()
+        local u = udp_to(port)
+        local hs = closing(assert(tlshs.handshake(dtls_config("client", {retransmit_ms = 20}),
+                                                  {server_name = "localhost", trace = true})))
+        local seen = {out = 0, ["in"] = 0}
+        local t0 = socket.gettime()
+        local r = tlshs.drive(hs, u, function(direction, d)
+            seen[direction] = seen[direction] + 1
+            if seen[direction] == 1 then return nil end -- the first ClientHello, the first HelloVerifyRequest
+            if direction == "out" and seen.out == 3 then return {d, d} end -- the hello with the cookie, twice
+            return d
+        end, 5)
+        local elapsed = socket.gettime() - t0
+        assert.are.equal("done", r, hs:error())
+        assert.is_true(seen.out >= 4 and seen["in"] >= 3)
+        local hellos = 0
+        for _, e in ipairs(hs:trace()) do
+            if e.sent and e.name == "ClientHello" then hellos = hellos + 1 end
+        end
+        assert.is_true(hellos >= 3, hellos) -- lost, answered by a lost HelloVerifyRequest, with the cookie
+        assert.is_true(elapsed < 2, elapsed) -- 20 ms timers, not s_server's 1 s
+    end)
+
+    it("sends the flight again on every timeout while nobody answers, until its own timeout", function()
+        local u = udp_to(free_udp_port()) -- nobody listens: the sends may fail (ICMP), as losses
+        local hs = closing(assert(tlshs.handshake(dtls_config("client", {retransmit_ms = 20}),
+                                                  {server_name = "localhost"})))
+        local sent = 0
+        local t0 = socket.gettime()
+        local r = tlshs.drive(hs, u, function(_, d)
+            sent = sent + 1
+            return d
+        end, 0.5)
+        local elapsed = socket.gettime() - t0
+        assert.are.equal("want_read", r)
+        assert.is_true(elapsed >= 0.5 and elapsed < 1.5, elapsed)
+        -- 20, 40, 80, 160 ms: the first flight and 4 more in 0.5 s (the fifth is due at 620 ms)
+        assert.is_true(sent >= 4 and sent <= 6, sent)
+        assert.is_number(hs:timeout())
+    end)
+end)
+
 describe("DTLS against gnutls", function()
     after_each(H.cleanup)
 
@@ -266,5 +312,29 @@ describe("DTLS against gnutls", function()
         assert.is_truthy(wait_match(proc, "command: (ping from tlshs)"))
         -- our close_notify goes out; gnutls-serv answers none
         assert.is_true((run(hs, u, true, result_is("want_read"), function(h) return h:shutdown() end)))
+    end)
+
+    it("tlshs server, memory mode: gnutls-cli --udp, data both ways, close_notify", function()
+        local u = closing(assert(socket.udp()))
+        assert(u:setsockname("127.0.0.1", 0))
+        local _, port = u:getsockname()
+        local proc = H.interactive{"gnutls-cli", "--udp", "-p", tostring(port), "--x509cafile", H.cert("ca.pem"),
+                                   "--sni-hostname", "localhost", "127.0.0.1"}
+        assert.are.equal(1, #socket.select({u}, nil, 5))
+        local first, ip, cport = u:receivefrom(65535)
+        assert(u:setpeername(ip, cport))
+        local hs = closing(assert(tlshs.handshake(dtls_config("server"))))
+        hs:set_peer(ip .. ":" .. cport)
+        hs:feed(first)
+        assert.are.equal("done", tlshs.drive(hs, u, nil, 5), hs:error())
+        assert.are.equal("localhost", hs:info().server_name)
+        assert.is_truthy(wait_match(proc, "(Handshake was completed)"))
+        send(hs, u, true, "hello from tlshs\n")
+        assert.is_truthy(wait_match(proc, "\n(hello from tlshs)\n"))
+        proc.stdin:write("hello from gnutls-cli\n")
+        read_until(hs, u, true, "hello from gnutls-cli\n")
+        -- our close_notify: gnutls-cli says so
+        assert.is_true((run(hs, u, true, function(_, r) return r ~= "want_write" end, function(h) return h:shutdown() end)))
+        assert.is_truthy(wait_match(proc, "(Peer has closed the GnuTLS connection)"))
     end)
 end)
