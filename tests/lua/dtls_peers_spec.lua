@@ -206,6 +206,14 @@ describe("DTLS against openssl", function()
         end)
     end
 
+    it("runs the fd-mode client example of docs/lua.md", function()
+        local proc, port = s_server()
+        local lines = H.run_example(H.doc_example("dtls-fd"), {"127.0.0.1", tostring(port)})
+        assert.are.equal(1, #lines)
+        assert.is_truthy(lines[1]:find("^DTLSv1%.2\t"), lines[1])
+        assert.is_truthy(wait_match(proc, "(hello over DTLS)"))
+    end)
+
     it("PSK: a tlshs client to s_server -dtls1_2 -psk -nocert", function()
         local key = "00112233445566778899aabbccddeeff"
         local proc, port = s_server{"-psk", key, "-psk_identity", "device-7", "-nocert"}
