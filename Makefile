@@ -63,7 +63,7 @@ LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
 .PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
-        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
+        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-dtls bench-chart install uninstall \
         clean distclean format
 .DEFAULT_GOAL := all
 
@@ -372,6 +372,23 @@ bench-c: all certs $(BUILD)/bench-c $(BUILD)/bench-hello
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-mutual
 
+# DTLS 1.2 in memory: raw OpenSSL against tlshs over the same datagram BIO,
+# instructions per handshake; then lossy handshakes in virtual time
+$(BUILD)/bench-dtls: bench/bench_dtls.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+bench-dtls: all certs python lua/tlshs.so $(BUILD)/bench-dtls
+	@echo "DTLS 1.2 instructions per handshake (callgrind; cookies off unless named)"
+	@sh bench/instructions.sh "raw OpenSSL DTLS from C" 20 $(BUILD)/bench-dtls $(CERTS) --only raw
+	@sh bench/instructions.sh "tlshs DTLS from C" 20 $(BUILD)/bench-dtls $(CERTS) --only tlshs
+	@sh bench/instructions.sh "tlshs_pair DTLS from C" 20 $(BUILD)/bench-dtls $(CERTS) --only tlshs-pair
+	@sh bench/instructions.sh "tlshs DTLS, cookie on" 20 $(BUILD)/bench-dtls $(CERTS) --only tlshs-cookie
+	@TLSHS_CERTS=$(CERTS) PYTHONPATH=python sh bench/instructions.sh "tlshs DTLS from Python" 20 \
+	    $(PYTHON) bench/bench_dtls.py $(CERTS) --only tlshs
+	@LUA_CPATH='lua/?.so;;' sh bench/instructions.sh "tlshs DTLS from Lua" 20 \
+	    $(LUA) bench/bench_dtls.lua $(CERTS) --only tlshs
+	@$(BUILD)/bench-dtls $(CERTS) --lossy 1000
+
 # the key exchange's cost: instructions per handshake of raw OpenSSL and
 # tlshs with X25519 alone and with OpenSSL's default groups (on 3.5:
 # X25519MLKEM768 first), the heap of an in-flight client and its ClientHello
@@ -392,7 +409,7 @@ bench-openssl35: openssl35
 # every benchmark, one after the other (each compares side by side in one run),
 # each one's output also in build/bench-NAME.log; then bench/chart.py draws
 # their figures side by side in build/bench.svg (bench-chart: again from the logs).
-BENCH_PARTS := c python lua aio
+BENCH_PARTS := c dtls python lua aio
 bench: all certs
 	@for b in $(BENCH_PARTS); do \
 	    { $(MAKE) --no-print-directory bench-$$b; echo $$? > $(BUILD)/bench-$$b.rc; } 2>&1 | tee $(BUILD)/bench-$$b.log; \

@@ -82,7 +82,7 @@ local tlshs = {}
 ---@field self_signed? string  # server: a host name; a throwaway key and self-signed certificate
 ---@field psk? string # a pre-shared key in hex (1 to 256 bytes): PSK cipher suites
 ---@field psk_identity? string # the PSK's identity: sent by a client, required by a server
----@field transport? "stream"|"datagram" # "stream" (TLS, the default) or "datagram" (DTLS 1.2)
+---@field transport? "stream"|"datagram" # stream (TLS, the default) or datagram (DTLS 1.2)
 ---@field mtu? integer|string # datagram: the UDP payload bytes a datagram holds (256-65507, 1200)
 ---@field cookie? boolean|"on"|"off" # datagram server: a first ClientHello gets a HelloVerifyRequest (on)
 ---@field retransmit_ms? integer|string # datagram: the first retransmission timeout (1000; doubling to 60 s)
