@@ -694,9 +694,9 @@ TLSHS_API int tlshs_set_peer(tlshs *hs, const void *peer, size_t len);
 /**
  * Transport "datagram": the milliseconds until the retransmission timer
  * fires, counted down by the monotonic clock from when it started (0 when
- * due); -1 when no timer runs (no flight waits for an answer, a stream
- * handshake, a NULL hs).  The schedule is retransmit_ms for each new
- * flight, doubling at each timeout up to 60 s.
+ * due); -1 when no timer runs (no flight waits for an answer, the
+ * handshake is closed, a stream handshake, a NULL hs).  The schedule is
+ * retransmit_ms for each new flight, doubling at each timeout up to 60 s.
  */
 TLSHS_API long tlshs_timeout_ms(const tlshs *hs);
 
