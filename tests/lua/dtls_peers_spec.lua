@@ -49,6 +49,15 @@ local function s_server(args)
     return proc, tonumber(assert(wait_match(proc, "ACCEPT 127%.0%.0%.1:(%d+)\n")))
 end
 
+-- Whether s_client -msg (proc) received a HelloVerifyRequest: OpenSSL 3.0
+-- names no DTLS message (a handshake record whose body starts with type 3),
+-- later versions name it.
+local function saw_hello_verify_request(proc)
+    local out = H.log(proc)
+    return (out:find("<<< [^\n]*content_type=22%)[^\n]*\n    03 ")
+            or out:find("<<< DTLS 1.2, Handshake [^\n]*HelloVerifyRequest")) ~= nil
+end
+
 local function udp_to(port)
     local u = closing(assert(socket.udp()))
     assert(u:setpeername("127.0.0.1", port))
@@ -190,11 +199,7 @@ describe("DTLS against openssl", function()
             local hs, u, proc = s_client_to(mode)
             -- the cookie exchange, as s_client saw it
             assert.is_truthy(wait_match(proc, "(Verify return code: 0 %(ok%))"))
-            local out = H.log(proc)
-            -- OpenSSL 3.0's -msg names no DTLS message (a handshake record
-            -- whose body starts with type 3); later ones name it
-            assert.is_truthy(out:find("<<< [^\n]*content_type=22%)[^\n]*\n    03 ")
-                             or out:find("<<< DTLS 1.2, Handshake [^\n]*HelloVerifyRequest"), out)
+            assert.is_true(saw_hello_verify_request(proc), H.log(proc))
             send(hs, u, mode == "memory", "hello from tlshs\n")
             assert.is_truthy(wait_match(proc, "\n(hello from tlshs)\n"))
             proc.stdin:write("hello from s_client\n")
@@ -212,6 +217,29 @@ describe("DTLS against openssl", function()
         assert.are.equal(1, #lines)
         assert.is_truthy(lines[1]:find("^DTLSv1%.2\t"), lines[1])
         assert.is_truthy(wait_match(proc, "(hello over DTLS)"))
+    end)
+
+    it("runs the server example of docs/lua.md: one unconnected socket, two s_client at once", function()
+        local port = free_udp_port()
+        local procs = {}
+        for i = 1, 2 do
+            -- each starts once the example listens, sends a line, and quits (close_notify) a second later
+            local script = ("sleep 0.3; (printf 'hello from client %d\\n'; sleep 1; printf 'Q\\n') | "
+                .. "openssl s_client -dtls1_2 -connect 127.0.0.1:%d -CAfile %s -servername localhost -msg")
+                :format(i, port, H.sh_quote(H.cert("ca.pem")))
+            procs[i] = H.killing(H.spawn{"sh", "-c", script})
+        end
+        local lines = H.run_example(H.doc_example("dtls-server"), {"127.0.0.1", tostring(port), "2"})
+        table.sort(lines, function(a, b) return a:sub(-1) < b:sub(-1) end)
+        assert.are.equal(2, #lines)
+        for i = 1, 2 do
+            assert.is_truthy(lines[i]:find("^127%.0%.0%.1:%d+\thello from client " .. i .. "$"), lines[i])
+            assert.is_true(H.wait_exit(procs[i], 5))
+            local out = H.log(procs[i])
+            assert.is_truthy(out:find("\nHELLO FROM CLIENT " .. i .. "\n", 1, true), out)
+            assert.is_truthy(out:find("Verify return code: 0 (ok)", 1, true), out)
+            assert.is_true(saw_hello_verify_request(procs[i]), out)
+        end
     end)
 
     it("PSK: a tlshs client to s_server -dtls1_2 -psk -nocert", function()
