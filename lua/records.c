@@ -163,7 +163,21 @@ static int l_pair(lua_State *L) {
     tlshs_result rc = TLSHS_CLOSED, rs = TLSHS_CLOSED;
     ltlshs_enter(c, L, 1);
     ltlshs_enter(s, L, 2);
-    int bits = tlshs_pair(c->hs, s->hs, tamper ? pair_tamper : NULL, &ctx, (int)rounds, &rc, &rs);
+    int bits;
+    if (!tamper || !c->datagram || !s->datagram) {
+        bits = tlshs_pair(c->hs, s->hs, tamper ? pair_tamper : NULL, &ctx, (int)rounds, &rc, &rs);
+    } else {
+        /* Datagrams with a tamper: one round per call, the same rounds as one
+         * call makes (a round that moved datagrams answers ROUNDS_OUT, another
+         * call goes on), so that a tamper's error stops pair at the end of its
+         * round: with every later datagram dropped, pair would fire timers
+         * until a side gives up, and OpenSSL 3.2 and later (3.5) wait out each
+         * timeout. */
+        lua_Integer i = 0;
+        do
+            bits = tlshs_pair(c->hs, s->hs, pair_tamper, &ctx, 1, &rc, &rs);
+        while (bits > 0 && (bits & TLSHS_PAIR_ROUNDS_OUT) && !ctx.failed && ++i < rounds);
+    }
     ltlshs_leave(c);
     ltlshs_leave(s);
     if (ctx.failed) return lua_error(L); /* PAIR_ERROR is at the top */
