@@ -189,15 +189,17 @@ test-c-valgrind: $(BUILD)/test-c certs
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 $(BUILD)/test-c
 
 # ---- fuzzing (libFuzzer, clang) ----
-# Two targets (tests/fuzz/): handshake (a real client and server whose flights
-# the input replaces or edits, either side under test) and session-config
-# (tlshs_set_session and tlshs_config_set with arbitrary bytes).  Each links
+# Three targets (tests/fuzz/): handshake (a real client and server whose flights
+# the input replaces or edits, either side under test), dtls (the same over
+# DTLS 1.2, one datagram at a time: the cookie check, lost datagrams and the
+# timers fired in virtual time) and session-config (tlshs_set_session and
+# tlshs_config_set with arbitrary bytes).  Each links
 # the library built for it with ASan and UBSan.  Seeds are recorded at build
 # time from real runs (build/fuzz-seeds/TARGET, by tests/fuzz/make_seeds.c;
 # never committed); what the fuzzer finds stays in build/fuzz-corpus/TARGET.
 # `make fuzz` runs every target FUZZ_SECONDS each; a crash, leak, hang or
 # broken rule leaves its input in build/fuzz-TARGET-crash-* (or leak-, timeout-).
-FUZZ_TARGETS := handshake session-config
+FUZZ_TARGETS := handshake session-config dtls
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_CFLAGS  := $(WARN) -D_POSIX_C_SOURCE=200809L -O1 -g -fno-sanitize-recover=all -Icsrc $(SSL_CFLAGS)
@@ -250,20 +252,30 @@ $(BUILD)/fuzz-handshake: tests/fuzz/fuzz_handshake.c tests/fuzz/fuzz_common.h $(
 $(BUILD)/fuzz-session-config: tests/fuzz/fuzz_session_config.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
 
+$(BUILD)/fuzz-dtls: tests/fuzz/fuzz_dtls.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
+
+# the DTLS target's seeds: the datagrams of clean runs (fuzz_dtls.c, built as a seed writer)
+$(BUILD)/fuzz-seed-dtls: tests/fuzz/fuzz_dtls.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -DFZ_DTLS_SEEDS -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
 $(BUILD)/fuzz-make-seeds: tests/fuzz/make_seeds.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
 # The dictionary gets every key of the key table (TLSHS_CONFIG_KEYS) too, so a new key is fuzzed by name.
 fuzz-seeds: $(BUILD)/fuzz-seeds/.done
-$(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(CERTS)/.done
+$(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seed-dtls $(CERTS)/.done
 	rm -rf $(BUILD)/fuzz-seeds
 	TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seeds
+	mkdir -p $(BUILD)/fuzz-seeds/dtls && TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-seed-dtls $(BUILD)/fuzz-seeds/dtls
 	sed -n 's/^ *X(\([a-z][a-z0-9_]*\), [A-Z]*, [0-9],.*/"\1"/p' csrc/tlshs.h >> $(BUILD)/fuzz-seeds/session-config.dict
 	@touch $@
 
 # What the seeds must make each target reach (labels of its tally; see tests/fuzz/run.sh).
 FUZZ_REACH_handshake := received: ClientHello|received: ClientKeyExchange|received: CertificateVerify|\
     received: NewSessionTicket|resumed|ended: protocol_error|alert sent: decode_error
+FUZZ_REACH_dtls := received: ClientHello|received: HelloVerifyRequest|received: Finished|timer fired|\
+    ended: protocol_error
 FUZZ_REACH_session-config := set_session accepted|set_session refused: bad_session|resumed|\
     config_set accepted: cert_pem|config_set accepted: ca_pem|config_set refused: bad_value|tlshs_new refused
 

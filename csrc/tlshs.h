@@ -1063,6 +1063,16 @@ TLSHS_API size_t tlshs_trace_count(const tlshs *hs);
 
 /**
  * Message i of the trace, oldest first.
+ *
+ * Over datagrams a handshake message is traced as reassembled, with its
+ * 12-byte DTLS header (fragment offset 0, fragment length the whole), once
+ * per time OpenSSL reports it: a retransmitted message appears again; a
+ * server's HelloVerifyRequest is traced from the datagram it wrote, and the
+ * ClientHello with the valid cookie once.  OpenSSL before 3.2 reports a
+ * message this side sent in several fragments (one that did not fit mtu)
+ * with each later fragment's 12-byte header written over the 12 bytes
+ * before it, as it writes fragments in place: there the peer's trace has the
+ * message whole.
  * @returns the event, or NULL if i >= tlshs_trace_count(hs).  Valid until
  *          the next step, read, write or shutdown on hs, or tlshs_free.
  */
