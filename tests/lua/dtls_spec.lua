@@ -194,6 +194,7 @@ describe("DTLS in memory", function()
         local rc, rs = tlshs.pair(c, s2)
         assert.are.same({"done", "done"}, {rc, rs})
         assert.are.equal(0, count_trace(s2, true, "HelloVerifyRequest"))
+        assert.are.equal(1, count_trace(s2, false, "ClientHello")) -- the one with the cookie, once
     end)
 
     -- The C core's ClientHello parser does not read a DTLS ClientHello yet
