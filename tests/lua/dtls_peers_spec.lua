@@ -130,9 +130,9 @@ local function read_until(hs, u, mem, text)
 end
 
 -- A tlshs client (memory: drive; fd: run) done with a handshake to port.
-local function client_to(port, mode, cfg)
+local function client_to(port, mode, cfg, session)
     local u = udp_to(port)
-    local opts = {server_name = "localhost", fd = mode == "fd" and u or nil}
+    local opts = {server_name = "localhost", fd = mode == "fd" and u or nil, session = session}
     local hs = closing(assert(tlshs.handshake(cfg or dtls_config("client"), opts)))
     if mode == "memory" then
         assert.are.equal("done", tlshs.drive(hs, u, nil, 5), hs:error())
@@ -240,6 +240,23 @@ describe("DTLS against openssl", function()
             assert.is_truthy(out:find("Verify return code: 0 (ok)", 1, true), out)
             assert.is_true(saw_hello_verify_request(procs[i]), out)
         end
+    end)
+
+    it("a client certificate, then the session resumed in fd mode: s_server -Verify", function()
+        local proc, port = s_server{"-cert", H.cert("server.pem"), "-key", H.cert("server.key"), "-Verify", "1",
+                                    "-CAfile", H.cert("ca.pem")}
+        local ccfg = dtls_config("client", {cert_file = H.cert("client.pem"), key_file = H.cert("client.key")})
+        local session
+        for i, mode in ipairs{"memory", "fd"} do
+            local hs, u = client_to(port, mode, ccfg, session)
+            assert.are.equal(i == 2, hs:info().resumed)
+            session = assert(hs:session())
+            assert.is_true((run(hs, u, mode == "memory", result_is("closed"), function(h) return h:shutdown() end)))
+            assert.are.equal("shutdown", H.code(hs)) -- s_server answered our close_notify
+            u:close()
+        end
+        local out = assert(wait_match(proc, "(Client certificate.-Reused session%-id.-DONE)"))
+        assert.is_truthy(out:find("subject=CN ?= ?tlshs test client"), out) -- 3.5 prints no spaces
     end)
 
     it("PSK: a tlshs client to s_server -dtls1_2 -psk -nocert", function()
