@@ -73,11 +73,14 @@ static size_t carry_datagrams(tlshs *from, tlshs *to, tlshs_direction direction,
 }
 
 /* Virtual time: when neither side moved, the timer that would fire first
-   fires now.  Answers 1 if one fired, 0 if no timer runs. */
+   fires now: the shorter timeout (both started in the round that just went
+   by), the client's on a tie, so a seeded run repeats exactly (the wall
+   clock's milliseconds would decide ties by chance).  Answers 1 if one
+   fired, 0 if no timer runs. */
 static int fire_first(tlshs *client, tlshs *server, tlshs_result *c, tlshs_result *s) {
-    long tc = tlshs_timeout_ms(client), ts = tlshs_timeout_ms(server);
-    if (tc < 0 && ts < 0) return 0;
-    if (tc >= 0 && (ts < 0 || tc <= ts)) *c = tlshs_on_timeout(client);
+    int rc = tlshs_timeout_ms(client) >= 0, rs = tlshs_timeout_ms(server) >= 0;
+    if (!rc && !rs) return 0;
+    if (rc && (!rs || client->dg->dur_ms <= server->dg->dur_ms)) *c = tlshs_on_timeout(client);
     else *s = tlshs_on_timeout(server);
     return 1;
 }
