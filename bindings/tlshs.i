@@ -280,12 +280,19 @@
 }
 
 /* Records and tlshs_pair: wrapped by hand in py_records.c (_records, _record_write,
-   _refragment, _pair, _content_types), not by SWIG; the TLSHS_PAIR_* bits
+   _refragment, their DTLS twins _dtls_records, _dtls_record_write,
+   _dtls_refragment, _pair, _content_types), not by SWIG; the TLSHS_PAIR_* bits
    are SWIG constants. */
 %ignore tlshs_record;
 %ignore tlshs_records;
 %ignore tlshs_record_write;
 %ignore tlshs_refragment;
+%ignore tlshs_dtls_record;
+%ignore tlshs_dtls_records;
+%ignore tlshs_dtls_record_write;
+%ignore tlshs_dtls_fragment;
+%ignore tlshs_dtls_fragments;
+%ignore tlshs_dtls_refragment;
 %ignore tlshs_pair;
 %ignore TLSHS_CHANGE_CIPHER_SPEC;
 %ignore TLSHS_ALERT;

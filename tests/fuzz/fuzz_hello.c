@@ -39,7 +39,7 @@ static int is_hex(const char *s, size_t n) {
 }
 
 static void check_client(const unsigned char *msg, size_t len) {
-    int rc = tlshs__hello_parse(&store, msg, len);
+    int rc = tlshs__hello_parse(&store, msg, len, 0);
     const tlshs_hello *h = tlshs__hello_get(&store);
     if (rc != 0) {
         if (h) broken("a failed parse reports a hello");
@@ -66,7 +66,7 @@ static void check_client(const unsigned char *msg, size_t len) {
 }
 
 static void check_server(const unsigned char *msg, size_t len) {
-    int rc = tlshs__server_hello_parse(&server, msg, len);
+    int rc = tlshs__server_hello_parse(&server, msg, len, 0);
     if (rc != 0) {
         if (server.parsed) broken("a failed ServerHello parse reports one");
         return;

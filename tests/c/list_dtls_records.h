@@ -1,0 +1,6 @@
+/* tests of test_dtls_records.c */
+TEST_ENTRY(test_dtls_records_of_real_datagrams)
+TEST_ENTRY(test_dtls_records_partial_and_limits)
+TEST_ENTRY(test_dtls_refragment_rules)
+TEST_ENTRY(test_dtls_refragmented_flights_complete)
+TEST_ENTRY(test_dtls_hellos_parsed)
