@@ -102,10 +102,11 @@ def refragment(flight: Any, max_body: int, datagram: bool = False) -> bytes:
     and sequence number (two records with one sequence number would be
     dropped as a replay).  To spread a message over several datagrams, set
     the key ``mtu``.  Encrypted records pass unchanged.  A re-cut record
-    over 65535 bytes raises :class:`ArgumentError`.  OpenSSL's DTLSv1_listen
-    reads the first fragment of a ClientHello only: a server with the
-    cookie on drops a first ClientHello cut too short for what its cookie
-    binds.
+    over 65535 bytes raises :class:`ArgumentError`.  A server with the
+    cookie on answers ClientHellos through OpenSSL's DTLSv1_listen, which
+    takes only a record holding one fragment: it drops a re-cut ClientHello
+    (the client's retransmission, not re-cut, then goes through), so re-cut
+    the client's hellos against a server with ``cookie=False``.
     """
     if datagram:
         return _c._dtls_refragment(flight, max_body)

@@ -286,9 +286,9 @@ TEST(test_dtls_refragmented_flights_complete) {
        keeps its sequence number, so none is dropped as a replay, and the
        handshake completes.  With the cookie on, the server's flights are
        re-cut (HelloVerifyRequest, ServerHello, Certificate, ...): OpenSSL's
-       DTLSv1_listen looks at the first fragment of a ClientHello only, so
-       with the cookie off the client's are too (the ClientHello in pieces
-       of 1 byte) */
+       DTLSv1_listen takes a ClientHello record of one fragment only (see
+       test_dtls_refragmented_hello_meets_listen), so with the cookie off
+       the client's are too (the ClientHello in pieces of 1 byte) */
     static const size_t sizes[] = {1, 7, 100};
     for (size_t i = 0; i < 2 * sizeof sizes / sizeof sizes[0]; i++) {
         static struct seen s;
@@ -341,6 +341,37 @@ TEST(test_dtls_refragmented_flights_complete) {
         }
         seen_free(&s);
     }
+}
+
+TEST(test_dtls_refragmented_hello_meets_listen) {
+    /* A server with the cookie on answers through DTLSv1_listen, which drops
+       a ClientHello record holding more than one fragment without a word:
+       no HelloVerifyRequest, no state, no error.  The client's
+       retransmission (not re-cut) then goes through. */
+    struct pair p = pair_of(dtls_with(TLSHS_CLIENT, NULL, NULL), dtls_with(TLSHS_SERVER, NULL, NULL), "localhost");
+    unsigned char dg[2048], cut[4096];
+    size_t n, k;
+    tlshs_result rc, rs;
+    CHECK(p.c && p.s);
+    CHECK_RESULT(tlshs_step(p.c), TLSHS_WANT_WRITE);
+    n = tlshs_take(p.c, dg, sizeof dg);
+    k = tlshs_dtls_refragment(dg, n, 150, cut, sizeof cut);
+    CHECK_INT(k, ==, n + 12); /* one record, two fragments */
+    CHECK(tlshs_feed(p.s, cut, k) == 0);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_READ);
+    CHECK_INT(tlshs_pending(p.s), ==, 0);
+    CHECK_CODE(tlshs_error_code(p.s), TLSHS_OK);
+    /* unchanged, it is answered */
+    CHECK(tlshs_feed(p.s, dg, n) == 0);
+    CHECK_RESULT(tlshs_step(p.s), TLSHS_WANT_WRITE);
+    k = tlshs_take(p.s, cut, sizeof cut);
+    CHECK_INT(k, >, 25);
+    CHECK_INT(cut[13], ==, 3); /* a HelloVerifyRequest */
+    CHECK(tlshs_feed(p.c, cut, k) == 0);
+    run_pair(&p, &rc, &rs);
+    CHECK_RESULT(rc, TLSHS_DONE);
+    CHECK_RESULT(rs, TLSHS_DONE);
+    pair_free(&p);
 }
 
 TEST(test_dtls_hellos_parsed) {
