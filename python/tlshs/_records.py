@@ -80,8 +80,8 @@ def records(data: Any, datagram: bool = False) -> Tuple[List[Any], bytes]:
     so a rest is bytes that are not one.
     """
     if datagram:
-        found, rest = _c._dtls_records(data)
-        return [DtlsRecord._make(r) for r in found], rest
+        dtls, rest = _c._dtls_records(data)
+        return [DtlsRecord._make(r) for r in dtls], rest
     found, rest = _c._records(data)
     return [Record._make(r) for r in found], rest
 
