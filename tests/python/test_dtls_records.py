@@ -144,3 +144,18 @@ def test_dtls_client_hello():
     t = tlshs.Handshake(client_config(), server_name="localhost")
     t.step()
     assert t.client_hello.cookie is None and t.client_hello.ja4.startswith("t")
+
+
+def test_the_docs_datagram_example_runs(capsys):
+    """docs/python.md, "Records of a datagram": the example runs as printed."""
+    import os
+    import re
+    from conftest import ROOT
+    with open(os.path.join(ROOT, "docs", "python.md"), encoding="utf-8") as f:
+        text = f.read()
+    section = text[text.index("### Records of a datagram"):text.index("## The hellos")]
+    block = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    exec("import tlshs\n" + block, {})  # noqa: S102 - our own documentation
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("c2s [(22, 0, 0, ")  # the ClientHello: epoch 0, seq 0
+    assert any(line.startswith("s2c [(22, 0, 0, ") for line in printed)  # the HelloVerifyRequest
