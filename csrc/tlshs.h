@@ -1148,6 +1148,11 @@ TLSHS_API tlshs_role tlshs_get_role(const tlshs *hs);
  * The ClientHello, parsed from the message itself: on a server the one it
  * received, on a client the one it sent; after a HelloRetryRequest, the
  * second.  Unknown and GREASE extensions included (see tlshs_hello).
+ * Over datagrams: a server's is the ClientHello with the valid cookie once
+ * one came (the first, without, before); a client's own ClientHello sent in
+ * several fragments (larger than mtu) is NULL on OpenSSL before 3.2, which
+ * hands it over with later fragments' headers written into its bytes (see
+ * tlshs_trace_event); the server's is whole.
  *
  * @returns the hello, owned by hs and valid until the next call that moves
  *          bytes (step, read, write, shutdown) or tlshs_free; NULL before the
