@@ -177,7 +177,7 @@ struct ch {
     unsigned seen;            /* bit i: the extension of table row i was seen */
     unsigned has_sni_ext : 1; /* JA4's 'd' */
     unsigned has_versions : 1;
-    unsigned dtls : 1;        /* a DTLS ClientHello: JA4's protocol 'd' */
+    unsigned dtls : 1; /* a DTLS ClientHello: JA4's protocol 'd' */
 };
 
 /* Each check answers -1 for a malformed body, else 0; `first` says whether
@@ -305,8 +305,8 @@ static int check_client_hello(struct ch *c, const unsigned char *msg, size_t len
     c->dtls = dtls != 0;
     if (check_header(&r, HS_CLIENT_HELLO, dtls) || get_u16(&r, &c->legacy_version) ||
         take(&r, 32, &skip) || get_vec(&r, 1, &skip) || skip.n > 32 ||
-        (dtls && get_vec(&r, 1, &c->cookie)) || get_vec(&r, 2, &c->ciphers) ||
-        c->ciphers.n % 2 || get_vec(&r, 1, &skip))
+        (dtls && get_vec(&r, 1, &c->cookie)) || get_vec(&r, 2, &c->ciphers) || c->ciphers.n % 2 ||
+        get_vec(&r, 1, &skip))
         return -1;
     return check_extensions(&r, &c->exts, &c->n_exts, c);
 }

@@ -41,7 +41,8 @@ size_t tlshs_dtls_records(const void *buf, size_t len, tlshs_dtls_record *out, s
         const unsigned char *h = p + off;
         if (out) {
             uint64_t seq = 0;
-            for (int i = 5; i < 11; i++) seq = seq << 8 | h[i];
+            for (int i = 5; i < 11; i++)
+                seq = seq << 8 | h[i];
             out[n].type = h[0];
             out[n].version = (unsigned)h[1] << 8 | h[2];
             out[n].epoch = (unsigned)h[3] << 8 | h[4];
@@ -68,7 +69,8 @@ size_t tlshs_dtls_record_write(int type, unsigned version, unsigned epoch, uint6
         o[0] = (unsigned char)type;
         o[1] = (unsigned char)(version >> 8), o[2] = (unsigned char)version;
         o[3] = (unsigned char)(epoch >> 8), o[4] = (unsigned char)epoch;
-        for (int i = 10; i >= 5; i--, seq >>= 8) o[i] = (unsigned char)seq;
+        for (int i = 10; i >= 5; i--, seq >>= 8)
+            o[i] = (unsigned char)seq;
         o[11] = (unsigned char)(len >> 8), o[12] = (unsigned char)len;
     }
     return HEADER + len;

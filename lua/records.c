@@ -115,12 +115,13 @@ static int l_record(lua_State *L) {
         luaL_checktype(L, 4, LUA_TTABLE);
         unsigned epoch = (unsigned)field_in(L, 4, "epoch", 0xffff);
         uint64_t seq = field_in(L, 4, "seq", (lua_Integer)0xffffffffffffLL);
-        size_t need = tlshs_dtls_record_write((int)type, (unsigned)version, epoch, seq, body, len, NULL, 0);
+        size_t need =
+            tlshs_dtls_record_write((int)type, (unsigned)version, epoch, seq, body, len, NULL, 0);
         luaL_argcheck(L, need > 0, 3, "a record's body holds at most 65535 bytes");
         luaL_Buffer b;
         char *p = luaL_buffinitsize(L, &b, need);
-        luaL_pushresultsize(&b, tlshs_dtls_record_write((int)type, (unsigned)version, epoch, seq, body,
-                                                        len, p, need));
+        luaL_pushresultsize(&b, tlshs_dtls_record_write((int)type, (unsigned)version, epoch, seq,
+                                                        body, len, p, need));
         return 1;
     }
     size_t need = tlshs_record_write((int)type, (unsigned)version, body, len, NULL, 0);
@@ -139,7 +140,8 @@ static int l_refragment(lua_State *L) {
     luaL_argcheck(L, max >= 1, 2, "must be at least 1");
     if (datagram_opt(L, 3)) {
         size_t need = tlshs_dtls_refragment(s, len, (size_t)max, NULL, 0);
-        luaL_argcheck(L, need > 0 || len == 0, 2, "a re-cut record would hold more than 65535 bytes");
+        luaL_argcheck(L, need > 0 || len == 0, 2,
+                      "a re-cut record would hold more than 65535 bytes");
         luaL_Buffer b;
         char *p = luaL_buffinitsize(L, &b, need);
         luaL_pushresultsize(&b, need ? tlshs_dtls_refragment(s, len, (size_t)max, p, need) : 0);

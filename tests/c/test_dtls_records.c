@@ -24,11 +24,11 @@ struct seen {
     size_t len[MAX_DGRAMS];
     int dir[MAX_DGRAMS];
     int n;
-    size_t max_body;       /* > 0: deliver the datagrams of recut re-cut to this */
-    int recut;             /* bits: 1 << TLSHS_C2S, 1 << TLSHS_S2C */
-    const char *cookie;    /* the server's key cookie ("on", "off") */
+    size_t max_body;    /* > 0: deliver the datagrams of recut re-cut to this */
+    int recut;          /* bits: 1 << TLSHS_C2S, 1 << TLSHS_S2C */
+    const char *cookie; /* the server's key cookie ("on", "off") */
     unsigned char out[70000];
-    int cut;               /* datagrams the re-cut changed */
+    int cut; /* datagrams the re-cut changed */
 };
 
 static size_t keep_tamper(tlshs_direction d, unsigned char *dg, size_t len,
@@ -53,7 +53,8 @@ static size_t keep_tamper(tlshs_direction d, unsigned char *dg, size_t len,
 }
 
 static void seen_free(struct seen *s) {
-    for (int i = 0; i < s->n; i++) free(s->dg[i]);
+    for (int i = 0; i < s->n; i++)
+        free(s->dg[i]);
     s->n = 0;
 }
 
@@ -75,15 +76,15 @@ static int record_pair(struct seen *s, const char *mtu, tlshs_hello_cb cb, void 
     if (cb) tlshs_set_hello_cb(p.s, cb, arg);
     tlshs_pair(p.c, p.s, keep_tamper, s, 50, &rc, &rs);
     ok = rc == TLSHS_DONE && rs == TLSHS_DONE;
-    if (!ok)
-        fprintf(stderr, "client: %s; server: %s\n", tlshs_error(p.c), tlshs_error(p.s));
+    if (!ok) fprintf(stderr, "client: %s; server: %s\n", tlshs_error(p.c), tlshs_error(p.s));
     pair_free(&p);
     return ok;
 }
 
 static uint64_t be(const unsigned char *p, int n) {
     uint64_t v = 0;
-    while (n--) v = v << 8 | *p++;
+    while (n--)
+        v = v << 8 | *p++;
     return v;
 }
 
@@ -102,8 +103,9 @@ TEST(test_dtls_records_of_real_datagrams) {
         for (size_t r = 0, at = 0; r < n; r++) {
             const unsigned char *h = s.dg[i] + at;
             unsigned char again[2048];
-            size_t k = tlshs_dtls_record_write(recs[r].type, recs[r].version, recs[r].epoch, recs[r].seq,
-                                               recs[r].body, recs[r].len, again, sizeof again);
+            size_t k =
+                tlshs_dtls_record_write(recs[r].type, recs[r].version, recs[r].epoch, recs[r].seq,
+                                        recs[r].body, recs[r].len, again, sizeof again);
             /* the fields, read by hand from the header */
             CHECK_INT(recs[r].type, ==, h[0]);
             CHECK_INT(recs[r].epoch, ==, be(h + 3, 2));
@@ -153,8 +155,12 @@ TEST(test_dtls_records_partial_and_limits) {
     CHECK_INT(tlshs_dtls_records(NULL, 5, r, 4, &used), ==, 0);
     CHECK_INT(used, ==, 0);
     /* a record with the largest epoch and seq, then 12 bytes of a header */
-    CHECK_INT(tlshs_dtls_record_write(22, 0xfefd, 0xffff, 0xffffffffffffULL, "abc", 3, b, sizeof b), ==, 16);
-    CHECK(memcmp(b, "\x16\xfe\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x00\x03" "abc", 16) == 0);
+    CHECK_INT(tlshs_dtls_record_write(22, 0xfefd, 0xffff, 0xffffffffffffULL, "abc", 3, b, sizeof b),
+              ==, 16);
+    CHECK(memcmp(b,
+                 "\x16\xfe\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x00\x03"
+                 "abc",
+                 16) == 0);
     memset(b + 16, 0x17, 12);
     CHECK_INT(tlshs_dtls_records(b, 28, r, 4, &used), ==, 1);
     CHECK_INT(used, ==, 16);
@@ -195,7 +201,8 @@ TEST(test_dtls_records_partial_and_limits) {
 }
 
 /* One handshake record of epoch e, seq 7, holding the given fragment bodies. */
-static size_t hs_record(unsigned char *out, unsigned epoch, const unsigned char *frags, size_t len) {
+static size_t hs_record(unsigned char *out, unsigned epoch, const unsigned char *frags,
+                        size_t len) {
     return tlshs_dtls_record_write(TLSHS_HANDSHAKE, 0xfefd, epoch, 7, frags, len, out, 70000);
 }
 
@@ -207,11 +214,15 @@ TEST(test_dtls_refragment_rules) {
     /* two fragments in one record: a 100-byte ClientHello piece at offset 10
        of 200, then a 3-byte one */
     memcpy(frag, "\x01\x00\x00\xc8\x00\x05\x00\x00\x0a\x00\x00\x64", 12);
-    for (int i = 0; i < 100; i++) frag[12 + i] = (unsigned char)i;
-    memcpy(frag + 112, "\x0e\x00\x00\x03\x00\x06\x00\x00\x00\x00\x00\x03" "abc", 15);
+    for (int i = 0; i < 100; i++)
+        frag[12 + i] = (unsigned char)i;
+    memcpy(frag + 112,
+           "\x0e\x00\x00\x03\x00\x06\x00\x00\x00\x00\x00\x03"
+           "abc",
+           15);
     len = hs_record(dg, 0, frag, sizeof frag);
     n = tlshs_dtls_refragment(dg, len, 30, out, sizeof out);
-    CHECK_INT(n, ==, len + 3 * 12); /* 100 -> 30+30+30+10 */
+    CHECK_INT(n, ==, len + 3 * 12);                            /* 100 -> 30+30+30+10 */
     CHECK_INT(tlshs_dtls_records(out, n, r, 4, &used), ==, 1); /* still one record */
     CHECK_INT(r[0].epoch, ==, 0);
     CHECK(r[0].seq == 7);
@@ -311,7 +322,8 @@ TEST(test_dtls_refragmented_flights_complete) {
         for (int k = 0; k < s.n; k++) {
             static unsigned char out[140000];
             tlshs_dtls_record a[16], b[16];
-            size_t na, nb, n = tlshs_dtls_refragment(s.dg[k], s.len[k], sizes[i / 2], out, sizeof out);
+            size_t na, nb,
+                n = tlshs_dtls_refragment(s.dg[k], s.len[k], sizes[i / 2], out, sizeof out);
             na = tlshs_dtls_records(s.dg[k], s.len[k], a, 16, NULL);
             nb = tlshs_dtls_records(out, n, b, 16, NULL);
             CHECK_INT(na, ==, nb);
@@ -348,7 +360,8 @@ TEST(test_dtls_refragmented_hello_meets_listen) {
        a ClientHello record holding more than one fragment without a word:
        no HelloVerifyRequest, no state, no error.  The client's
        retransmission (not re-cut) then goes through. */
-    struct pair p = pair_of(dtls_with(TLSHS_CLIENT, NULL, NULL), dtls_with(TLSHS_SERVER, NULL, NULL), "localhost");
+    struct pair p = pair_of(dtls_with(TLSHS_CLIENT, NULL, NULL),
+                            dtls_with(TLSHS_SERVER, NULL, NULL), "localhost");
     unsigned char dg[2048], cut[4096];
     size_t n, k;
     tlshs_result rc, rs;
@@ -375,8 +388,8 @@ TEST(test_dtls_refragmented_hello_meets_listen) {
 }
 
 TEST(test_dtls_hellos_parsed) {
-    struct pair p = pair_of(dtls_with(TLSHS_CLIENT, "alpn", "coap"), dtls_with(TLSHS_SERVER, "alpn", "coap"),
-                            "localhost");
+    struct pair p = pair_of(dtls_with(TLSHS_CLIENT, "alpn", "coap"),
+                            dtls_with(TLSHS_SERVER, "alpn", "coap"), "localhost");
     const tlshs_hello *h;
     tlshs_result rc, rs;
     CHECK(p.c && p.s);

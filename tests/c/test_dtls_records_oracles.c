@@ -41,7 +41,8 @@ static void keep(struct capture *cap, const unsigned char *p, size_t n, int c2s)
 }
 
 static void capture_free(struct capture *cap) {
-    for (int i = 0; i < cap->n; i++) free(cap->dg[i]);
+    for (int i = 0; i < cap->n; i++)
+        free(cap->dg[i]);
     cap->n = 0;
 }
 
@@ -90,8 +91,8 @@ static int relay_openssl(struct capture *cap) {
     server.sin_port = htons((uint16_t)sport);
     if (connect(up, (struct sockaddr *)&server, sizeof server) != 0) goto out;
     snprintf(connect_to, sizeof connect_to, "127.0.0.1:%d", rport);
-    peer_argl(&ca, "openssl", "s_client", "-dtls1_2", "-connect", connect_to, "-servername", "localhost",
-              "-CAfile", cert_path("ca.pem"), "-brief", (char *)NULL);
+    peer_argl(&ca, "openssl", "s_client", "-dtls1_2", "-connect", connect_to, "-servername",
+              "localhost", "-CAfile", cert_path("ca.pem"), "-brief", (char *)NULL);
     if (peer_start(&cli, ca.argv) != 0) goto out;
     while (peer_now() < deadline) {
         struct pollfd fds[6] = {{relay, POLLIN, 0}, {up, POLLIN, 0}};
@@ -110,7 +111,8 @@ static int relay_openssl(struct capture *cap) {
         if ((fds[1].revents & POLLIN) && cl) {
             n = recv(up, buf, sizeof buf, 0);
             if (n > 0)
-                keep(cap, buf, (size_t)n, 0), sendto(relay, buf, (size_t)n, 0, (struct sockaddr *)&client, cl),
+                keep(cap, buf, (size_t)n, 0),
+                    sendto(relay, buf, (size_t)n, 0, (struct sockaddr *)&client, cl),
                     quiet_since = 0;
         }
         done = peer_buf_has(&cli.err, "CONNECTION ESTABLISHED", 22);
@@ -139,7 +141,8 @@ static int write_pcap(const char *path, const struct capture *cap) {
     for (int i = 0; i < cap->n; i++) {
         size_t total = 20 + 8 + cap->len[i];
         uint32_t rh[4] = {1700000000u + (uint32_t)i, 0, (uint32_t)total, (uint32_t)total};
-        unsigned char ip[28] = {0x45, 0, (unsigned char)(total >> 8), (unsigned char)total, 0, 0, 0x40, 0, 64, 17};
+        unsigned char ip[28] = {
+            0x45, 0, (unsigned char)(total >> 8), (unsigned char)total, 0, 0, 0x40, 0, 64, 17};
         unsigned char a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
         unsigned sp = cap->c2s[i] ? 50000 : 4433, dp = cap->c2s[i] ? 4433 : 50000;
         memcpy(ip + 12, cap->c2s[i] ? a : b, 4);
@@ -160,10 +163,12 @@ static int tshark_fields(const char *pcap, const char *fields, char *out, size_t
     size_t len = 0, n;
     FILE *p;
     snprintf(cmd, sizeof cmd,
-             "tshark -n -r '%s' -d udp.port==4433,dtls -T fields %s -E occurrence=a -E aggregator=, 2>/dev/null",
+             "tshark -n -r '%s' -d udp.port==4433,dtls -T fields %s -E occurrence=a -E "
+             "aggregator=, 2>/dev/null",
              pcap, fields);
     if (!(p = popen(cmd, "r"))) return -1;
-    while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0) len += n;
+    while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
+        len += n;
     out[len] = '\0';
     return pclose(p) == 0 ? 0 : -1;
 }
@@ -177,27 +182,33 @@ static void our_fields(const unsigned char *dg, size_t len, char *out, size_t ca
     const char *sep;
 #define PUT(...) (at += (size_t)snprintf(out + at, at < cap ? cap - at : 0, __VA_ARGS__))
     sep = "";
-    for (size_t i = 0; i < n; i++, sep = ",") PUT("%s%d", sep, r[i].type);
+    for (size_t i = 0; i < n; i++, sep = ",")
+        PUT("%s%d", sep, r[i].type);
     PUT("\t"), sep = "";
-    for (size_t i = 0; i < n; i++, sep = ",") PUT("%s%u", sep, r[i].epoch);
+    for (size_t i = 0; i < n; i++, sep = ",")
+        PUT("%s%u", sep, r[i].epoch);
     PUT("\t"), sep = "";
-    for (size_t i = 0; i < n; i++, sep = ",") PUT("%s%llu", sep, (unsigned long long)r[i].seq);
+    for (size_t i = 0; i < n; i++, sep = ",")
+        PUT("%s%llu", sep, (unsigned long long)r[i].seq);
     PUT("\t"), sep = "";
-    for (size_t i = 0; i < n; i++, sep = ",") PUT("%s%zu", sep, r[i].len);
+    for (size_t i = 0; i < n; i++, sep = ",")
+        PUT("%s%zu", sep, r[i].len);
     PUT("\t"), sep = "";
     for (size_t i = 0; i < n; i++) {
         tlshs_dtls_fragment f[16];
         size_t nf = r[i].type == TLSHS_HANDSHAKE && r[i].epoch == 0
                         ? tlshs_dtls_fragments(r[i].body, r[i].len, f, 16, NULL)
                         : 0;
-        for (size_t j = 0; j < nf; j++, sep = ",") PUT("%s%d", sep, f[j].msg_type);
+        for (size_t j = 0; j < nf; j++, sep = ",")
+            PUT("%s%d", sep, f[j].msg_type);
     }
 #undef PUT
 }
 
 /* The whole handshake message of type t in a datagram, when it is in one
    fragment (its 12-byte header and body), or NULL. */
-static const unsigned char *whole_message(const unsigned char *dg, size_t len, int t, size_t *mlen) {
+static const unsigned char *whole_message(const unsigned char *dg, size_t len, int t,
+                                          size_t *mlen) {
     tlshs_dtls_record r[16];
     size_t n = tlshs_dtls_records(dg, len, r, 16, NULL);
     for (size_t i = 0; i < n; i++) {
@@ -226,10 +237,11 @@ TEST(test_dtls_records_openssl_relay_tshark) {
     CHECK(relay_openssl(&cap));
     CHECK_INT(cap.n, >=, 4);
     CHECK(write_pcap(pcap, &cap) == 0);
-    CHECK(tshark_fields(pcap,
-                        "-e dtls.record.content_type -e dtls.record.epoch -e dtls.record.sequence_number "
-                        "-e dtls.record.length -e dtls.handshake.type",
-                        text, sizeof text) == 0);
+    CHECK(tshark_fields(
+              pcap,
+              "-e dtls.record.content_type -e dtls.record.epoch -e dtls.record.sequence_number "
+              "-e dtls.record.length -e dtls.handshake.type",
+              text, sizeof text) == 0);
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), frames++) {
         char ours[2048];
         size_t used;
@@ -239,12 +251,14 @@ TEST(test_dtls_records_openssl_relay_tshark) {
         our_fields(cap.dg[frames], cap.len[frames], ours, sizeof ours);
         /* tshark names no type for the encrypted Finished: ours stop at
            the plaintext ones too */
-        if (strcmp(ours, line) != 0) fprintf(stderr, "frame %d: ours %s\n   tshark %s\n", frames + 1, ours, line);
+        if (strcmp(ours, line) != 0)
+            fprintf(stderr, "frame %d: ours %s\n   tshark %s\n", frames + 1, ours, line);
         CHECK_STR(ours, line);
     }
     CHECK_INT(frames, ==, cap.n);
     /* JA3 and JA3S: tshark's against the parser's */
-    CHECK(tshark_fields(pcap, "-e dtls.handshake.ja3_full -e dtls.handshake.ja3s_full", text, sizeof text) == 0);
+    CHECK(tshark_fields(pcap, "-e dtls.handshake.ja3_full -e dtls.handshake.ja3s_full", text,
+                        sizeof text) == 0);
     save = NULL;
     line = strtok_r(text, "\n", &save);
     for (int i = 0; i < cap.n && line; i++, line = strtok_r(NULL, "\n", &save)) {
@@ -276,7 +290,8 @@ TEST(test_dtls_records_openssl_relay_tshark) {
 
 static size_t be(const unsigned char *p, int n) {
     size_t v = 0;
-    while (n--) v = v << 8 | *p++;
+    while (n--)
+        v = v << 8 | *p++;
     return v;
 }
 
@@ -293,13 +308,15 @@ static void sha12(const char *s, char out[13]) {
     unsigned char d[32];
     unsigned n = 0;
     EVP_Digest(s, strlen(s), d, &n, EVP_sha256(), NULL);
-    for (int i = 0; i < 6; i++) sprintf(out + 2 * i, "%02x", d[i]);
+    for (int i = 0; i < 6; i++)
+        sprintf(out + 2 * i, "%02x", d[i]);
 }
 
 static void hex_list(char *out, const unsigned *v, size_t n) {
     size_t at = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < n; i++) at += (size_t)sprintf(out + at, "%s%04x", i ? "," : "", v[i]);
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)sprintf(out + at, "%s%04x", i ? "," : "", v[i]);
 }
 
 /* JA4 of a DTLS ClientHello message (12-byte header), by JA4.md's rules. */
@@ -324,15 +341,18 @@ static void ja4_by_hand(const unsigned char *m, size_t len, char *out) {
             n_ext_all++;
             if (t == 0) sni = 1;
             if (t != 0 && t != 16) exts[ne++] = t;
-            if (t == 16 && l > 3 && body[2] > 0) { /* the first ALPN value's first and last characters */
+            if (t == 16 && l > 3 &&
+                body[2] > 0) { /* the first ALPN value's first and last characters */
                 alpn[0] = (char)body[3];
                 alpn[1] = (char)body[3 + body[2] - 1];
             }
             if (t == 13)
-                for (size_t k = 2; k + 1 < l; k += 2) sigs[ns++] = (unsigned)be(body + k, 2);
+                for (size_t k = 2; k + 1 < l; k += 2)
+                    sigs[ns++] = (unsigned)be(body + k, 2);
             if (t == 43)
                 for (size_t k = 1; k + 1 < l; k += 2)
-                    if (!grease(be(body + k, 2)) && be(body + k, 2) > version) version = (unsigned)be(body + k, 2);
+                    if (!grease(be(body + k, 2)) && be(body + k, 2) > version)
+                        version = (unsigned)be(body + k, 2);
         }
         p += 4 + l;
     }
@@ -347,12 +367,16 @@ static void ja4_by_hand(const unsigned char *m, size_t len, char *out) {
     }
     sha12(b, h2);
     sprintf(out, "d%s%c%02zu%02d%s_%s_%s",
-            version == 0xfefd ? "d2" : version == 0xfeff ? "d1" : version == 0xfefc ? "d3" : "00",
+            version == 0xfefd   ? "d2"
+            : version == 0xfeff ? "d1"
+            : version == 0xfefc ? "d3"
+                                : "00",
             sni ? 'd' : 'i', nc > 99 ? 99 : nc, n_ext_all > 99 ? 99 : n_ext_all, alpn, h1, h2);
 }
 
 /* The first datagram a client sends to a UDP socket on 127.0.0.1, into buf. */
-static size_t first_datagram(const char *prog, const char *const *args, unsigned char *buf, size_t cap) {
+static size_t first_datagram(const char *prog, const char *const *args, unsigned char *buf,
+                             size_t cap) {
     peer p;
     peer_args pa = {0};
     char port_s[16];
@@ -379,17 +403,20 @@ static size_t first_datagram(const char *prog, const char *const *args, unsigned
 }
 
 TEST(test_dtls_ja4_by_hand_openssl_gnutls) {
-    static const char *const openssl[] = {"s_client", "-dtls1_2", "-connect", "127.0.0.1:PORT", "-servername",
-                                          "example.com", "-alpn", "coap,h2", NULL};
-    static const char *const openssl_ip[] = {"s_client", "-dtls1_2", "-connect", "127.0.0.1:PORT", "-noservername",
-                                             NULL};
-    static const char *const gnutls[] = {"--udp", "--insecure", "--port", "PORT", "127.0.0.1", NULL};
+    static const char *const openssl[] = {"s_client",       "-dtls1_2",    "-connect",
+                                          "127.0.0.1:PORT", "-servername", "example.com",
+                                          "-alpn",          "coap,h2",     NULL};
+    static const char *const openssl_ip[] = {"s_client",       "-dtls1_2",      "-connect",
+                                             "127.0.0.1:PORT", "-noservername", NULL};
+    static const char *const gnutls[] = {"--udp", "--insecure", "--port",
+                                         "PORT",  "127.0.0.1",  NULL};
     static const struct {
         const char *prog;
         const char *const *args;
         const char *start; /* what JA4's first part must start with */
-    } clients[] = {
-        {"openssl", openssl, "dd2d"}, {"openssl", openssl_ip, "dd2i"}, {"gnutls-cli", gnutls, "dd2i"}};
+    } clients[] = {{"openssl", openssl, "dd2d"},
+                   {"openssl", openssl_ip, "dd2i"},
+                   {"gnutls-cli", gnutls, "dd2i"}};
     for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
         unsigned char dg[65536];
         size_t n = first_datagram(clients[i].prog, clients[i].args, dg, sizeof dg), mlen;
@@ -403,9 +430,10 @@ TEST(test_dtls_ja4_by_hand_openssl_gnutls) {
         CHECK_STR(st.view.ja4, want);
         CHECK(strncmp(want, clients[i].start, 4) == 0);
         CHECK(st.view.cookie != NULL);
-        CHECK_INT(st.view.cookie_len, ==, 0); /* a first ClientHello */
+        CHECK_INT(st.view.cookie_len, ==, 0);                /* a first ClientHello */
         if (i == 0) CHECK(strncmp(want + 8, "cp_", 3) == 0); /* "coap" */
-        fprintf(stderr, "  %s %s: %s\n", clients[i].prog, clients[i].args[4] ? clients[i].args[4] : "", want);
+        fprintf(stderr, "  %s %s: %s\n", clients[i].prog,
+                clients[i].args[4] ? clients[i].args[4] : "", want);
         tlshs__hello_clear(&st);
     }
 }

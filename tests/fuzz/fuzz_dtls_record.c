@@ -62,7 +62,8 @@ static void check_round_trip(const unsigned char *buf, size_t used, const tlshs_
     for (size_t i = 0; i < n; i++) {
         must(rec[i].body == buf + at + 13, "records: a body is not after its header");
         must(tlshs_dtls_record_write(rec[i].type, rec[i].version, rec[i].epoch, rec[i].seq,
-                                     rec[i].body, rec[i].len, out + at, used - at) == 13 + rec[i].len,
+                                     rec[i].body, rec[i].len, out + at,
+                                     used - at) == 13 + rec[i].len,
              "record_write: wrong size");
         at += 13 + rec[i].len;
     }
@@ -95,7 +96,8 @@ static void check_cut(const tlshs_dtls_record *b, size_t nfa, size_t max_body) {
                      fb[j].message_seq == fa[x].message_seq,
                  "refragment: a fragment header changed");
             must(fb[j].offset == ((fa[x].offset + off) & 0xffffff), "refragment: a wrong offset");
-            must(fb[j].len <= max_body && fb[j].len <= fa[x].len - off, "refragment: a long fragment");
+            must(fb[j].len <= max_body && fb[j].len <= fa[x].len - off,
+                 "refragment: a long fragment");
             must(memcmp(fb[j].body, fa[x].body + off, fb[j].len) == 0, "refragment: bytes changed");
             off += fb[j++].len;
         } while (off < fa[x].len);
@@ -147,7 +149,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < n; i++) {
         const tlshs_dtls_record *a = &in_rec[i], *b = &out_rec[i];
         size_t nf = 0;
-        must(a->type == b->type && a->version == b->version && a->epoch == b->epoch && a->seq == b->seq,
+        must(a->type == b->type && a->version == b->version && a->epoch == b->epoch &&
+                 a->seq == b->seq,
              "refragment: a record header changed");
         if (cuttable(a, &nf))
             check_cut(b, nf, max_body);
