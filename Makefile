@@ -63,7 +63,7 @@ LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
 .PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
-        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-dtls bench-chart install uninstall \
+        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record fuzz-dtls-record test-fuzz bench bench-c bench-dtls bench-chart install uninstall \
         clean distclean format
 .DEFAULT_GOAL := all
 
@@ -222,7 +222,7 @@ fuzz-hello: $(BUILD)/fuzz-hello $(BUILD)/fuzz-hello-seeds/.done
 	@mkdir -p $(BUILD)/fuzz-hello-corpus
 	@if $(BUILD)/fuzz-hello -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
 	    -artifact_prefix=$(BUILD)/hello- -print_final_stats=1 $(BUILD)/fuzz-hello-corpus \
-	    $(BUILD)/fuzz-hello-seeds > $(BUILD)/fuzz-hello.log 2>&1; then \
+	    $(BUILD)/fuzz-hello-seeds tests/fuzz/seeds-dtls/hello > $(BUILD)/fuzz-hello.log 2>&1; then \
 	    tail -7 $(BUILD)/fuzz-hello.log; echo "1 passed, 0 failed (hello parser: no crash or broken rule in $(FUZZ_SECONDS) s)"; \
 	else \
 	    tail -40 $(BUILD)/fuzz-hello.log; echo "0 passed, 1 failed (the input is in $(BUILD)/hello-crash-*)"; exit 1; \
@@ -244,6 +244,22 @@ fuzz-record: $(BUILD)/fuzz-record $(BUILD)/seed-record certs
 	    tail -7 $(BUILD)/fuzz-record.log; echo "1 passed, 0 failed (no crash, hang or broken rule in $(FUZZ_SECONDS) s)"; \
 	else \
 	    tail -40 $(BUILD)/fuzz-record.log; echo "0 passed, 1 failed (the input is in $(BUILD)/record-crash-*)"; exit 1; \
+	fi
+
+# libFuzzer over the DTLS record and fragment parsers and tlshs_dtls_refragment
+# (csrc/record_dtls.c), seeded with the datagrams of real runs committed in
+# tests/fuzz/seeds-dtls/record (tests/fuzz/dtls_seeds.py writes them).
+$(BUILD)/fuzz-dtls-record: tests/fuzz/fuzz_dtls_record.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -DTLSHS_BUILDING -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
+
+fuzz-dtls-record: $(BUILD)/fuzz-dtls-record
+	@mkdir -p $(BUILD)/fuzz-dtls-record-corpus
+	@if $(BUILD)/fuzz-dtls-record -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	    -artifact_prefix=$(BUILD)/dtls-record- -print_final_stats=1 $(BUILD)/fuzz-dtls-record-corpus \
+	    tests/fuzz/seeds-dtls/record > $(BUILD)/fuzz-dtls-record.log 2>&1; then \
+	    tail -7 $(BUILD)/fuzz-dtls-record.log; echo "1 passed, 0 failed (no crash, hang or broken rule in $(FUZZ_SECONDS) s)"; \
+	else \
+	    tail -40 $(BUILD)/fuzz-dtls-record.log; echo "0 passed, 1 failed (the input is in $(BUILD)/dtls-record-crash-*)"; exit 1; \
 	fi
 
 $(BUILD)/fuzz-handshake: tests/fuzz/fuzz_handshake.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
@@ -279,19 +295,19 @@ FUZZ_REACH_dtls := received: ClientHello|received: HelloVerifyRequest|received: 
 FUZZ_REACH_session-config := set_session accepted|set_session refused: bad_session|resumed|\
     config_set accepted: cert_pem|config_set accepted: ca_pem|config_set refused: bad_value|tlshs_new refused
 
-# the parsers' targets (fuzz-hello, fuzz-record) run after these, each
+# the parsers' targets (fuzz-hello, fuzz-record, fuzz-dtls-record) run after these, each
 # FUZZ_SECONDS too; the last line adds them all up.
 fuzz: $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t)) fuzz-seeds
 	@pass=0; fail=0; \
 	$(foreach t,$(FUZZ_TARGETS),if TLSHS_CERTS=$(CERTS) sh tests/fuzz/run.sh $(t) $(FUZZ_SECONDS) $(BUILD) \
 	    '$(FUZZ_REACH_$(t))'; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi;) \
-	for t in fuzz-hello fuzz-record; do \
+	for t in fuzz-hello fuzz-record fuzz-dtls-record; do \
 	    if $(MAKE) --no-print-directory $$t FUZZ_SECONDS=$(FUZZ_SECONDS); then pass=$$((pass + 1)); \
 	    else fail=$$((fail + 1)); fi; \
 	done; \
 	echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
-# about 60 s: 15 s for each target
+# about 90 s: 15 s for each target
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
 

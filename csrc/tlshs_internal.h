@@ -11,6 +11,7 @@
  *   registry.c       IANA names for what a hello carries
  *   hello.c          parsing ClientHello/ServerHello; JA3, JA4, JA3S
  *   record.c         records: split, write, refragment
+ *   record_dtls.c    DTLS records and fragments: split, write, refragment
  *   files.c          the files keys name, the key log, writes without SIGPIPE
  *   verify.c         the verify callback; sessions a client may resume
  *   certs.c          the config's own certificates, self-signed, OCSP
@@ -497,9 +498,11 @@ struct tlshs_hello_store {
 #define TLSHS__HELLO_NOMEM (-2)     /* memory ran out */
 
 /* Parses a whole ClientHello handshake message (its 4-byte header included,
-   as the message callback gives it) into st, replacing what st held.  On
-   failure st reports nothing (tlshs__hello_get answers NULL). */
-int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, size_t len);
+   as the message callback gives it; with dtls a DTLS one: its 12-byte header
+   and the cookie) into st, replacing what st held.  On failure st reports
+   nothing (tlshs__hello_get answers NULL). */
+int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, size_t len,
+                       int dtls);
 /* The parsed hello, or NULL if none; valid until the next parse or clear of st. */
 const tlshs_hello *tlshs__hello_get(const struct tlshs_hello_store *st);
 /* Frees st's memory; st then reports nothing.  Safe twice. */
@@ -518,9 +521,11 @@ struct tlshs_server_hello {
     EVP_MD_CTX *md_ctx;      /* kept for the digest */
 };
 
-/* Parses a whole ServerHello handshake message (4-byte header included)
-   into sh, replacing what it held; on failure sh->parsed is 0. */
-int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char *msg, size_t len);
+/* Parses a whole ServerHello handshake message (4-byte header included;
+   with dtls a DTLS one, with its 12-byte header) into sh, replacing what it
+   held; on failure sh->parsed is 0. */
+int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char *msg, size_t len,
+                              int dtls);
 /* Frees sh's memory; sh->parsed becomes 0.  Safe twice. */
 void tlshs__server_hello_clear(struct tlshs_server_hello *sh);
 

@@ -84,7 +84,7 @@ void tlshs__on_message(int write_p, int version, int content_type, const void *b
             tlshs__hellos_record(hs, p, len);
         if (hs->trace_on && len >= 1) {
             const char *name = tlshs__handshake_name(p[0]);
-            if (tlshs__is_hrr(p, len))
+            if (!hs->dg && tlshs__is_hrr(p, len))
                 name = "HelloRetryRequest";
             add_event(hs, write_p, "handshake", name, p, len);
         }

@@ -1,9 +1,11 @@
 /*
  * records.c - reshaping what goes on the wire: tlshs.records, tlshs.record,
- * tlshs.refragment, the content-type constants, tlshs.pair and tlshs.drive.
+ * tlshs.refragment (each with a DTLS form: {datagram = true}, or epoch and
+ * seq), the content-type constants, tlshs.pair and tlshs.drive.
  *
  * Every record and handshake rule is the C core's (tlshs_records,
- * tlshs_record_write, tlshs_refragment, tlshs_pair); this file converts
+ * tlshs_record_write, tlshs_refragment, their tlshs_dtls_ twins,
+ * tlshs_pair); this file converts
  * strings and tables.  pair's tamper function runs under lua_pcall inside the
  * core's tamper callback; an error it raises is kept, every later flight is
  * dropped, and the error is raised again once tlshs_pair has returned, so no
@@ -19,10 +21,52 @@
 #define PAIR_ROUNDS_DEFAULT 50 /* the contract's default */
 #define RECORDS_CHUNK 64       /* records read per tlshs_records call */
 
-/* tlshs.records(s) -> { {type=, version=, body=}, ... }, rest */
+/* Whether the options table at idx (nil, or a table) says datagram = true. */
+static int datagram_opt(lua_State *L, int idx) {
+    int on;
+    if (lua_isnoneornil(L, idx)) return 0;
+    luaL_checktype(L, idx, LUA_TTABLE);
+    lua_getfield(L, idx, "datagram");
+    on = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return on;
+}
+
+/* tlshs.records(s, {datagram = true}) -> { {type=, version=, epoch=, seq=, body=}, ... }, rest */
+static int dtls_records(lua_State *L, const char *s, size_t len) {
+    size_t off = 0;
+    lua_Integer n = 0;
+    lua_newtable(L);
+    for (;;) {
+        tlshs_dtls_record recs[RECORDS_CHUNK];
+        size_t used = 0;
+        size_t got = tlshs_dtls_records(s + off, len - off, recs, RECORDS_CHUNK, &used);
+        for (size_t i = 0; i < got; i++) {
+            lua_createtable(L, 0, 5);
+            lua_pushinteger(L, recs[i].type);
+            lua_setfield(L, -2, "type");
+            lua_pushinteger(L, (lua_Integer)recs[i].version);
+            lua_setfield(L, -2, "version");
+            lua_pushinteger(L, (lua_Integer)recs[i].epoch);
+            lua_setfield(L, -2, "epoch");
+            lua_pushinteger(L, (lua_Integer)recs[i].seq);
+            lua_setfield(L, -2, "seq");
+            lua_pushlstring(L, (const char *)recs[i].body, recs[i].len);
+            lua_setfield(L, -2, "body");
+            lua_rawseti(L, -2, ++n);
+        }
+        off += used;
+        if (got < RECORDS_CHUNK) break;
+    }
+    lua_pushlstring(L, s + off, len - off);
+    return 2;
+}
+
+/* tlshs.records(s[, opts]) -> { {type=, version=, body=}, ... }, rest */
 static int l_records(lua_State *L) {
     size_t len;
     const char *s = ltlshs_check_bytes(L, 1, &len);
+    if (datagram_opt(L, 2)) return dtls_records(L, s, len);
     lua_newtable(L);
     size_t off = 0;
     lua_Integer n = 0;
@@ -47,7 +91,19 @@ static int l_records(lua_State *L) {
     return 2;
 }
 
-/* tlshs.record(type, version, body) -> string */
+/* The integer field name of the table at idx: 0 when absent; raises
+   unless it is an integer within 0..max. */
+static uint64_t field_in(lua_State *L, int idx, const char *name, lua_Integer max) {
+    lua_Integer v = 0;
+    int isnum = 1;
+    if (lua_getfield(L, idx, name) != LUA_TNIL) v = lua_tointegerx(L, -1, &isnum);
+    lua_pop(L, 1);
+    if (!isnum || v < 0 || v > max)
+        luaL_error(L, "bad argument #4 to 'record' (%s must be an integer 0..%I)", name, max);
+    return (uint64_t)v;
+}
+
+/* tlshs.record(type, version, body[, {epoch =, seq =}]) -> string */
 static int l_record(lua_State *L) {
     lua_Integer type = luaL_checkinteger(L, 1);
     lua_Integer version = luaL_checkinteger(L, 2);
@@ -55,6 +111,19 @@ static int l_record(lua_State *L) {
     const char *body = ltlshs_check_bytes(L, 3, &len);
     luaL_argcheck(L, type >= 0 && type <= 255, 1, "a content type is 0..255");
     luaL_argcheck(L, version >= 0 && version <= 0xffff, 2, "a version is 0..0xffff");
+    if (!lua_isnoneornil(L, 4)) { /* a DTLS record: the 13-byte header */
+        luaL_checktype(L, 4, LUA_TTABLE);
+        unsigned epoch = (unsigned)field_in(L, 4, "epoch", 0xffff);
+        uint64_t seq = field_in(L, 4, "seq", (lua_Integer)0xffffffffffffLL);
+        size_t need =
+            tlshs_dtls_record_write((int)type, (unsigned)version, epoch, seq, body, len, NULL, 0);
+        luaL_argcheck(L, need > 0, 3, "a record's body holds at most 65535 bytes");
+        luaL_Buffer b;
+        char *p = luaL_buffinitsize(L, &b, need);
+        luaL_pushresultsize(&b, tlshs_dtls_record_write((int)type, (unsigned)version, epoch, seq,
+                                                        body, len, p, need));
+        return 1;
+    }
     size_t need = tlshs_record_write((int)type, (unsigned)version, body, len, NULL, 0);
     luaL_argcheck(L, need > 0, 3, "a record's body holds at most 65535 bytes");
     luaL_Buffer b;
@@ -63,12 +132,21 @@ static int l_record(lua_State *L) {
     return 1;
 }
 
-/* tlshs.refragment(s, max_body) -> string */
+/* tlshs.refragment(s, max_body[, {datagram = true}]) -> string */
 static int l_refragment(lua_State *L) {
     size_t len;
     const char *s = ltlshs_check_bytes(L, 1, &len);
     lua_Integer max = luaL_checkinteger(L, 2);
     luaL_argcheck(L, max >= 1, 2, "must be at least 1");
+    if (datagram_opt(L, 3)) {
+        size_t need = tlshs_dtls_refragment(s, len, (size_t)max, NULL, 0);
+        luaL_argcheck(L, need > 0 || len == 0, 2,
+                      "a re-cut record would hold more than 65535 bytes");
+        luaL_Buffer b;
+        char *p = luaL_buffinitsize(L, &b, need);
+        luaL_pushresultsize(&b, need ? tlshs_dtls_refragment(s, len, (size_t)max, p, need) : 0);
+        return 1;
+    }
     size_t need = tlshs_refragment(s, len, (size_t)max, NULL, 0);
     luaL_Buffer b;
     char *p = luaL_buffinitsize(L, &b, need);

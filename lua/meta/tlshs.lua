@@ -146,29 +146,41 @@ function tlshs.alert_name(code) end
 ---@class tlshs.record
 ---@field type integer    # content type, 0..255 (tlshs.HANDSHAKE, ...)
 ---@field version integer # the header's version, 0..0xffff
+---@field epoch? integer  # DTLS records ({datagram = true}): 0 plaintext, 1+ encrypted
+---@field seq? integer    # DTLS records: the 48-bit sequence number
 ---@field body string
 
+---@class tlshs.records_options
+---@field datagram? boolean # s is a datagram: DTLS records (13-byte headers)
+
 ---The whole records in `s` and the bytes of a partial record at the end.
----Judges nothing: any type, version and length is a record.
+---Judges nothing: any type, version and length is a record.  With
+---`{datagram = true}`, the DTLS records of a datagram (with epoch and seq).
 ---@param s string
+---@param opts? tlshs.records_options
 ---@return tlshs.record[] records
 ---@return string rest
-function tlshs.records(s) end
+function tlshs.records(s, opts) end
 
 ---One record: the 5-byte header and `body`. Raises for a type outside
----0..255, a version outside 0..0xffff or a body over 65535 bytes.
+---0..255, a version outside 0..0xffff or a body over 65535 bytes.  With
+---`dtls` ({epoch =, seq =}), a DTLS record with its 13-byte header.
 ---@param type integer
 ---@param version integer
 ---@param body string
+---@param dtls? {epoch?: integer, seq?: integer}
 ---@return string
-function tlshs.record(type, version, body) end
+function tlshs.record(type, version, body, dtls) end
 
 ---Re-cuts the handshake records of a flight into records of at most
----`max_body` body bytes (at least 1); other records pass unchanged.
+---`max_body` body bytes (at least 1); other records pass unchanged.  With
+---`{datagram = true}`, re-cuts the handshake fragments inside each
+---plaintext record of a datagram (each record keeps its epoch and seq).
 ---@param s string
 ---@param max_body integer
+---@param opts? tlshs.records_options
 ---@return string
-function tlshs.refragment(s, max_body) end
+function tlshs.refragment(s, max_body, opts) end
 
 ---@alias tlshs.tamper fun(direction: "c2s"|"s2c"|"out"|"in", flight: string): string|string[]|nil
 
@@ -255,7 +267,8 @@ function config:cert_pem() end
 ---@field ja3 string
 ---@field ja3_hash string
 ---@field ja4 string
----@field raw string           # the whole message, 4-byte header included
+---@field raw string           # the whole message, 4-byte header included (DTLS: 12-byte)
+---@field cookie? string       # DTLS: the cookie ("" in a first ClientHello); nil for TLS
 
 ---@class tlshs.event
 ---@field sent boolean   # true if this side sent it
