@@ -349,8 +349,9 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
  *   cookie: a server answers a ClientHello without a valid cookie with a
  *       HelloVerifyRequest and keeps no state (RFC 6347 4.2.1): the cookie
  *       is an HMAC-SHA256, under a random secret of the config, of the
- *       ClientHello's version, random, session id, cipher suites and
- *       compression methods and of the peer's address (fd mode:
+ *       ClientHello's version, random and session id (the retry repeats
+ *       them; they always sit in its first fragment) and of the peer's
+ *       address (fd mode:
  *       getpeername; memory mode: tlshs_set_peer).  The client's retry is
  *       accepted by any handshake object of the same config.  The hello
  *       callback (tlshs_set_hello_cb) runs only for the ClientHello with

@@ -542,3 +542,19 @@ TEST(test_dtls_trace_messages_whole) {
         pair_free(&q);
     }
 }
+
+/* A ClientHello too big for one datagram: DTLSv1_listen reads only its
+   first fragment, and the cookie binds only what that always holds. */
+TEST(test_dtls_cookie_fragmented_hello) {
+    struct pair p = pair_of(client_with("transport", "datagram", "mtu", "256", "ciphers", "ALL:@SECLEVEL=0",
+                                        NULL),
+                            dtls_server(NULL, NULL), "localhost");
+    tlshs_result rc, rs;
+    CHECK(p.c && p.s);
+    tlshs_set_trace(p.c, 1);
+    run_pair(&p, &rc, &rs);
+    CHECK_RESULT(rc, TLSHS_DONE);
+    CHECK_RESULT(rs, TLSHS_DONE);
+    CHECK_INT(trace_count(p.c, 0, "HelloVerifyRequest"), ==, 1);
+    pair_free(&p);
+}

@@ -197,10 +197,17 @@ describe("DTLS in memory", function()
         assert.are.equal(1, count_trace(s2, false, "ClientHello")) -- the one with the cookie, once
     end)
 
-    -- The C core's ClientHello parser does not read a DTLS ClientHello yet
-    -- (tlshs_client_hello answers NULL), so a datagram server with a hello
-    -- callback refuses every client ("the ClientHello could not be parsed").
-    pending("runs on_client_hello once, for the ClientHello with the valid cookie")
+    it("runs on_client_hello once, for the ClientHello with the valid cookie", function()
+        local seen = {}
+        local c, s = handshakes(client_config(), server_config(),
+                                {on_client_hello = function(h) seen[#seen + 1] = h.cookie end})
+        local rc, rs = tlshs.pair(c, s)
+        assert.are.same({"done", "done"}, {rc, rs})
+        assert.are.equal(1, #seen)
+        assert.are.equal(32, #seen[1]) -- tlshs's cookie, an HMAC-SHA256
+        assert.are.equal(seen[1], s:client_hello().cookie)
+        assert.are.equal(1, count_trace(s, true, "HelloVerifyRequest"))
+    end)
 
     it("refuses set_peer once started, on a stream handshake, and empty", function()
         local s = closing(assert(tlshs.handshake(server_config())))
