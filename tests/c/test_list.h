@@ -21,3 +21,4 @@
 #include "list_exporter.h"
 #include "list_psk.h"
 #include "list_dtls.h"
+#include "list_dtls_interop.h"

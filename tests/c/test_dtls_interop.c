@@ -1,0 +1,463 @@
+/*
+ * test_dtls_interop.c - DTLS 1.2 between tlshs and real peers over UDP on
+ * 127.0.0.1: `openssl s_server -dtls1_2` and `s_client -dtls1_2`,
+ * `gnutls-serv --udp` and `gnutls-cli --udp`, in both roles, in memory mode
+ * (the link moves whole datagrams with send/recv) and in fd mode (a
+ * connected UDP socket), with data both ways and close_notify; resumption, a
+ * client certificate, mtu 512, PSK, DTLS-SRTP with the exported keying
+ * material compared with what the peer prints, and a first flight lost in a
+ * relay that the retransmission timer (tlshs_timeout_ms, tlshs_on_timeout,
+ * driven by the link) recovers.
+ *
+ * The payloads are digits only (both OpenSSL tools take a chunk of stdin
+ * that starts with certain letters as a command) and each is small enough
+ * for one write of the peer's: OpenSSL sends what it reads from stdin as one
+ * record.  Every wait is bounded (the link's phases, peer_wait_for).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "peer.h"
+
+#define TEST_ENTRY(name) void name(void);
+#include "list_dtls_interop.h"
+#undef TEST_ENTRY
+
+/* Bytes sent each way after the handshake: several datagrams at mtu 512. */
+#define PAYLOAD_LEN 1500
+
+#define PSK_HEX "6c6f6e672d6c6976652d7468652d646174616772616d"
+#define SRTP_PROFILE "SRTP_AES128_CM_SHA1_80"
+#define SRTP_LABEL "EXTRACTOR-dtls_srtp"
+#define SRTP_LEN 60 /* two 16-byte keys and two 14-byte salts (RFC 5764) */
+
+/* What one test runs. */
+typedef struct opts {
+    int fd_mode;     /* fd mode, else memory mode */
+    int client_cert; /* the client presents client.pem; the server requires one */
+    int mtu;         /* tlshs's mtu (0: the default) */
+    int psk;         /* PSK_HEX and no certificate */
+    int srtp;        /* use_srtp SRTP_PROFILE, keying material compared */
+    int relay;       /* through a relay: as a client, it drops tlshs's first datagram;
+                        as a server, it measures tlshs's datagrams */
+} opts;
+
+/* ---- a UDP relay: loses tlshs's first datagram, measures the others ---- */
+
+/* Between the side that sends first (on `near`, bound: the first sender's
+   address is kept) and the other (on `far`, connected to it), in a thread;
+   it counts and measures the datagrams each way ([0] from near, [1] from
+   far) and drops the first `drop` datagrams from near. */
+typedef struct relay {
+    int near, far, near_port;
+    int drop;
+    volatile int stop;
+    unsigned count[2], dropped;
+    size_t max_len[2];
+    pthread_t thread;
+    int running;
+} relay;
+
+static void *relay_run(void *arg) {
+    relay *r = arg;
+    static unsigned char buf[65536];
+    struct sockaddr_storage first;
+    socklen_t first_len = 0;
+    while (!r->stop) {
+        struct pollfd fds[2] = {{r->near, POLLIN, 0}, {r->far, POLLIN, 0}};
+        if (poll(fds, 2, 50) <= 0) continue;
+        if (fds[0].revents & POLLIN) {
+            struct sockaddr_storage from;
+            socklen_t len = sizeof from;
+            ssize_t n = recvfrom(r->near, buf, sizeof buf, 0, (struct sockaddr *)&from, &len);
+            if (n > 0) {
+                first = from;
+                first_len = len;
+                r->count[0]++;
+                if ((size_t)n > r->max_len[0]) r->max_len[0] = (size_t)n;
+                if (r->dropped < (unsigned)r->drop) r->dropped++;
+                else send(r->far, buf, (size_t)n, 0);
+            }
+        }
+        if (fds[1].revents & POLLIN) {
+            ssize_t n = recv(r->far, buf, sizeof buf, 0);
+            if (n > 0 && first_len) {
+                r->count[1]++;
+                if ((size_t)n > r->max_len[1]) r->max_len[1] = (size_t)n;
+                sendto(r->near, buf, (size_t)n, 0, (struct sockaddr *)&first, first_len);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Starts a relay to 127.0.0.1:far_port; r->near_port is where the other
+   side sends.  0, or -1 (the test fails). */
+static int relay_start(relay *r, int far_port, int drop) {
+    memset(r, 0, sizeof *r);
+    r->drop = drop;
+    r->near = udp_bind_local(&r->near_port);
+    r->far = udp_connect_local(far_port);
+    if (r->near < 0 || r->far < 0 || pthread_create(&r->thread, NULL, relay_run, r) != 0) {
+        check_fail(__FILE__, __LINE__, "relay: %s", strerror(errno));
+        return -1;
+    }
+    r->running = 1;
+    return 0;
+}
+
+static void relay_stop(relay *r) {
+    if (r->running) {
+        r->stop = 1;
+        pthread_join(r->thread, NULL);
+        r->running = 0;
+    }
+    if (r->near >= 0) close(r->near);
+    if (r->far >= 0) close(r->far);
+    r->near = r->far = -1;
+}
+
+/* ---- data, the peer's printouts ---- */
+
+/* Digits in lines of 64, ending with a newline and then a NUL (len - 1
+   bytes to send): no chunk of it is an s_server/s_client command. */
+static void make_payload(char *buf, size_t len, int seed) {
+    for (size_t i = 0; i + 1 < len; i++)
+        buf[i] = (i % 64 == 63) ? '\n' : (char)('0' + (int)((i * 7 + (size_t)seed) % 10));
+    buf[len - 2] = '\n';
+    buf[len - 1] = '\0';
+}
+
+/* Payloads both ways: tlshs -> the peer's stdout, the peer's stdin -> tlshs
+   (seed: another connection to the same peer sends other digits). */
+static int exchange(peer_link *l, int seed) {
+    static char to_peer[PAYLOAD_LEN + 1], from_peer[PAYLOAD_LEN + 1];
+    make_payload(to_peer, sizeof to_peer, seed);
+    make_payload(from_peer, sizeof from_peer, seed + 3);
+    if (link_write(l, to_peer, PAYLOAD_LEN) != 0) return -1;
+    if (!peer_wait_for(&l->peer, PEER_STDOUT, to_peer, peer_now() + peer_budget(l->phase))) {
+        check_fail(__FILE__, __LINE__, "the peer did not print the %d bytes sent to it",
+                   PAYLOAD_LEN);
+        return -1;
+    }
+    if (peer_write(&l->peer, from_peer, PAYLOAD_LEN, peer_now() + peer_budget(l->phase)) != 0) {
+        check_fail(__FILE__, __LINE__, "writing to the peer's stdin failed");
+        return -1;
+    }
+    return link_read_exact(l, from_peer, PAYLOAD_LEN);
+}
+
+/* The keying material OpenSSL's tools print ("Keying material: HEX") equals
+   ours, exported with the same label and length. */
+static void check_srtp_keys(peer_link *l) {
+    unsigned char km[SRTP_LEN];
+    char want[32 + 2 * SRTP_LEN + 1];
+    size_t off;
+    CHECK_STR(tlshs_srtp_profile(l->hs), SRTP_PROFILE);
+    CHECK_INT(tlshs_export_keying_material(l->hs, km, sizeof km, SRTP_LABEL, NULL, 0, 0), ==, 0);
+    off = (size_t)snprintf(want, sizeof want, "Keying material: ");
+    for (size_t i = 0; i < sizeof km; i++)
+        off += (size_t)snprintf(want + off, sizeof want - off, "%02X", km[i]);
+    CHECK(peer_wait_for(&l->peer, PEER_STDOUT, want, peer_now() + peer_budget(l->phase)) ||
+          peer_wait_for(&l->peer, PEER_STDERR, want, peer_now() + peer_budget(1)));
+}
+
+/* After DONE, either role. */
+static void check_outcome(const peer_link *l, const opts *o) {
+    CHECK_STR(tlshs_version(l->hs), "DTLSv1.2");
+    CHECK_INT(tlshs_handshake_done(l->hs), ==, 1);
+    CHECK_INT(tlshs_error_code(l->hs), ==, TLSHS_OK);
+    CHECK_INT(tlshs_alert_received(l->hs), ==, -1);
+    if (o->psk) CHECK_CONTAINS(tlshs_cipher(l->hs), "PSK");
+    if (!o->fd_mode && o->mtu) {
+        CHECK_INT(l->max_sent, <=, (size_t)o->mtu);
+        CHECK_INT(l->max_sent, >, 0);
+    }
+}
+
+/* ---- tlshs client vs openssl s_server ---- */
+
+static void check_fragmented_certificate(peer_link *l, const opts *o);
+
+static tlshs_config *client_for(const opts *o) {
+    tlshs_config *cfg = o->psk ? client_with("transport", "datagram", "verify", "none", "psk",
+                                             PSK_HEX, (char *)NULL)
+                               : client_with("transport", "datagram", (char *)NULL);
+    char mtu[16];
+    snprintf(mtu, sizeof mtu, "%d", o->mtu);
+    if (cfg && ((o->mtu && tlshs_config_set(cfg, "mtu", mtu) != 0) ||
+                (o->srtp && tlshs_config_set(cfg, "use_srtp", SRTP_PROFILE) != 0) ||
+                (o->relay && tlshs_config_set(cfg, "retransmit_ms", "100") != 0) ||
+                (o->client_cert && (tlshs_config_set(cfg, "cert_file", cert_path("client.pem")) ||
+                                    tlshs_config_set(cfg, "key_file", cert_path("client.key")))))) {
+        check_fail(__FILE__, __LINE__, "%s", tlshs_config_error(cfg));
+        tlshs_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+static void s_server_args(peer_link *l, const opts *o, int naccept) {
+    char n[16];
+    snprintf(n, sizeof n, "%d", naccept);
+    peer_argl(&l->args, "openssl", "s_server", "-dtls1_2", "-accept", "127.0.0.1:0", "-naccept",
+              n, (char *)NULL);
+    if (o->psk)
+        peer_argl(&l->args, "-psk", PSK_HEX, "-nocert", (char *)NULL);
+    else
+        peer_argl(&l->args, "-cert", cert_path("server.pem"), "-key", cert_path("server.key"),
+                  (char *)NULL);
+    if (o->client_cert)
+        peer_argl(&l->args, "-Verify", "1", "-CAfile", cert_path("ca.pem"), (char *)NULL);
+    if (o->srtp)
+        peer_argl(&l->args, "-use_srtp", SRTP_PROFILE, "-keymatexport", SRTP_LABEL,
+                  "-keymatexportlen", "60", (char *)NULL);
+}
+
+/* Starts s_server and connects the link to it (through a relay if o says). */
+static int to_s_server(peer_link *l, const opts *o, relay *r, int naccept) {
+    s_server_args(l, o, naccept);
+    if (!o->relay) return link_to_s_server(l);
+    l->datagram = 0; /* link_to_s_server would connect: the relay goes between */
+    if (link_start(l) != 0) return -1;
+    l->datagram = 1;
+    if (!peer_wait_for(&l->peer, PEER_STDOUT, "ACCEPT 127.0.0.1:",
+                       peer_now() + peer_budget(l->phase)))
+        return -1;
+    {
+        const char *s = strstr(l->peer.out.data, "ACCEPT 127.0.0.1:");
+        int port = atoi(s + 17);
+        if (port <= 0 || relay_start(r, port, 1) != 0) return -1;
+        return link_connect(l, r->near_port);
+    }
+}
+
+static void s_server_body(peer_link *l, const opts *o, relay *r) {
+    CHECK(to_s_server(l, o, r, 1) == 0);
+    l->cfg = client_for(o);
+    CHECK(l->cfg != NULL);
+    CHECK(link_attach(l, tlshs_new(l->cfg, "localhost")) == 0);
+    CHECK_RESULT(link_handshake(l), TLSHS_DONE);
+    check_outcome(l, o);
+    if (check_current_failed) return;
+    if (!o->psk) CHECK(peer_cert_is(l->hs, cert_path("server.pem")));
+    if (o->srtp) check_srtp_keys(l);
+    if (o->mtu && o->client_cert) check_fragmented_certificate(l, o);
+    if (o->client_cert)
+        CHECK(peer_wait_for(&l->peer, PEER_STDOUT, "tlshs test client",
+                            peer_now() + peer_budget(l->phase)));
+    if (o->relay) {
+        CHECK_INT(r->dropped, ==, 1);
+        CHECK_INT(l->timeouts, >=, 1);
+        CHECK_INT(trace_count(l->hs, 1, "ClientHello"), >=, 2);
+    }
+    CHECK(exchange(l, 1) == 0);
+    CHECK_RESULT(link_shutdown(l), TLSHS_CLOSED);
+    CHECK(peer_wait_for(&l->peer, PEER_STDOUT, "\nDONE\n", peer_now() + peer_budget(l->phase)));
+}
+
+static void run_s_server(const opts *o) {
+    peer_link l;
+    relay r;
+    memset(&r, 0, sizeof r);
+    r.near = r.far = -1;
+    link_init_datagram(&l, o->fd_mode);
+    s_server_body(&l, o, &r);
+    link_close(&l);
+    relay_stop(&r);
+}
+
+TEST(test_dtls_s_server_memory) {
+    run_s_server(&(opts){0});
+}
+
+TEST(test_dtls_s_server_fd) {
+    run_s_server(&(opts){.fd_mode = 1});
+}
+
+TEST(test_dtls_s_server_client_cert) {
+    run_s_server(&(opts){.client_cert = 1});
+}
+
+TEST(test_dtls_s_server_psk) {
+    run_s_server(&(opts){.psk = 1});
+}
+
+TEST(test_dtls_s_server_srtp) {
+    run_s_server(&(opts){.srtp = 1, .fd_mode = 1});
+}
+
+TEST(test_dtls_s_server_mtu512) {
+    run_s_server(&(opts){.mtu = 512, .client_cert = 1});
+}
+
+/* The first ClientHello is lost: the timer, driven by the link, resends it. */
+TEST(test_dtls_lost_first_flight_memory) {
+    run_s_server(&(opts){.relay = 1});
+}
+
+TEST(test_dtls_lost_first_flight_fd) {
+    run_s_server(&(opts){.relay = 1, .fd_mode = 1});
+}
+
+/* A session from a first connection, resumed in a second (s_server
+   -naccept 2), in memory mode and then in fd mode. */
+static void resumption_body(peer_link *l) {
+    static unsigned char der[8192];
+    size_t len;
+    opts o = {0};
+    CHECK(to_s_server(l, &o, NULL, 2) == 0);
+    l->cfg = client_for(&o);
+    CHECK(l->cfg != NULL);
+    CHECK(link_attach(l, tlshs_new(l->cfg, "localhost")) == 0);
+    CHECK_RESULT(link_handshake(l), TLSHS_DONE);
+    CHECK_INT(tlshs_resumed(l->hs), ==, 0);
+    CHECK(exchange(l, 1) == 0);
+    len = tlshs_session(l->hs, der, sizeof der);
+    CHECK_INT(len, >, 0);
+    CHECK_INT(len, <=, sizeof der);
+    CHECK_RESULT(link_shutdown(l), TLSHS_CLOSED);
+    link_hangup(l);
+    CHECK(peer_wait_for(&l->peer, PEER_STDOUT, "\nDONE\n", peer_now() + peer_budget(l->phase)));
+
+    l->fd_mode = 1;
+    CHECK(link_connect(l, l->port) == 0);
+    CHECK(link_attach(l, tlshs_new(l->cfg, "localhost")) == 0);
+    CHECK_INT(tlshs_set_session(l->hs, der, len), ==, 0);
+    CHECK_RESULT(link_handshake(l), TLSHS_DONE);
+    CHECK_INT(tlshs_resumed(l->hs), ==, 1);
+    CHECK_INT(trace_count(l->hs, 0, "Certificate"), ==, 0);
+    link_rx_clear(l);
+    CHECK(exchange(l, 2) == 0);
+    CHECK_RESULT(link_shutdown(l), TLSHS_CLOSED);
+}
+
+TEST(test_dtls_s_server_resumption) {
+    peer_link l;
+    link_init_datagram(&l, 0);
+    resumption_body(&l);
+    link_close(&l);
+}
+
+/* ---- tlshs server vs openssl s_client ---- */
+
+static tlshs_config *server_for(const opts *o) {
+    tlshs_config *cfg = server_with("transport", "datagram", (char *)NULL);
+    char mtu[16];
+    snprintf(mtu, sizeof mtu, "%d", o->mtu);
+    if (cfg && ((o->mtu && tlshs_config_set(cfg, "mtu", mtu) != 0) ||
+                (o->srtp && tlshs_config_set(cfg, "use_srtp", SRTP_PROFILE) != 0) ||
+                (o->client_cert && (tlshs_config_set(cfg, "verify", "require") ||
+                                    tlshs_config_set(cfg, "ca_file", cert_path("ca.pem")))))) {
+        check_fail(__FILE__, __LINE__, "%s", tlshs_config_error(cfg));
+        tlshs_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+/* Our Certificate went out in fragments, each datagram within the mtu (the
+   peer took them: the handshake is DONE). */
+static void check_fragmented_certificate(peer_link *l, const opts *o) {
+    long i = trace_index(l->hs, 1, "Certificate", 0);
+    const tlshs_event *e = i >= 0 ? tlshs_trace_event(l->hs, (size_t)i) : NULL;
+    CHECK(e != NULL);
+    CHECK_INT(e->length, >, (size_t)o->mtu); /* more than one datagram holds */
+    if (!o->fd_mode) {
+        CHECK_INT(l->max_sent, <=, (size_t)o->mtu);
+        CHECK_INT(l->sent_datagrams, >=, 3);
+    }
+}
+
+static void s_client_body(peer_link *l, const opts *o, relay *r) {
+    char portarg[64], want[256];
+    CHECK(link_listen(l) == 0);
+    if (o->relay) CHECK(relay_start(r, l->port, 0) == 0);
+    snprintf(portarg, sizeof portarg, "127.0.0.1:%d", o->relay ? r->near_port : l->port);
+    peer_argl(&l->args, "openssl", "s_client", "-dtls1_2", "-connect", portarg, "-servername",
+              "localhost", "-CAfile", cert_path("ca.pem"), "-verify_hostname", "localhost",
+              "-verify_return_error", (char *)NULL);
+    /* -brief: the summary goes to stderr, stdout holds only what it reads; but
+       the keying material is printed only without it */
+    if (!o->srtp) peer_arg(&l->args, "-brief");
+    if (o->client_cert)
+        peer_argl(&l->args, "-cert", cert_path("client.pem"), "-key", cert_path("client.key"),
+                  (char *)NULL);
+    if (o->srtp)
+        peer_argl(&l->args, "-use_srtp", SRTP_PROFILE, "-keymatexport", SRTP_LABEL,
+                  "-keymatexportlen", "60", (char *)NULL);
+    l->cfg = server_for(o);
+    CHECK(l->cfg != NULL);
+    CHECK(link_start(l) == 0);
+    CHECK(link_accept(l) == 0);
+    CHECK(link_attach(l, tlshs_new(l->cfg, NULL)) == 0);
+    CHECK_RESULT(link_handshake(l), TLSHS_DONE);
+    check_outcome(l, o);
+    if (check_current_failed) return;
+    /* the stateless cookie: a HelloVerifyRequest, then the hello with it (the
+       engine traces the HelloVerifyRequest in memory mode only) */
+    CHECK_INT(trace_count(l->hs, 0, "ClientHello"), >=, 2);
+    if (!o->fd_mode) CHECK_INT(trace_count(l->hs, 1, "HelloVerifyRequest"), ==, 1);
+    if (o->client_cert) CHECK(peer_cert_is(l->hs, cert_path("client.pem")));
+    if (o->mtu) check_fragmented_certificate(l, o);
+    if (o->relay) { /* what the relay saw of ours (fd mode: the link cannot count) */
+        CHECK_INT(r->count[1], >=, 3);
+        if (o->mtu) CHECK_INT(r->max_len[1], <=, (size_t)o->mtu);
+    }
+    if (o->srtp) check_srtp_keys(l);
+    CHECK(exchange(l, 1) == 0);
+    if (!o->srtp) {
+        snprintf(want, sizeof want, "Protocol version: DTLSv1.2\nCiphersuite: %s\n",
+                 tlshs_cipher(l->hs));
+        CHECK(peer_wait_for(&l->peer, PEER_STDERR, want, peer_now() + peer_budget(1)));
+        CHECK(peer_wait_for(&l->peer, PEER_STDERR, "Verification: OK\n",
+                            peer_now() + peer_budget(1)));
+    } else {
+        CHECK(peer_wait_for(&l->peer, PEER_STDOUT,
+                            "SRTP Extension negotiated, profile=" SRTP_PROFILE,
+                            peer_now() + peer_budget(1)));
+    }
+    CHECK_RESULT(link_shutdown(l), TLSHS_CLOSED);
+}
+
+static void run_s_client(const opts *o) {
+    peer_link l;
+    relay r;
+    memset(&r, 0, sizeof r);
+    r.near = r.far = -1;
+    link_init_datagram(&l, o->fd_mode);
+    s_client_body(&l, o, &r);
+    link_close(&l);
+    relay_stop(&r);
+}
+
+TEST(test_dtls_s_client_memory) {
+    run_s_client(&(opts){0});
+}
+
+TEST(test_dtls_s_client_fd) {
+    run_s_client(&(opts){.fd_mode = 1});
+}
+
+TEST(test_dtls_s_client_client_cert) {
+    run_s_client(&(opts){.client_cert = 1, .fd_mode = 1});
+}
+
+TEST(test_dtls_s_client_mtu512) {
+    run_s_client(&(opts){.mtu = 512});
+}
+
+TEST(test_dtls_s_client_mtu512_fd) {
+    run_s_client(&(opts){.mtu = 512, .fd_mode = 1, .relay = 1});
+}
+
+/* tlshs_export_keying_material("EXTRACTOR-dtls_srtp", 60) is what s_client
+   -keymatexport prints. */
+TEST(test_dtls_s_client_srtp) {
+    run_s_client(&(opts){.srtp = 1});
+}
