@@ -461,3 +461,122 @@ TEST(test_dtls_s_client_mtu512_fd) {
 TEST(test_dtls_s_client_srtp) {
     run_s_client(&(opts){.srtp = 1});
 }
+
+/* ---- GnuTLS: gnutls-serv --udp and gnutls-cli --udp ---- */
+
+#define GNUTLS_DTLS12 "NORMAL:-VERS-ALL:+VERS-DTLS1.2"
+#define GNUTLS_PHASE 10.0 /* they take a while to start */
+
+/* GnuTLS's DTLS tools do not answer close_notify: our shutdown sends ours
+   and is not waited for (one tlshs_shutdown, then what it queued is sent). */
+static tlshs_result op_shutdown_once(peer_link *l, void *arg) {
+    tlshs_result r = tlshs_shutdown(l->hs);
+    (void)arg;
+    return r == TLSHS_WANT_READ ? TLSHS_DONE : r;
+}
+
+static void close_notify_sent(peer_link *l) {
+    CHECK_RESULT(link_drive(l, "shutdown", op_shutdown_once, NULL), TLSHS_DONE);
+    CHECK_INT(trace_count(l->hs, 1, "warning:close_notify"), ==, 1);
+}
+
+/* Writes a line and reads it back from the echo server. */
+static int echo(peer_link *l, const char *line) {
+    return link_write(l, line, strlen(line)) == 0 && link_read_exact(l, line, strlen(line)) == 0;
+}
+
+/* tlshs client against gnutls-serv --udp --echo (PSK with --pskpasswd). */
+static void gnutls_serv_body(peer_link *l, const opts *o) {
+    static char big[PAYLOAD_LEN + 1];
+    const char *extra[4] = {"--disable-client-cert", NULL, NULL, NULL};
+    if (o->psk) {
+        FILE *f = fopen(cert_path("dtls-psk.passwd"), "w");
+        CHECK(f != NULL);
+        fprintf(f, "Client_identity:%s\n", PSK_HEX);
+        fclose(f);
+        extra[1] = "--pskpasswd";
+        extra[2] = cert_path("dtls-psk.passwd");
+    }
+    CHECK(link_to_gnutls_serv_udp(l, o->psk ? GNUTLS_DTLS12 ":-KX-ALL:+PSK:+ECDHE-PSK" : GNUTLS_DTLS12,
+                                  extra) == 0);
+    l->cfg = client_for(o);
+    CHECK(l->cfg != NULL);
+    CHECK(link_attach(l, tlshs_new(l->cfg, "localhost")) == 0);
+    CHECK_RESULT(link_handshake(l), TLSHS_DONE);
+    check_outcome(l, o);
+    if (check_current_failed) return;
+    if (!o->psk) CHECK(peer_cert_is(l->hs, cert_path("server.pem")));
+    CHECK(echo(l, "hello over datagrams\n"));
+    make_payload(big, sizeof big, 5);
+    link_rx_clear(l);
+    CHECK(echo(l, big));
+    close_notify_sent(l);
+}
+
+static void run_gnutls_serv(const opts *o) {
+    peer_link l;
+    link_init_datagram(&l, o->fd_mode);
+    l.phase = GNUTLS_PHASE;
+    gnutls_serv_body(&l, o);
+    link_close(&l);
+}
+
+TEST(test_dtls_gnutls_serv_memory) {
+    run_gnutls_serv(&(opts){0});
+}
+
+TEST(test_dtls_gnutls_serv_fd) {
+    run_gnutls_serv(&(opts){.fd_mode = 1});
+}
+
+TEST(test_dtls_gnutls_serv_psk) {
+    run_gnutls_serv(&(opts){.psk = 1});
+}
+
+/* tlshs server against gnutls-cli --udp: a line each way. */
+static void gnutls_cli_body(peer_link *l, const opts *o) {
+    char port_s[16];
+    CHECK(link_listen(l) == 0);
+    snprintf(port_s, sizeof port_s, "%d", l->port);
+    peer_argl(&l->args, "gnutls-cli", "--udp", "--x509cafile", cert_path("ca.pem"),
+              "--sni-hostname", "localhost", "--verify-hostname", "localhost", "--priority",
+              GNUTLS_DTLS12, "-p", port_s, "127.0.0.1", (char *)NULL);
+    if (o->client_cert)
+        peer_argl(&l->args, "--x509certfile", cert_path("client.pem"), "--x509keyfile",
+                  cert_path("client.key"), (char *)NULL);
+    l->cfg = server_for(o);
+    CHECK(l->cfg != NULL);
+    CHECK(link_start(l) == 0);
+    CHECK(link_accept(l) == 0);
+    CHECK(link_attach(l, tlshs_new(l->cfg, NULL)) == 0);
+    CHECK_RESULT(link_handshake(l), TLSHS_DONE);
+    check_outcome(l, o);
+    if (check_current_failed) return;
+    CHECK_STR(tlshs_server_name(l->hs), "localhost");
+    if (o->client_cert) CHECK(peer_cert_is(l->hs, cert_path("client.pem")));
+    CHECK_INT(peer_write(&l->peer, "hello from gnutls\n", 18, peer_now() + peer_budget(l->phase)),
+              ==, 0);
+    CHECK_INT(link_read_exact(l, "hello from gnutls\n", 18), ==, 0);
+    CHECK_INT(link_write(l, "hello from tlshs\n", 17), ==, 0);
+    CHECK(peer_wait_for(&l->peer, PEER_STDOUT, "hello from tlshs",
+                        peer_now() + peer_budget(l->phase)));
+    close_notify_sent(l);
+    CHECK(peer_wait_for(&l->peer, PEER_STDOUT, "Peer has closed the GnuTLS connection",
+                        peer_now() + peer_budget(l->phase)));
+}
+
+static void run_gnutls_cli(const opts *o) {
+    peer_link l;
+    link_init_datagram(&l, o->fd_mode);
+    l.phase = GNUTLS_PHASE;
+    gnutls_cli_body(&l, o);
+    link_close(&l);
+}
+
+TEST(test_dtls_gnutls_cli_memory) {
+    run_gnutls_cli(&(opts){0});
+}
+
+TEST(test_dtls_gnutls_cli_fd_client_cert) {
+    run_gnutls_cli(&(opts){.fd_mode = 1, .client_cert = 1});
+}
