@@ -22,3 +22,4 @@
 #include "list_psk.h"
 #include "list_dtls.h"
 #include "list_dtls_interop.h"
+#include "list_dtls_capture.h"
