@@ -181,8 +181,8 @@ static int segment(struct tlshs_capture *cap, int from_client, unsigned flags, s
 static int udp_packet(struct tlshs_capture *cap, int from_client, const unsigned char *data,
                       size_t len) {
     static const unsigned char zeros[4];
-    unsigned char head[CAP_EPB_HEAD + CAP_UDP_HEAD], tail[4], *ip = head + CAP_EPB_HEAD,
-                                                          *udp = ip + 20;
+    unsigned char head[CAP_EPB_HEAD + CAP_UDP_HEAD], tail[4];
+    unsigned char *ip = head + CAP_EPB_HEAD, *udp = ip + 20;
     size_t pad = (4 - (CAP_UDP_HEAD + len) % 4) % 4;
     uint32_t block = (uint32_t)(sizeof head + len + pad + 4), sum;
     uint64_t us = timestamp(cap);

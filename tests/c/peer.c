@@ -54,17 +54,21 @@ static int set_flags(int fd, int nonblock) {
     return 0;
 }
 
-int peer_start(peer *p, char *const argv[]) {
+/* Starts a child with its stdin, stdout and stderr on pipes that runs fn
+   (argc, argv) and exits with its answer, or (fn NULL) executes argv. */
+static int start(peer *p, int (*fn)(int, char **), char *const argv[]) {
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
     pid_t pid;
     peer_init(p);
+    fflush(NULL); /* nothing of ours is written twice by a child that returns */
     if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) goto fail;
     /* Our ends: close-on-exec (no other child inherits them), non-blocking. */
     if (set_flags(in[1], 1) || set_flags(out[0], 1) || set_flags(err[0], 1)) goto fail;
     pid = fork();
     if (pid < 0) goto fail;
     if (pid == 0) {
-        /* The child: only async-signal-safe calls until exec. */
+        /* The child: only async-signal-safe calls until exec (or fn, for a
+           child that runs a function of ours: see peer_start_fn). */
         signal(SIGPIPE, SIG_DFL);
         if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(126);
         close(in[0]);
@@ -73,6 +77,18 @@ int peer_start(peer *p, char *const argv[]) {
         close(out[1]);
         close(err[0]);
         close(err[1]);
+        if (fn) {
+            char *v[64];
+            int argc = 0;
+            while (argv[argc] && argc < 63) {
+                v[argc] = argv[argc];
+                argc++;
+            }
+            v[argc] = NULL;
+            argc = fn(argc, v);
+            fflush(NULL);
+            _exit(argc);
+        }
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -92,6 +108,14 @@ fail:
         close_fd(&err[i]);
     }
     return -1;
+}
+
+int peer_start(peer *p, char *const argv[]) {
+    return start(p, NULL, argv);
+}
+
+int peer_start_fn(peer *p, int (*fn)(int argc, char **argv), char *const argv[]) {
+    return start(p, fn, argv);
 }
 
 static void buf_append(peer_buf *b, const char *data, size_t n) {
@@ -919,8 +943,10 @@ int link_read_text(peer_link *l, const char *text) {
 }
 
 void link_hangup(peer_link *l) {
-    if (l->datagram && l->sock >= 0) close(l->sock); /* no stream to end: sent is sent */
-    else close_socket_gracefully(l->sock, peer_budget(1.0));
+    if (l->datagram && l->sock >= 0)
+        close(l->sock); /* no stream to end: sent is sent */
+    else
+        close_socket_gracefully(l->sock, peer_budget(1.0));
     l->sock = -1;
     tlshs_free(l->hs);
     l->hs = NULL;

@@ -69,6 +69,10 @@ void peer_init(peer *p);
 /* Starts argv[0] with argv; returns 0, or -1 (errno-style reason printed). */
 int peer_start(peer *p, char *const argv[]);
 
+/* The same with a function of this program as the child (fork, no exec):
+   it runs fn(argc, argv) and exits with its answer; an example's main. */
+int peer_start_fn(peer *p, int (*fn)(int argc, char **argv), char *const argv[]);
+
 /* Reads whatever the child's output pipes hold now, without waiting. */
 void peer_drain(peer *p);
 
@@ -165,14 +169,14 @@ struct peer_link {
                              DONE or CLOSED (then sent) */
     double phase;         /* seconds one phase may take (before peer_budget) */
     link_recv_fn on_recv;
-    void *user; /* for on_recv and the test */
+    void *user;              /* for on_recv and the test */
     int datagram;            /* a UDP socket: memory mode moves whole datagrams, and a
                                 WANT_READ waits at most until the retransmission timer
                                 is due, then calls tlshs_on_timeout */
     size_t max_sent;         /* datagram, memory mode: the largest datagram sent */
     unsigned sent_datagrams; /* datagram, memory mode: how many were sent */
     unsigned timeouts;       /* datagram: how many times the link called tlshs_on_timeout */
-    char *rx;   /* application data read by link_read, NUL-terminated */
+    char *rx;                /* application data read by link_read, NUL-terminated */
     size_t rx_len, rx_cap;
 };
 

@@ -48,9 +48,11 @@ static int tshark(const char *file, const char *args, char *out, size_t cap) {
     int st;
     snprintf(cmd, sizeof cmd, "tshark -n -r '%s' -o tls.keylog_file: %s 2>/dev/null", file, args);
     if (!(p = popen(cmd, "r"))) return -1;
-    while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0) len += n;
+    while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
+        len += n;
     out[len] = '\0';
-    while (fread(cmd, 1, sizeof cmd, p) > 0) continue;
+    while (fread(cmd, 1, sizeof cmd, p) > 0)
+        continue;
     st = pclose(p);
     return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
@@ -100,8 +102,7 @@ static void hex_of(const void *data, size_t len, char *buf) {
 }
 
 /* What tshark makes of one side's capture of the exchange. */
-static void check_capture(const char *file, const struct carried *k, const char *request,
-                          int mtu) {
+static void check_capture(const char *file, const struct carried *k, const char *request, int mtu) {
     static char got[1 << 16], want[1 << 16];
     /* one UDP packet per datagram, in order, on the ports that say DTLS */
     CHECK_INT(tshark(file, "-T fields -e ip.src -e udp.length", out, sizeof out), ==, 0);
@@ -114,15 +115,16 @@ static void check_capture(const char *file, const struct carried *k, const char 
         fields_from(out, fc ? "10.0.0.1" : "10.0.0.2", got, sizeof got);
         CHECK_STR(got, want);
     }
-    CHECK_INT(tshark(file, "-Y 'udp.srcport == 49152 && udp.dstport == 4433' -T fields -e "
-                           "frame.number",
+    CHECK_INT(tshark(file,
+                     "-Y 'udp.srcport == 49152 && udp.dstport == 4433' -T fields -e "
+                     "frame.number",
                      out, sizeof out),
               ==, 0);
     CHECK(*out != '\0');
     /* every handshake message, by type, each way: the Finished messages
        (20) are encrypted, so they were decrypted */
-    CHECK_INT(tshark(file, "-Y dtls.handshake.type -T fields -e ip.src -e dtls.handshake.type",
-                     out, sizeof out),
+    CHECK_INT(tshark(file, "-Y dtls.handshake.type -T fields -e ip.src -e dtls.handshake.type", out,
+                     sizeof out),
               ==, 0);
     fields_from(out, "10.0.0.1", got, sizeof got);
     CHECK_STR(got, "1,1,16,20");
@@ -176,10 +178,10 @@ static void captured_pair(int mtu) {
     p = pair_of(client_with("transport", "datagram", "mtu", mtus, (char *)NULL),
                 server_with("transport", "datagram", "mtu", mtus, (char *)NULL), "localhost");
     memset(&k, 0, sizeof k);
-    snprintf(cfile, sizeof cfile, "%s", cert_path(mtu ? "dtls-512-client.pcapng"
-                                                      : "dtls-client.pcapng"));
-    snprintf(sfile, sizeof sfile, "%s", cert_path(mtu ? "dtls-512-server.pcapng"
-                                                      : "dtls-server.pcapng"));
+    snprintf(cfile, sizeof cfile, "%s",
+             cert_path(mtu ? "dtls-512-client.pcapng" : "dtls-client.pcapng"));
+    snprintf(sfile, sizeof sfile, "%s",
+             cert_path(mtu ? "dtls-512-server.pcapng" : "dtls-server.pcapng"));
     CHECK(p.c && p.s);
     CHECK_INT(tlshs_set_capture(p.c, cfile), ==, 0);
     CHECK_INT(tlshs_set_capture(p.s, sfile), ==, 0);
@@ -279,8 +281,8 @@ TEST(test_capture_dtls_fd) {
     pair_free(&p);
     close(cfd);
     close(sfd);
-    CHECK_INT(tshark(file, "-Y dtls.handshake.type -T fields -e ip.src -e dtls.handshake.type",
-                     out, sizeof out),
+    CHECK_INT(tshark(file, "-Y dtls.handshake.type -T fields -e ip.src -e dtls.handshake.type", out,
+                     sizeof out),
               ==, 0);
     fields_from(out, "10.0.0.1", buf, sizeof buf);
     CHECK_STR(buf, "1,1,16,20");

@@ -80,8 +80,10 @@ static void *relay_run(void *arg) {
                 first_len = len;
                 r->count[0]++;
                 if ((size_t)n > r->max_len[0]) r->max_len[0] = (size_t)n;
-                if (r->dropped < (unsigned)r->drop) r->dropped++;
-                else send(r->far, buf, (size_t)n, 0);
+                if (r->dropped < (unsigned)r->drop)
+                    r->dropped++;
+                else
+                    send(r->far, buf, (size_t)n, 0);
             }
         }
         if (fds[1].revents & POLLIN) {
@@ -205,8 +207,8 @@ static tlshs_config *client_for(const opts *o) {
 static void s_server_args(peer_link *l, const opts *o, int naccept) {
     char n[16];
     snprintf(n, sizeof n, "%d", naccept);
-    peer_argl(&l->args, "openssl", "s_server", "-dtls1_2", "-accept", "127.0.0.1:0", "-naccept",
-              n, (char *)NULL);
+    peer_argl(&l->args, "openssl", "s_server", "-dtls1_2", "-accept", "127.0.0.1:0", "-naccept", n,
+              (char *)NULL);
     if (o->psk)
         peer_argl(&l->args, "-psk", PSK_HEX, "-nocert", (char *)NULL);
     else
@@ -226,8 +228,8 @@ static int to_s_server(peer_link *l, const opts *o, relay *r, int naccept) {
     l->datagram = 0; /* link_to_s_server would connect: the relay goes between */
     if (link_start(l) != 0) return -1;
     l->datagram = 1;
-    if (!peer_wait_for(&l->peer, PEER_STDOUT, "ACCEPT 127.0.0.1:",
-                       peer_now() + peer_budget(l->phase)))
+    if (!peer_wait_for(&l->peer, PEER_STDOUT,
+                       "ACCEPT 127.0.0.1:", peer_now() + peer_budget(l->phase)))
         return -1;
     {
         const char *s = strstr(l->peer.out.data, "ACCEPT 127.0.0.1:");
@@ -497,8 +499,8 @@ static void gnutls_serv_body(peer_link *l, const opts *o) {
         extra[1] = "--pskpasswd";
         extra[2] = cert_path("dtls-psk.passwd");
     }
-    CHECK(link_to_gnutls_serv_udp(l, o->psk ? GNUTLS_DTLS12 ":-KX-ALL:+PSK:+ECDHE-PSK" : GNUTLS_DTLS12,
-                                  extra) == 0);
+    CHECK(link_to_gnutls_serv_udp(
+              l, o->psk ? GNUTLS_DTLS12 ":-KX-ALL:+PSK:+ECDHE-PSK" : GNUTLS_DTLS12, extra) == 0);
     l->cfg = client_for(o);
     CHECK(l->cfg != NULL);
     CHECK(link_attach(l, tlshs_new(l->cfg, "localhost")) == 0);

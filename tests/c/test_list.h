@@ -23,3 +23,4 @@
 #include "list_dtls.h"
 #include "list_dtls_interop.h"
 #include "list_dtls_capture.h"
+#include "list_dtls_example.h"
