@@ -5,9 +5,10 @@
  * (the link moves whole datagrams with send/recv) and in fd mode (a
  * connected UDP socket), with data both ways and close_notify; resumption, a
  * client certificate, mtu 512, PSK, DTLS-SRTP with the exported keying
- * material compared with what the peer prints, and a first flight lost in a
- * relay that the retransmission timer (tlshs_timeout_ms, tlshs_on_timeout,
- * driven by the link) recovers.
+ * material compared with what the peer prints, and a flight of ours lost
+ * in a relay (the client's first ClientHello; the server's flight after its
+ * HelloVerifyRequest) that our retransmission timer (tlshs_timeout_ms,
+ * tlshs_on_timeout, driven by the link, retransmit_ms 100) recovers.
  *
  * The payloads are digits only (both OpenSSL tools take a chunk of stdin
  * that starts with certain letters as a command) and each is small enough
@@ -43,25 +44,40 @@ typedef struct opts {
     int mtu;         /* tlshs's mtu (0: the default) */
     int psk;         /* PSK_HEX and no certificate */
     int srtp;        /* use_srtp SRTP_PROFILE, keying material compared */
-    int relay;       /* through a relay: as a client, it drops tlshs's first datagram;
-                        as a server, it measures tlshs's datagrams */
+    int relay;       /* through a relay: as a client, it drops tlshs's first datagram
+                        (the ClientHello); as a server, it measures tlshs's
+                        datagrams, and with lose_flight drops the second (the
+                        flight after the HelloVerifyRequest) */
+    int lose_flight; /* server: the relay loses our ServerHello flight */
 } opts;
 
-/* ---- a UDP relay: loses tlshs's first datagram, measures the others ---- */
+/* ---- a UDP relay: loses one of tlshs's datagrams, measures the others ---- */
 
 /* Between the side that sends first (on `near`, bound: the first sender's
    address is kept) and the other (on `far`, connected to it), in a thread;
    it counts and measures the datagrams each way ([0] from near, [1] from
-   far) and drops the first `drop` datagrams from near. */
+   far) and drops datagram number drop_nth[side] (from 1; 0: none) of each.
+   The counters are atomic: the test reads them while the relay runs. */
 typedef struct relay {
     int near, far, near_port;
-    int drop;
-    volatile int stop;
-    unsigned count[2], dropped;
-    size_t max_len[2];
+    int drop_nth[2];
+    _Atomic int stop;
+    _Atomic unsigned count[2], dropped;
+    _Atomic size_t max_len[2];
     pthread_t thread;
     int running;
 } relay;
+
+/* Counts one datagram from side; whether it is the one to drop. */
+static int relay_note(relay *r, int side, size_t n) {
+    unsigned nth = ++r->count[side];
+    if (n > r->max_len[side]) r->max_len[side] = n;
+    if (r->drop_nth[side] > 0 && nth == (unsigned)r->drop_nth[side]) {
+        r->dropped++;
+        return 1;
+    }
+    return 0;
+}
 
 static void *relay_run(void *arg) {
     relay *r = arg;
@@ -78,31 +94,25 @@ static void *relay_run(void *arg) {
             if (n > 0) {
                 first = from;
                 first_len = len;
-                r->count[0]++;
-                if ((size_t)n > r->max_len[0]) r->max_len[0] = (size_t)n;
-                if (r->dropped < (unsigned)r->drop)
-                    r->dropped++;
-                else
-                    send(r->far, buf, (size_t)n, 0);
+                if (!relay_note(r, 0, (size_t)n)) send(r->far, buf, (size_t)n, 0);
             }
         }
         if (fds[1].revents & POLLIN) {
             ssize_t n = recv(r->far, buf, sizeof buf, 0);
-            if (n > 0 && first_len) {
-                r->count[1]++;
-                if ((size_t)n > r->max_len[1]) r->max_len[1] = (size_t)n;
+            if (n > 0 && first_len && !relay_note(r, 1, (size_t)n))
                 sendto(r->near, buf, (size_t)n, 0, (struct sockaddr *)&first, first_len);
-            }
         }
     }
     return NULL;
 }
 
-/* Starts a relay to 127.0.0.1:far_port; r->near_port is where the other
-   side sends.  0, or -1 (the test fails). */
-static int relay_start(relay *r, int far_port, int drop) {
+/* Starts a relay to 127.0.0.1:far_port that drops datagram number
+   drop_near from near and drop_far from far (0: none); r->near_port is
+   where the first side sends.  0, or -1 (the test fails). */
+static int relay_start(relay *r, int far_port, int drop_near, int drop_far) {
     memset(r, 0, sizeof *r);
-    r->drop = drop;
+    r->drop_nth[0] = drop_near;
+    r->drop_nth[1] = drop_far;
     r->near = udp_bind_local(&r->near_port);
     r->far = udp_connect_local(far_port);
     if (r->near < 0 || r->far < 0 || pthread_create(&r->thread, NULL, relay_run, r) != 0) {
@@ -234,7 +244,7 @@ static int to_s_server(peer_link *l, const opts *o, relay *r, int naccept) {
     {
         const char *s = strstr(l->peer.out.data, "ACCEPT 127.0.0.1:");
         int port = atoi(s + 17);
-        if (port <= 0 || relay_start(r, port, 1) != 0) return -1;
+        if (port <= 0 || relay_start(r, port, 1, 0) != 0) return -1;
         return link_connect(l, r->near_port);
     }
 }
@@ -353,6 +363,7 @@ static tlshs_config *server_for(const opts *o) {
     char mtu[16];
     snprintf(mtu, sizeof mtu, "%d", o->mtu);
     if (cfg && ((o->mtu && tlshs_config_set(cfg, "mtu", mtu) != 0) ||
+                (o->lose_flight && tlshs_config_set(cfg, "retransmit_ms", "100") != 0) ||
                 (o->srtp && tlshs_config_set(cfg, "use_srtp", SRTP_PROFILE) != 0) ||
                 (o->client_cert && (tlshs_config_set(cfg, "verify", "require") ||
                                     tlshs_config_set(cfg, "ca_file", cert_path("ca.pem")))))) {
@@ -379,7 +390,7 @@ static void check_fragmented_certificate(peer_link *l, const opts *o) {
 static void s_client_body(peer_link *l, const opts *o, relay *r) {
     char portarg[64], want[256];
     CHECK(link_listen(l) == 0);
-    if (o->relay) CHECK(relay_start(r, l->port, 0) == 0);
+    if (o->relay) CHECK(relay_start(r, l->port, 0, o->lose_flight ? 2 : 0) == 0);
     snprintf(portarg, sizeof portarg, "127.0.0.1:%d", o->relay ? r->near_port : l->port);
     peer_argl(&l->args, "openssl", "s_client", "-dtls1_2", "-connect", portarg, "-servername",
               "localhost", "-CAfile", cert_path("ca.pem"), "-verify_hostname", "localhost",
@@ -410,6 +421,12 @@ static void s_client_body(peer_link *l, const opts *o, relay *r) {
     if (o->relay) { /* what the relay saw of ours (fd mode: the link cannot count) */
         CHECK_INT(r->count[1], >=, 3);
         if (o->mtu) CHECK_INT(r->max_len[1], <=, (size_t)o->mtu);
+    }
+    if (o->lose_flight) { /* our timer (retransmit_ms 100), not s_client's, resent it */
+        CHECK_INT(r->dropped, ==, 1);
+        CHECK_INT(l->timeouts, >=, 1);
+        CHECK_INT(trace_count(l->hs, 1, "ServerHello"), >=, 2);
+        CHECK_INT(trace_count(l->hs, 0, "ClientHello"), <=, 3);
     }
     if (o->srtp) check_srtp_keys(l);
     CHECK(exchange(l, 1) == 0);
@@ -456,6 +473,15 @@ TEST(test_dtls_s_client_mtu512) {
 
 TEST(test_dtls_s_client_mtu512_fd) {
     run_s_client(&(opts){.mtu = 512, .fd_mode = 1, .relay = 1});
+}
+
+/* Our flight after the HelloVerifyRequest is lost: our timer resends it. */
+TEST(test_dtls_s_client_lost_flight_memory) {
+    run_s_client(&(opts){.relay = 1, .lose_flight = 1});
+}
+
+TEST(test_dtls_s_client_lost_flight_fd) {
+    run_s_client(&(opts){.relay = 1, .lose_flight = 1, .fd_mode = 1});
 }
 
 /* tlshs_export_keying_material("EXTRACTOR-dtls_srtp", 60) is what s_client
