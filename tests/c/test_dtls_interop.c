@@ -608,3 +608,41 @@ TEST(test_dtls_gnutls_cli_memory) {
 TEST(test_dtls_gnutls_cli_fd_client_cert) {
     run_gnutls_cli(&(opts){.fd_mode = 1, .client_cert = 1});
 }
+
+/* A tlshs server resumes: s_client saves the session of a first connection
+   (-sess_out) and offers it in a second (-sess_in), to a second object of
+   the same config, memory mode then fd mode. */
+static int resumed_by_s_client(peer_link *l, tlshs_config *cfg, int second) {
+    char portarg[64];
+    const char *sess = cert_path("dtls-s_client.session");
+    if (link_listen(l) != 0) return -1;
+    snprintf(portarg, sizeof portarg, "127.0.0.1:%d", l->port);
+    peer_argl(&l->args, "openssl", "s_client", "-dtls1_2", "-connect", portarg, "-servername",
+              "localhost", "-CAfile", cert_path("ca.pem"), "-brief",
+              second ? "-sess_in" : "-sess_out", sess, (char *)NULL);
+    if (link_start(l) != 0 || link_accept(l) != 0 || link_attach(l, tlshs_new(cfg, NULL)) != 0)
+        return -1;
+    if (link_handshake(l) != TLSHS_DONE || tlshs_resumed(l->hs) != second) {
+        check_fail(__FILE__, __LINE__, "handshake %d: %s, resumed %d", second + 1,
+                   tlshs_result_name(tlshs_last_result(l->hs)), tlshs_resumed(l->hs));
+        return -1;
+    }
+    if (second && trace_count(l->hs, 1, "Certificate") != 0) {
+        check_fail(__FILE__, __LINE__, "a resumed handshake sent a Certificate");
+        return -1;
+    }
+    if (exchange(l, 1 + second) != 0) return -1;
+    return link_shutdown(l) == TLSHS_CLOSED ? 0 : -1;
+}
+
+TEST(test_dtls_s_client_resumption) {
+    tlshs_config *cfg = server_with("transport", "datagram", (char *)NULL);
+    for (int second = 0; second < 2 && cfg && !check_current_failed; second++) {
+        peer_link l;
+        link_init_datagram(&l, second);
+        resumed_by_s_client(&l, cfg, second);
+        link_close(&l);
+    }
+    CHECK(cfg != NULL);
+    tlshs_config_free(cfg);
+}
