@@ -64,7 +64,7 @@ LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
 .PHONY: all lib pc demo demo-build examples test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
-        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
+        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-dtls bench-chart install uninstall \
         clean distclean format
 .DEFAULT_GOAL := all
 
@@ -198,15 +198,17 @@ test-c-valgrind: $(BUILD)/test-c certs
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 $(BUILD)/test-c
 
 # ---- fuzzing (libFuzzer, clang) ----
-# Two targets (tests/fuzz/): handshake (a real client and server whose flights
-# the input replaces or edits, either side under test) and session-config
-# (tlshs_set_session and tlshs_config_set with arbitrary bytes).  Each links
+# Three targets (tests/fuzz/): handshake (a real client and server whose flights
+# the input replaces or edits, either side under test), dtls (the same over
+# DTLS 1.2, one datagram at a time: the cookie check, lost datagrams and the
+# timers fired in virtual time) and session-config (tlshs_set_session and
+# tlshs_config_set with arbitrary bytes).  Each links
 # the library built for it with ASan and UBSan.  Seeds are recorded at build
 # time from real runs (build/fuzz-seeds/TARGET, by tests/fuzz/make_seeds.c;
 # never committed); what the fuzzer finds stays in build/fuzz-corpus/TARGET.
 # `make fuzz` runs every target FUZZ_SECONDS each; a crash, leak, hang or
 # broken rule leaves its input in build/fuzz-TARGET-crash-* (or leak-, timeout-).
-FUZZ_TARGETS := handshake session-config
+FUZZ_TARGETS := handshake session-config dtls
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_CFLAGS  := $(WARN) -D_POSIX_C_SOURCE=200809L -O1 -g -fno-sanitize-recover=all -Icsrc $(SSL_CFLAGS)
@@ -259,20 +261,30 @@ $(BUILD)/fuzz-handshake: tests/fuzz/fuzz_handshake.c tests/fuzz/fuzz_common.h $(
 $(BUILD)/fuzz-session-config: tests/fuzz/fuzz_session_config.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
 
+$(BUILD)/fuzz-dtls: tests/fuzz/fuzz_dtls.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
+
+# the DTLS target's seeds: the datagrams of clean runs (fuzz_dtls.c, built as a seed writer)
+$(BUILD)/fuzz-seed-dtls: tests/fuzz/fuzz_dtls.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -DFZ_DTLS_SEEDS -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
 $(BUILD)/fuzz-make-seeds: tests/fuzz/make_seeds.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
 # The dictionary gets every key of the key table (TLSHS_CONFIG_KEYS) too, so a new key is fuzzed by name.
 fuzz-seeds: $(BUILD)/fuzz-seeds/.done
-$(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(CERTS)/.done
+$(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seed-dtls $(CERTS)/.done
 	rm -rf $(BUILD)/fuzz-seeds
 	TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seeds
+	mkdir -p $(BUILD)/fuzz-seeds/dtls && TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-seed-dtls $(BUILD)/fuzz-seeds/dtls
 	sed -n 's/^ *X(\([a-z][a-z0-9_]*\), [A-Z]*, [0-9],.*/"\1"/p' csrc/tlshs.h >> $(BUILD)/fuzz-seeds/session-config.dict
 	@touch $@
 
 # What the seeds must make each target reach (labels of its tally; see tests/fuzz/run.sh).
 FUZZ_REACH_handshake := received: ClientHello|received: ClientKeyExchange|received: CertificateVerify|\
     received: NewSessionTicket|resumed|ended: protocol_error|alert sent: decode_error
+FUZZ_REACH_dtls := received: ClientHello|received: HelloVerifyRequest|received: Finished|timer fired|\
+    ended: protocol_error
 FUZZ_REACH_session-config := set_session accepted|set_session refused: bad_session|resumed|\
     config_set accepted: cert_pem|config_set accepted: ca_pem|config_set refused: bad_value|tlshs_new refused
 
@@ -381,6 +393,23 @@ bench-c: all certs $(BUILD)/bench-c $(BUILD)/bench-hello
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-mutual
 
+# DTLS 1.2 in memory: raw OpenSSL against tlshs over the same datagram BIO,
+# instructions per handshake; then lossy handshakes in virtual time
+$(BUILD)/bench-dtls: bench/bench_dtls.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+bench-dtls: all certs python lua/tlshs.so $(BUILD)/bench-dtls
+	@echo "DTLS 1.2 instructions per handshake (callgrind; cookies off unless named)"
+	@sh bench/instructions.sh "raw OpenSSL DTLS from C" 20 $(BUILD)/bench-dtls $(CERTS) --only raw
+	@sh bench/instructions.sh "tlshs DTLS from C" 20 $(BUILD)/bench-dtls $(CERTS) --only tlshs
+	@sh bench/instructions.sh "tlshs_pair DTLS from C" 20 $(BUILD)/bench-dtls $(CERTS) --only tlshs-pair
+	@sh bench/instructions.sh "tlshs DTLS, cookie on" 20 $(BUILD)/bench-dtls $(CERTS) --only tlshs-cookie
+	@TLSHS_CERTS=$(CERTS) PYTHONPATH=python sh bench/instructions.sh "tlshs DTLS from Python" 20 \
+	    $(PYTHON) bench/bench_dtls.py $(CERTS) --only tlshs
+	@LUA_CPATH='lua/?.so;;' sh bench/instructions.sh "tlshs DTLS from Lua" 20 \
+	    $(LUA) bench/bench_dtls.lua $(CERTS) --only tlshs
+	@$(BUILD)/bench-dtls $(CERTS) --lossy 1000
+
 # the key exchange's cost: instructions per handshake of raw OpenSSL and
 # tlshs with X25519 alone and with OpenSSL's default groups (on 3.5:
 # X25519MLKEM768 first), the heap of an in-flight client and its ClientHello
@@ -401,7 +430,7 @@ bench-openssl35: openssl35
 # every benchmark, one after the other (each compares side by side in one run),
 # each one's output also in build/bench-NAME.log; then bench/chart.py draws
 # their figures side by side in build/bench.svg (bench-chart: again from the logs).
-BENCH_PARTS := c python lua aio
+BENCH_PARTS := c dtls python lua aio
 bench: all certs
 	@for b in $(BENCH_PARTS); do \
 	    { $(MAKE) --no-print-directory bench-$$b; echo $$? > $(BUILD)/bench-$$b.rc; } 2>&1 | tee $(BUILD)/bench-$$b.log; \

@@ -266,6 +266,7 @@ tlshs_result tlshs__answer_incomplete(tlshs *hs, int ssl_err, int saved_errno) {
    to answer. */
 static int listen_step(tlshs *hs, tlshs_result *answer) {
     BIO_ADDR *from = BIO_ADDR_new();
+    size_t mark;
     int r;
     if (!from) {
         tlshs__set_error(hs, TLSHS_E_NOMEM, "out of memory");
@@ -273,9 +274,13 @@ static int listen_step(tlshs *hs, tlshs_result *answer) {
         *answer = tlshs__settle(hs, TLSHS_CLOSED);
         return 0;
     }
+    mark = tlshs__trace_mark(hs);
     r = DTLSv1_listen(hs->ssl, from);
     BIO_ADDR_free(from);
     if (r == 1) {
+        /* the hello with the valid cookie: the handshake reports it again,
+           reassembled, so the trace keeps it once */
+        tlshs__trace_truncate(hs, mark);
         hs->dg->listening = 0;
         tlshs__clear_errors();
         return 1;

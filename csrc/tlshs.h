@@ -700,9 +700,9 @@ TLSHS_API int tlshs_set_peer(tlshs *hs, const void *peer, size_t len);
 /**
  * Transport "datagram": the milliseconds until the retransmission timer
  * fires, counted down by the monotonic clock from when it started (0 when
- * due); -1 when no timer runs (no flight waits for an answer, a stream
- * handshake, a NULL hs).  The schedule is retransmit_ms for each new
- * flight, doubling at each timeout up to 60 s.
+ * due); -1 when no timer runs (no flight waits for an answer, the
+ * handshake is closed, a stream handshake, a NULL hs).  The schedule is
+ * retransmit_ms for each new flight, doubling at each timeout up to 60 s.
  */
 TLSHS_API long tlshs_timeout_ms(const tlshs *hs);
 
@@ -1069,6 +1069,16 @@ TLSHS_API size_t tlshs_trace_count(const tlshs *hs);
 
 /**
  * Message i of the trace, oldest first.
+ *
+ * Over datagrams a handshake message is traced as reassembled, with its
+ * 12-byte DTLS header (fragment offset 0, fragment length the whole), once
+ * per time OpenSSL reports it: a retransmitted message appears again; a
+ * server's HelloVerifyRequest is traced from the datagram it wrote, and the
+ * ClientHello with the valid cookie once.  OpenSSL before 3.2 reports a
+ * message this side sent in several fragments (one that did not fit mtu)
+ * with each later fragment's 12-byte header written over the 12 bytes
+ * before it, as it writes fragments in place: there the peer's trace has the
+ * message whole.
  * @returns the event, or NULL if i >= tlshs_trace_count(hs).  Valid until
  *          the next step, read, write or shutdown on hs, or tlshs_free.
  */

@@ -243,6 +243,11 @@ static inline void tlshs__clear_errors(void) {
 /* trace.c: the message callback every handshake installs (alerts always,
    the hellos, the trace when on); tlshs__trace_free frees the trace. */
 void tlshs__trace_free(tlshs *hs);
+/* trace.c: the trace's length now, and the trace cut back to n events (what
+   DTLSv1_listen reported of the ClientHello it accepted: the handshake
+   reports it again, whole) */
+size_t tlshs__trace_mark(const tlshs *hs);
+void tlshs__trace_truncate(tlshs *hs, size_t n);
 /* trace.c: traces the HelloVerifyRequest DTLSv1_listen wrote (a datagram) */
 void tlshs__trace_sent_verify_request(tlshs *hs, const unsigned char *dgram, size_t len);
 void tlshs__on_message(int write_p, int version, int content_type, const void *buf, size_t len,

@@ -124,3 +124,14 @@ void tlshs__trace_sent_verify_request(tlshs *hs, const unsigned char *dgram, siz
         dgram[13] == DTLS1_MT_HELLO_VERIFY_REQUEST)
         add_event(hs, 1, "handshake", "HelloVerifyRequest", dgram + 13, len - 13);
 }
+
+size_t tlshs__trace_mark(const tlshs *hs) {
+    return hs->trace ? hs->trace->n : 0;
+}
+
+void tlshs__trace_truncate(tlshs *hs, size_t n) {
+    struct tlshs_trace *t = hs->trace;
+    if (!t || n >= t->n) return;
+    t->used = t->offsets[n];
+    t->n = n;
+}

@@ -274,7 +274,9 @@ unsigned int tlshs__dtls_timer(SSL *ssl, unsigned int previous_us) {
 long tlshs_timeout_ms(const tlshs *hs) { /* see tlshs.h */
     struct timeval left;
     unsigned long long now;
-    if (!hs || !hs->dg || !DTLSv1_get_timeout(hs->ssl, &left)) return -1;
+    if (!hs || !hs->dg || hs->phase == PHASE_CLOSED || hs->phase == PHASE_FLUSH_CLOSE ||
+        !DTLSv1_get_timeout(hs->ssl, &left))
+        return -1; /* a closed handshake keeps OpenSSL's timer, but none runs */
     now = now_ms();
     return hs->dg->deadline_ms > now ? (long)(hs->dg->deadline_ms - now) : 0;
 }

@@ -84,15 +84,27 @@ static int l_refragment(lua_State *L) {
 
 typedef struct {
     lua_State *L;
-    int failed; /* a tamper raised: its error is at PAIR_ERROR */
+    int failed;        /* a tamper raised: its error is at PAIR_ERROR */
+    tlshs *to[2];      /* the receiver in each direction (TLSHS_C2S: the server) */
 } pair_ctx;
 
-/* Runs protected: (tamper, direction, flight) -> the bytes to deliver, checked. */
+/* Runs protected: (tamper, direction, flight) -> the bytes to deliver, checked:
+ * a string, nil, or a sequence of strings (datagrams delivered in order). */
 static int call_tamper(lua_State *L) {
     lua_call(L, 2, 1);
     int t = lua_type(L, -1);
-    if (t != LUA_TNIL && t != LUA_TSTRING)
-        return luaL_error(L, "tamper must answer a string or nil, got %s", luaL_typename(L, -1));
+    if (t == LUA_TTABLE) {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
+                return luaL_error(L, "tamper's list holds a %s at %I (strings only)",
+                                  luaL_typename(L, -1), i);
+            lua_pop(L, 1);
+        }
+    } else if (t != LUA_TNIL && t != LUA_TSTRING) {
+        return luaL_error(L, "tamper must answer a string, nil or a list of strings, got %s",
+                          luaL_typename(L, -1));
+    }
     return 1;
 }
 
@@ -110,9 +122,22 @@ static size_t pair_tamper(tlshs_direction direction, unsigned char *flight, size
         lua_replace(L, PAIR_ERROR);
         return 0;
     }
+    lua_replace(L, PAIR_KEEP); /* keeps the answer's strings valid until the next flight */
     size_t n = 0;
-    const char *s = lua_tolstring(L, -1, &n); /* NULL for nil: drop */
-    lua_replace(L, PAIR_KEEP);                /* keeps s valid until the next flight */
+    const char *s = NULL;
+    if (lua_type(L, PAIR_KEEP) == LUA_TTABLE) {
+        /* a list: every item but the last is fed to the receiver here (as a
+         * C tamper does), the last is answered; the table holds the strings */
+        lua_Integer count = (lua_Integer)lua_rawlen(L, PAIR_KEEP);
+        for (lua_Integer i = 1; i <= count; i++) {
+            lua_rawgeti(L, PAIR_KEEP, i);
+            s = lua_tolstring(L, -1, &n);
+            lua_pop(L, 1);
+            if (i < count && n > 0) tlshs_feed(ctx->to[direction], s, n); /* refused when closed: dropped */
+        }
+    } else {
+        s = lua_tolstring(L, PAIR_KEEP, &n); /* NULL for nil: drop */
+    }
     if (!s) return 0;
     *out = (const unsigned char *)s;
     return n;
@@ -134,11 +159,25 @@ static int l_pair(lua_State *L) {
     lua_settop(L, 4);
     lua_pushnil(L); /* PAIR_KEEP */
     lua_pushnil(L); /* PAIR_ERROR */
-    pair_ctx ctx = {L, 0};
+    pair_ctx ctx = {L, 0, {s->hs, c->hs}};
     tlshs_result rc = TLSHS_CLOSED, rs = TLSHS_CLOSED;
     ltlshs_enter(c, L, 1);
     ltlshs_enter(s, L, 2);
-    int bits = tlshs_pair(c->hs, s->hs, tamper ? pair_tamper : NULL, &ctx, (int)rounds, &rc, &rs);
+    int bits;
+    if (!tamper || !c->datagram || !s->datagram) {
+        bits = tlshs_pair(c->hs, s->hs, tamper ? pair_tamper : NULL, &ctx, (int)rounds, &rc, &rs);
+    } else {
+        /* Datagrams with a tamper: one round per call, the same rounds as one
+         * call makes (a round that moved datagrams answers ROUNDS_OUT, another
+         * call goes on), so that a tamper's error stops pair at the end of its
+         * round: with every later datagram dropped, pair would fire timers
+         * until a side gives up, and OpenSSL 3.2 and later (3.5) wait out each
+         * timeout. */
+        lua_Integer i = 0;
+        do
+            bits = tlshs_pair(c->hs, s->hs, pair_tamper, &ctx, 1, &rc, &rs);
+        while (bits > 0 && (bits & TLSHS_PAIR_ROUNDS_OUT) && !ctx.failed && ++i < rounds);
+    }
     ltlshs_leave(c);
     ltlshs_leave(s);
     if (ctx.failed) return lua_error(L); /* PAIR_ERROR is at the top */
@@ -173,9 +212,13 @@ void ltlshs_set_content_types(lua_State *L) {
 
 /* ---- drive: lua/drive.lua, embedded at build time (build/lua/drive.c) ---- */
 
-static int is_handshake(lua_State *L) {
+/* kind(hs) -> "stream" | "datagram" | false (not an open handshake) */
+static int handshake_kind(lua_State *L) {
     lhandshake *h = luaL_testudata(L, 1, TLSHS_HS_MT);
-    lua_pushboolean(L, h && h->hs);
+    if (h && h->hs)
+        lua_pushstring(L, h->datagram ? "datagram" : "stream");
+    else
+        lua_pushboolean(L, 0);
     return 1;
 }
 
@@ -184,7 +227,7 @@ void ltlshs_add_drive(lua_State *L) {
     if (luaL_loadbufferx(L, ltlshs_drive_lua, ltlshs_drive_lua_len, "=tlshs.drive", "t") != LUA_OK)
         lua_error(L);
     lua_pushvalue(L, -2);
-    lua_pushcfunction(L, is_handshake);
+    lua_pushcfunction(L, handshake_kind);
     lua_call(L, 2, 1);
     lua_setfield(L, -2, "drive");
 }
