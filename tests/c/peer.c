@@ -447,8 +447,7 @@ int link_connect(peer_link *l, int port) {
     return 0;
 }
 
-/* s_server prints "ACCEPT 127.0.0.1:PORT" once it listens (-accept ...:0). */
-static int s_server_port(peer *p, double deadline) {
+int s_server_port(peer *p, double deadline) { /* see peer.h */
     static const char needle[] = "ACCEPT 127.0.0.1:";
     while (peer_wait_for(p, PEER_STDOUT, needle, deadline)) {
         const char *s = strstr(p->out.data, needle);

@@ -193,6 +193,11 @@ int link_start(peer_link *l);
    link: a UDP socket connected there); 0 or -1. */
 int link_connect(peer_link *l, int port);
 
+/* The port an `openssl s_server -accept 127.0.0.1:0` listens on, from the
+   "ACCEPT 127.0.0.1:PORT" line it prints then (waited for until deadline,
+   the whole line); -1 if it did not say. */
+int s_server_port(peer *p, double deadline);
+
 /* Starts l->args, an `openssl s_server -accept 127.0.0.1:0`, reads the port
    it prints (l->port: link_connect there again for its next -naccept) and
    connects to it; 0 or -1 (the test fails). */

@@ -235,18 +235,10 @@ static void s_server_args(peer_link *l, const opts *o, int naccept) {
 static int to_s_server(peer_link *l, const opts *o, relay *r, int naccept) {
     s_server_args(l, o, naccept);
     if (!o->relay) return link_to_s_server(l);
-    l->datagram = 0; /* link_to_s_server would connect: the relay goes between */
-    if (link_start(l) != 0) return -1;
-    l->datagram = 1;
-    if (!peer_wait_for(&l->peer, PEER_STDOUT,
-                       "ACCEPT 127.0.0.1:", peer_now() + peer_budget(l->phase)))
-        return -1;
-    {
-        const char *s = strstr(l->peer.out.data, "ACCEPT 127.0.0.1:");
-        int port = atoi(s + 17);
-        if (port <= 0 || relay_start(r, port, 1, 0) != 0) return -1;
-        return link_connect(l, r->near_port);
-    }
+    if (link_start(l) != 0) return -1; /* the relay goes between: no link_to_s_server */
+    l->port = s_server_port(&l->peer, peer_now() + peer_budget(l->phase));
+    if (l->port <= 0 || relay_start(r, l->port, 1, 0) != 0) return -1;
+    return link_connect(l, r->near_port);
 }
 
 static void s_server_body(peer_link *l, const opts *o, relay *r) {
