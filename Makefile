@@ -4,6 +4,7 @@
 #                   package in place (python/tlshs) and the Lua module (lua/tlshs.so)
 #   make demo       a client and a server handshake in memory; prints each flight
 #                   (installs the compiler and OpenSSL's headers if missing)
+#   make examples   the demo and build/tlshs-dtls-server (examples/dtls_server.c)
 #   make test       installs missing Debian packages, makes test certificates,
 #                   builds, runs every suite; ends with "total: N passed,
 #                   N failed, N skipped"
@@ -62,7 +63,7 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
+.PHONY: all lib pc demo demo-build examples test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
         test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record fuzz-dtls-record test-fuzz bench bench-c bench-dtls bench-chart install uninstall \
         clean distclean format
 .DEFAULT_GOAL := all
@@ -131,9 +132,17 @@ demo-build: lib certs $(BUILD)/tlshs-demo
 $(BUILD)/tlshs-demo: examples/demo.c $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
+# examples/dtls_server.c: a DTLS echo server demultiplexing clients on one
+# UDP socket (build/tlshs-dtls-server [CERTDIR [PORT [CLIENTS]]]); the C
+# suite compiles it in too (tests/c/test_dtls_example.c) and runs it against
+# two openssl s_client at once.
+$(BUILD)/tlshs-dtls-server: examples/dtls_server.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+examples: lib certs $(BUILD)/tlshs-demo $(BUILD)/tlshs-dtls-server
+
 # ---- C tests ----
 TEST_C_SRC := $(wildcard tests/c/*.c)
-TEST_C_HDR := $(wildcard tests/c/*.h)
+TEST_C_HDR := $(wildcard tests/c/*.h) examples/dtls_server.c # the last one #included by a test
 TEST_CFLAGS = $(WARN) -pthread -D_POSIX_C_SOURCE=200809L -Icsrc -Itests/c $(SSL_CFLAGS)
 
 $(BUILD)/test-c: $(TEST_C_SRC) $(TEST_C_HDR) $(BUILD)/libtlshs.a
@@ -330,7 +339,7 @@ test-man:
 
 # the README's first command keeps working: the demo builds (warnings as
 # errors under CI) and runs to its end, exit 0
-test-demo: lib certs $(BUILD)/tlshs-demo
+test-demo: lib certs $(BUILD)/tlshs-demo $(BUILD)/tlshs-dtls-server
 	$(BUILD)/tlshs-demo $(CERTS) > $(BUILD)/demo.log 2>&1 && echo "1 passed, 0 failed" || \
 	    { tail -20 $(BUILD)/demo.log; echo "0 passed, 1 failed"; exit 1; }
 
@@ -472,7 +481,7 @@ format:
 	clang-format -i csrc/*.c csrc/*.h lua/*.c tests/c/*.c tests/c/*.h bench/*.c examples/*.c
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/*.a $(BUILD)/*.so $(BUILD)/test-c* $(BUILD)/bench-c $(BUILD)/tlshs-demo $(BUILD)/tlshs.pc \
+	rm -rf $(BUILD)/obj $(BUILD)/*.a $(BUILD)/*.so $(BUILD)/test-c* $(BUILD)/bench-c $(BUILD)/tlshs-demo $(BUILD)/tlshs-dtls-server $(BUILD)/tlshs.pc \
 	       $(ASAN_BUILD) $(FUZZ_BUILD) $(BUILD)/fuzz-seeds $(BUILD)/fuzz-make-seeds \
 	       $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t))
 	$(MAKE) --no-print-directory clean-python clean-lua

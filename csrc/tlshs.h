@@ -612,12 +612,18 @@ TLSHS_API int tlshs_set_session(tlshs *hs, const void *der, size_t len);
 TLSHS_API int tlshs_set_trace(tlshs *hs, int on);
 
 /**
- * Records every byte hs sends and receives, in either transport, in a
- * pcapng file at path (created or truncated) as one TCP conversation from
- * the client 10.0.0.1:49152 to the server 10.0.0.2:443 (synthetic addresses,
- * written only to the file), with the connection's secrets in Decryption
- * Secrets Blocks: `tshark -r FILE` and Wireshark show every handshake
- * message and the decrypted application data with no key log file.  The file
+ * Records every byte hs sends and receives, in either mode (memory or fd),
+ * in a pcapng file at path (created or truncated) as one TCP conversation
+ * from the client 10.0.0.1:49152 to the server 10.0.0.2:443 (synthetic
+ * addresses, written only to the file), with the connection's secrets in
+ * Decryption Secrets Blocks: `tshark -r FILE` and Wireshark show every
+ * handshake message and the decrypted application data with no key log
+ * file.  With transport "datagram" (DTLS) the file holds UDP instead: one
+ * packet per datagram, exactly as sent or received, from the client
+ * 10.0.0.1:49152 to the server 10.0.0.2:4433, a port Wireshark registers for
+ * nothing, so its DTLS-over-UDP heuristic (on by default) dissects every
+ * datagram as DTLS with no "decode as" (Wireshark's registered DTLS ports,
+ * 853 and 5684, would hand the decrypted data to DNS or CoAP).  The file
  * is complete after every step, read, write and shutdown; tlshs_free closes
  * it.  Call before the first tlshs_step.
  *

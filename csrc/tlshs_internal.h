@@ -398,7 +398,8 @@ int tlshs__config_freeze(tlshs_config *cfg, const struct tlshs__server_callbacks
 extern const struct tlshs__server_callbacks tlshs__server_cbs;
 
 /* ---- capture.c: a pcapng file of one connection, with its secrets ----
-   One synthetic TCP conversation (10.0.0.1:49152 -> 10.0.0.2:443, raw IPv4)
+   One synthetic TCP conversation (10.0.0.1:49152 -> 10.0.0.2:443, raw IPv4;
+   for a datagram handshake UDP datagrams, 10.0.0.1:49152 -> 10.0.0.2:4433)
    that tshark and Wireshark decrypt with no key log file.  Every function
    takes NULL as a no-op returning 0.  A failed write is sticky: that call and
    every later one returns -1 with errno set to the first failure, and nothing
@@ -436,6 +437,11 @@ void tlshs__keylog_line(const SSL *ssl, const char *line);
 const char *tlshs__version_name(long number);
 
 struct tlshs_capture *tlshs__capture_open(const char *path, char *err, size_t errlen);
+/* The same for a datagram handshake: UDP packets, one per datagram handed to
+   tlshs__capture_data, from the client 10.0.0.1:49152 to the server
+   10.0.0.2:4433 (a port Wireshark's DTLS heuristic takes), no connection
+   set-up or tear-down; a direction's datagrams are held back as segments are. */
+struct tlshs_capture *tlshs__capture_open_datagram(const char *path, char *err, size_t errlen);
 
 /* Adds len bytes sent by the client (from_client != 0) or by the server.
    Bytes are coalesced into segments of up to 16000 bytes, written when a
