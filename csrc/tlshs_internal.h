@@ -185,6 +185,7 @@ struct tlshs_dgram {
     void *ossl_deadline;     /* OpenSSL before 3.2: its deadline (struct timeval), as the
                                 BIO was told; NULL when out of reach */
     unsigned listening : 1;  /* a server with cookies, before the ClientHello with a valid one */
+    tlshs *hs;               /* the handshake this is part of (not a reference) */
     unsigned char peer[128]; /* the peer's address for the cookie (tlshs_set_peer, getpeername) */
     size_t peer_len;
 };
@@ -244,11 +245,12 @@ static inline void tlshs__clear_errors(void) {
 /* trace.c: the message callback every handshake installs (alerts always,
    the hellos, the trace when on); tlshs__trace_free frees the trace. */
 void tlshs__trace_free(tlshs *hs);
-/* trace.c: the trace's length now, and the trace cut back to n events (what
-   DTLSv1_listen reported of the ClientHello it accepted: the handshake
-   reports it again, whole) */
+/* trace.c: the trace's length now, and the last event dropped if it came
+   after since and is a received message of that name (what DTLSv1_listen
+   reported of the ClientHello it accepted: the handshake reports it again,
+   whole) */
 size_t tlshs__trace_mark(const tlshs *hs);
-void tlshs__trace_truncate(tlshs *hs, size_t n);
+void tlshs__trace_drop_received(tlshs *hs, size_t since, const char *name);
 /* trace.c: traces the HelloVerifyRequest DTLSv1_listen wrote (a datagram) */
 void tlshs__trace_sent_verify_request(tlshs *hs, const unsigned char *dgram, size_t len);
 void tlshs__on_message(int write_p, int version, int content_type, const void *buf, size_t len,
@@ -353,8 +355,6 @@ size_t tlshs__dgram_next(BIO *b);
 /* Memory mode: moves the next datagram into buf (cap bytes), or nothing if
    it does not fit; answers its size (0 when none). */
 size_t tlshs__dgram_pop(BIO *b, void *buf, size_t cap);
-/* Memory mode: the next datagram in place (NULL when none), *len its size. */
-const unsigned char *tlshs__dgram_peek(BIO *b, size_t *len);
 /* OpenSSL's DTLS timer callback (DTLS_set_timer_cb): keeps tlshs's
    schedule and answers the duration OpenSSL should use. */
 unsigned int tlshs__dtls_timer(SSL *ssl, unsigned int previous_us);

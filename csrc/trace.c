@@ -129,9 +129,10 @@ size_t tlshs__trace_mark(const tlshs *hs) {
     return hs->trace ? hs->trace->n : 0;
 }
 
-void tlshs__trace_truncate(tlshs *hs, size_t n) {
+void tlshs__trace_drop_received(tlshs *hs, size_t since, const char *name) {
     struct tlshs_trace *t = hs->trace;
-    if (!t || n >= t->n) return;
-    t->used = t->offsets[n];
-    t->n = n;
+    if (!t || t->n <= since) return;
+    if (t->events[t->n - 1].sent || strcmp(t->events[t->n - 1].name, name) != 0) return;
+    t->n--;
+    t->used = t->offsets[t->n];
 }

@@ -74,6 +74,8 @@ static int dgram_write(BIO *b, const char *data, int len) {
     struct dgram *g;
     BIO_clear_retry_flags(b);
     if (len < 0) return -1;
+    if (d->dg && d->dg->listening && d->dg->hs->trace_on) /* DTLSv1_listen reports only its header */
+        tlshs__trace_sent_verify_request(d->dg->hs, (const unsigned char *)data, (size_t)len);
     if (d->fd >= 0) {
         ssize_t n = send(d->fd, data, (size_t)len, MSG_NOSIGNAL);
         if (n < 0 && retryable(errno)) BIO_set_retry_write(b);
@@ -211,13 +213,6 @@ int tlshs__dgram_push(BIO *b, const void *data, size_t len) {
 size_t tlshs__dgram_next(BIO *b) {
     const struct dgram_bio *d = BIO_get_data(b);
     return d && d->head ? d->head->len : 0;
-}
-
-const unsigned char *tlshs__dgram_peek(BIO *b, size_t *len) {
-    const struct dgram_bio *d = BIO_get_data(b);
-    if (!d || !d->head) return NULL;
-    *len = d->head->len;
-    return d->head->data;
 }
 
 size_t tlshs__dgram_pop(BIO *b, void *buf, size_t cap) {
