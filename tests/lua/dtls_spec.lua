@@ -200,7 +200,7 @@ describe("DTLS in memory", function()
     it("runs on_client_hello once, for the ClientHello with the valid cookie", function()
         local seen = {}
         local c, s = handshakes(client_config(), server_config(),
-                                {on_client_hello = function(h) seen[#seen + 1] = h.cookie end})
+                                {trace = true, on_client_hello = function(h) seen[#seen + 1] = h.cookie end})
         local rc, rs = tlshs.pair(c, s)
         assert.are.same({"done", "done"}, {rc, rs})
         assert.are.equal(1, #seen)
