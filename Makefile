@@ -4,6 +4,7 @@
 #                   package in place (python/tlshs) and the Lua module (lua/tlshs.so)
 #   make demo       a client and a server handshake in memory; prints each flight
 #                   (installs the compiler and OpenSSL's headers if missing)
+#   make examples   the demo and build/tlshs-dtls-server (examples/dtls_server.c)
 #   make test       installs missing Debian packages, makes test certificates,
 #                   builds, runs every suite; ends with "total: N passed,
 #                   N failed, N skipped"
@@ -62,8 +63,8 @@ LIB_SRC := $(wildcard csrc/*.c)
 LIB_OBJ := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB_HDR := csrc/tlshs.h csrc/tlshs_internal.h
 
-.PHONY: all lib pc demo demo-build test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
-        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record test-fuzz bench bench-c bench-chart install uninstall \
+.PHONY: all lib pc demo demo-build examples test deps deps-build certs test-c test-c-asan test-c-tsan test-c-valgrind \
+        test-man test-layers test-scripts test-demo test-suites test-openssl35 openssl35 bench-groups bench-openssl35 fuzz fuzz-seeds fuzz-hello fuzz-record fuzz-dtls-record test-fuzz bench bench-c bench-dtls bench-chart install uninstall \
         clean distclean format
 .DEFAULT_GOAL := all
 
@@ -131,9 +132,17 @@ demo-build: lib certs $(BUILD)/tlshs-demo
 $(BUILD)/tlshs-demo: examples/demo.c $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
+# examples/dtls_server.c: a DTLS echo server demultiplexing clients on one
+# UDP socket (build/tlshs-dtls-server [CERTDIR [PORT [CLIENTS]]]); the C
+# suite compiles it in too (tests/c/test_dtls_example.c) and runs it against
+# two openssl s_client at once.
+$(BUILD)/tlshs-dtls-server: examples/dtls_server.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -Icsrc $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+examples: lib certs $(BUILD)/tlshs-demo $(BUILD)/tlshs-dtls-server
+
 # ---- C tests ----
 TEST_C_SRC := $(wildcard tests/c/*.c)
-TEST_C_HDR := $(wildcard tests/c/*.h)
+TEST_C_HDR := $(wildcard tests/c/*.h) examples/dtls_server.c # the last one #included by a test
 TEST_CFLAGS = $(WARN) -pthread -D_POSIX_C_SOURCE=200809L -Icsrc -Itests/c $(SSL_CFLAGS)
 
 $(BUILD)/test-c: $(TEST_C_SRC) $(TEST_C_HDR) $(BUILD)/libtlshs.a
@@ -189,15 +198,17 @@ test-c-valgrind: $(BUILD)/test-c certs
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 $(BUILD)/test-c
 
 # ---- fuzzing (libFuzzer, clang) ----
-# Two targets (tests/fuzz/): handshake (a real client and server whose flights
-# the input replaces or edits, either side under test) and session-config
-# (tlshs_set_session and tlshs_config_set with arbitrary bytes).  Each links
+# Three targets (tests/fuzz/): handshake (a real client and server whose flights
+# the input replaces or edits, either side under test), dtls (the same over
+# DTLS 1.2, one datagram at a time: the cookie check, lost datagrams and the
+# timers fired in virtual time) and session-config (tlshs_set_session and
+# tlshs_config_set with arbitrary bytes).  Each links
 # the library built for it with ASan and UBSan.  Seeds are recorded at build
 # time from real runs (build/fuzz-seeds/TARGET, by tests/fuzz/make_seeds.c;
 # never committed); what the fuzzer finds stays in build/fuzz-corpus/TARGET.
 # `make fuzz` runs every target FUZZ_SECONDS each; a crash, leak, hang or
 # broken rule leaves its input in build/fuzz-TARGET-crash-* (or leak-, timeout-).
-FUZZ_TARGETS := handshake session-config
+FUZZ_TARGETS := handshake session-config dtls
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_CFLAGS  := $(WARN) -D_POSIX_C_SOURCE=200809L -O1 -g -fno-sanitize-recover=all -Icsrc $(SSL_CFLAGS)
@@ -220,7 +231,7 @@ fuzz-hello: $(BUILD)/fuzz-hello $(BUILD)/fuzz-hello-seeds/.done
 	@mkdir -p $(BUILD)/fuzz-hello-corpus
 	@if $(BUILD)/fuzz-hello -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
 	    -artifact_prefix=$(BUILD)/hello- -print_final_stats=1 $(BUILD)/fuzz-hello-corpus \
-	    $(BUILD)/fuzz-hello-seeds > $(BUILD)/fuzz-hello.log 2>&1; then \
+	    $(BUILD)/fuzz-hello-seeds tests/fuzz/seeds-dtls/hello > $(BUILD)/fuzz-hello.log 2>&1; then \
 	    tail -7 $(BUILD)/fuzz-hello.log; echo "1 passed, 0 failed (hello parser: no crash or broken rule in $(FUZZ_SECONDS) s)"; \
 	else \
 	    tail -40 $(BUILD)/fuzz-hello.log; echo "0 passed, 1 failed (the input is in $(BUILD)/hello-crash-*)"; exit 1; \
@@ -244,42 +255,68 @@ fuzz-record: $(BUILD)/fuzz-record $(BUILD)/seed-record certs
 	    tail -40 $(BUILD)/fuzz-record.log; echo "0 passed, 1 failed (the input is in $(BUILD)/record-crash-*)"; exit 1; \
 	fi
 
+# libFuzzer over the DTLS record and fragment parsers and tlshs_dtls_refragment
+# (csrc/record_dtls.c), seeded with the datagrams of real runs committed in
+# tests/fuzz/seeds-dtls/record (tests/fuzz/dtls_seeds.py writes them).
+$(BUILD)/fuzz-dtls-record: tests/fuzz/fuzz_dtls_record.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -DTLSHS_BUILDING -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
+
+fuzz-dtls-record: $(BUILD)/fuzz-dtls-record
+	@mkdir -p $(BUILD)/fuzz-dtls-record-corpus
+	@if $(BUILD)/fuzz-dtls-record -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	    -artifact_prefix=$(BUILD)/dtls-record- -print_final_stats=1 $(BUILD)/fuzz-dtls-record-corpus \
+	    tests/fuzz/seeds-dtls/record > $(BUILD)/fuzz-dtls-record.log 2>&1; then \
+	    tail -7 $(BUILD)/fuzz-dtls-record.log; echo "1 passed, 0 failed (no crash, hang or broken rule in $(FUZZ_SECONDS) s)"; \
+	else \
+	    tail -40 $(BUILD)/fuzz-dtls-record.log; echo "0 passed, 1 failed (the input is in $(BUILD)/dtls-record-crash-*)"; exit 1; \
+	fi
+
 $(BUILD)/fuzz-handshake: tests/fuzz/fuzz_handshake.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
 
 $(BUILD)/fuzz-session-config: tests/fuzz/fuzz_session_config.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
 
+$(BUILD)/fuzz-dtls: tests/fuzz/fuzz_dtls.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_OBJ) -o $@ $(SSL_LIBS)
+
+# the DTLS target's seeds: the datagrams of clean runs (fuzz_dtls.c, built as a seed writer)
+$(BUILD)/fuzz-seed-dtls: tests/fuzz/fuzz_dtls.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
+	$(CC) $(WARN) $(CFLAGS) -DFZ_DTLS_SEEDS -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
 $(BUILD)/fuzz-make-seeds: tests/fuzz/make_seeds.c tests/fuzz/fuzz_common.h $(BUILD)/libtlshs.a
 	$(CC) $(WARN) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
 
 # The dictionary gets every key of the key table (TLSHS_CONFIG_KEYS) too, so a new key is fuzzed by name.
 fuzz-seeds: $(BUILD)/fuzz-seeds/.done
-$(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(CERTS)/.done
+$(BUILD)/fuzz-seeds/.done: $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seed-dtls $(CERTS)/.done
 	rm -rf $(BUILD)/fuzz-seeds
 	TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-make-seeds $(BUILD)/fuzz-seeds
+	mkdir -p $(BUILD)/fuzz-seeds/dtls && TLSHS_CERTS=$(CERTS) $(BUILD)/fuzz-seed-dtls $(BUILD)/fuzz-seeds/dtls
 	sed -n 's/^ *X(\([a-z][a-z0-9_]*\), [A-Z]*, [0-9],.*/"\1"/p' csrc/tlshs.h >> $(BUILD)/fuzz-seeds/session-config.dict
 	@touch $@
 
 # What the seeds must make each target reach (labels of its tally; see tests/fuzz/run.sh).
 FUZZ_REACH_handshake := received: ClientHello|received: ClientKeyExchange|received: CertificateVerify|\
     received: NewSessionTicket|resumed|ended: protocol_error|alert sent: decode_error
+FUZZ_REACH_dtls := received: ClientHello|received: HelloVerifyRequest|received: Finished|timer fired|\
+    ended: protocol_error
 FUZZ_REACH_session-config := set_session accepted|set_session refused: bad_session|resumed|\
     config_set accepted: cert_pem|config_set accepted: ca_pem|config_set refused: bad_value|tlshs_new refused
 
-# the parsers' targets (fuzz-hello, fuzz-record) run after these, each
+# the parsers' targets (fuzz-hello, fuzz-record, fuzz-dtls-record) run after these, each
 # FUZZ_SECONDS too; the last line adds them all up.
 fuzz: $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t)) fuzz-seeds
 	@pass=0; fail=0; \
 	$(foreach t,$(FUZZ_TARGETS),if TLSHS_CERTS=$(CERTS) sh tests/fuzz/run.sh $(t) $(FUZZ_SECONDS) $(BUILD) \
 	    '$(FUZZ_REACH_$(t))'; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi;) \
-	for t in fuzz-hello fuzz-record; do \
+	for t in fuzz-hello fuzz-record fuzz-dtls-record; do \
 	    if $(MAKE) --no-print-directory $$t FUZZ_SECONDS=$(FUZZ_SECONDS); then pass=$$((pass + 1)); \
 	    else fail=$$((fail + 1)); fi; \
 	done; \
 	echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
-# about 60 s: 15 s for each target
+# about 90 s: 15 s for each target
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
 
@@ -302,7 +339,7 @@ test-man:
 
 # the README's first command keeps working: the demo builds (warnings as
 # errors under CI) and runs to its end, exit 0
-test-demo: lib certs $(BUILD)/tlshs-demo
+test-demo: lib certs $(BUILD)/tlshs-demo $(BUILD)/tlshs-dtls-server
 	$(BUILD)/tlshs-demo $(CERTS) > $(BUILD)/demo.log 2>&1 && echo "1 passed, 0 failed" || \
 	    { tail -20 $(BUILD)/demo.log; echo "0 passed, 1 failed"; exit 1; }
 
@@ -372,6 +409,23 @@ bench-c: all certs $(BUILD)/bench-c $(BUILD)/bench-hello
 	@sh bench/instructions.sh "raw OpenSSL from C" 20 $(BUILD)/bench-c $(CERTS) --only raw-mutual
 	@sh bench/instructions.sh "tlshs from C" 20 $(BUILD)/bench-c $(CERTS) --only tlshs-mutual
 
+# DTLS 1.2 in memory: raw OpenSSL against tlshs over the same datagram BIO,
+# instructions per handshake; then lossy handshakes in virtual time
+$(BUILD)/bench-dtls: bench/bench_dtls.c $(BUILD)/libtlshs.a
+	$(CC) $(WARN) -O2 -g -D_POSIX_C_SOURCE=200809L -Icsrc $(SSL_CFLAGS) $< -o $@ $(BUILD)/libtlshs.a $(SSL_LIBS)
+
+bench-dtls: all certs python lua/tlshs.so $(BUILD)/bench-dtls
+	@echo "DTLS 1.2 instructions per handshake (callgrind; cookies off unless named)"
+	@sh bench/instructions.sh "raw OpenSSL DTLS from C" 20 $(BUILD)/bench-dtls $(CERTS) --only raw
+	@sh bench/instructions.sh "tlshs DTLS from C" 20 $(BUILD)/bench-dtls $(CERTS) --only tlshs
+	@sh bench/instructions.sh "tlshs_pair DTLS from C" 20 $(BUILD)/bench-dtls $(CERTS) --only tlshs-pair
+	@sh bench/instructions.sh "tlshs DTLS, cookie on" 20 $(BUILD)/bench-dtls $(CERTS) --only tlshs-cookie
+	@TLSHS_CERTS=$(CERTS) PYTHONPATH=python sh bench/instructions.sh "tlshs DTLS from Python" 20 \
+	    $(PYTHON) bench/bench_dtls.py $(CERTS) --only tlshs
+	@LUA_CPATH='lua/?.so;;' sh bench/instructions.sh "tlshs DTLS from Lua" 20 \
+	    $(LUA) bench/bench_dtls.lua $(CERTS) --only tlshs
+	@$(BUILD)/bench-dtls $(CERTS) --lossy 1000
+
 # the key exchange's cost: instructions per handshake of raw OpenSSL and
 # tlshs with X25519 alone and with OpenSSL's default groups (on 3.5:
 # X25519MLKEM768 first), the heap of an in-flight client and its ClientHello
@@ -392,7 +446,7 @@ bench-openssl35: openssl35
 # every benchmark, one after the other (each compares side by side in one run),
 # each one's output also in build/bench-NAME.log; then bench/chart.py draws
 # their figures side by side in build/bench.svg (bench-chart: again from the logs).
-BENCH_PARTS := c python lua aio
+BENCH_PARTS := c dtls python lua aio
 bench: all certs
 	@for b in $(BENCH_PARTS); do \
 	    { $(MAKE) --no-print-directory bench-$$b; echo $$? > $(BUILD)/bench-$$b.rc; } 2>&1 | tee $(BUILD)/bench-$$b.log; \
@@ -427,7 +481,7 @@ format:
 	clang-format -i csrc/*.c csrc/*.h lua/*.c tests/c/*.c tests/c/*.h bench/*.c examples/*.c
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/*.a $(BUILD)/*.so $(BUILD)/test-c* $(BUILD)/bench-c $(BUILD)/tlshs-demo $(BUILD)/tlshs.pc \
+	rm -rf $(BUILD)/obj $(BUILD)/*.a $(BUILD)/*.so $(BUILD)/test-c* $(BUILD)/bench-c $(BUILD)/tlshs-demo $(BUILD)/tlshs-dtls-server $(BUILD)/tlshs.pc \
 	       $(ASAN_BUILD) $(FUZZ_BUILD) $(BUILD)/fuzz-seeds $(BUILD)/fuzz-make-seeds \
 	       $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz-$(t))
 	$(MAKE) --no-print-directory clean-python clean-lua

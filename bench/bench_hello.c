@@ -47,14 +47,14 @@ static size_t client_hello(unsigned char *out, size_t cap, const char *key, cons
 static void bench(const char *name, const unsigned char *msg, size_t len, int n, int rounds) {
     struct tlshs_hello_store st = {0};
     double *ns = calloc((size_t)rounds, sizeof *ns);
-    if (!ns || tlshs__hello_parse(&st, msg, len) != 0) {
+    if (!ns || tlshs__hello_parse(&st, msg, len, 0) != 0) {
         fprintf(stderr, "bench-hello: %s does not parse\n", name);
         exit(1);
     }
     for (int r = 0; r < rounds; r++) {
         double t0 = now();
         for (int i = 0; i < n; i++)
-            if (tlshs__hello_parse(&st, msg, len) != 0) exit(1);
+            if (tlshs__hello_parse(&st, msg, len, 0) != 0) exit(1);
         ns[r] = (now() - t0) * 1e9 / n;
     }
     qsort(ns, (size_t)rounds, sizeof *ns, cmp_double);

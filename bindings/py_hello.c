@@ -48,7 +48,7 @@ PyObject *tlshs_py_hello(const tlshs_hello *h) {
         tlshs_py_raise(TLSHS_E_STATE, "tlshs._tlshs is not set up: import tlshs");
         return NULL;
     }
-    fields = PyTuple_New(13);
+    fields = PyTuple_New(14);
     if (!fields)
         return NULL;
 #define TLSHS_PY_FIELD(expr)                                                                       \
@@ -86,6 +86,12 @@ PyObject *tlshs_py_hello(const tlshs_hello *h) {
     TLSHS_PY_FIELD(PyUnicode_FromString(h->ja3_hash ? h->ja3_hash : ""));
     TLSHS_PY_FIELD(PyUnicode_FromString(h->ja4 ? h->ja4 : ""));
     TLSHS_PY_FIELD(PyBytes_FromStringAndSize(h->raw ? (const char *)h->raw : "", (Py_ssize_t)h->raw_len));
+    if (h->cookie) { /* DTLS: the cookie (b"" in a first ClientHello); TLS: None */
+        TLSHS_PY_FIELD(PyBytes_FromStringAndSize((const char *)h->cookie, (Py_ssize_t)h->cookie_len));
+    } else {
+        Py_INCREF(Py_None);
+        TLSHS_PY_FIELD(Py_None);
+    }
 #undef TLSHS_PY_FIELD
     out = PyObject_Call(tlshs_py_hello_class, fields, NULL);
     Py_DECREF(fields);

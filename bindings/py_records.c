@@ -1,7 +1,9 @@
 /*
  * py_records.c - records and pair: _records, _record_write, _refragment,
+ * their DTLS twins _dtls_records, _dtls_record_write, _dtls_refragment,
  * _pair and _content_types, by hand over tlshs_records, tlshs_record_write,
- * tlshs_refragment and tlshs_pair.  See tlshs_py.h.  _pair holds both
+ * tlshs_refragment, tlshs_dtls_records, tlshs_dtls_record_write,
+ * tlshs_dtls_refragment and tlshs_pair.  See tlshs_py.h.  _pair holds both
  * handshakes' guards (taken in address order) for the whole call and calls
  * the Python tamper through a C trampoline that takes the GIL back.
  */
@@ -11,6 +13,9 @@
  * _records(data) -> ([(type, version, body), ...], rest)
  * _record_write(type, version, body) -> bytes
  * _refragment(flight, max_body) -> bytes
+ * _dtls_records(data) -> ([(type, version, epoch, seq, body), ...], rest)
+ * _dtls_record_write(type, version, epoch, seq, body) -> bytes
+ * _dtls_refragment(datagram, max_body) -> bytes
  * _pair(client, server, tamper, rounds) -> (rc, rs, status)
  * _content_types() -> ((value, NAME, name), ...) from TLSHS_CONTENT_TYPES
  * The record rules are the C core's; these only move bytes in and out. */
@@ -102,6 +107,99 @@ PyObject *tlshs_py_refragment(PyObject *self, PyObject *args) {
     out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
     if (out && size)
         tlshs_refragment(view.buf, (size_t)view.len, (size_t)m, PyBytes_AS_STRING(out), size);
+    PyBuffer_Release(&view);
+    return out;
+}
+
+PyObject *tlshs_py_dtls_records(PyObject *self, PyObject *args) {
+    PyObject *data;
+    Py_buffer view;
+    tlshs_dtls_record *recs = NULL;
+    size_t n, used = 0;
+    PyObject *list = NULL, *answer = NULL;
+    if (!PyArg_UnpackTuple(args, "_dtls_records", 1, 1, &data))
+        return NULL;
+    if (tlshs_py_view(data, &view) != 0)
+        return NULL;
+    n = tlshs_dtls_records(view.buf, (size_t)view.len, NULL, 0, NULL);
+    if (n) {
+        recs = PyMem_New(tlshs_dtls_record, n);
+        if (!recs) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        n = tlshs_dtls_records(view.buf, (size_t)view.len, recs, n, &used);
+    }
+    list = PyList_New((Py_ssize_t)n);
+    if (!list)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *item = Py_BuildValue("(iIIKy#)", recs[i].type, recs[i].version, recs[i].epoch,
+                                       (unsigned long long)recs[i].seq, (const char *)recs[i].body,
+                                       (Py_ssize_t)recs[i].len);
+        if (!item)
+            goto done;
+        PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+    }
+    answer = Py_BuildValue("(Oy#)", list, (size_t)view.len > used ? (const char *)view.buf + used : "",
+                           (Py_ssize_t)((size_t)view.len - used));
+done:
+    Py_XDECREF(list);
+    PyMem_Free(recs);
+    PyBuffer_Release(&view);
+    return answer;
+}
+
+PyObject *tlshs_py_dtls_record_write(PyObject *self, PyObject *args) {
+    PyObject *type, *version, *epoch, *seq, *body, *out = NULL;
+    long long t, v, e, q;
+    Py_buffer view;
+    size_t size;
+    if (!PyArg_UnpackTuple(args, "_dtls_record_write", 5, 5, &type, &version, &epoch, &seq, &body))
+        return NULL;
+    if (tlshs_py_long(type, "type", 0, 255, &t) < 0 || tlshs_py_long(version, "version", 0, 0xffff, &v) < 0 ||
+        tlshs_py_long(epoch, "epoch", 0, 0xffff, &e) < 0 || tlshs_py_long(seq, "seq", 0, 0xffffffffffffLL, &q) < 0)
+        return NULL;
+    if (tlshs_py_view(body, &view) != 0)
+        return NULL;
+    if ((size_t)view.len > 0xffff) {
+        tlshs_py_raise(TLSHS_E_ARGUMENT, "record: a body holds at most 65535 bytes (what the header can say)");
+        goto done;
+    }
+    size = tlshs_dtls_record_write((int)t, (unsigned)v, (unsigned)e, (uint64_t)q, view.buf, (size_t)view.len, NULL, 0);
+    out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (out)
+        tlshs_dtls_record_write((int)t, (unsigned)v, (unsigned)e, (uint64_t)q, view.buf, (size_t)view.len,
+                                PyBytes_AS_STRING(out), size);
+done:
+    PyBuffer_Release(&view);
+    return out;
+}
+
+PyObject *tlshs_py_dtls_refragment(PyObject *self, PyObject *args) {
+    PyObject *datagram, *max_body, *out = NULL;
+    long long m;
+    Py_buffer view;
+    size_t size;
+    if (!PyArg_UnpackTuple(args, "_dtls_refragment", 2, 2, &datagram, &max_body))
+        return NULL;
+    if (tlshs_py_long(max_body, "max_body", LLONG_MIN, LLONG_MAX, &m) < 0)
+        return NULL;
+    if (m < 1) {
+        tlshs_py_raise(TLSHS_E_ARGUMENT, "refragment: max_body must be at least 1");
+        return NULL;
+    }
+    if (tlshs_py_view(datagram, &view) != 0)
+        return NULL;
+    size = tlshs_dtls_refragment(view.buf ? view.buf : "", (size_t)view.len, (size_t)m, NULL, 0);
+    if (size == 0 && view.len > 0) {
+        tlshs_py_raise(TLSHS_E_ARGUMENT,
+                       "refragment: a re-cut record would hold more than 65535 bytes; take a larger max_body");
+    } else {
+        out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+        if (out && size)
+            tlshs_dtls_refragment(view.buf, (size_t)view.len, (size_t)m, PyBytes_AS_STRING(out), size);
+    }
     PyBuffer_Release(&view);
     return out;
 }

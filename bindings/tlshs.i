@@ -19,7 +19,8 @@
  *                   write, shutdown, on_timeout, the moves, 0-RTT) are its
  *                   methods
  *   py_hello.c      tlshs.ClientHello from tlshs_hello, and on_client_hello
- *   py_records.c    _records, _record_write, _refragment, _pair, _content_types
+ *   py_records.c    _records, _record_write, _refragment, their _dtls_ twins, _pair,
+ *                   _content_types
  * Every other function of tlshs.h is wrapped by SWIG here and takes a handle
  * where the C function takes the pointer: the typemaps below enter the
  * handle's guard before the C call and leave it after.
@@ -38,6 +39,9 @@
 %native(_records) tlshs_py_records;
 %native(_record_write) tlshs_py_record_write;
 %native(_refragment) tlshs_py_refragment;
+%native(_dtls_records) tlshs_py_dtls_records;
+%native(_dtls_record_write) tlshs_py_dtls_record_write;
+%native(_dtls_refragment) tlshs_py_dtls_refragment;
 %native(_pair) tlshs_py_pair;
 %native(_content_types) tlshs_py_content_types;
 %native(_setup_hello) tlshs_py_setup_hello;
@@ -283,12 +287,19 @@
 }
 
 /* Records and tlshs_pair: wrapped by hand in py_records.c (_records, _record_write,
-   _refragment, _pair, _content_types), not by SWIG; the TLSHS_PAIR_* bits
+   _refragment, their DTLS twins _dtls_records, _dtls_record_write,
+   _dtls_refragment, _pair, _content_types), not by SWIG; the TLSHS_PAIR_* bits
    are SWIG constants. */
 %ignore tlshs_record;
 %ignore tlshs_records;
 %ignore tlshs_record_write;
 %ignore tlshs_refragment;
+%ignore tlshs_dtls_record;
+%ignore tlshs_dtls_records;
+%ignore tlshs_dtls_record_write;
+%ignore tlshs_dtls_fragment;
+%ignore tlshs_dtls_fragments;
+%ignore tlshs_dtls_refragment;
 %ignore tlshs_pair;
 %ignore TLSHS_CHANGE_CIPHER_SPEC;
 %ignore TLSHS_ALERT;

@@ -221,6 +221,9 @@ PyObject *tlshs_py_get_hello_exception(tlshs_py_handshake *self, void *unused);
 PyObject *tlshs_py_records(PyObject *self, PyObject *args);
 PyObject *tlshs_py_record_write(PyObject *self, PyObject *args);
 PyObject *tlshs_py_refragment(PyObject *self, PyObject *args);
+PyObject *tlshs_py_dtls_records(PyObject *self, PyObject *args);
+PyObject *tlshs_py_dtls_record_write(PyObject *self, PyObject *args);
+PyObject *tlshs_py_dtls_refragment(PyObject *self, PyObject *args);
 PyObject *tlshs_py_pair(PyObject *self, PyObject *args);
 PyObject *tlshs_py_content_types(PyObject *self, PyObject *unused);
 

@@ -6,7 +6,9 @@
 /* What OpenSSL reads from its read BIO came from the peer; what it writes to
    its write BIO, from this side.  In memory mode tlshs_feed writes to the
    read BIO and tlshs_take reads from the write BIO: not captured.  In fd
-   mode both are one BIO.  The engine flushes when each call on hs returns. */
+   mode both are one BIO.  The engine flushes when each call on hs returns.
+   On the datagram BIO (transport_dgram.c) each BIO_read and BIO_write is
+   exactly one datagram: one UDP packet in the file. */
 static long capture_bio(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
                         int ret, size_t *processed) {
     tlshs *hs = (tlshs *)BIO_get_callback_arg(b);
@@ -42,7 +44,8 @@ int tlshs_set_capture(tlshs *hs, const char *path) { /* see tlshs.h */
                                  : "a capture starts before the first step");
         return -1;
     }
-    hs->capture = tlshs__capture_open(path, err, sizeof err);
+    hs->capture = hs->dg ? tlshs__capture_open_datagram(path, err, sizeof err)
+                         : tlshs__capture_open(path, err, sizeof err);
     if (!hs->capture) {
         tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_%s", err);
         return -1;

@@ -59,6 +59,7 @@ tlshs *tlshs_new(tlshs_config *cfg, const char *server_name) { /* see tlshs.h */
     hs->ssl = SSL_new(cfg->ctx);
     if (cfg->datagram) {
         hs->dg = calloc(1, sizeof *hs->dg);
+        if (hs->dg) hs->dg->hs = hs;
         hs->rbio = hs->dg ? tlshs__dgram_bio(hs->dg, -1) : NULL;
         hs->wbio = hs->dg ? tlshs__dgram_bio(hs->dg, -1) : NULL;
     } else {
@@ -266,6 +267,7 @@ tlshs_result tlshs__answer_incomplete(tlshs *hs, int ssl_err, int saved_errno) {
    to answer. */
 static int listen_step(tlshs *hs, tlshs_result *answer) {
     BIO_ADDR *from = BIO_ADDR_new();
+    size_t mark;
     int r;
     if (!from) {
         tlshs__set_error(hs, TLSHS_E_NOMEM, "out of memory");
@@ -273,9 +275,14 @@ static int listen_step(tlshs *hs, tlshs_result *answer) {
         *answer = tlshs__settle(hs, TLSHS_CLOSED);
         return 0;
     }
+    mark = tlshs__trace_mark(hs);
     r = DTLSv1_listen(hs->ssl, from);
     BIO_ADDR_free(from);
     if (r == 1) {
+        /* the hello with the valid cookie: the handshake reports it again,
+           reassembled, so the trace keeps it once (one call may have taken
+           a cookie-less hello and answered it first: those stay) */
+        tlshs__trace_drop_received(hs, mark, "ClientHello");
         hs->dg->listening = 0;
         tlshs__clear_errors();
         return 1;
@@ -286,11 +293,6 @@ static int listen_step(tlshs *hs, tlshs_result *answer) {
         return 0;
     }
     tlshs__clear_errors(); /* no hello, or one without a valid cookie: answered and forgotten */
-    if (hs->trace_on && !hs->fd_mode) {
-        size_t len;
-        const unsigned char *d = tlshs__dgram_peek(hs->wbio, &len);
-        if (d) tlshs__trace_sent_verify_request(hs, d, len);
-    }
     *answer = tlshs__settle(hs, TLSHS_WANT_READ);
     return 0;
 }

@@ -12,6 +12,12 @@
  * JA3: https://github.com/salesforce/ja3 (the ClientHello's legacy_version,
  * ciphers, extensions, supported groups and EC point formats in decimal,
  * GREASE left out).  JA4: FoxIO's technical_details/JA4.md (BSD-3-Clause).
+ *
+ * DTLS hellos (RFC 6347 4.2.2, 4.3.2) differ in two places: the 12-byte
+ * handshake header (the message whole, as OpenSSL's message callback gives
+ * it) and the ClientHello's cookie after the session id.  JA4 starts with
+ * "d" for them (and its version reads "d2" for DTLS 1.2); JA3 and JA3S
+ * take the version as it is (65277 for DTLS 1.2), as JA3 tools do.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -167,9 +173,11 @@ struct ch {
     struct rd versions, groups, sigalgs, formats, alpn, shares; /* first occurrences' lists */
     struct rd sni;                                              /* the first host_name */
     size_t n_alpn, n_shares;
+    struct rd cookie;         /* DTLS: the cookie (p NULL for TLS) */
     unsigned seen;            /* bit i: the extension of table row i was seen */
     unsigned has_sni_ext : 1; /* JA4's 'd' */
     unsigned has_versions : 1;
+    unsigned dtls : 1; /* a DTLS ClientHello: JA4's protocol 'd' */
 };
 
 /* Each check answers -1 for a malformed body, else 0; `first` says whether
@@ -258,12 +266,21 @@ static int check_extension(struct ch *c, unsigned type, struct rd body) {
     return 0;
 }
 
-/* Checks a handshake header of the given type whose length is the rest. */
-static int check_header(struct rd *r, unsigned type) {
+static size_t at24(const unsigned char *p) {
+    return (size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2];
+}
+
+/* Checks a handshake header of the given type whose length is the rest:
+   TLS's 4 bytes (type, length), or with dtls DTLS's 12 (type, length,
+   message_seq, fragment_offset, fragment_length) of a whole message, as
+   OpenSSL reassembles it: offset 0, fragment_length the length. */
+static int check_header(struct rd *r, unsigned type, int dtls) {
     unsigned t;
-    struct rd len;
+    struct rd len, frag;
     if (get_u8(r, &t) || t != type || take(r, 3, &len)) return -1;
-    return ((size_t)len.p[0] << 16 | (size_t)len.p[1] << 8 | len.p[2]) == r->n ? 0 : -1;
+    if (dtls && (take(r, 8, &frag) || at24(frag.p + 2) != 0 || at24(frag.p + 5) != at24(len.p)))
+        return -1;
+    return at24(len.p) == r->n ? 0 : -1;
 }
 
 /* Checks an optional extensions block that must end the message, and
@@ -282,12 +299,14 @@ static int check_extensions(struct rd *r, struct rd *block, size_t *count, struc
     return 0;
 }
 
-static int check_client_hello(struct ch *c, const unsigned char *msg, size_t len) {
+static int check_client_hello(struct ch *c, const unsigned char *msg, size_t len, int dtls) {
     struct rd r = {msg, len}, skip;
     memset(c, 0, sizeof *c);
-    if (check_header(&r, HS_CLIENT_HELLO) || get_u16(&r, &c->legacy_version) ||
+    c->dtls = dtls != 0;
+    if (check_header(&r, HS_CLIENT_HELLO, dtls) || get_u16(&r, &c->legacy_version) ||
         take(&r, 32, &skip) || get_vec(&r, 1, &skip) || skip.n > 32 ||
-        get_vec(&r, 2, &c->ciphers) || c->ciphers.n % 2 || get_vec(&r, 1, &skip))
+        (dtls && get_vec(&r, 1, &c->cookie)) || get_vec(&r, 2, &c->ciphers) || c->ciphers.n % 2 ||
+        get_vec(&r, 1, &skip))
         return -1;
     return check_extensions(&r, &c->exts, &c->n_exts, c);
 }
@@ -399,7 +418,7 @@ static void make_ja4(char *out, const tlshs_hello *h, const struct ch *c, uint16
     size_t n_ciphers = count_non_grease(h->ciphers, h->n_ciphers);
     size_t n_exts = count_non_grease(h->extensions, h->n_extensions), n_sig;
     char *o = out, *t;
-    *o++ = 't';
+    *o++ = c->dtls ? 'd' : 't';
     memcpy(o, ja4_version(h, c->has_versions), 2), o += 2;
     *o++ = c->has_sni_ext ? 'd' : 'i';
     o = put_count2(o, n_ciphers);
@@ -434,7 +453,8 @@ static int reserve(struct tlshs_hello_store *st, size_t need) {
     return 0;
 }
 
-int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, size_t len) {
+int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, size_t len,
+                       int dtls) {
     struct ch c;
     tlshs_hello *h = &st->view;
     size_t n_ci, n_ve, n_gr, n_sh, n_sa, n16, ja3_room, text_room, need, i;
@@ -445,7 +465,7 @@ int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, s
 
     st->parsed = 0;
     memset(h, 0, sizeof *h);
-    if (!msg || check_client_hello(&c, msg, len)) return TLSHS__HELLO_MALFORMED;
+    if (!msg || check_client_hello(&c, msg, len, dtls)) return TLSHS__HELLO_MALFORMED;
     CRYPTO_THREAD_run_once(&md_once, fetch_mds);
 
     n_ci = c.ciphers.n / 2, n_ve = c.versions.n / 2, n_gr = c.groups.n / 2;
@@ -479,6 +499,7 @@ int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, s
     s = (char *)(u + n_ci + c.n_exts + n_sa); /* after the sorting room */
     memcpy(s, msg, len);
     h->raw = (const unsigned char *)s, h->raw_len = len;
+    if (c.dtls) h->cookie = h->raw + (c.cookie.p - msg), h->cookie_len = c.cookie.n;
     s += len;
     if (c.sni.p) {
         memcpy(s, c.sni.p, c.sni.n);
@@ -528,14 +549,15 @@ void tlshs__hello_clear(struct tlshs_hello_store *st) {
 
 /* ---- the ServerHello ---- */
 
-int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char *msg, size_t len) {
+int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char *msg, size_t len,
+                              int dtls) {
     struct rd r = {msg, len}, random, skip, block, walk, body;
     unsigned type = 0, compression, version = 0;
     size_t n_exts, need;
     char *s;
 
     sh->parsed = 0;
-    if (!msg || check_header(&r, HS_SERVER_HELLO) || get_u16(&r, &sh->legacy_version) ||
+    if (!msg || check_header(&r, HS_SERVER_HELLO, dtls) || get_u16(&r, &sh->legacy_version) ||
         take(&r, 32, &random) || get_vec(&r, 1, &skip) || skip.n > 32 || get_u16(&r, &sh->cipher) ||
         get_u8(&r, &compression) || check_extensions(&r, &block, &n_exts, NULL))
         return TLSHS__HELLO_MALFORMED;

@@ -29,6 +29,7 @@ struct parses {
 
 struct tlshs_hellos {
     struct kept client, server;
+    int dtls;         /* the messages are DTLS ones (12-byte headers, the cookie) */
     struct parses *p; /* owned; NULL until something is parsed */
 };
 
@@ -45,10 +46,13 @@ static int keep(struct kept *k, const unsigned char *msg, size_t len) {
 }
 
 void tlshs__hellos_record(tlshs *hs, const unsigned char *msg, size_t len) {
-    int hrr = tlshs__is_hrr(msg, len);
-    if (hrr) return; /* not a ServerHello for JA3S; the second ClientHello follows */
+    /* a HelloRetryRequest is not a ServerHello for JA3S; the second
+       ClientHello follows (DTLS 1.2 has none: its HelloVerifyRequest is a
+       message of its own type) */
+    if (!hs->dg && tlshs__is_hrr(msg, len)) return;
     if (!hs->hellos && !(hs->hellos = calloc(1, sizeof *hs->hellos))) return;
     /* out of memory: the hello is simply not available */
+    hs->hellos->dtls = hs->dg != NULL;
     keep(msg[0] == SSL3_MT_CLIENT_HELLO ? &hs->hellos->client : &hs->hellos->server, msg, len);
 }
 
@@ -77,8 +81,8 @@ static int parsed(struct tlshs_hellos *h, int client) {
     if (!k->msg) return 0;
     if (!h->p && !(h->p = calloc(1, sizeof *h->p))) return 0;
     if (k->state == 0) {
-        int r = client ? tlshs__hello_parse(&h->p->ch, k->msg, k->len)
-                       : tlshs__server_hello_parse(&h->p->sh, k->msg, k->len);
+        int r = client ? tlshs__hello_parse(&h->p->ch, k->msg, k->len, h->dtls)
+                       : tlshs__server_hello_parse(&h->p->sh, k->msg, k->len, h->dtls);
         k->state = r == 0 ? 1 : -1;
     }
     return k->state == 1;

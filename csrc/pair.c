@@ -72,19 +72,28 @@ static size_t carry_datagrams(tlshs *from, tlshs *to, tlshs_direction direction,
     return moved;
 }
 
+/* A running timer's time left in virtual time: its duration, less what
+   virtual time already passed for it. */
+static long left_ms(const tlshs *hs) {
+    return hs->dg->dur_ms - hs->dg->spent_ms;
+}
+
 /* Virtual time: when neither side moved, the timer that would fire first
-   fires now, and the other side's timer is as much nearer its end (else a
-   side whose timer fired would come first again and again, and give up
-   before the other retransmitted once).  Answers 1 if one fired, 0 if no
-   timer runs. */
+   fires now: the one with the least time left (left_ms), the client's on
+   a tie, so a seeded run repeats exactly (the wall clock's milliseconds
+   would decide ties by chance).  The time it had left passes for the other
+   side's timer too; else the side whose timer restarts at each firing
+   would come first again and again (both at 60 s late in the schedule) and
+   give up before the other retransmitted once.  Answers 1 if one fired, 0
+   if no timer runs. */
 static int fire_first(tlshs *client, tlshs *server, tlshs_result *c, tlshs_result *s) {
-    long tc = tlshs_timeout_ms(client), ts = tlshs_timeout_ms(server);
-    if (tc < 0 && ts < 0) return 0;
-    if (tc >= 0 && (ts < 0 || tc <= ts)) {
-        if (ts >= 0) tlshs__dtls_timer_advance(server, tc);
+    int rc = tlshs_timeout_ms(client) >= 0, rs = tlshs_timeout_ms(server) >= 0;
+    if (!rc && !rs) return 0;
+    if (rc && (!rs || left_ms(client) <= left_ms(server))) {
+        if (rs) server->dg->spent_ms += left_ms(client);
         *c = tlshs_on_timeout(client);
     } else {
-        if (tc >= 0) tlshs__dtls_timer_advance(client, ts);
+        if (rc) client->dg->spent_ms += left_ms(server);
         *s = tlshs_on_timeout(server);
     }
     return 1;

@@ -19,6 +19,17 @@
  * One buffer per capture, made at open: room for the block, IPv4 and TCP
  * headers in front of the pending payload, so a segment is built in place and
  * written with one fwrite.  No allocation per packet.
+ *
+ * A datagram capture (tlshs__capture_open_datagram, for DTLS) holds UDP
+ * instead: one packet per datagram, from the client 10.0.0.1:49152 to the
+ * server 10.0.0.2:4433, with no connection set-up or tear-down.  No UDP port
+ * is registered for DTLS by Wireshark (4.0) but ones whose application data
+ * it hands on to CoAP (5684), DNS (853) or others, so 4433 is an unregistered
+ * port on which Wireshark's DTLS-over-UDP heuristic (on by default) finds the
+ * records and leaves the decrypted data as data.  Datagrams are held back as
+ * segments are (a direction's datagrams until it changes or the flush), so a
+ * secret derived while reading still lands ahead of the datagram it decrypts;
+ * they queue in a buffer that grows as needed (the datagrams of one call).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -36,6 +47,9 @@
 #define CAP_LINKTYPE_RAW 101u
 #define CAP_CLIENT_PORT 49152u
 #define CAP_SERVER_PORT 443u
+#define CAP_UDP_SERVER_PORT 4433u  /* unregistered: Wireshark's DTLS heuristic takes it */
+#define CAP_UDP_HEAD 28u           /* IPv4 (20) and UDP (8) headers */
+#define CAP_DGQ_MAX (1u << 20)     /* held-back datagrams are written beyond this */
 #define CAP_ISN_CLIENT 0x1000u     /* initial sequence numbers: any will do */
 #define CAP_ISN_SERVER 0x2000u
 
@@ -52,6 +66,9 @@ struct tlshs_capture {
     uint64_t last_us;     /* the last timestamp written, in microseconds */
     int pending_dir;      /* the direction of the pending payload */
     size_t pending;       /* payload bytes waiting at buf + CAP_HEAD */
+    int datagram;         /* UDP, one packet per datagram (else one TCP conversation) */
+    unsigned char *dgq;   /* datagram: held-back datagrams, each a 4-byte length and its bytes */
+    size_t dgq_len, dgq_cap;
     unsigned char buf[CAP_BUFLEN];
 };
 
@@ -160,9 +177,88 @@ static int segment(struct tlshs_capture *cap, int from_client, unsigned flags, s
     return put(cap, b, block);
 }
 
-/* Writes the pending payload, if any, as one segment. */
+/* Writes one UDP datagram from the given side, headers built in front of it. */
+static int udp_packet(struct tlshs_capture *cap, int from_client, const unsigned char *data,
+                      size_t len) {
+    static const unsigned char zeros[4];
+    unsigned char head[CAP_EPB_HEAD + CAP_UDP_HEAD], tail[4];
+    unsigned char *ip = head + CAP_EPB_HEAD, *udp = ip + 20;
+    size_t pad = (4 - (CAP_UDP_HEAD + len) % 4) % 4;
+    uint32_t block = (uint32_t)(sizeof head + len + pad + 4), sum;
+    uint64_t us = timestamp(cap);
+    uint16_t ports[2] = {CAP_UDP_SERVER_PORT, CAP_CLIENT_PORT}; /* [from_client] */
+    int fc = from_client != 0;
+
+    memset(ip, 0, CAP_UDP_HEAD);
+    ip[0] = 0x45;
+    put16(ip + 2, (uint32_t)(CAP_UDP_HEAD + len));
+    put16(ip + 4, cap->ip_id++);
+    ip[6] = 0x40;
+    ip[8] = 64;
+    ip[9] = 17;
+    memcpy(ip + 12, cap_addr[fc], 4);
+    memcpy(ip + 16, cap_addr[!fc], 4);
+    put16(ip + 10, fold16(sum16(0, ip, 20)));
+
+    /* UDP: the pseudo-header, header and payload are summed (0 is sent as 0xffff) */
+    put16(udp, ports[fc]);
+    put16(udp + 2, ports[!fc]);
+    put16(udp + 4, (uint32_t)(8 + len));
+    sum = sum16(0, ip + 12, 8) + 17 + (uint32_t)(8 + len);
+    sum = sum16(sum16(sum, udp, 8), data, len);
+    put16(udp + 6, fold16(sum) ? fold16(sum) : 0xffff);
+
+    put_host32(head, 6);
+    put_host32(head + 4, block);
+    put_host32(head + 8, 0);
+    put_host32(head + 12, (uint32_t)(us >> 32));
+    put_host32(head + 16, (uint32_t)us);
+    put_host32(head + 20, (uint32_t)(CAP_UDP_HEAD + len));
+    put_host32(head + 24, (uint32_t)(CAP_UDP_HEAD + len));
+    put_host32(tail, block);
+    return put(cap, head, sizeof head) || put(cap, data, len) || put(cap, zeros, pad) ||
+                   put(cap, tail, sizeof tail)
+               ? -1
+               : 0;
+}
+
+/* Writes the held-back datagrams, each as one UDP packet. */
+static int emit_datagrams(struct tlshs_capture *cap) {
+    size_t off = 0;
+    int rc = 0;
+    while (off + 4 <= cap->dgq_len && rc == 0) {
+        uint32_t len;
+        memcpy(&len, cap->dgq + off, 4);
+        rc = udp_packet(cap, cap->pending_dir, cap->dgq + off + 4, len);
+        off += 4 + (size_t)len;
+    }
+    cap->dgq_len = 0;
+    return rc ? -1 : cap->err ? (errno = cap->err, -1) : 0;
+}
+
+/* Holds one datagram back (written at the next direction change or flush). */
+static int hold_datagram(struct tlshs_capture *cap, const void *buf, size_t len) {
+    uint32_t n = (uint32_t)len;
+    if (len > 65535u) return errno = EINVAL, -1;
+    if (cap->dgq_len + 4 + len > cap->dgq_cap) {
+        size_t want = cap->dgq_cap ? cap->dgq_cap : 4096;
+        unsigned char *q;
+        while (want < cap->dgq_len + 4 + len) want *= 2;
+        if (!(q = realloc(cap->dgq, want))) return errno = ENOMEM, -1;
+        cap->dgq = q;
+        cap->dgq_cap = want;
+    }
+    memcpy(cap->dgq + cap->dgq_len, &n, 4);
+    memcpy(cap->dgq + cap->dgq_len + 4, buf, len);
+    cap->dgq_len += 4 + len;
+    return cap->dgq_len > CAP_DGQ_MAX ? emit_datagrams(cap) : 0;
+}
+
+/* Writes the pending payload, if any, as one segment (or the held-back
+   datagrams, each as a packet). */
 static int emit_pending(struct tlshs_capture *cap) {
     size_t len = cap->pending;
+    if (cap->datagram) return emit_datagrams(cap);
     if (!len) return cap->err ? (errno = cap->err, -1) : 0;
     cap->pending = 0;
     return segment(cap, cap->pending_dir, TCP_PSH | TCP_ACK, len);
@@ -193,8 +289,9 @@ static int headers(struct tlshs_capture *cap) {
     return put(cap, shb, sizeof shb) || put(cap, idb, sizeof idb) ? -1 : 0;
 }
 
-/* see tlshs_internal.h */
-struct tlshs_capture *tlshs__capture_open(const char *path, char *err, size_t errlen) {
+/* Opens a capture of either kind (see tlshs_internal.h). */
+static struct tlshs_capture *capture_open(const char *path, int datagram, char *err,
+                                          size_t errlen) {
     struct tlshs_capture *cap;
     if (!path || !*path) {
         if (err && errlen) snprintf(err, errlen, "capture: no file name");
@@ -211,8 +308,11 @@ struct tlshs_capture *tlshs__capture_open(const char *path, char *err, size_t er
     }
     cap->next_seq[1] = CAP_ISN_CLIENT;
     cap->next_seq[0] = CAP_ISN_SERVER;
-    if (headers(cap) || segment(cap, 1, TCP_SYN, 0) || segment(cap, 0, TCP_SYN | TCP_ACK, 0) ||
-        segment(cap, 1, TCP_ACK, 0) || tlshs__capture_flush(cap)) {
+    cap->datagram = datagram;
+    if (headers(cap) ||
+        (!datagram && (segment(cap, 1, TCP_SYN, 0) || segment(cap, 0, TCP_SYN | TCP_ACK, 0) ||
+                       segment(cap, 1, TCP_ACK, 0))) ||
+        tlshs__capture_flush(cap)) {
         int e = errno;
         if (err && errlen) snprintf(err, errlen, "capture: cannot write %s: %s", path, strerror(e));
         fclose(cap->f);
@@ -224,13 +324,25 @@ struct tlshs_capture *tlshs__capture_open(const char *path, char *err, size_t er
 }
 
 /* see tlshs_internal.h */
+struct tlshs_capture *tlshs__capture_open(const char *path, char *err, size_t errlen) {
+    return capture_open(path, 0, err, errlen);
+}
+
+/* see tlshs_internal.h */
+struct tlshs_capture *tlshs__capture_open_datagram(const char *path, char *err, size_t errlen) {
+    return capture_open(path, 1, err, errlen);
+}
+
+/* see tlshs_internal.h */
 int tlshs__capture_data(struct tlshs_capture *cap, int from_client, const void *buf, size_t len) {
     const unsigned char *p = buf;
     from_client = from_client != 0;
     if (!cap) return 0;
     if (cap->err) return errno = cap->err, -1;
-    if (cap->pending && cap->pending_dir != from_client && emit_pending(cap)) return -1;
+    if ((cap->pending || cap->dgq_len) && cap->pending_dir != from_client && emit_pending(cap))
+        return -1;
     cap->pending_dir = from_client;
+    if (cap->datagram) return hold_datagram(cap, buf, len);
     while (len) {
         size_t n = CAP_MSS - cap->pending < len ? CAP_MSS - cap->pending : len;
         memcpy(cap->buf + CAP_HEAD + cap->pending, p, n);
@@ -284,12 +396,15 @@ int tlshs__capture_flush(struct tlshs_capture *cap) {
 int tlshs__capture_close(struct tlshs_capture *cap) {
     int rc, e;
     if (!cap) return 0;
-    rc = emit_pending(cap) || segment(cap, 1, TCP_FIN | TCP_ACK, 0) ||
-                 segment(cap, 0, TCP_FIN | TCP_ACK, 0) || segment(cap, 1, TCP_ACK, 0)
+    rc = emit_pending(cap) ||
+                 (!cap->datagram && (segment(cap, 1, TCP_FIN | TCP_ACK, 0) ||
+                                     segment(cap, 0, TCP_FIN | TCP_ACK, 0) ||
+                                     segment(cap, 1, TCP_ACK, 0)))
              ? -1
              : 0;
     e = cap->err;
     if (fclose(cap->f) != 0 && !e) e = errno ? errno : EIO;
+    free(cap->dgq);
     free(cap);
     if (e) {
         errno = e;

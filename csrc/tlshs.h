@@ -224,8 +224,17 @@ typedef struct tlshs_event {
  *                 offers no MD5, as in FIPS mode).
  * ja4:            the JA4 fingerprint as FoxIO's published definition gives
  *                 it ("t13d1516h2_8daaf6152771_e5627efa2ab1"), over TCP.
+ * ja4:            (see above) for a DTLS ClientHello it starts with "d"
+ *                 for the protocol and reads "d2" for DTLS 1.2
+ *                 ("dd2d..."); ja3 takes its version as it is (65277 for
+ *                 DTLS 1.2's 0xfefd).
  * raw:            the whole ClientHello message, its 4-byte handshake
- *                 header included.
+ *                 header included (a DTLS one: its 12-byte header, with
+ *                 fragment offset 0 and the full length, as reassembled).
+ * cookie:         a DTLS ClientHello's cookie (RFC 6347 4.2.1), cookie_len
+ *                 bytes inside raw: empty (not NULL) in a first ClientHello,
+ *                 the cookie of the HelloVerifyRequest in the retry.  NULL
+ *                 for a TLS ClientHello, which has no such field.
  */
 typedef struct tlshs_hello {
     unsigned legacy_version;
@@ -249,6 +258,8 @@ typedef struct tlshs_hello {
     const char *ja4;
     const unsigned char *raw;
     size_t raw_len;
+    const unsigned char *cookie;
+    size_t cookie_len;
 } tlshs_hello;
 
 /* ------------------------------------------------------------------------
@@ -338,8 +349,9 @@ TLSHS_API tlshs_config *tlshs_config_new(tlshs_role role);
  *   cookie: a server answers a ClientHello without a valid cookie with a
  *       HelloVerifyRequest and keeps no state (RFC 6347 4.2.1): the cookie
  *       is an HMAC-SHA256, under a random secret of the config, of the
- *       ClientHello's version, random, session id, cipher suites and
- *       compression methods and of the peer's address (fd mode:
+ *       ClientHello's version, random and session id (the retry repeats
+ *       them; they always sit in its first fragment) and of the peer's
+ *       address (fd mode:
  *       getpeername; memory mode: tlshs_set_peer).  The client's retry is
  *       accepted by any handshake object of the same config.  The hello
  *       callback (tlshs_set_hello_cb) runs only for the ClientHello with
@@ -600,12 +612,18 @@ TLSHS_API int tlshs_set_session(tlshs *hs, const void *der, size_t len);
 TLSHS_API int tlshs_set_trace(tlshs *hs, int on);
 
 /**
- * Records every byte hs sends and receives, in either transport, in a
- * pcapng file at path (created or truncated) as one TCP conversation from
- * the client 10.0.0.1:49152 to the server 10.0.0.2:443 (synthetic addresses,
- * written only to the file), with the connection's secrets in Decryption
- * Secrets Blocks: `tshark -r FILE` and Wireshark show every handshake
- * message and the decrypted application data with no key log file.  The file
+ * Records every byte hs sends and receives, in either mode (memory or fd),
+ * in a pcapng file at path (created or truncated) as one TCP conversation
+ * from the client 10.0.0.1:49152 to the server 10.0.0.2:443 (synthetic
+ * addresses, written only to the file), with the connection's secrets in
+ * Decryption Secrets Blocks: `tshark -r FILE` and Wireshark show every
+ * handshake message and the decrypted application data with no key log
+ * file.  With transport "datagram" (DTLS) the file holds UDP instead: one
+ * packet per datagram, exactly as sent or received, from the client
+ * 10.0.0.1:49152 to the server 10.0.0.2:4433, a port Wireshark registers for
+ * nothing, so its DTLS-over-UDP heuristic (on by default) dissects every
+ * datagram as DTLS with no "decode as" (Wireshark's registered DTLS ports,
+ * 853 and 5684, would hand the decrypted data to DNS or CoAP).  The file
  * is complete after every step, read, write and shutdown; tlshs_free closes
  * it.  Call before the first tlshs_step.
  *
@@ -694,9 +712,9 @@ TLSHS_API int tlshs_set_peer(tlshs *hs, const void *peer, size_t len);
 /**
  * Transport "datagram": the milliseconds until the retransmission timer
  * fires, counted down by the monotonic clock from when it started (0 when
- * due); -1 when no timer runs (no flight waits for an answer, a stream
- * handshake, a NULL hs).  The schedule is retransmit_ms for each new
- * flight, doubling at each timeout up to 60 s.
+ * due); -1 when no timer runs (no flight waits for an answer, the
+ * handshake is closed, a stream handshake, a NULL hs).  The schedule is
+ * retransmit_ms for each new flight, doubling at each timeout up to 60 s.
  */
 TLSHS_API long tlshs_timeout_ms(const tlshs *hs);
 
@@ -1063,6 +1081,16 @@ TLSHS_API size_t tlshs_trace_count(const tlshs *hs);
 
 /**
  * Message i of the trace, oldest first.
+ *
+ * Over datagrams a handshake message is traced as reassembled, with its
+ * 12-byte DTLS header (fragment offset 0, fragment length the whole), once
+ * per time OpenSSL reports it: a retransmitted message appears again; a
+ * server's HelloVerifyRequest is traced from the datagram it wrote, and the
+ * ClientHello with the valid cookie once.  OpenSSL before 3.2 reports a
+ * message this side sent in several fragments (one that did not fit mtu)
+ * with each later fragment's 12-byte header written over the 12 bytes
+ * before it, as it writes fragments in place: there the peer's trace has the
+ * message whole.
  * @returns the event, or NULL if i >= tlshs_trace_count(hs).  Valid until
  *          the next step, read, write or shutdown on hs, or tlshs_free.
  */
@@ -1127,6 +1155,11 @@ TLSHS_API tlshs_role tlshs_get_role(const tlshs *hs);
  * The ClientHello, parsed from the message itself: on a server the one it
  * received, on a client the one it sent; after a HelloRetryRequest, the
  * second.  Unknown and GREASE extensions included (see tlshs_hello).
+ * Over datagrams: a server's is the ClientHello with the valid cookie once
+ * one came (the first, without, before); a client's own ClientHello sent in
+ * several fragments (larger than mtu) is NULL on OpenSSL before 3.2, which
+ * hands it over with later fragments' headers written into its bytes (see
+ * tlshs_trace_event); the server's is whole.
  *
  * @returns the hello, owned by hs and valid until the next call that moves
  *          bytes (step, read, write, shutdown) or tlshs_free; NULL before the
@@ -1308,6 +1341,133 @@ TLSHS_API size_t tlshs_record_write(int type, unsigned version, const void *body
  */
 TLSHS_API size_t tlshs_refragment(const void *flight, size_t len, size_t max_body, void *out,
                                   size_t cap);
+
+/* ------------------------------------------------------------------------
+ * DTLS records: reshaping a datagram
+ *
+ * A datagram handshake (transport "datagram") hands over one datagram per
+ * tlshs_take; these functions read and rebuild the DTLS 1.2 records in it
+ * (RFC 6347 4.1) and the handshake fragments in their bodies (4.2.2), with
+ * the same rules as the TLS ones above: no state, no allocation, no read
+ * outside the buffer given, and no judging: a record is a 13-byte header
+ * (content type, version, epoch, 48-bit sequence number, body length) and
+ * the bytes it announces; a fragment is a 12-byte header (message type,
+ * message length, message_seq, fragment_offset, fragment_length) and
+ * fragment_length bytes.
+ * ------------------------------------------------------------------------ */
+
+/**
+ * One DTLS record as tlshs_dtls_records() found it.
+ *
+ * type:    the content type byte (0..255).
+ * version: the header's version (0xfefd for DTLS 1.2, 0xfeff for DTLS 1.0,
+ *          which a first ClientHello may carry), 0..0xffff.
+ * epoch:   0..0xffff; 0 is plaintext, 1 and later are encrypted.
+ * seq:     the 48-bit record sequence number, 0..2^48-1.
+ * body:    points at the body inside the buffer given to
+ *          tlshs_dtls_records(): owned by the caller, valid as that buffer.
+ * len:     the body's length, as the header announced it (0..0xffff).
+ */
+typedef struct tlshs_dtls_record {
+    int type;
+    unsigned version;
+    unsigned epoch;
+    uint64_t seq;
+    const unsigned char *body;
+    size_t len;
+} tlshs_dtls_record;
+
+/**
+ * Splits a datagram into whole DTLS records, in order.  As tlshs_records(),
+ * with 13-byte headers: a partial record at the end is not reported
+ * (*used stops before it; a datagram holds whole records, so a rest is
+ * bytes that are not one).
+ *
+ * @returns how many records were reported (with out NULL: how many whole
+ *          records buf holds).
+ */
+TLSHS_API size_t tlshs_dtls_records(const void *buf, size_t len, tlshs_dtls_record *out, size_t max,
+                                    size_t *used);
+
+/**
+ * Writes one DTLS record: a 13-byte header and the body.  As
+ * tlshs_record_write(), with the epoch (0..0xffff) and the sequence number
+ * (0..2^48-1).
+ *
+ * @returns the record's size (13 + len), also when out is NULL or cap is
+ *          short (then nothing is written); 0 if type, version, epoch, seq
+ *          or len is out of range, or body is NULL with len > 0.
+ */
+TLSHS_API size_t tlshs_dtls_record_write(int type, unsigned version, unsigned epoch, uint64_t seq,
+                                         const void *body, size_t len, void *out, size_t cap);
+
+/**
+ * One handshake fragment as tlshs_dtls_fragments() found it.
+ *
+ * msg_type:    the handshake message type (1 ClientHello, 2 ServerHello,
+ *              3 HelloVerifyRequest, 11 Certificate, ...).
+ * msg_len:     the whole message's length, as the header says (0..2^24-1).
+ * message_seq: the message's sequence number in the handshake (0..0xffff).
+ * offset:      fragment_offset: where body starts in the message.
+ * body:        the fragment's bytes, inside the buffer given.
+ * len:         fragment_length.
+ */
+typedef struct tlshs_dtls_fragment {
+    int msg_type;
+    size_t msg_len;
+    unsigned message_seq;
+    size_t offset;
+    const unsigned char *body;
+    size_t len;
+} tlshs_dtls_fragment;
+
+/**
+ * Splits a plaintext handshake record's body (a tlshs_dtls_record's body,
+ * epoch 0) into its fragments, in order.  As tlshs_records(), with 12-byte
+ * fragment headers: a fragment cut short at the end is not reported and
+ * *used stops before it.  Offsets and lengths are not judged against the
+ * message length.
+ *
+ * @returns how many fragments were reported (with out NULL: how many whole
+ *          fragments body holds).
+ */
+TLSHS_API size_t tlshs_dtls_fragments(const void *body, size_t len, tlshs_dtls_fragment *out,
+                                      size_t max, size_t *used);
+
+/**
+ * Re-cuts the handshake fragments inside each plaintext record of a
+ * datagram into fragments of at most max_body bytes, each with its own
+ * 12-byte header (the original's message type, length and message_seq; its
+ * offset advanced), in the same record.
+ *
+ * A record stays one record, with its type, version, epoch and sequence
+ * number; only its length grows, by 12 bytes per new fragment.  It is not
+ * cut into several records: they would repeat one sequence number, and a
+ * DTLS receiver drops a record whose epoch and sequence number it has seen
+ * (RFC 6347 4.1.2.6, OpenSSL's replay window) as a replay.  To spread a
+ * message over several datagrams, set the key `mtu` instead.
+ *
+ * Only handshake records of epoch 0 whose body is whole fragments are
+ * re-cut, and only when one of their fragments is longer than max_body;
+ * a fragment of length 0 stays one.  Other records (encrypted ones, of
+ * epoch 1 or later: the Finished; alerts, ChangeCipherSpec, application
+ * data), handshake records whose body is not whole fragments and a partial
+ * record at the end pass unchanged.
+ *
+ * @param datagram the bytes of one datagram (or more records).
+ * @param len      their length.
+ * @param max_body the most bytes a fragment may hold, at least 1.
+ * @param out      receives the re-cut datagram; NULL asks for the size
+ *                 only.  It must not overlap datagram.
+ * @param cap      the room in out.
+ * @returns the re-cut datagram's size, also when out is NULL or cap is
+ *          short (then nothing is written); 0 for an empty datagram, and 0
+ *          (refused) when max_body is 0, datagram is NULL, or a re-cut
+ *          record's body would be longer than the 65535 bytes its header
+ *          can say.
+ */
+TLSHS_API size_t tlshs_dtls_refragment(const void *datagram, size_t len, size_t max_body,
+                                       void *out, size_t cap);
 
 /* ------------------------------------------------------------------------
  * Two handshakes in memory

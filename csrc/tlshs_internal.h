@@ -11,6 +11,7 @@
  *   registry.c       IANA names for what a hello carries
  *   hello.c          parsing ClientHello/ServerHello; JA3, JA4, JA3S
  *   record.c         records: split, write, refragment
+ *   record_dtls.c    DTLS records and fragments: split, write, refragment
  *   files.c          the files keys name, the key log, writes without SIGPIPE
  *   verify.c         the verify callback; sessions a client may resume
  *   certs.c          the config's own certificates, self-signed, OCSP
@@ -180,10 +181,12 @@ struct tlshs {
 /* A datagram handshake's own state (transport_dgram.c, cookie.c, retransmit.c). */
 struct tlshs_dgram {
     long dur_ms;             /* the running timeout's duration (tlshs's schedule) */
+    long spent_ms;           /* of it, the virtual time tlshs_pair let pass (pair.c) */
     unsigned long long deadline_ms; /* when it fires, on the monotonic clock in ms */
     void *ossl_deadline;     /* OpenSSL before 3.2: its deadline (struct timeval), as the
                                 BIO was told; NULL when out of reach */
     unsigned listening : 1;  /* a server with cookies, before the ClientHello with a valid one */
+    tlshs *hs;               /* the handshake this is part of (not a reference) */
     unsigned char peer[128]; /* the peer's address for the cookie (tlshs_set_peer, getpeername) */
     size_t peer_len;
 };
@@ -243,6 +246,12 @@ static inline void tlshs__clear_errors(void) {
 /* trace.c: the message callback every handshake installs (alerts always,
    the hellos, the trace when on); tlshs__trace_free frees the trace. */
 void tlshs__trace_free(tlshs *hs);
+/* trace.c: the trace's length now, and the last event dropped if it came
+   after since and is a received message of that name (what DTLSv1_listen
+   reported of the ClientHello it accepted: the handshake reports it again,
+   whole) */
+size_t tlshs__trace_mark(const tlshs *hs);
+void tlshs__trace_drop_received(tlshs *hs, size_t since, const char *name);
 /* trace.c: traces the HelloVerifyRequest DTLSv1_listen wrote (a datagram) */
 void tlshs__trace_sent_verify_request(tlshs *hs, const unsigned char *dgram, size_t len);
 void tlshs__on_message(int write_p, int version, int content_type, const void *buf, size_t len,
@@ -347,15 +356,9 @@ size_t tlshs__dgram_next(BIO *b);
 /* Memory mode: moves the next datagram into buf (cap bytes), or nothing if
    it does not fit; answers its size (0 when none). */
 size_t tlshs__dgram_pop(BIO *b, void *buf, size_t cap);
-/* Memory mode: the next datagram in place (NULL when none), *len its size. */
-const unsigned char *tlshs__dgram_peek(BIO *b, size_t *len);
 /* OpenSSL's DTLS timer callback (DTLS_set_timer_cb): keeps tlshs's
    schedule and answers the duration OpenSSL should use. */
 unsigned int tlshs__dtls_timer(SSL *ssl, unsigned int previous_us);
-/* Virtual time (tlshs_pair): ms pass for hs's running timer (its deadline
-   comes ms nearer; OpenSSL before 3.2 only, where timers fire when the
-   script says: on 3.2 and later the wall clock moves them). */
-void tlshs__dtls_timer_advance(tlshs *hs, long ms);
 /* Makes OpenSSL's running timer due now (OpenSSL before 3.2), or waits
    until it is (3.2 and later: the deadline is out of reach). */
 void tlshs__dtls_timer_expire(tlshs *hs);
@@ -396,7 +399,8 @@ int tlshs__config_freeze(tlshs_config *cfg, const struct tlshs__server_callbacks
 extern const struct tlshs__server_callbacks tlshs__server_cbs;
 
 /* ---- capture.c: a pcapng file of one connection, with its secrets ----
-   One synthetic TCP conversation (10.0.0.1:49152 -> 10.0.0.2:443, raw IPv4)
+   One synthetic TCP conversation (10.0.0.1:49152 -> 10.0.0.2:443, raw IPv4;
+   for a datagram handshake UDP datagrams, 10.0.0.1:49152 -> 10.0.0.2:4433)
    that tshark and Wireshark decrypt with no key log file.  Every function
    takes NULL as a no-op returning 0.  A failed write is sticky: that call and
    every later one returns -1 with errno set to the first failure, and nothing
@@ -434,6 +438,11 @@ void tlshs__keylog_line(const SSL *ssl, const char *line);
 const char *tlshs__version_name(long number);
 
 struct tlshs_capture *tlshs__capture_open(const char *path, char *err, size_t errlen);
+/* The same for a datagram handshake: UDP packets, one per datagram handed to
+   tlshs__capture_data, from the client 10.0.0.1:49152 to the server
+   10.0.0.2:4433 (a port Wireshark's DTLS heuristic takes), no connection
+   set-up or tear-down; a direction's datagrams are held back as segments are. */
+struct tlshs_capture *tlshs__capture_open_datagram(const char *path, char *err, size_t errlen);
 
 /* Adds len bytes sent by the client (from_client != 0) or by the server.
    Bytes are coalesced into segments of up to 16000 bytes, written when a
@@ -496,9 +505,11 @@ struct tlshs_hello_store {
 #define TLSHS__HELLO_NOMEM (-2)     /* memory ran out */
 
 /* Parses a whole ClientHello handshake message (its 4-byte header included,
-   as the message callback gives it) into st, replacing what st held.  On
-   failure st reports nothing (tlshs__hello_get answers NULL). */
-int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, size_t len);
+   as the message callback gives it; with dtls a DTLS one: its 12-byte header
+   and the cookie) into st, replacing what st held.  On failure st reports
+   nothing (tlshs__hello_get answers NULL). */
+int tlshs__hello_parse(struct tlshs_hello_store *st, const unsigned char *msg, size_t len,
+                       int dtls);
 /* The parsed hello, or NULL if none; valid until the next parse or clear of st. */
 const tlshs_hello *tlshs__hello_get(const struct tlshs_hello_store *st);
 /* Frees st's memory; st then reports nothing.  Safe twice. */
@@ -517,9 +528,11 @@ struct tlshs_server_hello {
     EVP_MD_CTX *md_ctx;      /* kept for the digest */
 };
 
-/* Parses a whole ServerHello handshake message (4-byte header included)
-   into sh, replacing what it held; on failure sh->parsed is 0. */
-int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char *msg, size_t len);
+/* Parses a whole ServerHello handshake message (4-byte header included;
+   with dtls a DTLS one, with its 12-byte header) into sh, replacing what it
+   held; on failure sh->parsed is 0. */
+int tlshs__server_hello_parse(struct tlshs_server_hello *sh, const unsigned char *msg, size_t len,
+                              int dtls);
 /* Frees sh's memory; sh->parsed becomes 0.  Safe twice. */
 void tlshs__server_hello_clear(struct tlshs_server_hello *sh);
 

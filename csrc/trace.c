@@ -84,7 +84,7 @@ void tlshs__on_message(int write_p, int version, int content_type, const void *b
             tlshs__hellos_record(hs, p, len);
         if (hs->trace_on && len >= 1) {
             const char *name = tlshs__handshake_name(p[0]);
-            if (tlshs__is_hrr(p, len))
+            if (!hs->dg && tlshs__is_hrr(p, len))
                 name = "HelloRetryRequest";
             add_event(hs, write_p, "handshake", name, p, len);
         }
@@ -123,4 +123,16 @@ void tlshs__trace_sent_verify_request(tlshs *hs, const unsigned char *dgram, siz
     if (hs->trace_on && len > 13 + 12 && dgram[0] == SSL3_RT_HANDSHAKE &&
         dgram[13] == DTLS1_MT_HELLO_VERIFY_REQUEST)
         add_event(hs, 1, "handshake", "HelloVerifyRequest", dgram + 13, len - 13);
+}
+
+size_t tlshs__trace_mark(const tlshs *hs) {
+    return hs->trace ? hs->trace->n : 0;
+}
+
+void tlshs__trace_drop_received(tlshs *hs, size_t since, const char *name) {
+    struct tlshs_trace *t = hs->trace;
+    if (!t || t->n <= since) return;
+    if (t->events[t->n - 1].sent || strcmp(t->events[t->n - 1].name, name) != 0) return;
+    t->n--;
+    t->used = t->offsets[t->n];
 }

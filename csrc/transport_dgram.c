@@ -74,6 +74,8 @@ static int dgram_write(BIO *b, const char *data, int len) {
     struct dgram *g;
     BIO_clear_retry_flags(b);
     if (len < 0) return -1;
+    if (d->dg && d->dg->listening && d->dg->hs->trace_on) /* DTLSv1_listen reports only its header */
+        tlshs__trace_sent_verify_request(d->dg->hs, (const unsigned char *)data, (size_t)len);
     if (d->fd >= 0) {
         ssize_t n = send(d->fd, data, (size_t)len, MSG_NOSIGNAL);
         if (n < 0 && retryable(errno)) BIO_set_retry_write(b);
@@ -213,13 +215,6 @@ size_t tlshs__dgram_next(BIO *b) {
     return d && d->head ? d->head->len : 0;
 }
 
-const unsigned char *tlshs__dgram_peek(BIO *b, size_t *len) {
-    const struct dgram_bio *d = BIO_get_data(b);
-    if (!d || !d->head) return NULL;
-    *len = d->head->len;
-    return d->head->data;
-}
-
 size_t tlshs__dgram_pop(BIO *b, void *buf, size_t cap) {
     struct dgram_bio *d = BIO_get_data(b);
     struct dgram *g = d ? d->head : NULL;
@@ -268,6 +263,7 @@ unsigned int tlshs__dtls_timer(SSL *ssl, unsigned int previous_us) {
     else /* a timeout fired */
         dg->dur_ms = dg->dur_ms * 2 > MAX_TIMEOUT_MS ? MAX_TIMEOUT_MS : dg->dur_ms * 2;
     dg->deadline_ms = now_ms() + (unsigned long long)dg->dur_ms;
+    dg->spent_ms = 0;
     return DEADLINE_IN_REACH ? FAR_AWAY_US : (unsigned int)dg->dur_ms * 1000u;
 }
 
@@ -276,18 +272,9 @@ long tlshs_timeout_ms(const tlshs *hs) { /* see tlshs.h */
     unsigned long long now;
     if (!hs || !hs->dg || hs->phase == PHASE_CLOSED || hs->phase == PHASE_FLUSH_CLOSE ||
         !DTLSv1_get_timeout(hs->ssl, &left))
-        return -1; /* a closed handshake waits for nothing (on_timeout refuses it too) */
+        return -1; /* a closed handshake keeps OpenSSL's timer, but none runs */
     now = now_ms();
     return hs->dg->deadline_ms > now ? (long)(hs->dg->deadline_ms - now) : 0;
-}
-
-void tlshs__dtls_timer_advance(tlshs *hs, long ms) {
-#if DEADLINE_IN_REACH
-    if (hs && hs->dg && ms > 0) /* OpenSSL's own deadline is far away: only ours moves */
-        hs->dg->deadline_ms = hs->dg->deadline_ms > (unsigned long long)ms ? hs->dg->deadline_ms - (unsigned long long)ms : 0;
-#else
-    (void)hs, (void)ms; /* the timers run on the wall clock: it moves them */
-#endif
 }
 
 void tlshs__dtls_timer_expire(tlshs *hs) {

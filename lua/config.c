@@ -202,6 +202,7 @@ static int l_config(lua_State *L) {
     lconfig *c = lua_newuserdatauv(L, sizeof *c, 0); /* 4 */
     c->cfg = NULL;
     c->role = role;
+    c->datagram = 0;
     luaL_setmetatable(L, TLSHS_CONFIG_MT);
     c->cfg = tlshs_config_new(role);
     if (!c->cfg) return luaL_error(L, "tlshs.config: out of memory");
@@ -234,6 +235,7 @@ static int l_config(lua_State *L) {
             config_destroy(c);
             return ltlshs_fail(L, code);
         }
+        if (strcmp(key, "transport") == 0) c->datagram = strcmp(value, "datagram") == 0;
         lua_settop(L, top);
     }
     return 1;

@@ -131,6 +131,7 @@ static int l_handshake(lua_State *L) {
     lhandshake *h = lua_newuserdatauv(L, sizeof *h, HS_NUV); /* 9 */
     h->hs = NULL;
     h->role = c->role;
+    h->datagram = c->datagram;
     h->L = NULL;
     h->self = 0;
     h->inner_refusal = 0;
@@ -184,7 +185,37 @@ static int hs_step(lua_State *L) {
     return ltlshs_push_result(L, r);
 }
 
-/* The string argument arg: only a string (luaL_checklstring would take a number's text). */
+/* hs:on_timeout() -> result: the retransmission timer fired (or fires now,
+ * virtual time); driven like step.  Refused (raises) when no timer runs. */
+static int hs_on_timeout(lua_State *L) {
+    lhandshake *h = check_idle(L);
+    ltlshs_enter(h, L, 1);
+    tlshs_result r = tlshs_on_timeout(h->hs);
+    ltlshs_leave(h);
+    if (ltlshs_refused(h)) return ltlshs_raise_refusal(L, h->hs);
+    return ltlshs_push_result(L, r);
+}
+
+/* hs:timeout() -> seconds | nil: until the retransmission timer fires. */
+static int hs_timeout(lua_State *L) {
+    lhandshake *h = check_hs(L);
+    long ms = tlshs_timeout_ms(h->hs);
+    if (ms < 0)
+        lua_pushnil(L);
+    else
+        lua_pushnumber(L, (lua_Number)ms / 1000);
+    return 1;
+}
+
+/* hs:set_peer(address): memory mode, the peer's address the server's cookie binds. */
+static int hs_set_peer(lua_State *L) {
+    lhandshake *h = check_idle(L);
+    size_t len;
+    const char *peer = ltlshs_check_bytes(L, 2, &len);
+    if (tlshs_set_peer(h->hs, peer, len) != 0) return ltlshs_raise_refusal(L, h->hs);
+    return 0;
+}
+
 static int hs_feed(lua_State *L) {
     lhandshake *h = check_idle(L);
     size_t len;
@@ -211,10 +242,15 @@ static size_t check_size(lua_State *L, int arg, lua_Integer def) {
     return (size_t)n;
 }
 
+/* Over datagrams take moves one whole datagram: an n smaller than the next
+ * one is refused (it raises, as the core's refusals do) and nothing is lost. */
 static int hs_take(lua_State *L) {
     lhandshake *h = check_idle(L);
     size_t pending = tlshs_pending(h->hs);
     size_t n = check_size(L, 2, (lua_Integer)pending);
+    if (h->datagram && n < pending)
+        return luaL_error(L, "take: the next datagram is %I bytes, n is %I (nothing was taken)",
+                          (lua_Integer)pending, (lua_Integer)n);
     if (n > pending) n = pending;
     luaL_Buffer b;
     char *p = luaL_buffinitsize(L, &b, n);
@@ -304,7 +340,7 @@ static int hs_info(lua_State *L) {
     tlshs *hs = h->hs;
     size_t cert_len = 0;
     const unsigned char *cert = tlshs_peer_cert(hs, &cert_len);
-    lua_createtable(L, 0, 13);
+    lua_createtable(L, 0, 14);
     ltlshs_push_string_or_nil(L, tlshs_version(hs));
     lua_setfield(L, -2, "version");
     ltlshs_push_string_or_nil(L, tlshs_cipher(hs));
@@ -327,6 +363,8 @@ static int hs_info(lua_State *L) {
     lua_setfield(L, -2, "ja3s");
     ltlshs_push_string_or_nil(L, tlshs_ja3s_hash(hs));
     lua_setfield(L, -2, "ja3s_hash");
+    ltlshs_push_string_or_nil(L, tlshs_srtp_profile(hs));
+    lua_setfield(L, -2, "srtp_profile");
     ltlshs_info_moves(L, hs);
     return 1;
 }
@@ -400,7 +438,8 @@ const luaL_Reg ltlshs_hs_methods[] = {
     {"pending", hs_pending}, {"take", hs_take},         {"read", hs_read},
     {"write", hs_write},     {"shutdown", hs_shutdown}, {"result", hs_result},
     {"error", hs_error},     {"info", hs_info},         {"session", hs_session},
-    {"trace", hs_trace},     {"close", hs_close},       {NULL, NULL}};
+    {"trace", hs_trace},     {"close", hs_close},       {"timeout", hs_timeout},
+    {"on_timeout", hs_on_timeout}, {"set_peer", hs_set_peer}, {NULL, NULL}};
 
 const luaL_Reg ltlshs_hs_meta[] = {
     {"__gc", hs_gc}, {"__close", hs_close}, {"__tostring", hs_tostring}, {NULL, NULL}};

@@ -56,6 +56,10 @@ static void push_hello(lua_State *L, const tlshs_hello *h) {
     push_field_string(L, h->ja4, "ja4");
     lua_pushlstring(L, (const char *)h->raw, h->raw_len);
     lua_setfield(L, -2, "raw");
+    if (h->cookie) { /* DTLS only: "" in a first ClientHello; TLS: no field */
+        lua_pushlstring(L, (const char *)h->cookie, h->cookie_len);
+        lua_setfield(L, -2, "cookie");
+    }
 }
 
 /* hs:client_hello() -> table | nil */

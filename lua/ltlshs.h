@@ -33,6 +33,7 @@
 typedef struct {
     tlshs_config *cfg; /* NULL once closed */
     tlshs_role role;
+    int datagram; /* transport is "datagram" (DTLS): take() answers whole datagrams */
 } lconfig;
 
 /*
@@ -46,6 +47,7 @@ typedef struct {
 typedef struct {
     tlshs *hs; /* NULL once closed */
     tlshs_role role;
+    int datagram; /* the config's transport was "datagram" */
     lua_State *L;
     int self;
     int inner_refusal; /* a call the callback made was refused (common.c, Refusals) */

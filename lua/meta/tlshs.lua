@@ -82,9 +82,9 @@ local tlshs = {}
 ---@field self_signed? string  # server: a host name; a throwaway key and self-signed certificate
 ---@field psk? string # a pre-shared key in hex (1 to 256 bytes): PSK cipher suites
 ---@field psk_identity? string # the PSK's identity: sent by a client, required by a server
----@field transport? string # "stream" (TLS, the default) or "datagram" (DTLS 1.2)
+---@field transport? "stream"|"datagram" # stream (TLS, the default) or datagram (DTLS 1.2)
 ---@field mtu? integer|string # datagram: the UDP payload bytes a datagram holds (256-65507, 1200)
----@field cookie? boolean|string # datagram server: a first ClientHello gets a HelloVerifyRequest (on)
+---@field cookie? boolean|"on"|"off" # datagram server: a first ClientHello gets a HelloVerifyRequest (on)
 ---@field retransmit_ms? integer|string # datagram: the first retransmission timeout (1000; doubling to 60 s)
 ---@field use_srtp? string # datagram: DTLS-SRTP profiles, colon-separated (SRTP_AES128_CM_SHA1_80)
 
@@ -146,39 +146,54 @@ function tlshs.alert_name(code) end
 ---@class tlshs.record
 ---@field type integer    # content type, 0..255 (tlshs.HANDSHAKE, ...)
 ---@field version integer # the header's version, 0..0xffff
+---@field epoch? integer  # DTLS records ({datagram = true}): 0 plaintext, 1+ encrypted
+---@field seq? integer    # DTLS records: the 48-bit sequence number
 ---@field body string
 
+---@class tlshs.records_options
+---@field datagram? boolean # s is a datagram: DTLS records (13-byte headers)
+
 ---The whole records in `s` and the bytes of a partial record at the end.
----Judges nothing: any type, version and length is a record.
+---Judges nothing: any type, version and length is a record.  With
+---`{datagram = true}`, the DTLS records of a datagram (with epoch and seq).
 ---@param s string
+---@param opts? tlshs.records_options
 ---@return tlshs.record[] records
 ---@return string rest
-function tlshs.records(s) end
+function tlshs.records(s, opts) end
 
 ---One record: the 5-byte header and `body`. Raises for a type outside
----0..255, a version outside 0..0xffff or a body over 65535 bytes.
+---0..255, a version outside 0..0xffff or a body over 65535 bytes.  With
+---`dtls` ({epoch =, seq =}), a DTLS record with its 13-byte header.
 ---@param type integer
 ---@param version integer
 ---@param body string
+---@param dtls? {epoch?: integer, seq?: integer}
 ---@return string
-function tlshs.record(type, version, body) end
+function tlshs.record(type, version, body, dtls) end
 
 ---Re-cuts the handshake records of a flight into records of at most
----`max_body` body bytes (at least 1); other records pass unchanged.
+---`max_body` body bytes (at least 1); other records pass unchanged.  With
+---`{datagram = true}`, re-cuts the handshake fragments inside each
+---plaintext record of a datagram (each record keeps its epoch and seq).
 ---@param s string
 ---@param max_body integer
+---@param opts? tlshs.records_options
 ---@return string
-function tlshs.refragment(s, max_body) end
+function tlshs.refragment(s, max_body, opts) end
 
----@alias tlshs.tamper fun(direction: "c2s"|"s2c"|"out"|"in", flight: string): string?
+---@alias tlshs.tamper fun(direction: "c2s"|"s2c"|"out"|"in", flight: string): string|string[]|nil
 
 ---Carries every flight between two memory-mode handshakes until both are
 ---done or closed, nothing moves, or the rounds (default 50) run out.
 ---`tamper` answers the bytes to deliver instead (nil or "" drops); its
----error is raised after the C driver returned.
+---error is raised after the C driver returned.  Datagram handshakes
+---(DTLS): `tamper` sees one datagram per call and may answer a list of
+---datagrams, delivered in order (duplicate, or release one held back);
+---when neither side moves, the earliest timer fires at once (virtual time).
 ---@param client tlshs.handshake
 ---@param server tlshs.handshake
----@param tamper? fun(direction: "c2s"|"s2c", flight: string): string?
+---@param tamper? fun(direction: "c2s"|"s2c", flight: string): string|string[]|nil
 ---@param rounds? integer
 ---@return tlshs.result rc
 ---@return tlshs.result rs
@@ -187,10 +202,13 @@ function tlshs.pair(client, server, tamper, rounds) end
 
 ---Carries one memory-mode handshake over a connected LuaSocket TCP object
 ---until done or closed, the peer is quiet for `timeout` seconds (default
----10), or the socket closes. Never closes the socket.
+---10), or the socket closes. Never closes the socket.  A datagram
+---handshake goes over a connected LuaSocket UDP object, one datagram per
+---send and receive, firing the retransmission timer (hs:on_timeout) when
+---it runs out.
 ---@param hs tlshs.handshake
----@param sock table|userdata # a LuaSocket TCP object
----@param tamper? fun(direction: "out"|"in", flight: string): string?
+---@param sock table|userdata # a LuaSocket TCP object; UDP (setpeername) for DTLS
+---@param tamper? fun(direction: "out"|"in", flight: string): string|string[]|nil
 ---@param timeout? number
 ---@return tlshs.result
 function tlshs.drive(hs, sock, tamper, timeout) end
@@ -233,6 +251,7 @@ function config:cert_pem() end
 ---@field ja3s_hash? string    # its MD5, 32 lowercase hex digits
 ---@field early_data "not_sent"|"rejected"|"accepted" # what became of 0-RTT data
 ---@field ocsp_response? string # a client's stapled OCSP response, DER
+---@field srtp_profile? string # DTLS: the SRTP profile chosen by use_srtp ("SRTP_AES128_CM_SHA1_80")
 
 ---What a ClientHello offered (hs:client_hello(), on_client_hello).
 ---@class tlshs.hello
@@ -248,7 +267,8 @@ function config:cert_pem() end
 ---@field ja3 string
 ---@field ja3_hash string
 ---@field ja4 string
----@field raw string           # the whole message, 4-byte header included
+---@field raw string           # the whole message, 4-byte header included (DTLS: 12-byte)
+---@field cookie? string       # DTLS: the cookie ("" in a first ClientHello); nil for TLS
 
 ---@class tlshs.event
 ---@field sent boolean   # true if this side sent it
@@ -264,20 +284,23 @@ local handshake = {}
 ---@return tlshs.result
 function handshake:step() end
 
----Memory mode: hands the peer's bytes over (copied). Raises if `data` is
----not a string (a number too), the connection is closed, the input has
----ended, or in fd mode.
+---Memory mode: hands the peer's bytes over (copied); DTLS: exactly one
+---datagram. Raises if `data` is not a string (a number too), the
+---connection is closed, the input has ended, or in fd mode.
 ---@param data string
 function handshake:feed(data) end
 
 ---Memory mode: the peer's byte stream ended. Raises in fd mode.
 function handshake:feed_eof() end
 
----Memory mode: how many bytes wait to be taken for the peer (0 in fd mode).
+---Memory mode: how many bytes wait to be taken for the peer (0 in fd mode);
+---DTLS: the size of the next datagram.
 ---@return integer
 function handshake:pending() end
 
 ---Memory mode: takes up to `n` (default: all) pending bytes for the peer.
+---DTLS: exactly one datagram ("" when none); an `n` smaller than the next
+---datagram raises and nothing is lost.
 ---@param n? integer
 ---@return string
 function handshake:take(n) end
@@ -296,6 +319,24 @@ function handshake:read(n) end
 ---@return tlshs.result result
 ---@return integer n # bytes accepted (0 unless "done")
 function handshake:write(data) end
+
+---DTLS: seconds until the retransmission timer fires (0 when due), or nil
+---when no timer runs.
+---@return number?
+function handshake:timeout() end
+
+---DTLS: the retransmission timer fired, or fire it now (virtual time on
+---OpenSSL 3.0; 3.2 and later first wait out the rest of it): the last
+---flight is sent again. Driven on like step; "closed" with code "timeout"
+---after the 12th retransmission. Raises when no timer runs.
+---@return tlshs.result
+function handshake:on_timeout() end
+
+---DTLS, memory mode, a server before its first step: the peer's address
+---(any 1 to 128 bytes, "192.0.2.7:5684") its stateless cookie binds.
+---Raises otherwise.
+---@param address string
+function handshake:set_peer(address) end
 
 ---Sends close_notify, then waits for the peer's.
 ---@return tlshs.result

@@ -68,8 +68,8 @@ from ._errors import ArgumentError, Code, ConfigError, Error, SessionError, Stat
 from ._drive import close_socket, drive
 from ._handshake import Handshake
 from ._hello import ClientHello, cipher_suite_name, extension_name, group_name, sigalg_name, version_name
-from ._records import (ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, HANDSHAKE, PairOutcome, Record,
-                       pair, records, refragment)
+from ._records import (ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, HANDSHAKE, DtlsRecord, PairOutcome,
+                       Record, pair, records, refragment)
 from ._results import RESULTS as _RESULTS
 from ._results import Event, Result, alert_name
 
@@ -110,6 +110,7 @@ __all__ = [
     "HANDSHAKE",
     "APPLICATION_DATA",
     "Record",
+    "DtlsRecord",
     "records",
     "refragment",
     "pair",

@@ -6,7 +6,7 @@ import mmap
 import os
 import socket
 import sys
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Protocol, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Literal, NamedTuple, Optional, Protocol, Tuple, Union, overload
 
 from . import _tlshs
 
@@ -91,6 +91,7 @@ class ClientHello(NamedTuple):
     ja3_hash: str
     ja4: str
     raw: bytes
+    cookie: Optional[bytes] = ...
 
 def cipher_suite_name(n: int) -> Optional[str]: ...
 def extension_name(n: int) -> Optional[str]: ...
@@ -274,8 +275,21 @@ class Record(NamedTuple):
     body: bytes
     def __bytes__(self) -> bytes: ...
 
-def records(data: _BytesLike) -> Tuple[list[Record], bytes]: ...
-def refragment(flight: _BytesLike, max_body: int) -> bytes: ...
+class DtlsRecord(NamedTuple):
+    type: int
+    version: int
+    epoch: int
+    seq: int
+    body: bytes
+    def __bytes__(self) -> bytes: ...
+
+@overload
+def records(data: _BytesLike, datagram: Literal[False] = ...) -> Tuple[list[Record], bytes]: ...
+@overload
+def records(data: _BytesLike, datagram: Literal[True]) -> Tuple[list[DtlsRecord], bytes]: ...
+@overload
+def records(data: _BytesLike, datagram: bool) -> Tuple[Union[list[Record], list[DtlsRecord]], bytes]: ...
+def refragment(flight: _BytesLike, max_body: int, datagram: bool = ...) -> bytes: ...
 
 class PairOutcome(Tuple[Result, Result]):
     client: Result

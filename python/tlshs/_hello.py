@@ -28,8 +28,13 @@ class ClientHello(NamedTuple):
                     read as surrogate escapes)
     alpn            the offered ALPN protocols (str, as server_name)
     ja3, ja3_hash   the JA3 string and its MD5 (32 lowercase hex digits)
-    ja4             the JA4 fingerprint (FoxIO's definition)
+    ja4             the JA4 fingerprint (FoxIO's definition; "dd2..." for
+                    a DTLS 1.2 ClientHello, whose ja3 starts with 65277)
     raw             the whole message, its 4-byte handshake header included
+                    (a DTLS one: its 12-byte header, as reassembled)
+    cookie          a DTLS ClientHello's cookie: b"" in a first ClientHello,
+                    the HelloVerifyRequest's cookie in the retry; None for
+                    TLS, whose ClientHello has no such field
     """
 
     legacy_version: int
@@ -45,6 +50,7 @@ class ClientHello(NamedTuple):
     ja3_hash: str
     ja4: str
     raw: bytes
+    cookie: Optional[bytes] = None
 
 
 ClientHello.__module__ = "tlshs"

@@ -1,7 +1,8 @@
 """Records: reshaping what goes on the wire.
 
 Record, records and refragment read and rebuild the TLS records of a flight
-(the bytes a memory-mode Handshake hands over with take); pair carries every
+(the bytes a memory-mode Handshake hands over with take), and with
+``datagram=True`` the DTLS records of a datagram (DtlsRecord); pair carries every
 flight between two memory-mode handshakes, through an optional tamper hook.
 The record rules live in the C core (tlshs_records, tlshs_record_write,
 tlshs_refragment, tlshs_pair); this module only moves bytes and names.
@@ -42,7 +43,29 @@ class Record(NamedTuple):
         return _c._record_write(self.type, self.version, self.body)
 
 
-def records(data: Any) -> Tuple[List[Record], bytes]:
+class DtlsRecord(NamedTuple):
+    """One DTLS record (RFC 6347 4.1): its content type, the header's
+    version (0xfefd for DTLS 1.2; a first ClientHello may carry 0xfeff),
+    its epoch (0 for plaintext, 1 and later encrypted), its 48-bit sequence
+    number and its body.
+
+    ``bytes(rec)`` is its wire form, the 13-byte header and the body,
+    written by the C core: any type 0..255, version and epoch 0..0xffff,
+    seq 0..2**48-1 and body up to 65535 bytes is written as asked.  Out of
+    those ranges raises :class:`ArgumentError` (or OverflowError).
+    """
+
+    type: int
+    version: int
+    epoch: int
+    seq: int
+    body: bytes
+
+    def __bytes__(self) -> bytes:
+        return _c._dtls_record_write(self.type, self.version, self.epoch, self.seq, self.body)
+
+
+def records(data: Any, datagram: bool = False) -> Tuple[List[Any], bytes]:
     """Splits data (any bytes-like object, e.g. a flight from
     :meth:`Handshake.take`) into its whole records, in order, and answers
     ``(records, rest)``: rest is a partial record at the end (a header cut
@@ -50,12 +73,20 @@ def records(data: Any) -> Tuple[List[Record], bytes]:
     The parser does not judge: whatever a 5-byte header announces is a
     record (an oversized length, an empty handshake record, bytes that are
     no TLS at all), so ``b"".join(map(bytes, recs)) + rest == data``.
+
+    With ``datagram=True`` data is a datagram (one :meth:`Handshake.take`
+    of a datagram handshake) and the records are :class:`DtlsRecord` with
+    their 13-byte headers (epoch and seq); a datagram holds whole records,
+    so a rest is bytes that are not one.
     """
+    if datagram:
+        dtls, rest = _c._dtls_records(data)
+        return [DtlsRecord._make(r) for r in dtls], rest
     found, rest = _c._records(data)
     return [Record._make(r) for r in found], rest
 
 
-def refragment(flight: Any, max_body: int) -> bytes:
+def refragment(flight: Any, max_body: int, datagram: bool = False) -> bytes:
     """Re-cuts the handshake records of a flight into records whose bodies
     hold at most max_body (>= 1) bytes; other records (alerts,
     ChangeCipherSpec, encrypted records, everything after a
@@ -63,7 +94,22 @@ def refragment(flight: Any, max_body: int) -> bytes:
     records are never joined.  In TLS 1.3 that re-cuts the ClientHello,
     ServerHello or HelloRetryRequest; in TLS 1.2 the plaintext messages
     before the ChangeCipherSpec.  max_body < 1 raises :class:`ArgumentError`.
+
+    With ``datagram=True`` flight is a datagram, and the handshake fragments
+    inside each plaintext (epoch 0) handshake record are re-cut into
+    fragments of at most max_body bytes, each with its own 12-byte fragment
+    header, in the same record: every record keeps its type, version, epoch
+    and sequence number (two records with one sequence number would be
+    dropped as a replay).  To spread a message over several datagrams, set
+    the key ``mtu``.  Encrypted records pass unchanged.  A re-cut record
+    over 65535 bytes raises :class:`ArgumentError`.  A server with the
+    cookie on answers ClientHellos through OpenSSL's DTLSv1_listen, which
+    takes only a record holding one fragment: it drops a re-cut ClientHello
+    (the client's retransmission, not re-cut, then goes through), so re-cut
+    the client's hellos against a server with ``cookie=False``.
     """
+    if datagram:
+        return _c._dtls_refragment(flight, max_body)
     return _c._refragment(flight, max_body)
 
 
@@ -143,5 +189,5 @@ def pair(client: Any, server: Any, tamper: Optional[Tamper] = None, rounds: int 
     """
     return PairOutcome(*_c._pair(client, server, tamper, rounds))
 
-for _obj in (Record, records, refragment, PairOutcome, pair):
+for _obj in (Record, DtlsRecord, records, refragment, PairOutcome, pair):
     _obj.__module__ = "tlshs"

@@ -54,17 +54,21 @@ static int set_flags(int fd, int nonblock) {
     return 0;
 }
 
-int peer_start(peer *p, char *const argv[]) {
+/* Starts a child with its stdin, stdout and stderr on pipes that runs fn
+   (argc, argv) and exits with its answer, or (fn NULL) executes argv. */
+static int start(peer *p, int (*fn)(int, char **), char *const argv[]) {
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
     pid_t pid;
     peer_init(p);
+    fflush(NULL); /* nothing of ours is written twice by a child that returns */
     if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) goto fail;
     /* Our ends: close-on-exec (no other child inherits them), non-blocking. */
     if (set_flags(in[1], 1) || set_flags(out[0], 1) || set_flags(err[0], 1)) goto fail;
     pid = fork();
     if (pid < 0) goto fail;
     if (pid == 0) {
-        /* The child: only async-signal-safe calls until exec. */
+        /* The child: only async-signal-safe calls until exec (or fn, for a
+           child that runs a function of ours: see peer_start_fn). */
         signal(SIGPIPE, SIG_DFL);
         if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(126);
         close(in[0]);
@@ -73,6 +77,18 @@ int peer_start(peer *p, char *const argv[]) {
         close(out[1]);
         close(err[0]);
         close(err[1]);
+        if (fn) {
+            char *v[64];
+            int argc = 0;
+            while (argv[argc] && argc < 63) {
+                v[argc] = argv[argc];
+                argc++;
+            }
+            v[argc] = NULL;
+            argc = fn(argc, v);
+            fflush(NULL);
+            _exit(argc);
+        }
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -92,6 +108,14 @@ fail:
         close_fd(&err[i]);
     }
     return -1;
+}
+
+int peer_start(peer *p, char *const argv[]) {
+    return start(p, NULL, argv);
+}
+
+int peer_start_fn(peer *p, int (*fn)(int argc, char **argv), char *const argv[]) {
+    return start(p, fn, argv);
 }
 
 static void buf_append(peer_buf *b, const char *data, size_t n) {
@@ -302,6 +326,38 @@ int sock_free_port(void) {
     return port;
 }
 
+int udp_bind_local(int *port) {
+    struct sockaddr_in sa = loopback(0);
+    socklen_t len = sizeof sa;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        close(fd);
+        return -1;
+    }
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+int udp_connect_local(int port) {
+    struct sockaddr_in sa = loopback(port);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int udp_free_port(void) {
+    int port = -1, fd = udp_bind_local(&port);
+    if (fd < 0) return -1;
+    close(fd);
+    return port;
+}
+
 int sock_connect_local(int port, double deadline) {
     struct sockaddr_in sa = loopback(port);
     for (;;) {
@@ -367,6 +423,11 @@ void link_init(peer_link *l, int fd_mode) {
     signal(SIGPIPE, SIG_IGN);
 }
 
+void link_init_datagram(peer_link *l, int fd_mode) {
+    link_init(l, fd_mode);
+    l->datagram = 1;
+}
+
 int link_start(peer_link *l) {
     if (check_current_failed) return -1; /* peer_arg failed */
     if (peer_start(&l->peer, l->args.argv) != 0) {
@@ -377,7 +438,8 @@ int link_start(peer_link *l) {
 }
 
 int link_connect(peer_link *l, int port) {
-    l->sock = sock_connect_local(port, peer_now() + peer_budget(l->phase));
+    l->sock = l->datagram ? udp_connect_local(port)
+                          : sock_connect_local(port, peer_now() + peer_budget(l->phase));
     if (l->sock < 0) {
         check_fail(__FILE__, __LINE__, "cannot connect to 127.0.0.1:%d: %s", port, strerror(errno));
         return -1;
@@ -385,8 +447,7 @@ int link_connect(peer_link *l, int port) {
     return 0;
 }
 
-/* s_server prints "ACCEPT 127.0.0.1:PORT" once it listens (-accept ...:0). */
-static int s_server_port(peer *p, double deadline) {
+int s_server_port(peer *p, double deadline) { /* see peer.h */
     static const char needle[] = "ACCEPT 127.0.0.1:";
     while (peer_wait_for(p, PEER_STDOUT, needle, deadline)) {
         const char *s = strstr(p->out.data, needle);
@@ -432,7 +493,56 @@ int link_to_gnutls_serv(peer_link *l, const char *priority, const char *const *e
     return 0;
 }
 
+int link_to_gnutls_serv_udp(peer_link *l, const char *priority, const char *const *extra) {
+    char port[16], ready[64];
+    double wait = l->phase > 10 ? l->phase : 10; /* gnutls-serv takes a while to listen */
+    l->port = udp_free_port();
+    snprintf(port, sizeof port, "%d", l->port);
+    snprintf(ready, sizeof ready, "IPv4 0.0.0.0 port %d...done", l->port);
+    peer_argl(&l->args, "gnutls-serv", "--udp", "--echo", "-p", port, "--x509certfile",
+              cert_path("server.pem"), "--x509keyfile", cert_path("server.key"), "--priority",
+              priority, (char *)NULL);
+    for (; extra && *extra; extra++)
+        peer_arg(&l->args, *extra);
+    if (l->port < 0 || link_start(l) != 0) return -1;
+    if (!peer_wait_for(&l->peer, PEER_STDERR, ready, peer_now() + peer_budget(wait))) {
+        check_fail(__FILE__, __LINE__, "gnutls-serv did not listen on UDP port %d", l->port);
+        return -1;
+    }
+    return link_connect(l, l->port);
+}
+
+/* A datagram link's accept: the peer's first datagram names its address. */
+static int udp_accept(peer_link *l) {
+    double deadline = peer_now() + peer_budget(l->phase);
+    for (;;) {
+        struct pollfd fds[3];
+        struct sockaddr_in from;
+        socklen_t len = sizeof from;
+        char byte;
+        int n = 1;
+        fds[0] = (struct pollfd){.fd = l->sock, .events = POLLIN};
+        n += peer_poll_fds(&l->peer, fds + 1);
+        if (poll(fds, (nfds_t)n, peer_ms_until(deadline)) < 0 && errno != EINTR) break;
+        peer_drain(&l->peer);
+        if ((fds[0].revents & POLLIN) &&
+            recvfrom(l->sock, &byte, 1, MSG_PEEK, (struct sockaddr *)&from, &len) >= 0)
+            return connect(l->sock, (struct sockaddr *)&from, len) == 0 ? 0 : -1;
+        if (peer_now() >= deadline) break;
+        if (l->peer.out_fd < 0 && l->peer.err_fd < 0) break; /* the peer exited */
+    }
+    check_fail(__FILE__, __LINE__, "%s sent no datagram to 127.0.0.1:%d",
+               l->args.argc ? l->args.argv[0] : "the peer", l->port);
+    return -1;
+}
+
 int link_listen(peer_link *l) {
+    if (l->datagram) {
+        l->sock = udp_bind_local(&l->port);
+        if (l->sock >= 0) return 0;
+        check_fail(__FILE__, __LINE__, "cannot bind UDP on 127.0.0.1: %s", strerror(errno));
+        return -1;
+    }
     l->listen_fd = sock_listen_local(&l->port);
     if (l->listen_fd < 0) {
         check_fail(__FILE__, __LINE__, "cannot listen on 127.0.0.1: %s", strerror(errno));
@@ -443,6 +553,7 @@ int link_listen(peer_link *l) {
 
 int link_accept(peer_link *l) {
     double deadline = peer_now() + peer_budget(l->phase);
+    if (l->datagram) return udp_accept(l);
     while (l->listen_fd >= 0) {
         struct pollfd fds[3];
         int n = 1;
@@ -515,10 +626,39 @@ static void timed_out(const peer_link *l, const char *what, short events) {
                peer_budget(l->phase), events == POLLOUT ? "writable" : "readable");
 }
 
+/* Memory mode, datagram link: sends each pending datagram whole. */
+static int flush_datagrams(peer_link *l, double deadline, const char *what) {
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = tlshs_take(l->hs, buf, sizeof buf)) > 0) {
+        link_log(l, "%s: send a datagram of %zu bytes", what, n);
+        for (;;) {
+            ssize_t w = send(l->sock, buf, n, MSG_NOSIGNAL);
+            int rc;
+            if (w == (ssize_t)n) break;
+            if (w >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                           errno != ECONNREFUSED)) {
+                check_fail(__FILE__, __LINE__, "%s: send: %s", what,
+                           w >= 0 ? "datagram cut" : strerror(errno));
+                return -1;
+            }
+            if (errno == ECONNREFUSED) continue; /* an earlier datagram found no one: resend */
+            if ((rc = wait_sock(l, POLLOUT, deadline, what)) <= 0) {
+                if (rc == 0) timed_out(l, what, POLLOUT);
+                return -1;
+            }
+        }
+        l->sent_datagrams++;
+        if (n > l->max_sent) l->max_sent = n;
+    }
+    return 0;
+}
+
 /* Memory mode: sends everything tlshs has pending; 0, or -1 (reported). */
 static int flush_out(peer_link *l, double deadline, const char *what) {
     unsigned char buf[16384];
     size_t n;
+    if (l->datagram) return flush_datagrams(l, deadline, what);
     while ((n = tlshs_take(l->hs, buf, sizeof buf)) > 0) {
         size_t off = 0;
         link_log(l, "%s: send %zu bytes", what, n);
@@ -542,6 +682,34 @@ static int flush_out(peer_link *l, double deadline, const char *what) {
     return 0;
 }
 
+/* Memory mode, datagram link, WANT_READ: waits for one datagram and feeds
+   it: 1 when fed, 0 on timeout, -1 on a failure (reported).  A refusal (an
+   ICMP port unreachable for an earlier datagram) is not an end: UDP has
+   none; the timer resends. */
+static int recv_datagram(peer_link *l, double deadline, const char *what) {
+    static unsigned char buf[65536];
+    for (;;) {
+        ssize_t n = recv(l->sock, buf, sizeof buf, 0);
+        int rc;
+        if (n > 0) {
+            link_log(l, "%s: received a datagram of %zd bytes", what, n);
+            if (l->on_recv) l->on_recv(l, buf, (size_t)n);
+            if (tlshs_feed(l->hs, buf, (size_t)n) != 0) {
+                check_fail(__FILE__, __LINE__, "%s: feed: %s", what, tlshs_usage_error(l->hs));
+                return -1;
+            }
+            return 1;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+            errno != ECONNREFUSED) {
+            check_fail(__FILE__, __LINE__, "%s: recv: %s", what, strerror(errno));
+            return -1;
+        }
+        if (n < 0 && errno == ECONNREFUSED) continue;
+        if ((rc = wait_sock(l, POLLIN, deadline, what)) <= 0) return rc;
+    }
+}
+
 /* Memory mode, WANT_READ: waits for bytes and feeds them (or the peer's
    EOF): 1 when fed, 0 on timeout, -1 on a failure (reported). */
 static int recv_in(peer_link *l, double deadline, const char *what) {
@@ -550,6 +718,7 @@ static int recv_in(peer_link *l, double deadline, const char *what) {
         check_fail(__FILE__, __LINE__, "%s: WANT_READ after feed_eof", what);
         return -1;
     }
+    if (l->datagram) return recv_datagram(l, deadline, what);
     for (;;) {
         ssize_t n = recv(l->sock, buf, sizeof buf, 0);
         int rc;
@@ -576,6 +745,25 @@ static int recv_in(peer_link *l, double deadline, const char *what) {
     }
 }
 
+/* A datagram link's WANT_READ: sends what is pending (memory mode), then
+   waits for the socket or a datagram, but not past the retransmission
+   timer: when it is due, calls tlshs_on_timeout (and sends what that
+   queued).  1 when it may go on, 0 on timeout, -1 on a failure. */
+static int advance_datagram(peer_link *l, double deadline, const char *what) {
+    long t = tlshs_timeout_ms(l->hs);
+    double until = deadline;
+    int rc;
+    if (!l->fd_mode && flush_out(l, deadline, what) != 0) return -1;
+    if (t >= 0 && peer_now() + (double)t / 1000 < deadline) until = peer_now() + (double)t / 1000;
+    rc = l->fd_mode ? wait_sock(l, POLLIN, until, what) : recv_datagram(l, until, what);
+    if (rc != 0 || until >= deadline) return rc;
+    link_log(l, "%s: the timer is due: on_timeout: %s", what,
+             tlshs_result_name(tlshs_on_timeout(l->hs)));
+    l->timeouts++;
+    if (!l->fd_mode && flush_out(l, deadline, what) != 0) return -1;
+    return 1;
+}
+
 /* Does what a result that is not final asks until deadline: memory mode
    sends what is pending and, on WANT_READ, feeds what arrives; fd mode
    polls the socket.  1 when it may go on, 0 on timeout, -1 on a failure
@@ -585,6 +773,7 @@ static int advance(peer_link *l, tlshs_result r, double deadline, const char *wh
         check_fail(__FILE__, __LINE__, "%s: unexpected result %s", what, tlshs_result_name(r));
         return -1;
     }
+    if (l->datagram && r == TLSHS_WANT_READ) return advance_datagram(l, deadline, what);
     if (l->fd_mode) return wait_sock(l, r == TLSHS_WANT_WRITE ? POLLOUT : POLLIN, deadline, what);
     if (flush_out(l, deadline, what) != 0) return -1;
     return r == TLSHS_WANT_READ ? recv_in(l, deadline, what) : 1;
@@ -753,7 +942,10 @@ int link_read_text(peer_link *l, const char *text) {
 }
 
 void link_hangup(peer_link *l) {
-    close_socket_gracefully(l->sock, peer_budget(1.0));
+    if (l->datagram && l->sock >= 0)
+        close(l->sock); /* no stream to end: sent is sent */
+    else
+        close_socket_gracefully(l->sock, peer_budget(1.0));
     l->sock = -1;
     tlshs_free(l->hs);
     l->hs = NULL;

@@ -19,6 +19,11 @@
  * Times are seconds on the monotonic clock (peer_now).  Every wait is bounded
  * by a deadline; a phase (a handshake, a write, a read, a shutdown) may take
  * link.phase seconds, 5 times more under valgrind (peer_budget).
+ *
+ * A datagram link (link_init_datagram: DTLS over UDP) does the same with
+ * whole datagrams (one tlshs_take is one send, one recv one tlshs_feed), and
+ * drives the retransmission timer as an application does: a WANT_READ waits
+ * at most tlshs_timeout_ms, and when the timer is due calls tlshs_on_timeout.
  */
 #ifndef TLSHS_TEST_PEER_H
 #define TLSHS_TEST_PEER_H
@@ -63,6 +68,10 @@ void peer_init(peer *p);
 
 /* Starts argv[0] with argv; returns 0, or -1 (errno-style reason printed). */
 int peer_start(peer *p, char *const argv[]);
+
+/* The same with a function of this program as the child (fork, no exec):
+   it runs fn(argc, argv) and exits with its answer; an example's main. */
+int peer_start_fn(peer *p, int (*fn)(int argc, char **argv), char *const argv[]);
 
 /* Reads whatever the child's output pipes hold now, without waiting. */
 void peer_drain(peer *p);
@@ -119,6 +128,16 @@ int sock_free_port(void);
    socket, or -1. */
 int sock_connect_local(int port, double deadline);
 
+/* A UDP socket bound to 127.0.0.1 at a port the kernel picks (*port). */
+int udp_bind_local(int *port);
+
+/* A UDP socket connected to 127.0.0.1:port (bound to a port the kernel
+   picks); -1 on failure. */
+int udp_connect_local(int port);
+
+/* A UDP port free on 127.0.0.1 now (bound, then closed); -1 if none. */
+int udp_free_port(void);
+
 /* Closes a connected socket so that the last bytes sent (a TLS alert,
    close_notify, tickets) reach the peer: shuts down the write side, reads
    and drops what the peer still sends until its EOF or `seconds` pass, then
@@ -150,19 +169,34 @@ struct peer_link {
                              DONE or CLOSED (then sent) */
     double phase;         /* seconds one phase may take (before peer_budget) */
     link_recv_fn on_recv;
-    void *user; /* for on_recv and the test */
-    char *rx;   /* application data read by link_read, NUL-terminated */
+    void *user;              /* for on_recv and the test */
+    int datagram;            /* a UDP socket: memory mode moves whole datagrams, and a
+                                WANT_READ waits at most until the retransmission timer
+                                is due, then calls tlshs_on_timeout */
+    size_t max_sent;         /* datagram, memory mode: the largest datagram sent */
+    unsigned sent_datagrams; /* datagram, memory mode: how many were sent */
+    unsigned timeouts;       /* datagram: how many times the link called tlshs_on_timeout */
+    char *rx;                /* application data read by link_read, NUL-terminated */
     size_t rx_len, rx_cap;
 };
 
 /* An idle link: memory mode unless fd_mode, trace on, 5-second phases. */
 void link_init(peer_link *l, int fd_mode);
 
+/* An idle datagram link (UDP sockets; l->datagram set). */
+void link_init_datagram(peer_link *l, int fd_mode);
+
 /* Starts the peer from l->args; 0, or -1 (the test fails). */
 int link_start(peer_link *l);
 
-/* Connects the socket to the peer listening on 127.0.0.1:port; 0 or -1. */
+/* Connects the socket to the peer listening on 127.0.0.1:port (a datagram
+   link: a UDP socket connected there); 0 or -1. */
 int link_connect(peer_link *l, int port);
+
+/* The port an `openssl s_server -accept 127.0.0.1:0` listens on, from the
+   "ACCEPT 127.0.0.1:PORT" line it prints then (waited for until deadline,
+   the whole line); -1 if it did not say. */
+int s_server_port(peer *p, double deadline);
 
 /* Starts l->args, an `openssl s_server -accept 127.0.0.1:0`, reads the port
    it prints (l->port: link_connect there again for its next -naccept) and
@@ -175,11 +209,20 @@ int link_to_s_server(peer_link *l);
    fails). */
 int link_to_gnutls_serv(peer_link *l, const char *priority, const char *const *extra);
 
-/* Listens on 127.0.0.1 (l->port) for a peer started afterwards; 0 or -1. */
+/* Starts `gnutls-serv --udp --echo` with the server certificate on a free
+   UDP port (l->port), the priority string and the extra arguments (a
+   NULL-terminated list, or NULL); waits until it listens and connects a UDP
+   socket to it; 0 or -1 (the test fails). */
+int link_to_gnutls_serv_udp(peer_link *l, const char *priority, const char *const *extra);
+
+/* Listens on 127.0.0.1 (l->port) for a peer started afterwards; 0 or -1.  A
+   datagram link binds its UDP socket (l->sock) there instead. */
 int link_listen(peer_link *l);
 
 /* Accepts the peer's connection on link_listen's socket (then closed),
-   bounded, failing early if the peer exits; 0 or -1 (the test fails). */
+   bounded, failing early if the peer exits; 0 or -1 (the test fails).  A
+   datagram link waits for the peer's first datagram and connects its socket
+   to where it came from (the datagram stays queued for tlshs). */
 int link_accept(peer_link *l);
 
 /* Puts hs (now owned by the link) on the socket: fd mode, or a non-blocking
@@ -225,7 +268,7 @@ int link_read_text(peer_link *l, const char *text);
 void link_rx_clear(peer_link *l);
 
 /* Ends this connection but keeps the peer (it serves another): closes the
-   socket gracefully and frees the tlshs object. */
+   socket gracefully (a datagram link's at once) and frees the tlshs object. */
 void link_hangup(peer_link *l);
 
 /* Releases everything: when the test has failed, first prints the tlshs

@@ -177,7 +177,7 @@ static struct buf example_hello(int grease, int sigalgs) {
 }
 
 static int parse(struct tlshs_hello_store *st, const struct buf *m) {
-    return tlshs__hello_parse(st, m->b, m->n);
+    return tlshs__hello_parse(st, m->b, m->n, 0);
 }
 
 /* ---------------------------------------------------------------- fields */
@@ -466,7 +466,7 @@ TEST(test_hello_every_truncation) {
             unsigned char *copy = malloc(n ? n : 1); /* exact size: ASan sees any over-read */
             CHECK(copy != NULL);
             memcpy(copy, m->b, n);
-            if (tlshs__hello_parse(&st, copy, n) != TLSHS__HELLO_MALFORMED ||
+            if (tlshs__hello_parse(&st, copy, n, 0) != TLSHS__HELLO_MALFORMED ||
                 tlshs__hello_get(&st)) {
                 free(copy);
                 check_fail(__FILE__, __LINE__, "hello %d cut to %zu bytes parsed", k, n);
@@ -475,7 +475,7 @@ TEST(test_hello_every_truncation) {
             if (n >= 4) {
                 copy[1] = (unsigned char)((n - 4) >> 16), copy[2] = (unsigned char)((n - 4) >> 8);
                 copy[3] = (unsigned char)(n - 4);
-                if (tlshs__hello_parse(&st, copy, n) == 0 && !consistent(&st.view, copy, n)) {
+                if (tlshs__hello_parse(&st, copy, n, 0) == 0 && !consistent(&st.view, copy, n)) {
                     free(copy);
                     check_fail(__FILE__, __LINE__, "hello %d cut to %zu bytes: inconsistent", k, n);
                     return;
@@ -483,7 +483,7 @@ TEST(test_hello_every_truncation) {
             }
             free(copy);
         }
-        CHECK_INT(tlshs__hello_parse(&st, m->b, m->n), ==, 0);
+        CHECK_INT(tlshs__hello_parse(&st, m->b, m->n, 0), ==, 0);
     }
     tlshs__hello_clear(&st);
 }
@@ -502,7 +502,7 @@ TEST(test_hello_oversized_and_mutated_lengths) {
             copy[i] = deltas[d] == 0x100   ? 0
                       : deltas[d] == 0x1ff ? 0xff
                                            : (unsigned char)(copy[i] + deltas[d]);
-            if (tlshs__hello_parse(&st, copy, m.n) == 0 && !consistent(&st.view, copy, m.n)) {
+            if (tlshs__hello_parse(&st, copy, m.n, 0) == 0 && !consistent(&st.view, copy, m.n)) {
                 free(copy);
                 check_fail(__FILE__, __LINE__, "byte %zu changed: inconsistent", i);
                 return;
@@ -563,9 +563,9 @@ TEST(test_hello_oversized_and_mutated_lengths) {
     }
     /* a good parse, then a bad one: nothing is reported */
     CHECK_INT(parse(&st, &m), ==, 0);
-    CHECK_INT(tlshs__hello_parse(&st, m.b, m.n - 1), ==, TLSHS__HELLO_MALFORMED);
+    CHECK_INT(tlshs__hello_parse(&st, m.b, m.n - 1, 0), ==, TLSHS__HELLO_MALFORMED);
     CHECK(tlshs__hello_get(&st) == NULL);
-    CHECK_INT(tlshs__hello_parse(&st, NULL, 0), ==, TLSHS__HELLO_MALFORMED);
+    CHECK_INT(tlshs__hello_parse(&st, NULL, 0, 0), ==, TLSHS__HELLO_MALFORMED);
     tlshs__hello_clear(&st);
 }
 
@@ -670,7 +670,7 @@ TEST(test_server_hello_ja3s_and_hrr) {
     struct tlshs_server_hello sh = {0};
     struct ext e[2] = {{0x002b, raw_body("\x03\x04", 2)}, {0x0033, raw_body("\x00\x17", 2)}};
     struct buf m = server_hello(random, 0x1301, e, 2);
-    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n), ==, 0);
+    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n, 0), ==, 0);
     CHECK_INT(sh.parsed, ==, 1);
     CHECK_INT(sh.hrr, ==, 0);
     CHECK_INT(sh.version, ==, 0x0304);
@@ -679,10 +679,10 @@ TEST(test_server_hello_ja3s_and_hrr) {
     /* printf '771,4865,43-51' | md5sum */
     CHECK_STR(sh.ja3s_hash, "f4febc55ea12b31ae17cfb7e614afda8");
     m = server_hello(hrr, 0x1302, e, 2);
-    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n), ==, 0);
+    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n, 0), ==, 0);
     CHECK_INT(sh.hrr, ==, 1);
     m = server_hello(random, 0xc02f, NULL, 0); /* TLS 1.2, no extensions */
-    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n), ==, 0);
+    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n, 0), ==, 0);
     CHECK_STR(sh.ja3s, "771,49199,");
     CHECK_INT(sh.version, ==, 0);
     /* every truncation fails, with the header fitted or not */
@@ -691,14 +691,14 @@ TEST(test_server_hello_ja3s_and_hrr) {
         unsigned char *copy = malloc(n ? n : 1);
         CHECK(copy != NULL);
         memcpy(copy, m.b, n);
-        if (tlshs__server_hello_parse(&sh, copy, n) == 0 || sh.parsed) {
+        if (tlshs__server_hello_parse(&sh, copy, n, 0) == 0 || sh.parsed) {
             free(copy);
             check_fail(__FILE__, __LINE__, "ServerHello cut to %zu bytes parsed", n);
             return;
         }
         if (n >= 4) {
             copy[1] = 0, copy[2] = (unsigned char)((n - 4) >> 8), copy[3] = (unsigned char)(n - 4);
-            if (tlshs__server_hello_parse(&sh, copy, n) == 0 && n != 4 + 38) {
+            if (tlshs__server_hello_parse(&sh, copy, n, 0) == 0 && n != 4 + 38) {
                 free(copy);
                 check_fail(__FILE__, __LINE__,
                            "ServerHello cut to %zu bytes, header fitted, parsed", n);
@@ -710,9 +710,9 @@ TEST(test_server_hello_ja3s_and_hrr) {
     e[0].body.n = 3; /* a selected_version of 3 bytes */
     e[0].body.b[2] = 0;
     m = server_hello(random, 0x1301, e, 1);
-    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n), ==, TLSHS__HELLO_MALFORMED);
+    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n, 0), ==, TLSHS__HELLO_MALFORMED);
     m.b[0] = 1; /* not a ServerHello */
-    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n), ==, TLSHS__HELLO_MALFORMED);
+    CHECK_INT(tlshs__server_hello_parse(&sh, m.b, m.n, 0), ==, TLSHS__HELLO_MALFORMED);
     tlshs__server_hello_clear(&sh);
     tlshs__server_hello_clear(&sh);
 }

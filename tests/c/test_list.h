@@ -21,3 +21,7 @@
 #include "list_exporter.h"
 #include "list_psk.h"
 #include "list_dtls.h"
+#include "list_dtls_records.h"
+#include "list_dtls_interop.h"
+#include "list_dtls_capture.h"
+#include "list_dtls_example.h"

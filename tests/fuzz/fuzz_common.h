@@ -273,7 +273,7 @@ static void fz_save_session(void *ctx, int from_client, int k, unsigned char *bu
 }
 
 /* Makes every config, and a session from a clean run of each variant. */
-static void fz_setup(void) {
+__attribute__((unused)) static void fz_setup(void) {
     for (int v = 0; v < FZ_VARIANTS; v++) {
         int flags = v << 1;
         tlshs_config *c = tlshs_config_new(TLSHS_CLIENT), *n = tlshs_config_new(TLSHS_CLIENT);

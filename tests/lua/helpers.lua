@@ -392,6 +392,49 @@ function H.wait_log(proc, pattern, seconds)
     return out
 end
 
+-- ---- DTLS ----
+
+-- The handshake messages (type, fragment offset, fragment length) of the
+-- plaintext DTLS records of datagram d (13-byte record headers, 12-byte
+-- handshake headers); encrypted records are skipped.
+function H.dtls_fragments(d)
+    local out, at = {}, 1
+    while at + 13 <= #d + 1 do
+        local ctype, epoch, len = d:byte(at), (">I2"):unpack(d, at + 3), (">I2"):unpack(d, at + 11)
+        if ctype == 22 and epoch == 0 then -- handshake, not encrypted yet
+            local body = d:sub(at + 13, at + 12 + len)
+            local msg, frag_off, frag_len = body:byte(1), (">I3"):unpack(body, 7), (">I3"):unpack(body, 10)
+            out[#out + 1] = {type = msg, offset = frag_off, length = frag_len}
+        end
+        at = at + 13 + len
+    end
+    return out
+end
+
+-- ---- interactive peers ----
+
+-- argv with its stdin on a pipe (proc.stdin), its output in proc.log;
+-- killed and its stdin closed by H.cleanup.
+function H.interactive(argv)
+    local words = {}
+    for i, a in ipairs(argv) do words[i] = H.sh_quote(a) end
+    local log, pidfile = os.tmpname(), os.tmpname()
+    local script = ("echo $$ > %s; exec %s > %s 2>&1"):format(pidfile, table.concat(words, " "), log)
+    local stdin = assert(io.popen("sh -c " .. H.sh_quote(script), "w"))
+    stdin:setvbuf("no")
+    local pid
+    for _ = 1, 250 do
+        pid = tonumber(H.read_file(pidfile):match("%d+") or "")
+        if pid then break end
+        socket.sleep(0.02)
+    end
+    os.remove(pidfile)
+    local proc = {pid = assert(pid), log = log, stdin = stdin}
+    H.killing(proc)
+    H.closing({close = function() pcall(stdin.close, stdin) end})
+    return proc
+end
+
 -- A tlshs client in fd mode against 127.0.0.1:port; answers hs, sock.
 function H.fd_client(cfg, port, opts)
     local sock = H.connect(port)

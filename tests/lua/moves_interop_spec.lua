@@ -16,26 +16,7 @@ local function count(hs, sent, name)
     return n
 end
 
--- argv with its stdin on a pipe (proc.stdin), its output in proc.log.
-local function interactive(argv)
-    local words = {}
-    for i, a in ipairs(argv) do words[i] = H.sh_quote(a) end
-    local log, pidfile = os.tmpname(), os.tmpname()
-    local script = ("echo $$ > %s; exec %s > %s 2>&1"):format(pidfile, table.concat(words, " "), log)
-    local stdin = assert(io.popen("sh -c " .. H.sh_quote(script), "w"))
-    stdin:setvbuf("no")
-    local pid
-    for _ = 1, 250 do
-        pid = tonumber(H.read_file(pidfile):match("%d+") or "")
-        if pid then break end
-        socket.sleep(0.02)
-    end
-    os.remove(pidfile)
-    local proc = {pid = assert(pid), log = log, stdin = stdin}
-    H.killing(proc)
-    H.closing({close = function() pcall(stdin.close, stdin) end})
-    return proc
-end
+local interactive = H.interactive
 
 local function wait_log(proc, pattern, seconds)
     local deadline = socket.gettime() + (seconds or 5)

@@ -179,7 +179,7 @@ describe("pair", function()
     it("refuses a tamper answer that is not a string or nil", function()
         local c, s = handshakes()
         assert.has_error(function() tlshs.pair(c, s, function() return 42 end) end,
-            "tamper must answer a string or nil, got number")
+            "tamper must answer a string, nil or a list of strings, got number")
     end)
 
     it("a tamper may look at the handshakes, never step or close them", function()
@@ -274,7 +274,7 @@ describe("drive", function()
         assert.has_error(function() tlshs.drive(c2, a, function() error("no", 0) end, 0.2) end, "no")
         local c3 = closing(assert(tlshs.handshake(H.client_config(), {server_name = "localhost"})))
         assert.has_error(function() tlshs.drive(c3, a, function() return true end, 0.2) end,
-            "tamper must answer a string or nil, got boolean")
+            "tamper must answer a string, nil or a list of strings, got boolean")
     end)
 
     it("is lua/drive.lua, embedded when the module was built", function()

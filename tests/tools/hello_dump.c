@@ -51,7 +51,7 @@ static void print_list(const char *name, const uint16_t *v, size_t n) {
 static int dump_client(const unsigned char *msg, size_t len) {
     struct tlshs_hello_store st = {0};
     const tlshs_hello *h;
-    int rc = tlshs__hello_parse(&st, msg, len);
+    int rc = tlshs__hello_parse(&st, msg, len, 0);
     if (rc) {
         printf("{\"ok\": false, \"code\": %d}\n", rc);
         return 0;
@@ -85,7 +85,7 @@ static int dump_client(const unsigned char *msg, size_t len) {
 
 static int dump_server(const unsigned char *msg, size_t len) {
     struct tlshs_server_hello sh = {0};
-    int rc = tlshs__server_hello_parse(&sh, msg, len);
+    int rc = tlshs__server_hello_parse(&sh, msg, len, 0);
     if (rc) {
         printf("{\"ok\": false, \"code\": %d}\n", rc);
         return 0;
