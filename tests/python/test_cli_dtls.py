@@ -74,6 +74,7 @@ def test_serve_dtls_s_client_get_json(server):
     (r,) = s.reports(1)
     assert r["result"] == "DONE" and r["version"] == "DTLSv1.2"
     assert r["request"] == "GET /json HTTP/1.0" and r["closed"] == "page sent, close_notify sent"
+    assert r["client_hello"]["ja4"].startswith("dd2") and r["client_hello"]["legacy_version"] == 0xFEFD
     sent = [m for f in r["flights"] if f["direction"] == "sent" for m in f["messages"]]
     assert sent[0] == "ServerHello"  # the HelloVerifyRequest came from a handshake that kept no state
     body = out[out.index(b'{\n "command"'):out.rindex(b"}") + 1]  # (s_client's ticket dump may hold a "{")
