@@ -29,6 +29,17 @@ struct flight {
     size_t cap;
 };
 
+/* Takes the next len pending bytes of from (a flight, or one datagram) into
+   f, grown as needed; answers how many, or (size_t)-1 if memory ran out. */
+static size_t take_into(tlshs *from, size_t len, struct flight *f) {
+    if (len > f->cap) {
+        unsigned char *grown = realloc(f->data, len);
+        if (!grown) return (size_t)-1;
+        f->data = grown, f->cap = len;
+    }
+    return tlshs_take(from, f->data, len);
+}
+
 /* Takes all of from's pending bytes as one flight, hands it to tamper and
    feeds what it answers to to; answers the bytes taken, or (size_t)-1 if
    memory ran out. */
@@ -37,12 +48,7 @@ static size_t carry_tampered(tlshs *from, tlshs *to, tlshs_direction direction,
     size_t len = tlshs_pending(from), n;
     const unsigned char *out;
     if (len == 0) return 0;
-    if (len > f->cap) {
-        unsigned char *grown = realloc(f->data, len);
-        if (!grown) return (size_t)-1;
-        f->data = grown, f->cap = len;
-    }
-    len = tlshs_take(from, f->data, len);
+    if ((len = take_into(from, len, f)) == (size_t)-1) return len;
     out = f->data;
     n = tamper(direction, f->data, len, &out, arg);
     if (n > 0 && out) tlshs_feed(to, out, n); /* else dropped */
@@ -58,12 +64,7 @@ static size_t carry_datagrams(tlshs *from, tlshs *to, tlshs_direction direction,
     size_t len, moved = 0, n;
     while ((len = tlshs_pending(from)) > 0) {
         const unsigned char *out;
-        if (len > f->cap) {
-            unsigned char *grown = realloc(f->data, len);
-            if (!grown) return (size_t)-1;
-            f->data = grown, f->cap = len;
-        }
-        len = tlshs_take(from, f->data, len);
+        if ((len = take_into(from, len, f)) == (size_t)-1) return len;
         out = f->data;
         n = tamper ? tamper(direction, f->data, len, &out, arg) : len;
         if (n > 0 && out) tlshs_feed(to, out, n); /* else dropped */
