@@ -394,4 +394,34 @@ describe("DTLS in memory", function()
         assert.is_truthy(c:info().cipher:find("PSK", 1, true), c:info().cipher)
         assert.is_nil(c:info().peer_cert)
     end)
+
+    it("captures UDP that tshark names and decrypts", function()
+        local path = os.tmpname()
+        finally(function() os.remove(path) end)
+        local c = closing(assert(tlshs.handshake(client_config(), {server_name = "localhost", trace = true,
+                                                                   capture = path})))
+        local s = closing(assert(tlshs.handshake(server_config())))
+        assert.are.same({"done", "done"}, {tlshs.pair(c, s)})
+        c:write("datagram words")
+        move_all(c, s)
+        local function tshark(args)
+            local p = assert(io.popen("tshark -n -r " .. H.sh_quote(path) .. " -o tls.keylog_file: " .. args ..
+                                      " 2>&1"))
+            local out = p:read("a")
+            p:close()
+            return out
+        end
+        local want, got = {}, {}
+        for _, e in ipairs(c:trace()) do
+            if e.kind == "handshake" then want[#want + 1] = tostring(e.data:byte(1)) end
+        end
+        local out = tshark("-Y dtls.handshake.type -T fields -e dtls.handshake.type")
+        for t in out:gmatch("%d+") do got[#got + 1] = t end
+        assert.are.same(want, got, out)
+        assert.are.equal("3", got[2]) -- the HelloVerifyRequest
+        out = tshark("-Y dtls.app_data -T fields -e data.data")
+        assert.is_truthy(out:find(("datagram words"):gsub(".", function(ch)
+            return ("%02x"):format(ch:byte())
+        end), 1, true), out)
+    end)
 end)

@@ -8,7 +8,10 @@ retransmission happens before the script asks; on 3.2 and later (3.5) it
 waits out the rest of the timeout, so the tests that fire timers there take
 retransmit_ms=20 and fewer handshakes (conftest.OPENSSL35)."""
 
+import os
 import random
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -444,3 +447,44 @@ def test_virtual_time_ages_both_timers():
     c, s = handshakes(dtls_client(verify="none"), dtls_server())
     with c, s:
         assert tlshs.pair(c, s, lossy, rounds=ROUNDS) == (tlshs.DONE, tlshs.DONE), (c.error, s.error)
+
+
+# ---- capture: UDP in the pcapng, read back by tshark ----
+
+def test_capture_is_udp_that_tshark_decrypts(tmp_path):
+    """A datagram handshake's capture from Python: one UDP packet per
+    datagram, every handshake message named by tshark (no key log file, no
+    "decode as"), the application data decrypted."""
+    tshark = shutil.which("tshark")
+    assert tshark, "tshark is missing (Debian package tshark)"
+    path = tmp_path / "dtls.pcapng"
+    c = tlshs.Handshake(dtls_client(), server_name="localhost", trace=True, capture=path)
+    s = tlshs.Handshake(dtls_server())
+    sent = []
+
+    def keep(direction, datagram):
+        sent.append(len(datagram))
+        return datagram
+
+    with c, s:
+        assert tlshs.pair(c, s, tamper=keep, rounds=ROUNDS) == (tlshs.DONE, tlshs.DONE)
+        assert c.write(b"datagram words") == (tlshs.DONE, 14)
+        sent.append(len(move(c, s)[0]))
+        assert read_all(s)[1] == b"datagram words"
+
+        def run(*args):
+            proc = subprocess.run([tshark, "-n", "-r", str(path), "-o", "tls.keylog_file:", *args],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
+                                  env=dict(os.environ, HOME=str(tmp_path)))
+            assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+            return proc.stdout.decode()
+
+        sizes = [int(n) - 8 for n in run("-T", "fields", "-e", "udp.length").split()]
+        assert sizes == sent  # each datagram one UDP packet, in order
+        types = [int(t) for line in run("-Y", "dtls.handshake.type", "-T", "fields",
+                                        "-e", "dtls.handshake.type").split()
+                 for t in line.split(",") if t]
+        assert types == [e.data[0] for e in c.trace if e.kind == "handshake"]
+        assert 3 in types  # the HelloVerifyRequest, by its number
+        app = run("-Y", "dtls.app_data", "-T", "fields", "-e", "data.data").split()
+        assert bytes.fromhex(app[-1]) == b"datagram words"
