@@ -258,8 +258,7 @@ static int set_version(tlshs_config *cfg, const tlshs_key_info *k, long *into, c
         if (strcmp(value, versions[i].ours) == 0 || strcmp(value, versions[i].openssl) == 0) {
             *into = versions[i].number;
             if (tlshs__apply_versions(cfg, k->name) == 0) return 0;
-            *into = old;
-            tlshs__apply_versions(cfg, k->name);
+            *into = old; /* refused before anything was applied */
             return -1;
         }
     }

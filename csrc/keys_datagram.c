@@ -35,17 +35,23 @@ static int parse_range(tlshs_config *cfg, const tlshs_key_info *k, const char *v
     return 0;
 }
 
+/* Over datagrams the version keys take only 1.2: OpenSSL 3.0 and 3.5 have
+   no DTLS 1.3, and DTLS 1.0 (TLS 1.1's twin) is not offered.  0, or -1
+   after failing cfg naming key. */
+static int datagram_versions(tlshs_config *cfg, const char *key) {
+    if ((cfg->min_ver && cfg->min_ver != TLS1_2_VERSION) ||
+        (cfg->max_ver && cfg->max_ver != TLS1_2_VERSION)) {
+        tlshs__config_fail_locked(cfg, TLSHS_E_BAD_VALUE,
+                                  "%s: over datagrams only 1.2 (DTLS 1.2; OpenSSL has no DTLS 1.3, "
+                                  "and DTLS 1.0 is not offered)", key);
+        return -1;
+    }
+    return 0;
+}
+
 int tlshs__apply_versions(tlshs_config *cfg, const char *key) {
     if (cfg->datagram) {
-        /* DTLS 1.2 only: OpenSSL 3.0 and 3.5 have no DTLS 1.3, and DTLS 1.0
-           (TLS 1.1's twin) is not offered */
-        if ((cfg->min_ver && cfg->min_ver != TLS1_2_VERSION) ||
-            (cfg->max_ver && cfg->max_ver != TLS1_2_VERSION)) {
-            tlshs__config_fail_locked(cfg, TLSHS_E_BAD_VALUE,
-                                      "%s: over datagrams only 1.2 (DTLS 1.2; OpenSSL has no DTLS 1.3, "
-                                      "and DTLS 1.0 is not offered)", key);
-            return -1;
-        }
+        if (datagram_versions(cfg, key)) return -1;
         SSL_CTX_set_min_proto_version(cfg->ctx, DTLS1_2_VERSION);
         SSL_CTX_set_max_proto_version(cfg->ctx, DTLS1_2_VERSION);
         return 0;
@@ -77,13 +83,7 @@ int tlshs__set_transport(tlshs_config *cfg, const tlshs_key_info *k, const char 
         m = cfg->role == TLSHS_CLIENT ? DTLS_client_method() : DTLS_server_method();
     else
         m = cfg->role == TLSHS_CLIENT ? TLS_client_method() : TLS_server_method();
-    if (datagram && ((cfg->min_ver && cfg->min_ver != TLS1_2_VERSION) ||
-                     (cfg->max_ver && cfg->max_ver != TLS1_2_VERSION))) {
-        cfg->datagram = 1;
-        tlshs__apply_versions(cfg, k->name); /* says why, applies nothing */
-        cfg->datagram = 0;
-        return -1;
-    }
+    if (datagram && datagram_versions(cfg, k->name)) return -1;
     if (!set_method(cfg->ctx, m) ||
         (cfg->ciphers && !SSL_CTX_set_cipher_list(cfg->ctx, cfg->ciphers)) ||
         (cfg->ciphersuites && !SSL_CTX_set_ciphersuites(cfg->ctx, cfg->ciphersuites))) {

@@ -131,6 +131,33 @@ static int put(struct tlshs_capture *cap, const void *p, size_t len) {
     return 0;
 }
 
+/* An IPv4 header at ip: no options, don't fragment, TTL 64, the protocol
+   proto, total bytes in all, from the given side's address to the other's. */
+static void ipv4_header(struct tlshs_capture *cap, unsigned char *ip, int fc, int proto, size_t total) {
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    put16(ip + 2, (uint32_t)total);
+    put16(ip + 4, cap->ip_id++);
+    ip[6] = 0x40;
+    ip[8] = 64;
+    ip[9] = (unsigned char)proto;
+    memcpy(ip + 12, cap_addr[fc], 4);
+    memcpy(ip + 16, cap_addr[!fc], 4);
+    put16(ip + 10, fold16(sum16(0, ip, 20)));
+}
+
+/* An Enhanced Packet Block's head at b (CAP_EPB_HEAD bytes): interface 0,
+   microseconds, the whole packet (packet bytes) kept; block is its length. */
+static void epb_head(unsigned char *b, uint32_t block, uint64_t us, size_t packet) {
+    put_host32(b, 6);
+    put_host32(b + 4, block);
+    put_host32(b + 8, 0);
+    put_host32(b + 12, (uint32_t)(us >> 32));
+    put_host32(b + 16, (uint32_t)us);
+    put_host32(b + 20, (uint32_t)packet);
+    put_host32(b + 24, (uint32_t)packet);
+}
+
 /* Writes one segment from the given side: its payload (len bytes) is already
    at buf + CAP_HEAD; the headers go in front and the block around it. */
 static int segment(struct tlshs_capture *cap, int from_client, unsigned flags, size_t len) {
@@ -140,17 +167,8 @@ static int segment(struct tlshs_capture *cap, int from_client, unsigned flags, s
     uint64_t us = timestamp(cap);
     int fc = from_client != 0;
 
-    /* IPv4: no options, don't fragment, TTL 64, TCP */
-    memset(ip, 0, CAP_NET_HEAD);
-    ip[0] = 0x45;
-    put16(ip + 2, (uint32_t)(CAP_NET_HEAD + len));
-    put16(ip + 4, cap->ip_id++);
-    ip[6] = 0x40;
-    ip[8] = 64;
-    ip[9] = 6;
-    memcpy(ip + 12, cap_addr[fc], 4);
-    memcpy(ip + 16, cap_addr[!fc], 4);
-    put16(ip + 10, fold16(sum16(0, ip, 20)));
+    ipv4_header(cap, ip, fc, 6, CAP_NET_HEAD + len); /* TCP */
+    memset(tcp, 0, 20);
 
     /* TCP: no options; the pseudo-header, header and payload are summed */
     put16(tcp, cap_port[fc]);
@@ -164,14 +182,7 @@ static int segment(struct tlshs_capture *cap, int from_client, unsigned flags, s
     put16(tcp + 16, fold16(sum16(sum, tcp, 20 + len)));
     cap->next_seq[fc] += (uint32_t)len + (flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
 
-    /* Enhanced Packet Block: interface 0, microseconds, whole packet kept */
-    put_host32(b, 6);
-    put_host32(b + 4, block);
-    put_host32(b + 8, 0);
-    put_host32(b + 12, (uint32_t)(us >> 32));
-    put_host32(b + 16, (uint32_t)us);
-    put_host32(b + 20, (uint32_t)(CAP_NET_HEAD + len));
-    put_host32(b + 24, (uint32_t)(CAP_NET_HEAD + len));
+    epb_head(b, block, us, CAP_NET_HEAD + len);
     memset(b + CAP_HEAD + len, 0, pad);
     put_host32(b + CAP_HEAD + len + pad, block);
     return put(cap, b, block);
@@ -189,16 +200,8 @@ static int udp_packet(struct tlshs_capture *cap, int from_client, const unsigned
     uint16_t ports[2] = {CAP_UDP_SERVER_PORT, CAP_CLIENT_PORT}; /* [from_client] */
     int fc = from_client != 0;
 
-    memset(ip, 0, CAP_UDP_HEAD);
-    ip[0] = 0x45;
-    put16(ip + 2, (uint32_t)(CAP_UDP_HEAD + len));
-    put16(ip + 4, cap->ip_id++);
-    ip[6] = 0x40;
-    ip[8] = 64;
-    ip[9] = 17;
-    memcpy(ip + 12, cap_addr[fc], 4);
-    memcpy(ip + 16, cap_addr[!fc], 4);
-    put16(ip + 10, fold16(sum16(0, ip, 20)));
+    ipv4_header(cap, ip, fc, 17, CAP_UDP_HEAD + len); /* UDP */
+    memset(udp, 0, 8);
 
     /* UDP: the pseudo-header, header and payload are summed (0 is sent as 0xffff) */
     put16(udp, ports[fc]);
@@ -208,13 +211,7 @@ static int udp_packet(struct tlshs_capture *cap, int from_client, const unsigned
     sum = sum16(sum16(sum, udp, 8), data, len);
     put16(udp + 6, fold16(sum) ? fold16(sum) : 0xffff);
 
-    put_host32(head, 6);
-    put_host32(head + 4, block);
-    put_host32(head + 8, 0);
-    put_host32(head + 12, (uint32_t)(us >> 32));
-    put_host32(head + 16, (uint32_t)us);
-    put_host32(head + 20, (uint32_t)(CAP_UDP_HEAD + len));
-    put_host32(head + 24, (uint32_t)(CAP_UDP_HEAD + len));
+    epb_head(head, block, us, CAP_UDP_HEAD + len);
     put_host32(tail, block);
     return put(cap, head, sizeof head) || put(cap, data, len) || put(cap, zeros, pad) ||
                    put(cap, tail, sizeof tail)

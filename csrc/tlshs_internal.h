@@ -380,7 +380,7 @@ int tlshs__set_cookie(tlshs_config *cfg, const struct tlshs_key_info *k, const c
 int tlshs__set_retransmit_ms(tlshs_config *cfg, const struct tlshs_key_info *k, const char *value);
 int tlshs__set_use_srtp(tlshs_config *cfg, const struct tlshs_key_info *k, const char *value);
 /* Applies min_ver and max_ver as the transport reads them: 0, or -1 after
-   failing cfg naming key. */
+   failing cfg naming key (then nothing was applied). */
 int tlshs__apply_versions(tlshs_config *cfg, const char *key);
 /* The freeze's check of the datagram keys on a stream config: 0 or -1. */
 int tlshs__check_datagram_keys(tlshs_config *cfg);

@@ -65,13 +65,33 @@ struct dgram_bio {
 static BIO_METHOD *dgram_method;
 static CRYPTO_ONCE dgram_method_once = CRYPTO_ONCE_STATIC_INIT;
 
+/* Appends a copy of one datagram to d's queue: 0, or -1 out of memory. */
+static int enqueue(struct dgram_bio *d, const void *data, size_t len) {
+    struct dgram *g = malloc(sizeof *g + len);
+    if (!g) return -1;
+    g->next = NULL;
+    g->len = len;
+    memcpy(g->data, data, len);
+    if (d->tail) d->tail->next = g;
+    else d->head = g;
+    d->tail = g;
+    return 0;
+}
+
+/* Copies the queue's first datagram to buf (n bytes of it) and drops it. */
+static void dequeue(struct dgram_bio *d, void *buf, size_t n) {
+    struct dgram *g = d->head;
+    memcpy(buf, g->data, n);
+    if (!(d->head = g->next)) d->tail = NULL;
+    free(g);
+}
+
 static int retryable(int err) {
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
 static int dgram_write(BIO *b, const char *data, int len) {
     struct dgram_bio *d = BIO_get_data(b);
-    struct dgram *g;
     BIO_clear_retry_flags(b);
     if (len < 0) return -1;
     if (d->dg && d->dg->listening && d->dg->hs->trace_on) /* DTLSv1_listen reports only its header */
@@ -81,19 +101,11 @@ static int dgram_write(BIO *b, const char *data, int len) {
         if (n < 0 && retryable(errno)) BIO_set_retry_write(b);
         return (int)n;
     }
-    if (!(g = malloc(sizeof *g + (size_t)len))) return -1;
-    g->next = NULL;
-    g->len = (size_t)len;
-    memcpy(g->data, data, (size_t)len);
-    if (d->tail) d->tail->next = g;
-    else d->head = g;
-    d->tail = g;
-    return len;
+    return enqueue(d, data, (size_t)len) ? -1 : len;
 }
 
 static int dgram_read(BIO *b, char *buf, int len) {
     struct dgram_bio *d = BIO_get_data(b);
-    struct dgram *g = d->head;
     size_t n;
     BIO_clear_retry_flags(b);
     if (!buf || len < 0) return -1;
@@ -102,15 +114,13 @@ static int dgram_read(BIO *b, char *buf, int len) {
         if (r < 0 && retryable(errno)) BIO_set_retry_read(b);
         return (int)r;
     }
-    if (!g) {
+    if (!d->head) {
         if (d->eof) return 0;
         BIO_set_retry_read(b);
         return -1;
     }
-    n = g->len < (size_t)len ? g->len : (size_t)len;
-    memcpy(buf, g->data, n);
-    if (!(d->head = g->next)) d->tail = NULL;
-    free(g);
+    n = d->head->len < (size_t)len ? d->head->len : (size_t)len; /* the rest is lost, as UDP does */
+    dequeue(d, buf, n);
     return (int)n;
 }
 
@@ -198,16 +208,7 @@ BIO *tlshs__dgram_bio(struct tlshs_dgram *dg, int fd) {
 }
 
 int tlshs__dgram_push(BIO *b, const void *data, size_t len) {
-    struct dgram_bio *d = BIO_get_data(b);
-    struct dgram *g = malloc(sizeof *g + len);
-    if (!g) return -1;
-    g->next = NULL;
-    g->len = len;
-    memcpy(g->data, data, len);
-    if (d->tail) d->tail->next = g;
-    else d->head = g;
-    d->tail = g;
-    return 0;
+    return enqueue(BIO_get_data(b), data, len);
 }
 
 size_t tlshs__dgram_next(BIO *b) {
@@ -217,14 +218,8 @@ size_t tlshs__dgram_next(BIO *b) {
 
 size_t tlshs__dgram_pop(BIO *b, void *buf, size_t cap) {
     struct dgram_bio *d = BIO_get_data(b);
-    struct dgram *g = d ? d->head : NULL;
-    size_t n;
-    if (!g) return 0;
-    n = g->len;
-    if (n > cap) return n;
-    memcpy(buf, g->data, n);
-    if (!(d->head = g->next)) d->tail = NULL;
-    free(g);
+    size_t n = d && d->head ? d->head->len : 0;
+    if (n && n <= cap) dequeue(d, buf, n);
     return n;
 }
 

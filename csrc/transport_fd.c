@@ -134,7 +134,7 @@ static int connected_peer(tlshs *hs, int fd) {
 }
 
 int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
-    int flags;
+    int flags, type;
     BIO *bio;
     if (!hs) return -1;
     tlshs__begin(hs);
@@ -160,12 +160,13 @@ int tlshs_set_fd(tlshs *hs, int fd) { /* see tlshs.h */
         tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_fd: cannot make %d non-blocking: %s", fd, strerror(errno));
         return -1;
     }
-    if (socket_type(fd) == SOCK_DGRAM && !hs->dg) {
+    type = socket_type(fd);
+    if (type == SOCK_DGRAM && !hs->dg) {
         tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_fd: %d is a UDP socket; a stream handshake needs a "
                                            "stream (set transport to datagram for DTLS)", fd);
         return -1;
     }
-    if (hs->dg && (socket_type(fd) != SOCK_DGRAM || !connected_peer(hs, fd))) {
+    if (hs->dg && (type != SOCK_DGRAM || !connected_peer(hs, fd))) {
         tlshs__usage(hs, TLSHS_E_ARGUMENT, "set_fd: a datagram handshake needs a connected UDP socket "
                                            "(connect(2) it to the peer)");
         return -1;
